@@ -1,0 +1,32 @@
+import { Command, CommanderError } from "commander";
+import { CliError } from "./errors.ts";
+import { registerAll } from "./commands/index.ts";
+
+const program = new Command();
+program
+  .name("mhr")
+  .description("MHR-Compute: MHR-Byte assembler, engines, conformance vectors and board tools")
+  .showHelpAfterError(false)
+  .exitOverride();
+
+registerAll(program);
+
+function oneLine(message: string): string {
+  return message.replace(/\s+/g, " ").trim();
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") {
+      process.exit(0);
+    }
+    // commander already printed its own one-line message to stderr.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  if (process.env.MHR_DEBUG) console.error(err);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`mhr: error: ${oneLine(message)}\n`);
+  process.exit(err instanceof CliError ? err.exitCode : 1);
+}

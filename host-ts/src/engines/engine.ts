@@ -1,0 +1,54 @@
+/**
+ * One engine interface (DEVELOPERS.md principle 4): the reference interpreter,
+ * the in-process WASM build, the native C build, virtual boards under QEMU and
+ * real boards over serial all take the same job bytes and return the same
+ * result. The conformance runner never asks which kind it is talking to.
+ */
+import type { Result, StateMap } from "../model/types.ts";
+
+export interface TraceStep {
+  pc: number;
+  op: string;
+  /** Cycles charged before this instruction. */
+  cycles: number;
+  /** This instruction's cost (0 when it trapped before charging). */
+  cost: number;
+  /** Call-stack depth. */
+  depth: number;
+  /** Data stack, bottom first, as decimal strings (64-bit values). */
+  stack: string[];
+}
+
+export interface RunOptions {
+  /** Collect one TraceStep per executed instruction (reference engine only). */
+  trace?: boolean;
+}
+
+export interface EngineRun {
+  /** The canonical result encoding (SPEC §13) exactly as the engine produced it. */
+  resultBytes: Uint8Array;
+  result: Result;
+  /** Blake3-256 of resultBytes. */
+  resultHash: Uint8Array;
+  /** The final state, when the engine reports it (boards may not). */
+  state?: StateMap;
+  /** CPU cycle-counter delta of the execution, when the engine measures it (boards). */
+  cpuCycles?: number;
+  trace?: TraceStep[];
+}
+
+export interface Engine {
+  readonly name: string;
+  /** Runs one job. Rejects only on engine failure (a dead link, a crashed process), never on a bad job. */
+  run(job: Uint8Array, options?: RunOptions): Promise<EngineRun>;
+  /** Releases processes, ports and virtual boards. */
+  close(): Promise<void>;
+}
+
+/** An engine failure, as opposed to a result: the link, process or build is at fault. */
+export class EngineError extends Error {
+  constructor(message: string, readonly engine: string, readonly code: string = "ENGINE_FAILURE") {
+    super(message);
+    this.name = "EngineError";
+  }
+}

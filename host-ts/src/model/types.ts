@@ -1,0 +1,67 @@
+/**
+ * The job / contract / result model of SPEC §5, §6 and §13, shared by every
+ * engine and tool on the host. Signed 64-bit values are bigint; byte strings
+ * are Uint8Array; the state is a map keyed by the hex of each key.
+ */
+
+export interface FunctionSignature {
+  name: string;
+  entry: number;
+  args: number;
+  rets: number;
+}
+
+export interface Contract {
+  version: number;
+  /** Blake3-256 of code. */
+  hash: Uint8Array;
+  code: Uint8Array;
+  maxMemory: number;
+  maxCycles: number;
+  maxStateSize: number;
+  stateKey: Uint8Array;
+  functions: FunctionSignature[];
+}
+
+/** State: hex(key) -> value. Order does not matter; encodings sort keys. */
+export type StateMap = Map<string, Uint8Array>;
+
+export interface Context {
+  sender: Uint8Array;
+  self: Uint8Array;
+  epoch: bigint;
+  /** hex(NodeID) -> balance in µMHR. */
+  balances: Map<string, bigint>;
+}
+
+export interface Job {
+  version: number;
+  contract: Contract;
+  function: string;
+  args: bigint[];
+  input: Uint8Array;
+  context: Context;
+  state: StateMap;
+}
+
+export const STATUS_NAMES = ["HALT", "ABORT", "TRAP", "INVALID"] as const;
+export type StatusName = (typeof STATUS_NAMES)[number];
+
+export interface Transfer {
+  to: Uint8Array;
+  amount: bigint;
+}
+
+export interface Result {
+  version: number;
+  jobHash: Uint8Array;
+  /** 0 HALT, 1 ABORT, 2 TRAP, 3 INVALID. */
+  status: number;
+  code: bigint;
+  cycles: number;
+  returns: bigint[];
+  output: Uint8Array;
+  logs: Uint8Array[];
+  transfers: Transfer[];
+  stateHash: Uint8Array;
+}

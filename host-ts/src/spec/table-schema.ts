@@ -1,0 +1,93 @@
+/**
+ * Types and loader for spec/opcodes.json, the one data file that the TypeScript
+ * reference, the AssemblyScript VM, the C header, the assembler and the SPEC's
+ * tables are generated from.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export type ImmediateKind = "none" | "push" | "target" | "space";
+export type Category = "stack" | "arithmetic" | "bitwise" | "comparison" | "control" | "crypto" | "system";
+
+export interface OpcodeRow {
+  byte: string;
+  mnemonic: string;
+  category: Category;
+  immediate: ImmediateKind;
+  pops: number | "rets" | "space";
+  pushes: number | "space";
+  stack: string;
+  doc: string;
+}
+
+export interface SpaceEffect { pops: number; pushes: number; stack: string; doc: string }
+export interface SpaceRow { byte: string; name: string; LOAD?: SpaceEffect; STORE?: SpaceEffect }
+export interface CodeRow { code: number; name: string; doc: string }
+export interface LimitRow { name: string; value: number; doc: string }
+export interface CostRow { base: number; per?: number; unit?: number; of?: string }
+export interface CostTable { status: string; doc: string; costs: Record<string, CostRow>; basedOn?: string; margin?: number }
+
+export interface OpcodeTable {
+  format: string;
+  spec: string;
+  specVersion: number;
+  limits: LimitRow[];
+  status: CodeRow[];
+  traps: CodeRow[];
+  errors: CodeRow[];
+  immediates: { kind: ImmediateKind; size: string; doc: string }[];
+  opcodes: OpcodeRow[];
+  spaces: SpaceRow[];
+  costTables: Record<string, CostTable>;
+  activeCostTable: string;
+}
+
+export const TABLE_PATH = fileURLToPath(new URL("../../../spec/opcodes.json", import.meta.url));
+
+/** Cost keys: the mnemonic, or MNEMONIC.space for LOAD/STORE. */
+export function costKeys(table: OpcodeTable): string[] {
+  const keys: string[] = [];
+  for (const op of table.opcodes) {
+    if (op.immediate === "space") {
+      for (const s of table.spaces) if (s[op.mnemonic as "LOAD" | "STORE"]) keys.push(`${op.mnemonic}.${s.name}`);
+    } else keys.push(op.mnemonic);
+  }
+  return keys;
+}
+
+/** Throws with a precise message when the table breaks one of its own invariants. */
+export function checkTable(table: OpcodeTable): void {
+  const fail = (m: string): never => { throw new Error(`spec/opcodes.json: ${m}`); };
+  if (table.format !== "mhr-opcode-table/1") fail(`unknown format ${table.format}`);
+  if (table.opcodes.length !== 47) fail(`expected 47 opcodes, found ${table.opcodes.length}`);
+  const bytes = new Set<number>();
+  const names = new Set<string>();
+  for (const op of table.opcodes) {
+    const b = Number(op.byte);
+    if (!Number.isInteger(b) || b <= 0 || b > 255) fail(`${op.mnemonic}: bad byte ${op.byte}`);
+    if (bytes.has(b)) fail(`duplicate byte ${op.byte}`);
+    if (names.has(op.mnemonic)) fail(`duplicate mnemonic ${op.mnemonic}`);
+    bytes.add(b);
+    names.add(op.mnemonic);
+  }
+  for (const [name, ct] of Object.entries(table.costTables)) {
+    for (const key of costKeys(table)) {
+      const c = ct.costs[key];
+      if (!c) fail(`cost table ${name} has no cost for ${key}`);
+      if ((c.per === undefined) !== (c.unit === undefined) || (c.per === undefined) !== (c.of === undefined)) {
+        fail(`cost table ${name}, ${key}: per, unit and of go together`);
+      }
+    }
+    for (const key of Object.keys(ct.costs)) if (!costKeys(table).includes(key)) fail(`cost table ${name}: unknown key ${key}`);
+  }
+  if (!table.costTables[table.activeCostTable]) fail(`active cost table ${table.activeCostTable} missing`);
+  const codes = (rows: CodeRow[], what: string) => rows.forEach((r, i) => { if (r.code !== i + 1) fail(`${what} codes must be 1..n in order`); });
+  codes(table.traps, "trap");
+  codes(table.errors, "error");
+}
+
+export function loadTable(path = TABLE_PATH): OpcodeTable {
+  const table = JSON.parse(readFileSync(path, "utf8")) as OpcodeTable;
+  checkTable(table);
+  return table;
+}
