@@ -1,9 +1,12 @@
 import type { Command } from "commander";
+import { registerAsmCommands } from "./asm.ts";
+import { registerVectorCommands } from "./vectors.ts";
 
 /**
  * Each command group lives in its own module and registers itself here, so
  * adding a command never means editing another command's file.
  */
 export function registerAll(program: Command): void {
-  void program;
+  registerAsmCommands(program);
+  registerVectorCommands(program);
 }

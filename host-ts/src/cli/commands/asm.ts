@@ -1,0 +1,98 @@
+/** mhr asm, mhr disasm, mhr run. */
+import { writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { CliError } from "../errors.ts";
+import { disassemble } from "../../asm/index.ts";
+import { encodeContract, encodeJob } from "../../model/codec.ts";
+import { bytesToHex } from "../../model/hex.ts";
+import { loadContract, buildJob, type JobFlags } from "../../jobs/contract-file.ts";
+import { createEngine } from "../../engines/registry.ts";
+import { expectedFromRun } from "../../vectors/format.ts";
+import { TRAP_NAMES, ERRORCODE_NAMES } from "../../generated/opcodes.ts";
+import type { EngineRun } from "../../engines/engine.ts";
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function describeRun(run: EngineRun): string {
+  const r = run.result;
+  const e = expectedFromRun(run);
+  const codeName = r.status === 2 ? ` ${TRAP_NAMES[Number(r.code)] ?? "?"}` : r.status === 3 ? ` ${ERRORCODE_NAMES[Number(r.code)] ?? "?"}` : "";
+  const lines = [
+    `status      ${e.status}${r.status === 0 ? "" : ` (code ${e.code}${codeName})`}`,
+    `cycles      ${r.cycles}`,
+    `returns     [${e.returns.join(", ")}]`,
+  ];
+  if (r.output.length) {
+    const text = Buffer.from(r.output).toString("utf8");
+    const printable = /^[\x20-\x7e\n\t]*$/.test(text);
+    lines.push(`output      ${e.output}${printable ? `  "${text.replace(/\n/g, "\\n")}"` : ""}`);
+  }
+  for (const l of e.logs) lines.push(`log         ${l}`);
+  for (const t of e.transfers) lines.push(`transfer    ${t.amount} -> ${t.to}`);
+  lines.push(`state_hash  ${e.stateHash}`, `result_hash ${e.resultHash}`);
+  if (run.cpuCycles !== undefined) lines.push(`cpu_cycles  ${run.cpuCycles}`);
+  return lines.join("\n");
+}
+
+export function registerAsmCommands(program: Command): void {
+  program
+    .command("asm")
+    .description("assemble MHR-Byte source (.masm) into a contract package (.mhr, canonical CBOR)")
+    .argument("<source>", "assembly file")
+    .option("-o, --out <file>", "output file (default: <source> with .mhr)")
+    .option("--hex", "print the package as hex instead of writing a file")
+    .action((source: string, opts: { out?: string; hex?: boolean }) => {
+      const contract = loadContract(source);
+      const bytes = encodeContract(contract);
+      if (opts.hex) {
+        console.log(bytesToHex(bytes));
+        return;
+      }
+      const out = opts.out ?? source.replace(/\.(m?asm)$/, "") + ".mhr";
+      writeFileSync(out, bytes);
+      console.log(`${out}: ${contract.code.length} bytes of code, ${contract.functions.length} function(s), hash ${bytesToHex(contract.hash)}`);
+    });
+
+  program
+    .command("disasm")
+    .description("disassemble a contract package (.mhr) or assembly (.masm); the output re-assembles to the same bytes")
+    .argument("<contract>", "contract file")
+    .action((file: string) => {
+      process.stdout.write(disassemble(loadContract(file)));
+    });
+
+  program
+    .command("run")
+    .description("run one function of a contract and print the result")
+    .argument("<contract>", "contract package (.mhr) or assembly (.masm)")
+    .requiredOption("--fn <name>", "function to call")
+    .option("--args <list>", "comma-separated 64-bit integer arguments (repeatable)", collect)
+    .option("--input <bytes>", "job input: hex, @file or text:…")
+    .option("--sender <id>", "caller NodeID (16 bytes hex)")
+    .option("--self <id>", "executing node's NodeID (16 bytes hex)")
+    .option("--epoch <n>", "epoch number")
+    .option("--balance <id=amount>", "balance snapshot entry (repeatable)", collect)
+    .option("--state <file>", "prior state: JSON object of hex key -> hex value")
+    .option("--engine <name>", "engine to run on", "reference")
+    .option("--trace", "print one JSON line per executed instruction (EIP-3155 style)")
+    .option("--json", "print the result as JSON")
+    .option("--job-out <file>", "also write the job bytes to a file")
+    .action(async (file: string, opts: JobFlags & { engine: string; trace?: boolean; json?: boolean; jobOut?: string }) => {
+      const contract = loadContract(file);
+      const jobBytes = encodeJob(buildJob(contract, opts));
+      if (opts.jobOut) writeFileSync(opts.jobOut, jobBytes);
+      const engine = await createEngine(opts.engine);
+      try {
+        const run = await engine.run(jobBytes, { trace: opts.trace });
+        if (opts.trace) {
+          if (!run.trace) throw new CliError(`engine ${opts.engine} does not trace; use --engine reference`);
+          for (const s of run.trace) process.stdout.write(JSON.stringify(s) + "\n");
+        }
+        if (opts.json || opts.trace) console.log(JSON.stringify(expectedFromRun(run)));
+        else console.log(describeRun(run));
+        if (run.result.status !== 0) process.exitCode = 3;
+      } finally {
+        await engine.close();
+      }
+    });
+}

@@ -1,0 +1,109 @@
+/** Loading contracts and building jobs from the command line's words. */
+import { readFileSync } from "node:fs";
+import { CliError } from "../cli/errors.ts";
+import { assemble, AsmError } from "../asm/index.ts";
+import { decodeContract, emptyContext } from "../model/codec.ts";
+import { hexToBytes, bytesToHex } from "../model/hex.ts";
+import type { Contract, Context, Job, StateMap } from "../model/types.ts";
+
+function readOrFail(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code === "ENOENT" ? `no such file: ${path}` : `cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** A .masm file is assembled; anything else must be a canonical contract package (.mhr). */
+export function loadContract(path: string): Contract {
+  const data = readOrFail(path);
+  if (path.endsWith(".masm") || path.endsWith(".asm")) {
+    try {
+      return assemble(data.toString("utf8"));
+    } catch (e) {
+      if (e instanceof AsmError) throw new CliError(`${path}: ${e.message}`);
+      throw e;
+    }
+  }
+  try {
+    return decodeContract(new Uint8Array(data));
+  } catch (e) {
+    throw new CliError(`${path}: not a contract package (${(e as Error).message})`);
+  }
+}
+
+/** Bytes from the forms users type: hex, @file, or text:… */
+export function parseBytesArg(value: string, what: string): Uint8Array {
+  if (value.startsWith("@")) return new Uint8Array(readOrFail(value.slice(1)));
+  if (value.startsWith("text:")) return new TextEncoder().encode(value.slice(5));
+  try {
+    return hexToBytes(value);
+  } catch {
+    throw new CliError(`${what}: expected hex, @file or text:…, got "${value.length > 40 ? value.slice(0, 40) + "…" : value}"`);
+  }
+}
+
+export function parseIntArg(value: string, what: string): bigint {
+  if (!/^[+-]?(0x[0-9a-fA-F]+|\d+)$/.test(value.trim())) throw new CliError(`${what}: "${value}" is not an integer`);
+  const t = value.trim();
+  const neg = t.startsWith("-");
+  const v = BigInt(t.replace(/^[+-]/, ""));
+  return neg ? -v : v;
+}
+
+export function parseNodeId(value: string, what: string): Uint8Array {
+  const b = parseBytesArg(value, what);
+  if (b.length !== 16) throw new CliError(`${what}: a NodeID is 16 bytes, got ${b.length}`);
+  return b;
+}
+
+export interface JobFlags {
+  fn: string;
+  args?: string[];
+  input?: string;
+  sender?: string;
+  self?: string;
+  epoch?: string;
+  balance?: string[];
+  state?: string;
+}
+
+/** State files are JSON objects of hex key -> hex value (the vectors' `state` format). */
+export function loadStateFile(path: string): StateMap {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(readOrFail(path).toString("utf8"));
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) throw new CliError(`${path}: expected a JSON object of hex key -> hex value`);
+  const state: StateMap = new Map();
+  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+    if (typeof v !== "string") throw new CliError(`${path}: value of ${k} is not a hex string`);
+    state.set(bytesToHex(parseBytesArg(k, `${path} key`)), parseBytesArg(v, `${path} value of ${k}`));
+  }
+  return state;
+}
+
+export function buildJob(contract: Contract, f: JobFlags): Job {
+  const context: Context = emptyContext();
+  if (f.sender) context.sender = parseNodeId(f.sender, "--sender");
+  if (f.self) context.self = parseNodeId(f.self, "--self");
+  if (f.epoch) context.epoch = parseIntArg(f.epoch, "--epoch");
+  for (const b of f.balance ?? []) {
+    const [id, amount] = b.split("=");
+    if (!id || amount === undefined) throw new CliError(`--balance: expected NODEID=AMOUNT, got "${b}"`);
+    context.balances.set(bytesToHex(parseNodeId(id, "--balance")), parseIntArg(amount, "--balance amount"));
+  }
+  return {
+    version: 1,
+    contract,
+    function: f.fn,
+    args: (f.args ?? []).flatMap((a) => a.split(",")).filter((a) => a.length).map((a) => parseIntArg(a, "--args")),
+    input: f.input ? parseBytesArg(f.input, "--input") : new Uint8Array(),
+    context,
+    state: f.state ? loadStateFile(f.state) : new Map(),
+  };
+}
