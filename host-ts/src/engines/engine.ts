@@ -34,6 +34,8 @@ export interface EngineRun {
   state?: StateMap;
   /** CPU cycle-counter delta of the execution, when the engine measures it (boards). */
   cpuCycles?: number;
+  /** Retired-instruction delta of the execution, when the core counts them (QEMU -icount, rv32 instret). */
+  cpuInstructions?: number;
   trace?: TraceStep[];
 }
 

@@ -1,0 +1,105 @@
+/**
+ * An Engine (engines/engine.ts) backed by a board over the board protocol:
+ * a real ESP32 on a serial port, a virtual board under QEMU, or a native host
+ * executable on stdio. Whatever carries the bytes, the job goes out as a RUN
+ * request and the board's result bytes come back untouched.
+ */
+import { EngineError, type Engine, type EngineRun, type RunOptions } from "../engines/engine.ts";
+import { decodeResult, decodeState, encodeResult, hash32, FORMAT_VERSION } from "../model/codec.ts";
+import { equalBytes } from "../model/hex.ts";
+import type { Result } from "../model/types.ts";
+import { ErrorCode, Limit, Status } from "../generated/opcodes.ts";
+import { BoardClient, BoardError, LinkError, type CallOptions } from "./client.ts";
+import type { HelloInfo } from "./messages.ts";
+
+export interface LinkEngineOptions {
+  /** Ask for the final state after every run (one more round trip). Default false. */
+  fetchState?: boolean;
+  /** Per-run reply timeout (ms), for jobs that run long on a slow board. */
+  runTimeoutMs?: number;
+  /** Check that each result's job_hash is Blake3 of the job sent. Default false: that is a conformance question, not a link one. */
+  verifyJobHash?: boolean;
+  /** Called by close() after the client is closed: end the process, close the port, stop QEMU. */
+  onClose?: () => void | Promise<void>;
+}
+
+/** The result SPEC §7 step 0 prescribes for a job over MAX_JOB_SIZE bytes. */
+export function jobTooLargeResult(job: Uint8Array): Result {
+  return {
+    version: FORMAT_VERSION,
+    jobHash: hash32(job),
+    status: Status.INVALID,
+    code: BigInt(ErrorCode.JOB_TOO_LARGE),
+    cycles: 0,
+    returns: [],
+    output: new Uint8Array(0),
+    logs: [],
+    transfers: [],
+    stateHash: new Uint8Array(32),
+  };
+}
+
+export function createLinkEngine(name: string, client: BoardClient, opts: LinkEngineOptions = {}): Engine & { hello(): Promise<HelloInfo> } {
+  let hello: Promise<HelloInfo> | undefined;
+  const fail = (e: unknown): never => {
+    if (e instanceof EngineError) throw e;
+    if (e instanceof LinkError) throw new EngineError(`${name}: ${e.message}`, name, `LINK_${e.code}`);
+    if (e instanceof BoardError) throw new EngineError(`${name}: ${e.message}`, name, `BOARD_${e.codeName}`);
+    throw new EngineError(`${name}: ${(e as Error).message ?? String(e)}`, name);
+  };
+  const handshake = (): Promise<HelloInfo> => {
+    hello ??= client.hello();
+    hello.catch(() => { hello = undefined; });
+    return hello;
+  };
+
+  return {
+    name,
+    hello: () => handshake().catch(fail),
+
+    async run(job: Uint8Array, options: RunOptions = {}): Promise<EngineRun> {
+      void options; // boards do not trace
+      if (job.length > Limit.MAX_JOB_SIZE) {
+        // Answered here without sending: the frame could not carry it, and the SPEC fixes the result.
+        const resultBytes = encodeResult(jobTooLargeResult(job));
+        return { resultBytes, result: decodeResult(resultBytes), resultHash: hash32(resultBytes) };
+      }
+      try {
+        const info = await handshake();
+        if (job.length > info.maxPayload) {
+          throw new EngineError(`${name}: job of ${job.length} bytes exceeds the board's job buffer (${info.maxPayload} bytes)`, name, "BOARD_TOO_SMALL");
+        }
+        const call: CallOptions = opts.runTimeoutMs !== undefined ? { timeoutMs: opts.runTimeoutMs } : {};
+        const reply = await client.run(job, call);
+        let result: Result;
+        try {
+          result = decodeResult(reply.resultBytes);
+        } catch (e) {
+          throw new EngineError(`${name}: the board returned bytes that are not a result (${(e as Error).message})`, name, "BAD_RESULT");
+        }
+        if (opts.verifyJobHash && !equalBytes(result.jobHash, hash32(job))) {
+          throw new EngineError(`${name}: the result's job_hash is not the hash of the job sent`, name, "JOB_HASH_MISMATCH");
+        }
+        const run: EngineRun = { resultBytes: reply.resultBytes, result, resultHash: hash32(reply.resultBytes), cpuCycles: reply.cycles, ...(reply.instret !== undefined && reply.instret !== null ? { cpuInstructions: reply.instret } : {}) };
+        if (opts.fetchState) {
+          const st = await client.state();
+          if (st !== undefined) {
+            try {
+              run.state = decodeState(st);
+            } catch (e) {
+              throw new EngineError(`${name}: the board's state is not a state encoding (${(e as Error).message})`, name, "BAD_STATE");
+            }
+          }
+        }
+        return run;
+      } catch (e) {
+        return fail(e);
+      }
+    },
+
+    async close(): Promise<void> {
+      client.close();
+      await opts.onClose?.();
+    },
+  };
+}
