@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerBoardCommands } from "./boards.ts";
 import { registerAsmCommands } from "./asm.ts";
 import { registerVectorCommands } from "./vectors.ts";
 
@@ -7,6 +8,7 @@ import { registerVectorCommands } from "./vectors.ts";
  * adding a command never means editing another command's file.
  */
 export function registerAll(program: Command): void {
+  registerBoardCommands(program);
   registerAsmCommands(program);
   registerVectorCommands(program);
 }

@@ -1,0 +1,236 @@
+/**
+ * Board commands: `mhr boards`, `mhr ports`, `mhr flash`, `mhr monitor`.
+ */
+import { Option, type Command } from "commander";
+import cliProgress from "cli-progress";
+import { type BoardProfile, BoardProfileError, ESPTOOL_CHIP_NAME, getBoard, hex4, loadBoards } from "../../boards/profiles.ts";
+import { FlashError, type FlashProgress, flashBoard } from "../../flash/flash.ts";
+import { monitorPort, runMonitor } from "../../flash/monitor.ts";
+import { formatPortsTable, formatTable, listPorts } from "../../flash/ports.ts";
+import { CliError } from "../errors.ts";
+
+function toCliError(err: unknown): unknown {
+  if (err instanceof FlashError) return new CliError(`${err.code}: ${err.message}`, 1);
+  if (err instanceof BoardProfileError) return new CliError(err.message, 1);
+  return err;
+}
+
+function board(name: string): BoardProfile {
+  try {
+    return getBoard(name);
+  } catch (err) {
+    throw toCliError(err);
+  }
+}
+
+function positiveInt(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive integer (got "${value}")`, 2);
+    return n;
+  };
+}
+
+function mhz(hz: number | null): string {
+  return hz === null ? "-" : `${hz / 1_000_000} MHz`;
+}
+
+export function formatBoardsTable(boards: BoardProfile[]): string {
+  const rows = boards.map((b) => [
+    b.name,
+    b.chip ? ESPTOOL_CHIP_NAME[b.chip] : b.port === "host" ? "-" : "(virtual)",
+    b.port,
+    mhz(b.cpuClockHz),
+    b.flashSize ?? "-",
+    b.serial?.reset ?? "-",
+    b.serial?.usb.map((u) => `${hex4(u.vid)}:${hex4(u.pid)}`).join(" ") || "-",
+  ]);
+  return formatTable(["BOARD", "CHIP", "PORT", "CPU", "FLASH", "RESET", "USB VID:PID"], rows);
+}
+
+function jsonBoards(boards: BoardProfile[]): unknown[] {
+  return boards.map((b) => ({
+    ...b,
+    serial: b.serial && {
+      ...b.serial,
+      usb: b.serial.usb.map((u) => ({ vid: hex4(u.vid), pid: hex4(u.pid), note: u.note })),
+    },
+  }));
+}
+
+function kib(n: number): string {
+  return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KiB`;
+}
+
+interface FlashCliOptions {
+  board: string;
+  port: string;
+  build?: string;
+  baud?: number;
+  monitor?: boolean;
+  verbose?: boolean;
+}
+
+interface MonitorCliOptions {
+  port: string;
+  baud?: number;
+  board?: string;
+}
+
+function progressReporter(): { onProgress: (p: FlashProgress) => void; stop: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let bar: cliProgress.SingleBar | null = null;
+  let lastImage = -1;
+  return {
+    onProgress: (p) => {
+      if (!tty) {
+        if (p.imageIndex !== lastImage) {
+          lastImage = p.imageIndex;
+          process.stderr.write(`writing image ${p.imageIndex + 1}/${p.imageCount} at 0x${p.offset.toString(16)} (${kib(p.imageBytes)})\n`);
+        }
+        return;
+      }
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          {
+            format: "flashing |{bar}| {percentage}% {doneKiB}/{totalKiB} KiB  image {image} at {offset}",
+            stream: process.stderr,
+            hideCursor: true,
+            clearOnComplete: false,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(p.total, 0, {
+          doneKiB: "0",
+          totalKiB: (p.total / 1024).toFixed(0),
+          image: `${p.imageIndex + 1}/${p.imageCount}`,
+          offset: `0x${p.offset.toString(16)}`,
+        });
+      }
+      bar.update(p.done, {
+        doneKiB: (p.done / 1024).toFixed(0),
+        totalKiB: (p.total / 1024).toFixed(0),
+        image: `${p.imageIndex + 1}/${p.imageCount}`,
+        offset: `0x${p.offset.toString(16)}`,
+      });
+    },
+    stop: () => {
+      bar?.stop();
+      bar = null;
+    },
+  };
+}
+
+function onCtrlC(): AbortController {
+  const ac = new AbortController();
+  const handler = (): void => ac.abort();
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
+  ac.signal.addEventListener("abort", () => {
+    process.removeListener("SIGINT", handler);
+    process.removeListener("SIGTERM", handler);
+  });
+  return ac;
+}
+
+const toStdout = (chunk: Uint8Array): void => {
+  process.stdout.write(chunk);
+};
+
+export function registerBoardCommands(program: Command): void {
+  program
+    .command("boards")
+    .description("list the board profiles (boards/*.json)")
+    .option("--json", "print the parsed profiles as JSON")
+    .action((opts: { json?: boolean }) => {
+      let boards: BoardProfile[];
+      try {
+        boards = loadBoards();
+      } catch (err) {
+        throw toCliError(err);
+      }
+      process.stdout.write(opts.json ? `${JSON.stringify(jsonBoards(boards), null, 2)}\n` : `${formatBoardsTable(boards)}\n`);
+    });
+
+  program
+    .command("ports")
+    .description("list attached serial ports and the boards whose USB ids match")
+    .option("--json", "print as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      let ports;
+      try {
+        ports = await listPorts();
+      } catch (err) {
+        throw toCliError(err);
+      }
+      if (opts.json) {
+        const out = ports.map((p) => ({ ...p, vid: p.vid === null ? null : hex4(p.vid), pid: p.pid === null ? null : hex4(p.pid) }));
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${formatPortsTable(ports)}\n`);
+      }
+    });
+
+  program
+    .command("flash")
+    .description("flash an ESP-IDF build onto a board (compressed write, MD5 verified), then reset into the app")
+    .requiredOption("--board <name>", "board profile (see `mhr boards`)")
+    .requiredOption("--port <path>", "serial port (see `mhr ports`)")
+    .option("--build <dir>", "ESP-IDF build directory (default: the profile's build.buildDir)")
+    .addOption(new Option("--baud <n>", "baud rate for the write once the stub runs (default: the profile's flashBaud)").argParser(positiveInt("--baud")))
+    .option("--monitor", "after flashing, stay on the port and print what the board says (Ctrl-C to quit)")
+    .option("-v, --verbose", "print esptool's progress lines")
+    .action(async (opts: FlashCliOptions) => {
+      const b = board(opts.board);
+      const progress = progressReporter();
+      const log = opts.verbose ? (line: string): void => void process.stderr.write(`  ${line}\n`) : undefined;
+      let report;
+      try {
+        report = await flashBoard({ board: b, port: opts.port, buildDir: opts.build, baud: opts.baud, onProgress: progress.onProgress, log });
+      } catch (err) {
+        progress.stop();
+        throw toCliError(err);
+      }
+      progress.stop();
+      const secs = (report.elapsedMs / 1000).toFixed(1);
+      process.stderr.write(
+        `flashed ${report.board} on ${report.portName}: ${report.description}, MAC ${report.mac}; ` +
+          `${report.images.length} images, ${kib(report.bytesWritten)} in ${secs} s at ${report.flashBaud} baud, MD5 verified` +
+          `${report.resetIntoApp ? "; reset into the app" : "; press EN to start the app"}\n`,
+      );
+      for (const img of report.images) {
+        process.stderr.write(`  0x${img.offset.toString(16).padStart(5, "0")}  ${String(img.size).padStart(8)} B  md5 ${img.md5}  ${img.file ?? ""}\n`);
+      }
+      if (!opts.monitor) {
+        await report.port.close();
+        return;
+      }
+      process.stderr.write(`--- monitor on ${report.portName} at ${report.consoleBaud} baud; Ctrl-C to quit ---\n`);
+      const ac = onCtrlC();
+      try {
+        await monitorPort(report.port, { write: toStdout, signal: ac.signal });
+      } finally {
+        ac.abort();
+        await report.port.close();
+      }
+    });
+
+  program
+    .command("monitor")
+    .description("print what a board sends on a serial port until Ctrl-C (does not reset the board)")
+    .requiredOption("--port <path>", "serial port (see `mhr ports`)")
+    .addOption(new Option("--baud <n>", "baud rate (default: the board's console baud, else 115200)").argParser(positiveInt("--baud")))
+    .option("--board <name>", "board profile, for its console baud rate")
+    .action(async (opts: MonitorCliOptions) => {
+      const baud = opts.baud ?? (opts.board ? board(opts.board).serial?.baud : undefined) ?? 115200;
+      const ac = onCtrlC();
+      process.stderr.write(`--- monitor on ${opts.port} at ${baud} baud; Ctrl-C to quit ---\n`);
+      try {
+        await runMonitor({ port: opts.port, baud, write: toStdout, signal: ac.signal });
+      } catch (err) {
+        throw toCliError(err);
+      } finally {
+        ac.abort();
+      }
+    });
+}
