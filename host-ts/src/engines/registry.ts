@@ -15,9 +15,9 @@ export interface EngineSpec {
 export const ENGINES: readonly EngineSpec[] = [
   { name: "reference", tier: "mhr-byte", doc: "TypeScript reference interpreter (the executable specification)", create: async () => (await import("./reference-engine.ts")).createReferenceEngine() },
   { name: "as", tier: "mhr-byte", doc: "AssemblyScript VM release build, in-process WebAssembly", create: async () => (await import("./as-engine.ts")).createAsEngine() },
-  { name: "native", tier: "mhr-byte", doc: "wasm2c C build for the host, over the board protocol on stdio", create: async () => (await import("./board-engines.ts")).createBoardEngine("host") },
-  { name: "qemu-rv32", tier: "mhr-byte", doc: "virtual RV32IMC board (ESP32-C3 ISA) under QEMU", create: async () => (await import("./board-engines.ts")).createBoardEngine("qemu-rv32") },
-  { name: "qemu-lx106", tier: "mhr-byte", doc: "virtual Xtensa lx106 board under QEMU", create: async () => (await import("./board-engines.ts")).createBoardEngine("qemu-lx106") },
+  { name: "native", tier: "mhr-byte", doc: "wasm2c C build for the host, over the board protocol on stdio", create: async () => (await import("./board-engines.ts")).createBoardEngine("host", { fetchState: true }) },
+  { name: "qemu-rv32", tier: "mhr-byte", doc: "virtual RV32IMC board (ESP32-C3 ISA) under QEMU", create: async () => (await import("./board-engines.ts")).createBoardEngine("qemu-rv32", { fetchState: true }) },
+  { name: "qemu-lx106", tier: "mhr-byte", doc: "virtual Xtensa lx106 board under QEMU", create: async () => (await import("./board-engines.ts")).createBoardEngine("qemu-lx106", { fetchState: true }) },
   { name: "wasm-tier", tier: "wasm", doc: "fuel-metered WASM tier sandbox", create: async () => (await import("./wasm-tier-engine.ts")).createWasmTierEngine() },
 ];
 

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { registerBoardCommands } from "./boards.ts";
 import { registerAsmCommands } from "./asm.ts";
 import { registerVectorCommands } from "./vectors.ts";
+import { registerFuzzCommands } from "./fuzz.ts";
+import { registerWasmCommands } from "./wasm.ts";
 
 /**
  * Each command group lives in its own module and registers itself here, so
@@ -11,4 +13,6 @@ export function registerAll(program: Command): void {
   registerBoardCommands(program);
   registerAsmCommands(program);
   registerVectorCommands(program);
+  registerFuzzCommands(program);
+  registerWasmCommands(program);
 }

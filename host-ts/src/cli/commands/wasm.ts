@@ -1,0 +1,200 @@
+/** mhr wasm run | inspect | pack — the WASM tier (docs/WASM.md). */
+import { readFileSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { CliError } from "../errors.ts";
+import { buildJob, type JobFlags } from "../../jobs/contract-file.ts";
+import { bytesToHex } from "../../model/hex.ts";
+import { expectedFromRun } from "../../vectors/format.ts";
+import { createWasmTierEngine, type WasmTierEngineRun } from "../../engines/wasm-tier-engine.ts";
+import { Sandbox } from "../../wasm-tier/sandbox.ts";
+import { formatInspect, type InspectReport } from "../../wasm-tier/inspect.ts";
+import { decodeWasmContract, encodeWasmContract, encodeWasmJob, makeWasmContract, type WasmContract } from "../../wasm-tier/job.ts";
+import { TIERS, errorName, trapName, type NodeTier, type WasmTierValue } from "../../wasm-tier/constants.ts";
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+function readFile(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code === "ENOENT" ? `no such file: ${path}` : `cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+function tierOf(v: string | undefined, what: string, dflt: WasmTierValue): WasmTierValue {
+  if (v === undefined) return dflt;
+  if (v === "light" || v === "1") return 1;
+  if (v === "full" || v === "2") return 2;
+  throw new CliError(`${what}: expected light or full, got "${v}"`, 2);
+}
+
+function nodeTierOf(v: string | undefined): NodeTier {
+  return TIERS[tierOf(v, "--node-tier", 2)].name;
+}
+
+function uintOpt(v: string | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new CliError(`${what}: "${v}" is not a non-negative integer`, 2);
+  return Number(v);
+}
+
+async function inspectCode(code: Uint8Array): Promise<InspectReport> {
+  const sb = new Sandbox();
+  try {
+    return await sandboxed(() => sb.inspect(code));
+  } finally {
+    await sb.close();
+  }
+}
+
+async function sandboxed<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
+interface PackFlags { tier?: string; maxMemory?: string; maxCycles?: string; maxStateSize?: string; fn?: string[] }
+
+/**
+ * A .wasm file becomes a contract whose function table lists every callable
+ * export (or those named with --fn NAME:ARGS:RETS); anything else must be a
+ * WASM contract package.
+ */
+async function loadWasmContract(path: string, f: PackFlags): Promise<WasmContract> {
+  const bytes = readFile(path);
+  const isModule = WASM_MAGIC.every((b, i) => bytes[i] === b);
+  if (!isModule) {
+    try {
+      return decodeWasmContract(bytes);
+    } catch (e) {
+      throw new CliError(`${path}: neither a WebAssembly module nor a WASM contract package (${(e as Error).message})`);
+    }
+  }
+  const tier = tierOf(f.tier, "--tier", 1);
+  let functions: { name: string; args: number; rets: number }[];
+  if (f.fn?.length) {
+    functions = f.fn.map((spec) => {
+      const m = /^([^:]+):(\d+):(\d+)$/.exec(spec);
+      if (!m) throw new CliError(`--export: expected NAME:ARGS:RETS, got "${spec}"`, 2);
+      return { name: m[1], args: Number(m[2]), rets: Number(m[3]) };
+    });
+  } else {
+    const report = await inspectCode(bytes);
+    if (!report.valid) throw new CliError(`${path}: ${report.error!.name}: ${report.error!.message}`);
+    functions = report.callable.slice(0, 32);
+    if (!functions.length) throw new CliError(`${path}: no export takes and returns only i64; nothing to call`);
+  }
+  return makeWasmContract({
+    code: bytes, wasmTier: tier, functions,
+    maxMemory: uintOpt(f.maxMemory, "--max-memory"), maxCycles: uintOpt(f.maxCycles, "--max-cycles"), maxStateSize: uintOpt(f.maxStateSize, "--max-state-size"),
+  });
+}
+
+export function describeWasmRun(run: WasmTierEngineRun): string {
+  const r = run.result;
+  const e = expectedFromRun(run);
+  const codeName = r.status === 2 ? ` ${trapName(Number(r.code))}` : r.status === 3 ? ` ${errorName(Number(r.code))}` : "";
+  const lines = [
+    `status      ${e.status}${r.status === 0 ? "" : ` (code ${e.code}${codeName})`}`,
+    `fuel        ${r.cycles}`,
+    `returns     [${e.returns.join(", ")}]`,
+  ];
+  if (r.output.length) {
+    const text = Buffer.from(r.output).toString("utf8");
+    lines.push(`output      ${e.output}${/^[\x20-\x7e\n\t]*$/.test(text) ? `  "${text.replace(/\n/g, "\\n")}"` : ""}`);
+  }
+  for (const l of e.logs) lines.push(`log         ${l}`);
+  for (const t of e.transfers) lines.push(`transfer    ${t.amount} -> ${t.to}`);
+  lines.push(`state_hash  ${e.stateHash}`, `result_hash ${e.resultHash}`);
+  if (run.outcome !== "result") lines.push(`outcome     ${run.outcome.toUpperCase()}${run.delegate ? ` (contract tier ${run.delegate.contractTier}, node tier ${run.delegate.nodeTier})` : ""}: not a consensus result`);
+  if (run.message && r.status !== 0) lines.push(`detail      ${run.message}`);
+  return lines.join("\n");
+}
+
+export function registerWasmCommands(program: Command): void {
+  const wasm = program.command("wasm").description("the WASM tier: run and inspect WebAssembly contracts (docs/WASM.md)");
+
+  wasm
+    .command("run")
+    .description("run one exported function of a WebAssembly contract in the fuel-metered sandbox")
+    .argument("<contract>", "a .wasm module (function table from its i64 exports) or a WASM contract package")
+    .requiredOption("--fn <name>", "function to call")
+    .option("--args <list>", "comma-separated 64-bit integer arguments (repeatable)", collect)
+    .option("--tier <tier>", "the contract's wasm_tier when packaging a .wasm: light or full", "light")
+    .option("--node-tier <tier>", "this node's own tier (contracts above it get the delegate outcome)", "full")
+    .option("--input <bytes>", "job input: hex, @file or text:…")
+    .option("--sender <id>", "caller NodeID (16 bytes hex)")
+    .option("--self <id>", "executing node's NodeID (16 bytes hex)")
+    .option("--epoch <n>", "epoch number")
+    .option("--balance <id=amount>", "balance snapshot entry (repeatable)", collect)
+    .option("--state <file>", "prior state: JSON object of hex key -> hex value")
+    .option("--max-memory <bytes>", "max_memory (default: the tier's limit)")
+    .option("--max-cycles <fuel>", "max_cycles (default: the tier's limit)")
+    .option("--max-state-size <bytes>", "max_state_size (default 65536)")
+    .option("--export <name:args:rets>", "function-table entry instead of the callable exports (repeatable)", collect)
+    .option("--wall-clock <ms>", "override the tier's wall-clock limit")
+    .option("--json", "print the result as JSON")
+    .option("--state-out <file>", "write the final state (JSON) after a HALT")
+    .option("--job-out <file>", "also write the job bytes to a file")
+    .action(async (file: string, opts: JobFlags & PackFlags & { nodeTier?: string; export?: string[]; wallClock?: string; json?: boolean; stateOut?: string; jobOut?: string }) => {
+      const contract = await loadWasmContract(file, { ...opts, fn: opts.export });
+      if (!contract.functions.some((f) => f.name === opts.fn)) {
+        throw new CliError(`${file}: no callable function "${opts.fn}"; callable: ${contract.functions.map((f) => f.name).join(", ")}`);
+      }
+      const job = buildJob(contract, opts);
+      const jobBytes = encodeWasmJob({ ...job, contract });
+      if (opts.jobOut) writeFileSync(opts.jobOut, jobBytes);
+      const engine = createWasmTierEngine({ nodeTier: nodeTierOf(opts.nodeTier), wallClockMs: uintOpt(opts.wallClock, "--wall-clock") });
+      try {
+        const run = await sandboxed(() => engine.run(jobBytes));
+        console.log(opts.json ? JSON.stringify({ ...expectedFromRun(run), outcome: run.outcome, ...(run.message ? { detail: run.message } : {}) }) : describeWasmRun(run));
+        if (opts.stateOut && run.result.status === 0 && run.state) {
+          writeFileSync(opts.stateOut, JSON.stringify(Object.fromEntries([...run.state.entries()].sort().map(([k, v]) => [k, bytesToHex(v)])), null, 2) + "\n");
+        }
+        if (run.outcome === "delegate") process.exitCode = 4;
+        else if (run.result.status !== 0) process.exitCode = 3;
+      } finally {
+        await engine.close();
+      }
+    });
+
+  wasm
+    .command("inspect")
+    .description("show a module's imports, memory, tier fit and instrumentation statistics")
+    .argument("<module>", "a .wasm module or a WASM contract package")
+    .option("--json", "print the report as JSON")
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const bytes = readFile(file);
+      const code = WASM_MAGIC.every((b, i) => bytes[i] === b) ? bytes : (() => {
+        try {
+          return decodeWasmContract(bytes).code;
+        } catch (e) {
+          throw new CliError(`${file}: neither a WebAssembly module nor a WASM contract package (${(e as Error).message})`);
+        }
+      })();
+      const report = await inspectCode(code);
+      console.log(opts.json ? JSON.stringify(report) : formatInspect(report));
+      if (!report.valid) process.exitCode = 1;
+    });
+
+  wasm
+    .command("pack")
+    .description("package a .wasm module as a WASM contract (SPEC §5 map with key 8 = wasm_tier)")
+    .argument("<module>", ".wasm module")
+    .option("--tier <tier>", "wasm_tier: light or full", "light")
+    .option("--max-memory <bytes>", "max_memory (default: the tier's limit)")
+    .option("--max-cycles <fuel>", "max_cycles (default: the tier's limit)")
+    .option("--max-state-size <bytes>", "max_state_size (default 65536)")
+    .option("--export <name:args:rets>", "function-table entry (repeatable; default: every callable export)", collect)
+    .option("-o, --out <file>", "output file (default: <module> with .mhrw)")
+    .action(async (file: string, opts: PackFlags & { export?: string[]; out?: string }) => {
+      const contract = await loadWasmContract(file, { ...opts, fn: opts.export });
+      const out = opts.out ?? file.replace(/\.wasm$/, "") + ".mhrw";
+      writeFileSync(out, encodeWasmContract(contract));
+      console.log(`${out}: ${contract.code.length}-byte module, ${TIERS[contract.wasmTier].name} tier, functions ${contract.functions.map((f) => `${f.name}(${f.args})${f.rets ? "->i64" : ""}`).join(", ")}, hash ${bytesToHex(contract.hash)}`);
+    });
+}

@@ -1,0 +1,186 @@
+/**
+ * Runs one WASM-tier job in the current thread: validation (docs/WASM.md
+ * §Validation), instrumentation (cached by code hash), instantiation with the
+ * host API, the call, and the canonical result of SPEC §13. The wasm-tier
+ * engine runs this inside a worker thread (sandbox.ts) that enforces the
+ * wall-clock limit; calling it directly gives no wall-clock protection.
+ */
+import { encodeResult, hash32, stateHash } from "../model/codec.ts";
+import { bytesToHex } from "../model/hex.ts";
+import type { Result, StateMap } from "../model/types.ts";
+import { Status } from "../generated/opcodes.ts";
+import { WASM_PAGE, WasmError, WasmTrap, type NodeTier } from "./constants.ts";
+import { analyzeModule, checkMemoryLimit, instrumentModule, RESERVED, type InstrumentStats, type ModuleFacts } from "./instrument.ts";
+import { checkAfterModule, checkJob, type ExportSig, type WasmJob } from "./job.ts";
+import { HostAbort, HostTrap, hostImports, newHostEnv } from "./host.ts";
+
+export interface Prepared {
+  facts: ModuleFacts;
+  exports: Map<string, ExportSig>;
+  module: WebAssembly.Module;
+  start: string | null;
+  stats: InstrumentStats;
+}
+
+type PrepareOutcome = { ok: true; prepared: Prepared } | { ok: false; code: number; message: string };
+
+/** Instrumented, compiled modules by code hash (a small LRU). */
+export class ModuleCache {
+  private map = new Map<string, PrepareOutcome>();
+  constructor(private readonly capacity = 32) {}
+  get(code: Uint8Array, hashHex: string): PrepareOutcome {
+    const hit = this.map.get(hashHex);
+    if (hit) {
+      this.map.delete(hashHex);
+      this.map.set(hashHex, hit);
+      return hit;
+    }
+    const made = prepareModule(code);
+    this.map.set(hashHex, made);
+    while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
+    return made;
+  }
+}
+
+export function prepareModule(code: Uint8Array): PrepareOutcome {
+  const a = analyzeModule(code);
+  if (!a.ok) return a;
+  let ins;
+  try {
+    ins = instrumentModule(code);
+  } catch (e) {
+    return { ok: false, code: WasmError.MALFORMED_MODULE, message: `the instrumenter could not process the module: ${(e as Error).message}` };
+  }
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(ins.binary as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    return { ok: false, code: WasmError.MALFORMED_MODULE, message: `the instrumented module does not compile: ${(e as Error).message}` };
+  }
+  const exports = new Map<string, ExportSig>();
+  for (const x of a.facts.exports) if (x.kind === "function") exports.set(x.name, { params: x.params ?? [], results: x.results ?? [] });
+  return { ok: true, prepared: { facts: a.facts, exports, module, start: ins.start, stats: ins.stats } };
+}
+
+export interface RunOutcome {
+  resultBytes: Uint8Array;
+  result: Result;
+  /** Final state (HALT) or the prior state (ABORT/TRAP); absent for INVALID. */
+  state?: StateMap;
+  /** Set when the node must delegate the job (its tier is too low): not a consensus result. */
+  delegate?: { contractTier: NodeTier; nodeTier: NodeTier };
+  /** Validation or trap detail, for humans. */
+  message?: string;
+  /** Linear memory in bytes at the end of the call. */
+  memoryBytes: number;
+  stats?: InstrumentStats;
+}
+
+export interface RunHooks {
+  /** Called right before the first metered instruction, with what a time-out result needs. */
+  onExecStart?: (info: { wallClockMs: number; jobHash: Uint8Array; priorStateHash: Uint8Array }) => void;
+  cache?: ModuleCache;
+}
+
+const ZERO32 = new Uint8Array(32);
+
+function finish(r: Omit<Result, "version">, extra: Omit<RunOutcome, "resultBytes" | "result">): RunOutcome {
+  const result: Result = { version: 1, ...r };
+  return { resultBytes: encodeResult(result), result, ...extra };
+}
+
+export function invalidResult(jobHash: Uint8Array, code: number): Result {
+  return { version: 1, jobHash, status: Status.INVALID, code: BigInt(code), cycles: 0, returns: [], output: new Uint8Array(), logs: [], transfers: [], stateHash: ZERO32 };
+}
+
+/** The local (non-consensus) time-out outcome: TRAP WALL_CLOCK_EXCEEDED, cycles 0, nothing else. */
+export function timeoutResult(jobHash: Uint8Array, priorStateHash: Uint8Array, code: number = WasmTrap.WALL_CLOCK_EXCEEDED): Result {
+  return { version: 1, jobHash, status: Status.TRAP, code: BigInt(code), cycles: 0, returns: [], output: new Uint8Array(), logs: [], transfers: [], stateHash: priorStateHash };
+}
+
+/** Maps a WebAssembly trap (V8's RuntimeError messages) to a trap code. */
+export function trapCodeOf(e: unknown, trapCell: number): number {
+  if (trapCell) return trapCell;
+  const m = e instanceof Error ? e.message : String(e);
+  if (/unreachable/i.test(m)) return WasmTrap.UNREACHABLE;
+  if (/memory access out of bounds|out of bounds memory access/i.test(m)) return WasmTrap.MEMORY_OUT_OF_BOUNDS;
+  if (/divide by zero|remainder by zero|division by zero/i.test(m)) return WasmTrap.DIVISION_BY_ZERO;
+  if (/divide result unrepresentable|integer overflow/i.test(m)) return WasmTrap.INTEGER_OVERFLOW;
+  if (/float unrepresentable|invalid conversion/i.test(m)) return WasmTrap.INVALID_CONVERSION;
+  if (/table|signature mismatch|null function|indirect call/i.test(m)) return WasmTrap.BAD_INDIRECT_CALL;
+  return WasmTrap.HOST_RESOURCES_EXHAUSTED;
+}
+
+export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", hooks: RunHooks = {}): RunOutcome {
+  const jobHash = hash32(jobBytes);
+  const invalid = (code: number, message: string, extra: Partial<RunOutcome> = {}): RunOutcome =>
+    ({ ...finish(invalidResult(jobHash, code), { memoryBytes: 0 }), message, ...extra });
+
+  const checked = checkJob(jobBytes, nodeTier);
+  if (!checked.ok) return invalid(checked.code, checked.message, checked.delegate ? { delegate: checked.delegate } : {});
+  const job: WasmJob = checked.job;
+  const c = job.contract;
+
+  const prep = (hooks.cache ?? new ModuleCache(1)).get(c.code, bytesToHex(c.hash));
+  if (!prep.ok) return invalid(prep.code, prep.message);
+  const p = prep.prepared;
+  const mem = checkMemoryLimit(p.facts, c.maxMemory);
+  if (mem) return invalid(mem.code, mem.message, { stats: p.stats });
+  const after = checkAfterModule(job, p.exports);
+  if (!after.ok) return invalid(after.code, after.message, { stats: p.stats });
+  const fn = after.fn;
+
+  const priorHash = stateHash(job.state);
+  const env = newHostEnv(job.context, job.input, job.state, checked.priorStateSize, c.maxStateSize);
+  const limit = BigInt(c.maxCycles);
+  let instance: WebAssembly.Instance | null = null;
+  let exportsObj: Record<string, unknown> = {};
+  const fuelUsed = (): number => {
+    const g = exportsObj[RESERVED.fuel] as WebAssembly.Global | undefined;
+    return g ? Number(limit - (g.value as bigint)) : 0;
+  };
+  const memoryBytes = () => (env.memory ? env.memory.buffer.byteLength : 0);
+  const ended = (status: number, code: bigint, message?: string): RunOutcome => finish({
+    jobHash, status, code, cycles: fuelUsed(), returns: [], output: new Uint8Array(), logs: env.logs, transfers: [], stateHash: priorHash,
+  }, { state: job.state, memoryBytes: memoryBytes(), stats: p.stats, message });
+
+  try {
+    instance = new WebAssembly.Instance(p.module, hostImports(env));
+  } catch (e) {
+    // Only resource exhaustion can fail here: the module was validated and segments checked.
+    return ended(Status.TRAP, BigInt(WasmTrap.HOST_RESOURCES_EXHAUSTED), `instantiation failed: ${(e as Error).message}`);
+  }
+  exportsObj = instance.exports as Record<string, unknown>;
+  env.memory = (exportsObj[RESERVED.memory] as WebAssembly.Memory | undefined) ?? null;
+  env.fuel = exportsObj[RESERVED.fuel] as WebAssembly.Global;
+  env.fuel.value = limit;
+  (exportsObj[RESERVED.maxPages] as WebAssembly.Global).value = Math.floor(c.maxMemory / WASM_PAGE);
+  const trapCell = exportsObj[RESERVED.trap] as WebAssembly.Global;
+
+  hooks.onExecStart?.({ wallClockMs: checked.tier.wallClockMs, jobHash, priorStateHash: priorHash });
+  let ret: unknown;
+  try {
+    if (p.start) (exportsObj[p.start] as () => void)();
+    ret = (exportsObj[fn.name] as (...a: bigint[]) => unknown)(...job.args);
+  } catch (e) {
+    if (e instanceof HostAbort) return ended(Status.ABORT, e.code);
+    if (e instanceof HostTrap) return ended(Status.TRAP, BigInt(e.code), e.message);
+    if (e instanceof WebAssembly.RuntimeError) {
+      const code = trapCodeOf(e, trapCell.value as number);
+      return ended(Status.TRAP, BigInt(code), e.message);
+    }
+    if (e instanceof RangeError) {
+      // A host stack overflow or allocation failure: the instrumentation makes both unreachable for
+      // valid limits, so this is reported as a local resource outcome, not a contract trap.
+      return ended(Status.TRAP, BigInt(WasmTrap.HOST_RESOURCES_EXHAUSTED), e.message);
+    }
+    throw e;
+  }
+  const returns = fn.rets === 0 ? [] : [BigInt.asIntN(64, ret as bigint)];
+  const out = new Uint8Array(env.outputBytes);
+  let o = 0;
+  for (const chunk of env.output) { out.set(chunk, o); o += chunk.length; }
+  return finish({
+    jobHash, status: Status.HALT, code: 0n, cycles: fuelUsed(), returns, output: out, logs: env.logs, transfers: env.transfers, stateHash: stateHash(env.state),
+  }, { state: env.state, memoryBytes: memoryBytes(), stats: p.stats });
+}

@@ -1,0 +1,51 @@
+/**
+ * The sandbox thread: runs jobs sent by sandbox.ts one at a time and reports
+ * when execution starts (so the parent can arm the wall-clock timer) and the
+ * result. Nothing here is reachable by the contract except the host API.
+ */
+import { parentPort } from "node:worker_threads";
+import { ModuleCache, runWasmJob } from "./run.ts";
+import { inspectModule, type InspectReport } from "./inspect.ts";
+import type { NodeTier } from "./constants.ts";
+
+export interface RunRequest { type: "run"; id: number; job: Uint8Array; nodeTier: NodeTier }
+export interface InspectRequest { type: "inspect"; id: number; code: Uint8Array; withBinary?: boolean }
+export type WorkerMessage =
+  | { type: "ready" }
+  | { type: "start"; id: number; wallClockMs: number; jobHash: Uint8Array; priorStateHash: Uint8Array }
+  | { type: "done"; id: number; resultBytes: Uint8Array; state?: [string, Uint8Array][]; delegate?: { contractTier: NodeTier; nodeTier: NodeTier }; message?: string; memoryBytes: number; fuelInstrumentMs?: number }
+  | { type: "fail"; id: number; message: string }
+  | { type: "inspected"; id: number; report: InspectReport };
+
+const port = parentPort!;
+const cache = new ModuleCache(32);
+
+port.on("message", (req: RunRequest | InspectRequest) => {
+  if (req.type === "inspect") {
+    try {
+      port.postMessage({ type: "inspected", id: req.id, report: inspectModule(req.code, req.withBinary) } satisfies WorkerMessage);
+    } catch (e) {
+      port.postMessage({ type: "fail", id: req.id, message: (e as Error)?.stack ?? String(e) } satisfies WorkerMessage);
+    }
+    return;
+  }
+  if (req.type !== "run") return;
+  try {
+    const out = runWasmJob(req.job, req.nodeTier, {
+      cache,
+      onExecStart: (info) => port.postMessage({ type: "start", id: req.id, ...info } satisfies WorkerMessage),
+    });
+    port.postMessage({
+      type: "done",
+      id: req.id,
+      resultBytes: out.resultBytes,
+      state: out.state ? [...out.state.entries()] : undefined,
+      delegate: out.delegate,
+      message: out.message,
+      memoryBytes: out.memoryBytes,
+    } satisfies WorkerMessage);
+  } catch (e) {
+    port.postMessage({ type: "fail", id: req.id, message: (e as Error)?.stack ?? String(e) } satisfies WorkerMessage);
+  }
+});
+port.postMessage({ type: "ready" } satisfies WorkerMessage);

@@ -1,0 +1,197 @@
+/**
+ * The WASM-tier sandbox on the host side: one worker thread runs jobs
+ * (sandbox-worker.ts); this class arms the wall-clock timer when execution
+ * starts and terminates the worker when it passes, recycles the worker after
+ * a job that used a lot of memory, and turns a worker that dies (a memory
+ * bomb past the thread's heap limit, an engine bug) into a result, so nothing
+ * a contract does can take the host process down.
+ */
+import { Worker } from "node:worker_threads";
+import { EngineError } from "../engines/engine.ts";
+import { decodeResult, encodeResult, hash32 } from "../model/codec.ts";
+import type { Result, StateMap } from "../model/types.ts";
+import { WasmTrap, type NodeTier } from "./constants.ts";
+import { timeoutResult } from "./run.ts";
+import type { InspectRequest, RunRequest, WorkerMessage } from "./sandbox-worker.ts";
+import type { InspectReport } from "./inspect.ts";
+
+export interface SandboxOptions {
+  /** The node's own tier (a profile setting): contracts above it get the delegate outcome. Default "full". */
+  nodeTier?: NodeTier;
+  /** Override of the tier's wall-clock limit in milliseconds (tests and operators). */
+  wallClockMs?: number;
+  /** Recycle the worker after a job whose linear memory ended above this many bytes (default 32 MiB). */
+  recycleAboveBytes?: number;
+  /** Limit on validation + instrumentation of one job, before execution starts (default 120 s). */
+  prepareTimeoutMs?: number;
+}
+
+export interface SandboxRun {
+  resultBytes: Uint8Array;
+  result: Result;
+  state?: StateMap;
+  /** How the run ended, for callers that act on it (delegation, retries). */
+  outcome: "result" | "delegate" | "timeout" | "crashed";
+  delegate?: { contractTier: NodeTier; nodeTier: NodeTier };
+  message?: string;
+  memoryBytes: number;
+  wallMs: number;
+}
+
+const BOOT = new URL("./sandbox-boot.mjs", import.meta.url);
+
+export class Sandbox {
+  private worker: Worker | null = null;
+  private ready: Promise<void> | null = null;
+  private nextId = 1;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** Workers started so far (tests look at recycling). */
+  spawned = 0;
+
+  constructor(private readonly opts: SandboxOptions = {}) {}
+
+  get nodeTier(): NodeTier {
+    return this.opts.nodeTier ?? "full";
+  }
+
+  private spawn(): Promise<void> {
+    const w = new Worker(BOOT, {
+      // No inherited loader flags: the worker loads binaryen natively and its TypeScript through tsImport.
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: 384, maxYoungGenerationSizeMb: 48, stackSizeMb: 32 },
+      stdout: true,
+      stderr: true,
+    });
+    w.stdout.resume();
+    w.stderr.resume();
+    w.unref();
+    this.worker = w;
+    this.spawned++;
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onMsg = (m: WorkerMessage) => {
+        if (m.type === "ready") { w.off("message", onMsg); w.off("error", onErr); resolve(); }
+      };
+      const onErr = (e: Error) => { w.off("message", onMsg); reject(new EngineError(`sandbox worker failed to start: ${e.message}`, "wasm-tier")); };
+      w.on("message", onMsg);
+      w.once("error", onErr);
+    });
+    return this.ready;
+  }
+
+  private async drop(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    this.ready = null;
+    if (w) await w.terminate().catch(() => undefined);
+  }
+
+  /** Runs one job; jobs queue behind each other. Rejects only on an engine failure. */
+  run(job: Uint8Array): Promise<SandboxRun> {
+    const p = this.chain.then(() => this.runOne(job));
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async runOne(job: Uint8Array): Promise<SandboxRun> {
+    if (this.closed) throw new EngineError("sandbox is closed", "wasm-tier");
+    if (!this.worker) await this.spawn();
+    else await this.ready;
+    const w = this.worker!;
+    const id = this.nextId++;
+    const t0 = performance.now();
+    return new Promise<SandboxRun>((resolve, reject) => {
+      let timer: NodeJS.Timeout | null = null;
+      let started: Extract<WorkerMessage, { type: "start" }> | null = null;
+      let settled = false;
+      const cleanup = () => {
+        settled = true;
+        if (timer) clearTimeout(timer);
+        w.off("message", onMsg);
+        w.off("error", onError);
+        w.off("exit", onExit);
+      };
+      const localOutcome = (code: number, outcome: "timeout" | "crashed", message: string) => {
+        const s = started!;
+        const result = timeoutResult(s.jobHash, s.priorStateHash, code);
+        const resultBytes = encodeResult(result);
+        resolve({ resultBytes, result, outcome, message, memoryBytes: 0, wallMs: performance.now() - t0 });
+      };
+      const onMsg = (m: WorkerMessage) => {
+        if (settled || !("id" in m) || m.id !== id) return;
+        if (m.type === "start") {
+          started = m;
+          if (timer) clearTimeout(timer);
+          const ms = this.opts.wallClockMs ?? m.wallClockMs;
+          timer = setTimeout(() => {
+            cleanup();
+            void this.drop().then(() => localOutcome(WasmTrap.WALL_CLOCK_EXCEEDED, "timeout", `wall-clock limit of ${ms} ms passed; the sandbox was terminated`));
+          }, ms);
+          return;
+        }
+        cleanup();
+        if (m.type === "fail") {
+          void this.drop();
+          reject(new EngineError(`sandbox failure: ${m.message}`, "wasm-tier"));
+          return;
+        }
+        if (m.type !== "done") return;
+        const result = decodeResult(m.resultBytes);
+        const state: StateMap | undefined = m.state ? new Map(m.state) : undefined;
+        const outcome = m.delegate ? "delegate" : "result";
+        if (m.memoryBytes > (this.opts.recycleAboveBytes ?? 32 * 1024 * 1024)) void this.drop();
+        resolve({ resultBytes: m.resultBytes, result, state, outcome, delegate: m.delegate, message: m.message, memoryBytes: m.memoryBytes, wallMs: performance.now() - t0 });
+      };
+      const onError = (e: Error) => {
+        if (settled) return;
+        cleanup();
+        this.worker = null;
+        this.ready = null;
+        if (started) localOutcome(WasmTrap.HOST_RESOURCES_EXHAUSTED, "crashed", `sandbox worker died: ${e.message}`);
+        else reject(new EngineError(`sandbox worker died before execution: ${e.message}`, "wasm-tier"));
+      };
+      const onExit = (code: number) => onError(new Error(`exit ${code}`));
+      w.on("message", onMsg);
+      w.once("error", onError);
+      w.once("exit", onExit);
+      timer = setTimeout(() => {
+        cleanup();
+        void this.drop();
+        reject(new EngineError(`validation and instrumentation took longer than ${this.opts.prepareTimeoutMs ?? 120_000} ms`, "wasm-tier"));
+      }, this.opts.prepareTimeoutMs ?? 120_000);
+      w.postMessage({ type: "run", id, job, nodeTier: this.nodeTier } satisfies RunRequest);
+    });
+  }
+
+  /** Validates and instruments a module in the sandbox thread (binaryen never loads in the caller's thread). */
+  inspect(code: Uint8Array, withBinary = false): Promise<InspectReport> {
+    const p = this.chain.then(async () => {
+      if (!this.worker) await this.spawn();
+      else await this.ready;
+      const w = this.worker!;
+      const id = this.nextId++;
+      return new Promise<InspectReport>((resolve, reject) => {
+        const onMsg = (m: WorkerMessage) => {
+          if (!("id" in m) || m.id !== id) return;
+          w.off("message", onMsg);
+          if (m.type === "inspected") resolve(m.report);
+          else if (m.type === "fail") { void this.drop(); reject(new EngineError(`sandbox failure: ${m.message}`, "wasm-tier")); }
+        };
+        w.on("message", onMsg);
+        w.postMessage({ type: "inspect", id, code, withBinary } satisfies InspectRequest);
+      });
+    });
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.chain.catch(() => undefined);
+    await this.drop();
+  }
+}
+
+export function resultHashOf(bytes: Uint8Array): Uint8Array {
+  return hash32(bytes);
+}
