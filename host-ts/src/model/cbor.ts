@@ -1,14 +1,14 @@
 /**
  * The deterministic CBOR subset of SPEC §4, on top of cborg.
  *
- * cborg encodes RFC 8949 §4.2.1 deterministically and rejects non-minimal
- * integer heads, indefinite lengths and trailing bytes on decode. What it lets
+ * cborg decodes, rejecting non-minimal integer heads, indefinite lengths and
+ * trailing bytes; encoding is our own (below). What cborg's decoder lets
  * through — booleans, null, floats that happen to be integral, unsorted maps,
  * duplicate byte-string keys, deep nesting — is checked here, so `decodeStrict`
  * accepts exactly the encodings `encodeCanonical` produces.
  */
-import { decode, encode, rfc8949EncodeOptions } from "cborg";
-import { bytesToHex } from "./hex.ts";
+import { decode } from "cborg";
+import { bytesToHex, compareBytes } from "./hex.ts";
 
 /** A decoded value of the subset: integers are always bigint, maps keep their key order. */
 export type CborValue = bigint | Uint8Array | string | CborValue[] | CborMap;
@@ -64,8 +64,47 @@ function keyId(k: CborValue): string {
   return "x:" + bytesToHex(encodeCanonical(k));
 }
 
+/**
+ * RFC 8949 §4.2.1 deterministic encoding of the subset. Written out rather than
+ * delegated: cborg's RFC 8949 map sorter rejects non-scalar keys, and a decoded
+ * job may legitimately contain them (they make it malformed or mis-shaped, not
+ * unencodable), so the canonical check must be able to re-encode anything.
+ */
 export function encodeCanonical(v: CborValue): Uint8Array {
-  return encode(v, rfc8949EncodeOptions);
+  const out: number[] = [];
+  write(v, out);
+  return Uint8Array.from(out);
+}
+
+function head(major: number, n: bigint, out: number[]): void {
+  const m = major << 5;
+  if (n < 24n) { out.push(m | Number(n)); return; }
+  const width = n < 0x100n ? 1 : n < 0x10000n ? 2 : n < 0x100000000n ? 4 : 8;
+  out.push(m | { 1: 24, 2: 25, 4: 26, 8: 27 }[width]!);
+  for (let i = width - 1; i >= 0; i--) out.push(Number((n >> BigInt(8 * i)) & 0xffn));
+}
+
+function write(v: CborValue, out: number[]): void {
+  if (typeof v === "bigint") {
+    if (v >= 0n) head(0, v, out);
+    else head(1, -1n - v, out);
+    if (v >= 1n << 64n || v < -(1n << 64n)) throw new CborError(`integer ${v} outside CBOR's range`);
+  } else if (typeof v === "string") {
+    const b = new TextEncoder().encode(v);
+    head(3, BigInt(b.length), out);
+    for (const x of b) out.push(x);
+  } else if (v instanceof Uint8Array) {
+    head(2, BigInt(v.length), out);
+    for (const x of v) out.push(x);
+  } else if (Array.isArray(v)) {
+    head(4, BigInt(v.length), out);
+    for (const x of v) write(x, out);
+  } else {
+    const entries = [...v].map(([k, x]) => [encodeCanonical(k), encodeCanonical(x)] as const);
+    entries.sort((a, b) => compareBytes(a[0], b[0]));
+    head(5, BigInt(entries.length), out);
+    for (const [k, x] of entries) { for (const b of k) out.push(b); for (const b of x) out.push(b); }
+  }
 }
 
 /** Decodes one item of the subset; throws CborError on anything else. */

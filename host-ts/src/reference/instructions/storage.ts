@@ -1,0 +1,95 @@
+/**
+ * LOAD and STORE on the contract state (SPEC §9.7, spaces state and del;
+ * the state and its size in SPEC §3). Keys are 1..MAX_KEY_SIZE bytes; an
+ * empty value is not an absent key. STOREs change the working state, which
+ * only HALT commits.
+ */
+import { Limit } from "../../generated/opcodes.ts";
+import { bytesToHex } from "../../model/hex.ts";
+import type { Instruction } from "../code.ts";
+import { chargeGas, cost } from "../gas.ts";
+import { drop, operands, push, requireStackEffect, type Machine } from "../machine.ts";
+import { bytesAt, memoryRange, requireKeyLength } from "../operands.ts";
+import { Trap, TrapCode } from "../traps.ts";
+
+/** The size one entry adds to the state size (SPEC §3). */
+function entrySize(keyLength: number, valueLength: number): number {
+  return Limit.STATE_ENTRY_OVERHEAD + keyLength + valueLength;
+}
+
+/**
+ * LOAD.state `key klen dst cap -- vlen`: if the key is absent push -1 and
+ * write nothing; else copy the first min(len(value), cap) bytes of the value
+ * to dst and push len(value).
+ */
+export function loadState(m: Machine, ins: Instruction): void {
+  // STACK
+  requireStackEffect(m, ins);
+  // OPERANDS: ranges (key, klen) and (dst, cap), then the key length
+  const [key, klen, dst, cap] = operands(m, 4);
+  const keyAt = memoryRange(m, key, klen);
+  const dstAt = memoryRange(m, dst, cap);
+  requireKeyLength(klen);
+  // GAS
+  chargeGas(m, cost(ins.key, keyAt.len + dstAt.len));
+  // OPERATION
+  drop(m, 4);
+  const value = m.state.get(bytesToHex(bytesAt(m, keyAt)));
+  if (value === undefined) {
+    push(m, -1n);
+  } else {
+    m.memory.set(value.subarray(0, Math.min(value.length, dstAt.len)), dstAt.addr);
+    push(m, BigInt(value.length));
+  }
+  // PROGRAM COUNTER
+  m.pc = ins.next;
+}
+
+/**
+ * STORE.state `key klen val vlen --`: set the value under the key to
+ * (val, vlen); traps STATE_LIMIT_EXCEEDED, leaving the state unchanged, if
+ * the new state size would exceed max_state_size.
+ */
+export function storeState(m: Machine, ins: Instruction): void {
+  // STACK
+  requireStackEffect(m, ins);
+  // OPERANDS: ranges (key, klen) and (val, vlen), then the key length
+  const [key, klen, val, vlen] = operands(m, 4);
+  const keyAt = memoryRange(m, key, klen);
+  const valueAt = memoryRange(m, val, vlen);
+  requireKeyLength(klen);
+  // GAS
+  chargeGas(m, cost(ins.key, keyAt.len + valueAt.len));
+  // OPERATION
+  drop(m, 4);
+  const hexKey = bytesToHex(bytesAt(m, keyAt));
+  const old = m.state.get(hexKey);
+  const newSize = m.stateSize - (old === undefined ? 0 : entrySize(keyAt.len, old.length)) + entrySize(keyAt.len, valueAt.len);
+  if (newSize > m.maxStateSize) throw new Trap(TrapCode.STATE_LIMIT_EXCEEDED);
+  m.state.set(hexKey, bytesAt(m, valueAt).slice());
+  m.stateSize = newSize;
+  // PROGRAM COUNTER
+  m.pc = ins.next;
+}
+
+/** STORE.del `key klen --`: remove the entry under the key, if present. */
+export function storeDel(m: Machine, ins: Instruction): void {
+  // STACK
+  requireStackEffect(m, ins);
+  // OPERANDS: the range (key, klen), then the key length
+  const [key, klen] = operands(m, 2);
+  const keyAt = memoryRange(m, key, klen);
+  requireKeyLength(klen);
+  // GAS
+  chargeGas(m, cost(ins.key, keyAt.len));
+  // OPERATION
+  drop(m, 2);
+  const hexKey = bytesToHex(bytesAt(m, keyAt));
+  const old = m.state.get(hexKey);
+  if (old !== undefined) {
+    m.state.delete(hexKey);
+    m.stateSize -= entrySize(keyAt.len, old.length);
+  }
+  // PROGRAM COUNTER
+  m.pc = ins.next;
+}
