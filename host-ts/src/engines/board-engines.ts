@@ -73,7 +73,10 @@ export async function createBoardEngine(boardName: string, opts: BoardEngineOpti
     shutdown = () => vb.close();
   }
   if (opts.faults) stream = withFaults(stream, opts.faults);
-  const client = new BoardClient(stream, { bytesPerSecond, timeoutMs: board.port === "esp-idf" ? 3000 : 10_000 });
+  // A lost reply costs one timeout before the retry: short where replies are immediate (native),
+  // longer where the emulator or a real UART adds latency.
+  const timeoutMs = board.port === "host" ? 1500 : board.port === "esp-idf" ? 3000 : 10_000;
+  const client = new BoardClient(stream, { bytesPerSecond, timeoutMs, retries: opts.faults ? 8 : 3 });
   const engine = createLinkEngine(board.name, client, { fetchState: opts.fetchState, runTimeoutMs, onClose: shutdown });
   return Object.assign(engine, { board, client });
 }

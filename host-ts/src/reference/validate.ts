@@ -58,9 +58,8 @@ export function validateJob(bytes: Uint8Array): Validation {
   try {
     job = decodeStrict(bytes);
   } catch {
-    // Any failure to decode is MALFORMED_ENCODING. (decodeStrict normally throws
-    // CborError; some inputs, e.g. the float64 2^64 `fb 43 f0 00 00 00 00 00 00`,
-    // escape as a plain Error from cborg, and they are malformed all the same.)
+    // Any failure to decode is MALFORMED_ENCODING: decodeStrict throws CborError,
+    // and anything else it might throw also means the bytes are not the subset.
     return invalid(ErrorCode.MALFORMED_ENCODING);
   }
 

@@ -44,8 +44,12 @@ function compress(cv: usize, block: usize, counter: u64, blockLen: u32, flags: u
   let m12 = load<u32>(block, 48), m13 = load<u32>(block, 52), m14 = load<u32>(block, 56), m15 = load<u32>(block, 60);
   let s0 = load<u32>(cv, 0), s1 = load<u32>(cv, 4), s2 = load<u32>(cv, 8), s3 = load<u32>(cv, 12);
   let s4 = load<u32>(cv, 16), s5 = load<u32>(cv, 20), s6 = load<u32>(cv, 24), s7 = load<u32>(cv, 28);
+  // Row 2 starts as the first half of IV; row 3 carries counter, length, flags.
   let s8: u32 = 0x6a09e667, s9: u32 = 0xbb67ae85, s10: u32 = 0x3c6ef372, s11: u32 = 0xa54ff53a;
   let s12 = counter as u32, s13 = (counter >> 32) as u32, s14 = blockLen, s15 = flags;
+  // Seven rounds; each pair of lines below is the G mix of one column, then
+  // of one diagonal, of the 4x4 state. A loop with a register permutation
+  // keeps the code at one round's size.
   for (let r = 0; r < 7; r++) {
     // columns
     s0 += s4 + m0; s12 = rotr<u32>(s12 ^ s0, 16); s8 += s12; s4 = rotr<u32>(s4 ^ s8, 12);

@@ -3,7 +3,7 @@
 // and a 16-byte challenge.
 
 import {
-  geDoubleScalarMul, geFromBytes, geIsIdentity, geMulBy8, geNeg, geToBytes,
+  geDoubleScalarMul, geFromBytes, geIsIdentity, geMulBy8, geNeg, geToBytes4,
 } from "./ge25519";
 import { scIsCanonical } from "./sc25519";
 import { SHA512_INTERNAL_CTX, sha512FinalCtx, sha512InitCtx, sha512UpdateCtx } from "./sha512";
@@ -23,8 +23,13 @@ const PT_V: usize = memory.data(160, 8);
 const SMALL: usize = memory.data(160, 8);
 const DIGEST: usize = memory.data(64, 8);
 const C_SCALAR: usize = memory.data(32, 8);
-const ENC_H: usize = memory.data(32, 8);
-const ENC: usize = memory.data(32, 8);
+// Encodings of H, U, V and [8]Gamma, in that order.
+const ENC: usize = memory.data(128, 8);
+const ENC_H: usize = ENC;
+const ENC_U: usize = ENC + 32;
+const ENC_V: usize = ENC + 64;
+const ENC_G8: usize = ENC + 96;
+const PT_G8: usize = memory.data(160, 8);
 const BYTE2: usize = memory.data(2, 8);
 
 @inline function put2(a: u8, b: u8): usize {
@@ -73,27 +78,26 @@ export function ecvrfVerify(pk: usize, alpha: usize, alphaLen: u32, proof: usize
   geNeg(PT_V, PT_GAMMA);
   geDoubleScalarMul(PT_V, C_SCALAR, PT_V, s, PT_H);
 
+  // All four encodings share one field inversion; [8]Gamma is only needed
+  // on success but costs just three doublings.
+  geMulBy8(PT_G8, PT_GAMMA);
+  geToBytes4(ENC, PT_H, PT_U, PT_V, PT_G8);
+
   // c' = first 16 bytes of SHA-512(suite || 0x02 || Y || H || Gamma || U || V || 0x00).
-  geToBytes(ENC_H, PT_H);
   sha512InitCtx(ctx);
   sha512UpdateCtx(ctx, put2(SUITE, DST_CHALLENGE), 2);
   sha512UpdateCtx(ctx, pk, 32);
   sha512UpdateCtx(ctx, ENC_H, 32);
   sha512UpdateCtx(ctx, proof, 32);
-  geToBytes(ENC, PT_U);
-  sha512UpdateCtx(ctx, ENC, 32);
-  geToBytes(ENC, PT_V);
-  sha512UpdateCtx(ctx, ENC, 32);
+  sha512UpdateCtx(ctx, ENC_U, 64); // U || V
   sha512UpdateCtx(ctx, put2(DST_BACK, 0), 1);
   sha512FinalCtx(ctx, DIGEST);
   if (load<u64>(DIGEST) != load<u64>(proof + 32) || load<u64>(DIGEST + 8) != load<u64>(proof + 40)) return false;
 
   // beta = SHA-512(suite || 0x03 || [8]Gamma || 0x00).
-  geMulBy8(PT_GAMMA, PT_GAMMA);
-  geToBytes(ENC, PT_GAMMA);
   sha512InitCtx(ctx);
   sha512UpdateCtx(ctx, put2(SUITE, DST_PROOF_TO_HASH), 2);
-  sha512UpdateCtx(ctx, ENC, 32);
+  sha512UpdateCtx(ctx, ENC_G8, 32);
   sha512UpdateCtx(ctx, put2(DST_BACK, 0), 1);
   sha512FinalCtx(ctx, betaOut);
   return true;

@@ -7,7 +7,7 @@
 //  * Accept iff [8]([S]B - [k]A - R) is the identity (the cofactored
 //    equation of RFC 8032 §5.1.7), compared projectively.
 
-import { geAddCached, geDouble, geDoubleScalarMul, geFromBytes, geIsIdentity, geNeg, geP1P1ToP2, geP1P1ToP3, geP3ToCached } from "./ge25519";
+import { geAddCached, geDouble, geDoubleScalarMul, geFromBytes, geIsIdentity, geNeg, geP1P1ToP2, geP3ToCached } from "./ge25519";
 import { scIsCanonical, scReduce64 } from "./sc25519";
 import { SHA512_INTERNAL_CTX, sha512FinalCtx, sha512InitCtx, sha512UpdateCtx } from "./sha512";
 

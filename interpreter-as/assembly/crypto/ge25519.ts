@@ -27,8 +27,6 @@ const Y: usize = 40;
 const Z: usize = 80;
 const T: usize = 120;
 
-export const P3_SIZE: usize = 160;
-
 const FT0: usize = memory.data(40, 8);
 const FU: usize = memory.data(40, 8);
 const FV: usize = memory.data(40, 8);
@@ -192,13 +190,42 @@ export function geFromBytes(r: usize, s: usize): bool {
   return true;
 }
 
+// Canonical 32-byte encoding of the P2/P3 point p, given zinv = 1/Z.
+function encodeWithInverse(s: usize, p: usize, zinv: usize): void {
+  feMul(FU, p + X, zinv);
+  feMul(FV, p + Y, zinv);
+  feToBytes(s, FV);
+  store<u8>(s + 31, load<u8>(s + 31) | ((feIsNegative(FU) as u8) << 7));
+}
+
 // Canonical 32-byte encoding of the P2/P3 point p.
 export function geToBytes(s: usize, p: usize): void {
   feInvert(FT0, p + Z);
-  feMul(FU, p + X, FT0);
-  feMul(FV, p + Y, FT0);
-  feToBytes(s, FV);
-  store<u8>(s + 31, load<u8>(s + 31) | ((feIsNegative(FU) as u8) << 7));
+  encodeWithInverse(s, p, FT0);
+}
+
+const PREFIX: usize = memory.data(3 * 40, 8);
+const INV: usize = memory.data(40, 8);
+const ZI: usize = memory.data(40, 8);
+
+// Encodes four points into out[0..128] with a single field inversion
+// (Montgomery's trick): with running products q1 = Z0 Z1, q2 = q1 Z2,
+// q3 = q2 Z3, one inverse of q3 peels off each 1/Z_i right to left.
+export function geToBytes4(out: usize, p0: usize, p1: usize, p2: usize, p3: usize): void {
+  feMul(PREFIX, p0 + Z, p1 + Z);
+  feMul(PREFIX + 40, PREFIX, p2 + Z);
+  feMul(PREFIX + 80, PREFIX + 40, p3 + Z);
+  feInvert(INV, PREFIX + 80);            // 1/(Z0 Z1 Z2 Z3)
+  feMul(ZI, INV, PREFIX + 40);
+  encodeWithInverse(out + 96, p3, ZI);
+  feMul(INV, INV, p3 + Z);               // 1/(Z0 Z1 Z2)
+  feMul(ZI, INV, PREFIX);
+  encodeWithInverse(out + 64, p2, ZI);
+  feMul(INV, INV, p2 + Z);               // 1/(Z0 Z1)
+  feMul(ZI, INV, p0 + Z);
+  encodeWithInverse(out + 32, p1, ZI);
+  feMul(ZI, INV, p1 + Z);
+  encodeWithInverse(out, p0, ZI);
 }
 
 // Tables of the odd multiples P, 3P, ..., 15P in CACHED form (width-5 NAF).

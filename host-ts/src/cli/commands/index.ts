@@ -3,7 +3,9 @@ import { registerBoardCommands } from "./boards.ts";
 import { registerAsmCommands } from "./asm.ts";
 import { registerVectorCommands } from "./vectors.ts";
 import { registerFuzzCommands } from "./fuzz.ts";
+import { registerConformCommands } from "./conform.ts";
 import { registerWasmCommands } from "./wasm.ts";
+import { registerCalibrateCommands } from "./calibrate.ts";
 
 /**
  * Each command group lives in its own module and registers itself here, so
@@ -14,5 +16,7 @@ export function registerAll(program: Command): void {
   registerAsmCommands(program);
   registerVectorCommands(program);
   registerFuzzCommands(program);
+  registerConformCommands(program);
   registerWasmCommands(program);
+  registerCalibrateCommands(program);
 }

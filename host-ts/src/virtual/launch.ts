@@ -1,0 +1,195 @@
+/**
+ * Virtual boards: the firmware's ports run as local processes that speak the
+ * board protocol (docs/PROTOCOL.md) on their stdin/stdout. Each launcher
+ * starts one, wires its stdio into a ByteStream for the protocol client, and
+ * kills it on close.
+ *
+ *   launchNative()     build/firmware/host/mhr-host (the wasm2c C, host compiler)
+ *   launchQemuRv32()   build/firmware/qemu-rv32/mhr.elf under qemu-system-riscv32 (RV32IMC, the ESP32-C3 ISA)
+ *   launchQemuLx106()  build/firmware/qemu-lx106/mhr.elf under qemu-system-xtensa (lx106, the ESP8266 core)
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** What the protocol client needs of a link (same shape as protocol/client.ts's ByteStream). */
+export interface VirtualStream {
+  write(bytes: Uint8Array): void;
+  onData(cb: (chunk: Uint8Array) => void): void;
+}
+
+export type VirtualPort = "host" | "host-asan" | "qemu-rv32" | "qemu-lx106";
+
+export interface VirtualBoardInfo {
+  port: VirtualPort;
+  /** The firmware image the process runs. */
+  image: string;
+  /** The full command line. */
+  command: readonly string[];
+  pid: number | undefined;
+  /** Whether the board's instruction counts are exact (QEMU -icount shift=0). */
+  exactCounts: boolean;
+  /** What the process wrote on stderr so far (last 64 KiB): QEMU's complaints, sanitizer reports. */
+  stderr(): string;
+}
+
+export interface VirtualBoard {
+  stream: VirtualStream;
+  /** Ends the process (EOF on stdin first, then SIGTERM, then SIGKILL) and waits for it. */
+  close(): Promise<void>;
+  info: VirtualBoardInfo;
+  /** Settles when the process exits, for whatever reason. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface LaunchOptions {
+  /** Another firmware image than the default build output. */
+  image?: string;
+  /** Another emulator binary (QEMU launchers). */
+  qemu?: string;
+  /** Extra arguments for the emulator or executable. */
+  extraArgs?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A virtual board cannot start; `fix` says what to run. */
+export class VirtualBoardError extends Error {
+  constructor(message: string, readonly code: "NO_IMAGE" | "NO_EMULATOR" | "SPAWN_FAILED", readonly fix: string) {
+    super(`${message}; ${fix}`);
+    this.name = "VirtualBoardError";
+  }
+}
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const FIRMWARE_BUILD = join(REPO, "build/firmware");
+
+export const DEFAULT_IMAGES: Readonly<Record<VirtualPort, string>> = {
+  host: join(FIRMWARE_BUILD, "host/mhr-host"),
+  "host-asan": join(FIRMWARE_BUILD, "host-asan/mhr-host-asan"),
+  "qemu-rv32": join(FIRMWARE_BUILD, "qemu-rv32/mhr.elf"),
+  "qemu-lx106": join(FIRMWARE_BUILD, "qemu-lx106/mhr.elf"),
+};
+
+/**
+ * The QEMU command line of each virtual board. The link is the guest's serial
+ * port (rv32: the ns16550 UART) or semihosting console (lx106), on a plain
+ * stdio chardev (-serial stdio): -nographic would multiplex the monitor onto
+ * it, and its Ctrl-A escape would eat 0x01 bytes of the binary protocol.
+ * lx106 has no UART on the sim machine: its semihosting SYS_read/SYS_write
+ * on fds 0/1 reach QEMU's own stdin/stdout, so no serial chardev may be on
+ * stdio there (-serial none), or it would steal the input bytes.
+ */
+export function qemuArgs(port: "qemu-rv32" | "qemu-lx106", image: string): string[] {
+  const common = ["-display", "none", "-monitor", "none", "-serial", "stdio", "-icount", "shift=0"];
+  if (port === "qemu-rv32") return ["-M", "virt", "-bios", "none", ...common, "-kernel", image];
+  // -kernel would start lx106 at an illegal reset vector: the loader device starts it at the ELF entry.
+  return ["-M", "sim", "-cpu", "lx106", "-semihosting", "-display", "none", "-monitor", "none", "-serial", "none", "-icount", "shift=0", "-device", `loader,file=${image},cpu-num=0`];
+}
+
+function which(cmd: string): boolean {
+  const r = spawnSync(cmd, ["--version"], { stdio: "ignore" });
+  return !r.error;
+}
+
+function requireImage(port: VirtualPort, image: string): void {
+  if (!existsSync(image)) {
+    throw new VirtualBoardError(`the ${port} firmware is not built (${image} is missing)`, "NO_IMAGE", "run `npm run build:firmware`" + (port.startsWith("qemu") ? ` (it needs the ${port === "qemu-rv32" ? "gcc-riscv64-unknown-elf and picolibc-riscv64-unknown-elf" : "gcc-xtensa-lx106 and picolibc-xtensa-lx106-elf"} Debian packages)` : ""));
+  }
+}
+
+function requireQemu(bin: string): void {
+  if (!which(bin)) throw new VirtualBoardError(`${bin} is not installed`, "NO_EMULATOR", "run `apt-get install qemu-system-misc` (or `bash scripts/setup.sh`)");
+}
+
+const STDERR_KEEP = 64 * 1024;
+
+function start(port: VirtualPort, image: string, cmd: string, args: string[], env: NodeJS.ProcessEnv | undefined, exactCounts: boolean): VirtualBoard {
+  let proc: ChildProcessWithoutNullStreams;
+  try {
+    proc = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: env ?? process.env });
+  } catch (e) {
+    throw new VirtualBoardError(`cannot start ${cmd}: ${(e as Error).message}`, "SPAWN_FAILED", "check the command and its permissions");
+  }
+  const listeners: ((chunk: Uint8Array) => void)[] = [];
+  let err = "";
+  proc.stdout.on("data", (b: Buffer) => {
+    const chunk = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    for (const l of listeners) l(chunk);
+  });
+  proc.stderr.on("data", (b: Buffer) => {
+    err += b.toString();
+    if (err.length > STDERR_KEEP) err = err.slice(-STDERR_KEEP);
+  });
+  proc.stdin.on("error", () => undefined); // EPIPE after the process died: the client times out and reports it
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
+    proc.on("exit", (code, signal) => res({ code, signal }));
+    proc.on("error", (e) => {
+      err += `\n${(e as Error).message}`;
+      res({ code: null, signal: null });
+    });
+  });
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.stdin.end();
+      const term = setTimeout(() => proc.kill("SIGTERM"), port.startsWith("qemu") ? 0 : 1000);
+      const kill = setTimeout(() => proc.kill("SIGKILL"), 4000);
+      await exited;
+      clearTimeout(term);
+      clearTimeout(kill);
+    })();
+    return closing;
+  };
+  return {
+    stream: {
+      write: (bytes) => {
+        if (proc.stdin.writable) proc.stdin.write(bytes);
+      },
+      onData: (cb) => {
+        listeners.push(cb);
+      },
+    },
+    close,
+    exited,
+    info: { port, image, command: [cmd, ...args], pid: proc.pid, exactCounts, stderr: () => err },
+  };
+}
+
+/** The wasm2c VM compiled for this machine (`sanitized`: the ASan/UBSan build). */
+export function launchNative(opts: LaunchOptions & { sanitized?: boolean } = {}): VirtualBoard {
+  const port: VirtualPort = opts.sanitized ? "host-asan" : "host";
+  const image = opts.image ?? DEFAULT_IMAGES[port];
+  requireImage(port, image);
+  const env = opts.sanitized ? { ...(opts.env ?? process.env), ASAN_OPTIONS: "detect_leaks=0" } : opts.env;
+  return start(port, image, image, [...(opts.extraArgs ?? [])], env, false);
+}
+
+/** The RV32IMC build on qemu-system-riscv32 -M virt (exact rdinstret/rdcycle with -icount shift=0). */
+export function launchQemuRv32(opts: LaunchOptions = {}): VirtualBoard {
+  const image = opts.image ?? DEFAULT_IMAGES["qemu-rv32"];
+  const qemu = opts.qemu ?? "qemu-system-riscv32";
+  requireImage("qemu-rv32", image);
+  requireQemu(qemu);
+  return start("qemu-rv32", image, qemu, [...qemuArgs("qemu-rv32", image), ...(opts.extraArgs ?? [])], opts.env, true);
+}
+
+/** The Xtensa lx106 build on qemu-system-xtensa -M sim (semihosting console as the link, CCOUNT as the counter). */
+export function launchQemuLx106(opts: LaunchOptions = {}): VirtualBoard {
+  const image = opts.image ?? DEFAULT_IMAGES["qemu-lx106"];
+  const qemu = opts.qemu ?? "qemu-system-xtensa";
+  requireImage("qemu-lx106", image);
+  requireQemu(qemu);
+  return start("qemu-lx106", image, qemu, [...qemuArgs("qemu-lx106", image), ...(opts.extraArgs ?? [])], opts.env, false);
+}
+
+/** One launcher by port name. */
+export function launchVirtual(port: VirtualPort, opts: LaunchOptions = {}): VirtualBoard {
+  switch (port) {
+    case "host": return launchNative(opts);
+    case "host-asan": return launchNative({ ...opts, sanitized: true });
+    case "qemu-rv32": return launchQemuRv32(opts);
+    case "qemu-lx106": return launchQemuLx106(opts);
+  }
+}
