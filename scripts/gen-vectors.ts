@@ -62,7 +62,8 @@ function check(d: VectorDef, v: Vector): void {
   if (e.output !== undefined && e.output !== x.output) fail("output", e.output, x.output);
   if (e.logs && JSON.stringify(e.logs) !== JSON.stringify(x.logs)) fail("logs", e.logs, x.logs);
   if (e.transfers && JSON.stringify(e.transfers.map((t) => ({ to: t.to, amount: String(t.amount) }))) !== JSON.stringify(x.transfers)) fail("transfers", JSON.stringify(e.transfers.map((t) => [t.to, String(t.amount)])), JSON.stringify(x.transfers));
-  if (e.state && JSON.stringify(e.state) !== JSON.stringify(x.state)) fail("state", JSON.stringify(e.state), JSON.stringify(x.state));
+  const sorted = (o: Record<string, string> | undefined) => JSON.stringify(Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  if (e.state && sorted(e.state) !== sorted(x.state)) fail("state", sorted(e.state), sorted(x.state));
 }
 
 export function generate(def: DefFile): VectorFile {
@@ -79,7 +80,7 @@ export function generate(def: DefFile): VectorFile {
         traps: expected.status === "TRAP" ? [TRAP_NAMES[Number(expected.code)]] : [],
         errors: expected.status === "INVALID" ? [ERRORCODE_NAMES[Number(expected.code)]] : [],
       },
-      ...(d.source ? { source: d.source } : {}),
+      ...(d.sourceNote ? { source: d.sourceNote } : d.source ? { source: d.source } : {}),
       job: bytesToHex(job),
       expected,
     };

@@ -2,6 +2,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { hexToBytes } from "../../host-ts/src/model/hex.ts";
+import { TRAP_NAMES } from "../../host-ts/src/generated/opcodes.ts";
 import type { DefFile, VectorDef } from "./lib.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -13,6 +14,17 @@ export async function examplesDefFile(): Promise<DefFile | null> {
     name: e.name,
     description: e.description,
     source: readFileSync(root + e.contract, "utf8"),
+    sourceNote: `; ${e.contract}, function ${e.fn}`,
+    // The scenario's intended outcome, written by hand with the contract: the reference must agree.
+    expect: {
+      status: e.expect.status,
+      code: e.expect.status === "TRAP" ? TRAP_NAMES[Number(e.expect.code ?? 0n)] : e.expect.status === "ABORT" ? String(e.expect.code ?? 0n) : undefined,
+      returns: e.expect.returns,
+      output: e.expect.output,
+      logs: e.expect.logs,
+      transfers: e.expect.transfers,
+      state: e.expect.state,
+    },
     fn: e.fn,
     args: e.args,
     input: e.input ? hexToBytes(e.input) : undefined,

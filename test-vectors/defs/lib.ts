@@ -24,6 +24,8 @@ export interface VectorDef {
   description: string;
   /** Assembly; the contract is assembled from it. */
   source?: string;
+  /** What the vector's `source` field shows instead of the whole source (e.g. the contract's path). */
+  sourceNote?: string;
   /** Function to call (default: the first in the table). */
   fn?: string;
   args?: bigint[];
