@@ -90,6 +90,9 @@ export const validation: DefFile = {
     raw("cbor/huge-length", "a byte string claiming 2^32 bytes", withValue(4, [0x5a, 0xff, 0xff, 0xff, 0xff]), "MALFORMED_ENCODING"),
     raw("cbor/array-key-out-of-order", "an array as the first map key sorts after the integer keys (found by mhr fuzz)", mapOf([[[0x80], [0x01]], ...entries().slice(1)]), "MALFORMED_ENCODING"),
     raw("cbor/array-key-in-order", "an array key in its sorted place decodes, then fails the shape check", mapOf([...entries(), [[0x80], [0x01]]]), "BAD_JOB_SHAPE"),
+    raw("cbor/bom-function-name", "a function name starting with U+FEFF is valid UTF-8 (kept, not stripped): the function is unknown", withValue(2, [0x67, 0xef, 0xbb, 0xbf, 0x6d, 0x61, 0x69, 0x6e]), "UNKNOWN_FUNCTION"),
+    raw("cbor/overlong-utf8", "an overlong UTF-8 encoding (c0 af) is not valid UTF-8", withValue(2, [0x62, 0xc0, 0xaf]), "MALFORMED_ENCODING"),
+    raw("cbor/surrogate-utf8", "an encoded UTF-16 surrogate (ed a0 80) is not valid UTF-8", withValue(2, [0x63, 0xed, 0xa0, 0x80]), "MALFORMED_ENCODING"),
     raw("cbor/undefined", "undefined as the input", withValue(4, [0xf7]), "MALFORMED_ENCODING"),
     // §7 step 2: job shape
     raw("job/not-a-map", "the job is an array", Uint8Array.from(enc([1n, 2n])), "BAD_JOB_SHAPE"),

@@ -1,14 +1,12 @@
 /**
- * The deterministic CBOR subset of SPEC §4, on top of cborg.
- *
- * cborg decodes, rejecting non-minimal integer heads, indefinite lengths and
- * trailing bytes; encoding is our own (below). What cborg's decoder lets
- * through — booleans, null, floats that happen to be integral, unsorted maps,
- * duplicate byte-string keys, deep nesting — is checked here, so `decodeStrict`
+ * The deterministic CBOR subset of SPEC §4: a strict decoder and the
+ * deterministic encoder, both written out here. A general-purpose CBOR library
+ * was tried first (cborg); it cannot keep a leading U+FEFF in a text string
+ * and cannot sort non-scalar map keys, and both matter for a decoder whose
+ * job is to say exactly which byte strings are canonical. `decodeStrict`
  * accepts exactly the encodings `encodeCanonical` produces.
  */
-import { decode } from "cborg";
-import { bytesToHex, compareBytes } from "./hex.ts";
+import { compareBytes } from "./hex.ts";
 
 /** A decoded value of the subset: integers are always bigint, maps keep their key order. */
 export type CborValue = bigint | Uint8Array | string | CborValue[] | CborMap;
@@ -23,52 +21,71 @@ export class CborError extends Error {
   }
 }
 
-const DECODE_OPTIONS = {
-  strict: true,
-  useMaps: true,
-  rejectDuplicateMapKeys: true,
-  allowIndefinite: false,
-  allowUndefined: false,
-  allowBigInt: true,
-} as const;
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-function normalise(v: unknown, depth: number): CborValue {
-  if (depth > MAX_NESTING) throw new CborError(`nesting deeper than ${MAX_NESTING}`);
-  if (typeof v === "bigint") return v;
-  if (typeof v === "number") {
-    if (!Number.isInteger(v)) throw new CborError("floating-point value");
-    return BigInt(v);
-  }
-  if (typeof v === "string") return v;
-  if (v instanceof Uint8Array) return v;
-  if (Array.isArray(v)) return v.map((x) => normalise(x, depth + 1));
-  if (v instanceof Map) {
-    const out: CborMap = new Map();
-    const seen = new Set<string>();
-    for (const [k, x] of v) {
-      const key = normalise(k, depth + 1);
-      const id = keyId(key);
-      if (seen.has(id)) throw new CborError("duplicate map key");
-      seen.add(id);
-      out.set(key, normalise(x, depth + 1));
+/** Decodes one item of the subset; throws CborError on anything else. */
+export function decodeStrict(bytes: Uint8Array): CborValue {
+  let pos = 0;
+  const fail = (m: string): never => { throw new CborError(`${m} at byte ${pos}`); };
+  const need = (n: bigint) => { if (BigInt(pos) + n > BigInt(bytes.length)) fail("truncated"); };
+  const readHead = (): [number, bigint] => {
+    need(1n);
+    const ib = bytes[pos++];
+    const major = ib >> 5, ai = ib & 31;
+    if (major > 5) fail(major === 6 ? "tag" : "float or simple value");
+    if (ai < 24) return [major, BigInt(ai)];
+    if (ai > 27) fail("indefinite length or reserved head");
+    const width = 1 << (ai - 24);
+    need(BigInt(width));
+    let v = 0n;
+    for (let i = 0; i < width; i++) v = (v << 8n) | BigInt(bytes[pos++]);
+    const min = width === 1 ? 24n : 1n << BigInt(4 * width); // smallest value that needs this width
+    if (v < min) fail("integer or length not in its shortest form");
+    return [major, v];
+  };
+  const item = (depth: number): CborValue => {
+    if (depth > MAX_NESTING) fail(`nesting deeper than ${MAX_NESTING}`);
+    const [major, n] = readHead();
+    switch (major) {
+      case 0: return n;
+      case 1: return -1n - n;
+      case 2: { need(n); const b = bytes.slice(pos, pos + Number(n)); pos += Number(n); return b; }
+      case 3: {
+        need(n);
+        const b = bytes.subarray(pos, pos + Number(n));
+        pos += Number(n);
+        try { return utf8.decode(b); } catch { return fail("text string is not valid UTF-8"); }
+      }
+      case 4: {
+        need(n); // every element takes at least one byte
+        const out: CborValue[] = [];
+        for (let i = 0n; i < n; i++) out.push(item(depth + 1));
+        return out;
+      }
+      default: {
+        need(2n * n);
+        const out: CborMap = new Map();
+        let prev: Uint8Array | null = null;
+        for (let i = 0n; i < n; i++) {
+          const start = pos;
+          const key = item(depth + 1);
+          const keyBytes = bytes.subarray(start, pos);
+          if (prev && compareBytes(prev, keyBytes) >= 0) fail(compareBytes(prev, keyBytes) === 0 ? "duplicate map key" : "map keys not in bytewise order");
+          prev = keyBytes;
+          out.set(key, item(depth + 1));
+        }
+        return out;
+      }
     }
-    return out;
-  }
-  throw new CborError(`value of a type outside the subset (${v === null ? "null" : typeof v})`);
-}
-
-function keyId(k: CborValue): string {
-  if (k instanceof Uint8Array) return "b:" + bytesToHex(k);
-  if (typeof k === "bigint") return "i:" + k.toString();
-  if (typeof k === "string") return "s:" + k;
-  return "x:" + bytesToHex(encodeCanonical(k));
+  };
+  const v = item(1);
+  if (pos !== bytes.length) fail("bytes after the top-level item");
+  return v;
 }
 
 /**
- * RFC 8949 §4.2.1 deterministic encoding of the subset. Written out rather than
- * delegated: cborg's RFC 8949 map sorter rejects non-scalar keys, and a decoded
- * job may legitimately contain them (they make it malformed or mis-shaped, not
- * unencodable), so the canonical check must be able to re-encode anything.
+ * RFC 8949 §4.2.1 deterministic encoding of the subset: shortest heads, map
+ * entries sorted by the bytes of their encoded keys (any key type).
  */
 export function encodeCanonical(v: CborValue): Uint8Array {
   const out: number[] = [];
@@ -107,21 +124,6 @@ function write(v: CborValue, out: number[]): void {
   }
 }
 
-/** Decodes one item of the subset; throws CborError on anything else. */
-export function decodeStrict(bytes: Uint8Array): CborValue {
-  let raw: unknown;
-  try {
-    raw = decode(bytes, DECODE_OPTIONS);
-  } catch (e) {
-    throw new CborError((e as Error).message.replace(/^CBOR decode error: /, ""));
-  }
-  const value = normalise(raw, 1);
-  const again = encodeCanonical(value);
-  if (again.length !== bytes.length || !again.every((b, i) => b === bytes[i])) {
-    throw new CborError("not the deterministic encoding (key order, float or simple value)");
-  }
-  return value;
-}
 
 export function isMap(v: CborValue | undefined): v is CborMap {
   return v instanceof Map;

@@ -1,0 +1,626 @@
+/**
+ * Microbenchmark jobs for cost calibration (`mhr calibrate`).
+ *
+ * Every benchmark is a PAIR of jobs with the SAME contract (same code, same
+ * limits, same input, context and prior state): the contract exports two
+ * functions with names of equal length, `base` (entry: the final HALT) and
+ * `work` (entry: straight-line code that repeats the measured instruction K
+ * times with balanced stack use, then falls into the same HALT). Decoding,
+ * validation, the code hash, input copy and result encoding are identical in
+ * both, so `t(work) - t(base)` is the cost of the executed instructions only.
+ * (`base` comes first in the function table, so looking `work` up costs a
+ * few more instructions than `base`: the difference errs on the high side.)
+ *
+ * Which instructions ran, and how often, is not assumed: each job runs on
+ * the reference engine with a trace, and the trace of `work` minus the trace
+ * of `base` gives the executed count of every *term*. A term is a cost key
+ * (SPEC §10: a mnemonic or LOAD/STORE.space), refined where the cost may
+ * depend on it:
+ *   - PUSH by immediate length (`PUSH#imm0` .. `PUSH#imm8`),
+ *   - the measured instruction by operand variant (`DIV#wide`, `JZ#taken`)
+ *     and, for size-dependent costs, by byte count n (`HASH@1024`).
+ * Helper instructions (PUSH, POP, CALL) have benchmarks of their own, so the
+ * solver (solve.ts) gets one equation per benchmark and one new unknown per
+ * benchmark: K PUSHes give PUSH, K×(PUSH, POP) gives POP, K×(operand PUSHes,
+ * OP, result POPs) gives OP once PUSH and POP are known.
+ *
+ * HALT and ABORT end the call, so they cannot be repeated: three functions on
+ * one code (`PUSH 0; ABORT; HALT; PUSH 0`) give a HALT-ending, an
+ * ABORT-ending and a trap-ending (END_OF_CODE) job, and HALT/ABORT are
+ * measured against the trap ending. CALL is measured alone (a chain of CALLs
+ * to the next instruction, up to CALL_DEPTH deep; HALT with pending returns is
+ * legal), RET as K×(CALL f … f: RET) minus CALL.
+ */
+import { assemble } from "../asm/index.ts";
+import { emptyContext, encodeJob } from "../model/codec.ts";
+import { bytesToHex, hexToBytes } from "../model/hex.ts";
+import { decodeStrict, isMap, isBytes } from "../model/cbor.ts";
+import type { Contract, StateMap } from "../model/types.ts";
+import { COST_TABLES, Limit, Status, type Cost } from "../generated/opcodes.ts";
+import { createReferenceEngine } from "../engines/reference-engine.ts";
+import type { TraceStep } from "../engines/engine.ts";
+import { grindVrfAlpha, patternBytes, sigInput, vrfInput, vrfKey, type VrfInput } from "./crypto-inputs.ts";
+
+/** The nominal table every calibration compares against. */
+export const BASE_TABLE = "v1";
+export const V1_COSTS: Readonly<Record<string, Cost>> = COST_TABLES[BASE_TABLE];
+/** Every cost key of the v1 table, in table order. */
+export const COST_KEYS: readonly string[] = Object.keys(V1_COSTS);
+
+export type ExpectedEnd = "HALT" | "ABORT" | "TRAP";
+
+export interface BenchJob {
+  /** Function the job calls (`work`, `base`, or h/a/t for the end-of-call benchmark). */
+  fn: string;
+  bytes: Uint8Array;
+  expect: ExpectedEnd;
+}
+
+export interface Microbench {
+  /** Unique id; equals the term it defines. */
+  id: string;
+  /** The cost key (v1 table key) the term belongs to. */
+  key: string;
+  /** The term this benchmark solves for (see the module comment). */
+  term: string;
+  /** Byte count n of the cost's *of* column, for size-dependent keys. */
+  n?: number;
+  /** Operand / situation variant (e.g. "wide", "taken", "many8"). */
+  variant?: string;
+  /** Repetitions of the measured instruction in `work`. */
+  k: number;
+  run: BenchJob;
+  base: BenchJob;
+  /** Human note: what the variant exercises. */
+  note: string;
+}
+
+export interface ValidatedBench extends Microbench {
+  /** Executed count of every term in run minus base, from the reference traces (non-zero only). */
+  counts: Record<string, number>;
+  /** Reference-charged cycles of run minus base. */
+  chargedDelta: number;
+  /** Reference result bytes of both jobs (a board must produce exactly these). */
+  runResult: Uint8Array;
+  baseResult: Uint8Array;
+}
+
+export interface TermInfo {
+  term: string;
+  key: string;
+  n?: number;
+  variant?: string;
+  /** Cycles charged per execution under v1 (from the reference trace). */
+  charged: number;
+}
+
+export interface MicrobenchOptions {
+  /** Repetitions of cheap instructions per job (default 64). */
+  k?: number;
+  /** Only benchmarks of these cost keys (plus the helpers they need). */
+  only?: readonly string[];
+}
+
+export interface MicrobenchSet {
+  benches: ValidatedBench[];
+  terms: Record<string, TermInfo>;
+  /** Facts about the crypto inputs, for the report. */
+  notes: string[];
+}
+
+// ---- job construction ---------------------------------------------------------
+
+const MAX_CYCLES = 1_000_000_000;
+
+interface JobEnv {
+  memory: number;
+  stateSize?: number;
+  input?: Uint8Array;
+  state?: StateMap;
+  balances?: Map<string, bigint>;
+  self?: Uint8Array;
+  sender?: Uint8Array;
+  epoch?: bigint;
+}
+
+function encode(contract: Contract, fn: string, env: JobEnv): Uint8Array {
+  const context = emptyContext();
+  if (env.self) context.self = env.self;
+  if (env.sender) context.sender = env.sender;
+  if (env.epoch !== undefined) context.epoch = env.epoch;
+  if (env.balances) context.balances = env.balances;
+  return encodeJob({ version: 1, contract, function: fn, args: [], input: env.input ?? new Uint8Array(0), context, state: env.state ?? new Map() });
+}
+
+function header(env: JobEnv): string[] {
+  return [`.memory ${env.memory}`, `.cycles ${MAX_CYCLES}`, `.state ${env.stateSize ?? 4096}`];
+}
+
+interface PairSpec {
+  key: string;
+  n?: number;
+  variant?: string;
+  k: number;
+  env: JobEnv;
+  prologue?: string[];
+  /** Lines of repetition i (labels must be unique per i). */
+  body: (i: number) => string[];
+  epilogue?: string[];
+  /** Code after the final HALT (subroutines). */
+  tail?: string[];
+  note: string;
+}
+
+export function termId(key: string, n?: number, variant?: string): string {
+  return key + (n !== undefined ? `@${n}` : "") + (variant !== undefined ? `#${variant}` : "");
+}
+
+function pair(spec: PairSpec): Microbench {
+  const lines = [
+    ...header(spec.env),
+    ".func base 0 0 end",
+    ".func work 0 0 start",
+    "start:",
+    ...(spec.prologue ?? []),
+  ];
+  for (let i = 0; i < spec.k; i++) lines.push(...spec.body(i));
+  lines.push(...(spec.epilogue ?? []), "end:", "HALT", ...(spec.tail ?? []));
+  const contract = assemble(lines.join("\n"));
+  const term = termId(spec.key, spec.n, spec.variant);
+  return {
+    id: term,
+    key: spec.key,
+    term,
+    ...(spec.n !== undefined ? { n: spec.n } : {}),
+    ...(spec.variant !== undefined ? { variant: spec.variant } : {}),
+    k: spec.k,
+    run: { fn: "work", bytes: encode(contract, "work", spec.env), expect: "HALT" },
+    base: { fn: "base", bytes: encode(contract, "base", spec.env), expect: "HALT" },
+    note: spec.note,
+  };
+}
+
+const rep = (n: number, lines: string[]): string[] => Array.from({ length: n }, () => lines).flat();
+
+/** A NodeID whose bytes sort after (0xff…) or before (0x00…) the generated ones. */
+function nodeId(tag: number, first = 0x40): Uint8Array {
+  const id = patternBytes(16, 1000 + tag);
+  id[0] = first;
+  return id;
+}
+
+function balancesWith(count: number, extra: [Uint8Array, bigint][]): Map<string, bigint> {
+  const m = new Map<string, bigint>();
+  for (let i = 0; i < count; i++) m.set(bytesToHex(nodeId(i)), BigInt(1000 + i));
+  for (const [id, v] of extra) m.set(bytesToHex(id), v);
+  return m;
+}
+
+/** `count` state entries with `klen`-byte keys (first byte 0x40..0x7f: they sort between the 0x00… and 0xff… probe keys) and empty values. */
+function stateWith(count: number, klen = 8): StateMap {
+  const s: StateMap = new Map();
+  for (let i = 0; i < count; i++) {
+    const key = patternBytes(klen, 5000 + i);
+    key[0] = 0x40 | (key[0] & 0x3f);
+    s.set(bytesToHex(key), new Uint8Array(0));
+  }
+  return s;
+}
+
+function keyBytes(klen: number, first: number, seed: number): Uint8Array {
+  const k = patternBytes(klen, seed);
+  k[0] = first;
+  return k;
+}
+
+function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+// ---- the benchmark catalogue --------------------------------------------------------
+
+/** A value whose minimal PUSH immediate is exactly `len` bytes (SPEC §5.1). */
+export function valueOfLength(len: number): bigint {
+  if (len === 0) return 0n;
+  let v = 0x5an;
+  for (let i = 1; i < len; i++) v = (v << 8n) | BigInt((0x13 * i + 7) & 0xff);
+  return v;
+}
+
+const BIG_A = 0x3edcba9876543210n;
+const BIG_B = 0x3123456789abcdefn;
+const HUGE = 0x7edcba9876543210n;
+
+type Operands = Record<string, bigint[]>;
+
+/** Binary operators: operand variants (a, b) chosen to stay clear of traps. */
+const BINARY: Record<string, Operands> = {
+  ADD: { small: [5n, 7n], large: [BIG_A, BIG_B], negative: [-BIG_A, -BIG_B] },
+  SUB: { small: [7n, 5n], large: [BIG_A, -BIG_B], negative: [-BIG_A, BIG_B] },
+  MUL: { small: [5n, 7n], large: [0x7fffffffn, 0x7fffffffn], mixed: [-0x1234567890n, 0x1234567n] },
+  DIV: { small: [7n, 3n], large: [HUGE, 0x1234567n], wide: [HUGE, 0x123456789abcn], negative: [-HUGE, 3n] },
+  MOD: { small: [7n, 3n], large: [HUGE, 0x1234567n], wide: [HUGE, 0x123456789abcn], negative: [-HUGE, 3n] },
+  MIN: { small: [5n, 7n], large: [BIG_A, -BIG_B] },
+  MAX: { small: [5n, 7n], large: [BIG_A, -BIG_B] },
+  AND: { small: [5n, 7n], large: [BIG_A, BIG_B] },
+  OR: { small: [5n, 7n], large: [BIG_A, BIG_B] },
+  XOR: { small: [5n, 7n], large: [BIG_A, BIG_B] },
+  SHL: { by1: [BIG_A, 1n], by63: [BIG_A, 63n] },
+  SHR: { by1: [-BIG_A, 1n], by63: [-BIG_A, 63n] },
+  EQ: { small: [5n, 7n], large: [BIG_A, BIG_A] },
+  NEQ: { small: [5n, 7n], large: [BIG_A, BIG_A] },
+  LT: { small: [5n, 7n], large: [-BIG_A, BIG_B] },
+  GT: { small: [5n, 7n], large: [-BIG_A, BIG_B] },
+  LTE: { small: [5n, 7n], large: [-BIG_A, BIG_B] },
+  GTE: { small: [5n, 7n], large: [-BIG_A, BIG_B] },
+};
+
+const UNARY: Record<string, Operands> = {
+  NEG: { small: [5n], large: [-HUGE] },
+  ABS: { small: [5n], large: [-HUGE] },
+  NOT: { small: [5n], large: [BIG_A] },
+};
+
+const MEM_WIDTH: Record<string, number> = { m8: 1, m16: 2, m32: 4, m64: 8 };
+
+interface CryptoInputs {
+  sig: (len: number) => ReturnType<typeof sigInput>;
+  vrf: (len: number) => VrfInput;
+  vrfGrind: VrfInput;
+  notes: string[];
+}
+
+/** Size points of the size-dependent keys (byte count n of the cost's *of* column). */
+export const SIZE_POINTS = {
+  HASH: [0, 64, 1024, 8192],
+  VERIFY_SIG: [0, 1024, 8192],
+  VERIFY_VRF: [0, 1024, 8192],
+  LOG: [0, 64, 2048],
+  EMIT: [0, 64, 4096],
+  STORE_COPY: [0, 64, 4096, 16384],
+  STATE: [
+    [1, 0],
+    [32, 32],
+    [64, 4096],
+  ] as [number, number][],
+  DEL: [1, 64],
+} as const;
+
+/**
+ * Near-full prior states (MAX_STATE_SIZE is 32768): the state operations'
+ * cost grows with the state, so the worst case is a full one. Two shapes,
+ * because the growth may follow bytes or entries: 2600 entries with 8-byte
+ * keys (2600 × 12 = 31200 bytes) and 5300 entries with 2-byte keys
+ * (5300 × 6 = 31800 bytes); both leave room for one 20-byte probe entry and
+ * 32 inserts of 20 bytes.
+ */
+export const MANY_STATES = [
+  { tag: "8", entries: 2600, keyLen: 8 },
+  { tag: "2", entries: 5300, keyLen: 2 },
+] as const;
+
+/** Try-and-increment counter the ground VRF alpha must reach (each step is one more SHA-512 and point decompression). */
+export const VRF_GRIND_CTR = 6;
+
+function cryptoInputs(): CryptoInputs {
+  const key = vrfKey();
+  const sigs = new Map<number, ReturnType<typeof sigInput>>();
+  const vrfs = new Map<number, VrfInput>();
+  const grind = grindVrfAlpha(key, 16, VRF_GRIND_CTR);
+  return {
+    sig: (len) => {
+      if (!sigs.has(len)) sigs.set(len, sigInput(len));
+      return sigs.get(len)!;
+    },
+    vrf: (len) => {
+      if (!vrfs.has(len)) vrfs.set(len, vrfInput(key, patternBytes(len, 31 + len)));
+      return vrfs.get(len)!;
+    },
+    vrfGrind: grind,
+    notes: [
+      `VERIFY_VRF proofs: made by an RFC 9381 §5.1 prover with the ${key.source}; the prover reproduces the RFC proof (checked at every run) and every proof verifies on the reference.`,
+      `VERIFY_VRF#ground: a 16-byte alpha ground to try-and-increment counter ${grind.ctr} (the verifier hashes and decompresses ${grind.ctr + 1} candidates); a contract author can grind further at 2^ctr host work.`,
+      "VERIFY_SIG: Ed25519 signatures from @noble/curves with a fixed seed; every one verifies under the SPEC §14.2 rule, so the full cofactored check runs.",
+    ],
+  };
+}
+
+function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
+  const out: Microbench[] = [];
+  const small: JobEnv = { memory: 2048 };
+  const kPush = Math.min(2 * k, Limit.STACK_DEPTH - 16);
+
+  // Stack.
+  for (let len = 0; len <= 8; len++) {
+    const v = valueOfLength(len);
+    out.push(pair({ key: "PUSH", variant: `imm${len}`, k: kPush, env: small, body: () => [`PUSH ${v}`], note: `K PUSHes of a ${len}-byte immediate` }));
+  }
+  out.push(pair({ key: "POP", k, env: small, body: () => ["PUSH 5", "POP"], note: "K×(PUSH, POP)" }));
+  out.push(pair({ key: "DUP", k, env: small, prologue: ["PUSH 5"], body: () => ["DUP", "POP"], epilogue: ["POP"], note: "K×(DUP, POP)" }));
+  out.push(pair({ key: "SWAP", k, env: small, prologue: ["PUSH 5", "PUSH 6"], body: () => ["SWAP"], epilogue: ["POP", "POP"], note: "K SWAPs" }));
+  out.push(pair({ key: "OVER", k, env: small, prologue: ["PUSH 5", "PUSH 6"], body: () => ["OVER", "POP"], epilogue: ["POP", "POP"], note: "K×(OVER, POP)" }));
+  out.push(pair({ key: "ROT", k, env: small, prologue: ["PUSH 5", "PUSH 6", "PUSH 7"], body: () => ["ROT"], epilogue: ["POP", "POP", "POP"], note: "K ROTs" }));
+
+  // Arithmetic, bitwise, comparison.
+  for (const [op, variants] of Object.entries(BINARY)) {
+    for (const [variant, [a, b]] of Object.entries(variants)) {
+      out.push(pair({ key: op, variant, k, env: small, body: () => [`PUSH ${a}`, `PUSH ${b}`, op, "POP"], note: `K×(PUSH ${a}, PUSH ${b}, ${op}, POP)` }));
+    }
+  }
+  for (const [op, variants] of Object.entries(UNARY)) {
+    for (const [variant, [a]] of Object.entries(variants)) {
+      out.push(pair({ key: op, variant, k, env: small, body: () => [`PUSH ${a}`, op, "POP"], note: `K×(PUSH ${a}, ${op}, POP)` }));
+    }
+  }
+
+  // Control.
+  out.push(pair({ key: "JMP", k, env: small, body: (i) => [`JMP j${i}`, `j${i}:`], note: "K JMPs to the next instruction" }));
+  for (const op of ["JZ", "JNZ"]) {
+    const takenWith = op === "JZ" ? 0 : 1;
+    out.push(pair({ key: op, variant: "taken", k, env: small, body: (i) => [`PUSH ${takenWith}`, `${op} j${i}`, `j${i}:`], note: `K×(PUSH ${takenWith}, ${op} next): taken` }));
+    out.push(pair({ key: op, variant: "fallthrough", k, env: small, body: (i) => [`PUSH ${1 - takenWith}`, `${op} j${i}`, `j${i}:`], note: `K×(PUSH ${1 - takenWith}, ${op} next): not taken` }));
+  }
+  const kCall = Math.min(k, Limit.CALL_DEPTH);
+  out.push(pair({ key: "CALL", k: kCall, env: small, body: (i) => [`CALL c${i}`, `c${i}:`], note: `a chain of ${kCall} CALLs to the next instruction (HALT with the returns pending)` }));
+  out.push(pair({ key: "RET", k, env: small, body: () => ["CALL f"], tail: ["f:", "RET"], note: "K×(CALL f; f: RET) minus CALL" }));
+  out.push(...endOfCall());
+
+  // Crypto.
+  for (const n of SIZE_POINTS.HASH) {
+    const kk = n <= 64 ? Math.max(4, Math.floor(k / 4)) : n <= 1024 ? 4 : 2;
+    out.push(pair({ key: "HASH", n, k: kk, env: { memory: Math.max(n + 64, 128) }, body: () => ["PUSH 0", `PUSH ${n}`, `PUSH ${n}`, "HASH"], note: `${kk} Blake3 hashes of ${n} bytes` }));
+  }
+  if (crypto) out.push(...cryptoBenches(crypto));
+  // System.
+  const who = nodeId(1, 0xff);
+  const self = nodeId(2, 0xfe);
+  const idInput = who;
+  out.push(pair({ key: "BALANCE", variant: "few", k, env: { memory: 256, input: idInput, balances: balancesWith(3, [[who, 77n]]) }, body: () => ["PUSH 0", "BALANCE", "POP"], note: "K×BALANCE of an id present among 4 balances" }));
+  out.push(pair({ key: "BALANCE", variant: "absent", k, env: { memory: 256, input: idInput, balances: balancesWith(4, []) }, body: () => ["PUSH 0", "BALANCE", "POP"], note: "K×BALANCE of an id absent from 4 balances" }));
+  out.push(pair({ key: "BALANCE", variant: "many", k, env: { memory: 256, input: idInput, balances: balancesWith(1000, [[who, 77n]]) }, body: () => ["PUSH 0", "BALANCE", "POP"], note: "K×BALANCE of the last of 1001 balances" }));
+  out.push(pair({ key: "SENDER", k, env: { memory: 256, sender: who }, body: () => ["PUSH 64", "SENDER"], note: "K×(PUSH dst, SENDER)" }));
+  out.push(pair({ key: "SELF", k, env: { memory: 256, self }, body: () => ["PUSH 64", "SELF"], note: "K×(PUSH dst, SELF)" }));
+  out.push(pair({ key: "EPOCH", k, env: { memory: 256, epoch: 123456789n }, body: () => ["EPOCH", "POP"], note: "K×(EPOCH, POP)" }));
+  out.push(pair({ key: "MSIZE", k, env: small, body: () => ["MSIZE", "POP"], note: "K×(MSIZE, POP)" }));
+  const kTransfer = Math.min(k, Limit.MAX_TRANSFERS);
+  out.push(pair({ key: "TRANSFER", variant: "ok", k: kTransfer, env: { memory: 256, input: idInput, self, balances: balancesWith(3, [[self, 10n ** 15n]]) }, body: () => ["PUSH 0", "PUSH 1000", "TRANSFER", "POP"], note: `${kTransfer} recorded transfers (MAX_TRANSFERS), 4 balances` }));
+  out.push(pair({ key: "TRANSFER", variant: "insufficient", k, env: { memory: 256, input: idInput, self, balances: balancesWith(3, [[self, 10n]]) }, body: () => ["PUSH 0", "PUSH 1000", "TRANSFER", "POP"], note: "K transfers refused for lack of balance" }));
+  out.push(pair({ key: "TRANSFER", variant: "many", k: kTransfer, env: { memory: 256, input: idInput, self: nodeId(3, 0xff), balances: balancesWith(1000, [[nodeId(3, 0xff), 10n ** 15n]]) }, body: () => ["PUSH 0", "PUSH 1000", "TRANSFER", "POP"], note: `${kTransfer} recorded transfers, SELF the last of 1001 balances` }));
+  for (const n of SIZE_POINTS.LOG) {
+    const kk = Math.max(1, Math.min(Limit.MAX_LOGS, n === 0 ? Limit.MAX_LOGS : Math.floor(Limit.MAX_LOG_BYTES / n)));
+    out.push(pair({ key: "LOG", n, k: kk, env: { memory: Math.max(n, 64) }, body: () => ["PUSH 0", `PUSH ${n}`, "LOG"], note: `${kk} LOG records of ${n} bytes` }));
+  }
+  for (const n of SIZE_POINTS.EMIT) {
+    const kk = Math.max(1, Math.min(k, n === 0 ? k : Math.floor(Limit.MAX_OUTPUT / n)));
+    out.push(pair({ key: "EMIT", n, k: kk, env: { memory: Math.max(n, 64) }, body: () => ["PUSH 0", `PUSH ${n}`, "EMIT"], note: `${kk} EMITs of ${n} bytes` }));
+  }
+
+  // LOAD / STORE on memory words, aligned and not.
+  for (const [space, width] of Object.entries(MEM_WIDTH)) {
+    for (const [variant, addr] of [["aligned", 1024], ["unaligned", 1027]] as const) {
+      out.push(pair({ key: `LOAD.${space}`, variant, k, env: small, body: () => [`PUSH ${addr}`, `LOAD.${space}`, "POP"], note: `K×LOAD.${space} at ${variant} address ${addr} (${width} bytes)` }));
+      out.push(pair({ key: `STORE.${space}`, variant, k, env: small, body: () => [`PUSH ${BIG_A}`, `PUSH ${addr}`, `STORE.${space}`], note: `K×STORE.${space} at ${variant} address ${addr} (${width} bytes)` }));
+    }
+  }
+  out.push(pair({ key: "LOAD.inlen", k, env: { memory: 256, input: new Uint8Array(100) }, body: () => ["LOAD.inlen", "POP"], note: "K×(LOAD.inlen, POP)" }));
+  for (const n of SIZE_POINTS.STORE_COPY) {
+    const kk = n <= 64 ? k : n <= 4096 ? 4 : 2;
+    out.push(pair({ key: "STORE.copy", n, k: kk, env: { memory: Limit.MAX_MEMORY }, body: () => [`PUSH ${Limit.MAX_MEMORY - n - 1}`, "PUSH 1", `PUSH ${n}`, "STORE.copy"], note: `${kk} memmoves of ${n} bytes` }));
+  }
+
+  // State. Keys live in memory from address 0 (the job input); values and buffers after them.
+  const stateCap = Limit.MAX_STATE_SIZE;
+  for (const [klen, vlen] of SIZE_POINTS.STATE) {
+    const key = keyBytes(klen, 0xff, 77 + klen);
+    const value = patternBytes(vlen, 99 + vlen);
+    const others = stateWith(3);
+    const prior: StateMap = new Map([...others, [bytesToHex(key), value]]);
+    const input = concatBytes(key, value);
+    const mem = Math.max(256, klen + 2 * vlen + 64);
+    const kk = vlen >= 4096 ? 4 : k;
+    out.push(pair({ key: "LOAD.state", n: klen + vlen, variant: "few", k: kk, env: { memory: mem, stateSize: stateCap, input, state: prior }, body: () => ["PUSH 0", `PUSH ${klen}`, `PUSH ${klen + vlen}`, `PUSH ${vlen}`, "LOAD.state", "POP"], note: `K×LOAD.state of a ${klen}-byte key with a ${vlen}-byte value (cap ${vlen}) among 4 entries` }));
+    out.push(pair({ key: "STORE.state", n: klen + vlen, variant: "overwrite", k: kk, env: { memory: mem, stateSize: stateCap, input, state: prior }, body: () => ["PUSH 0", `PUSH ${klen}`, `PUSH ${klen}`, `PUSH ${vlen}`, "STORE.state"], note: `K×STORE.state overwriting a ${klen}-byte key's ${vlen}-byte value (same size) among 4 entries` }));
+  }
+  for (const shape of MANY_STATES) {
+    // A near-full state (see MANY_STATES), leaving room for the inserts.
+    const { entries, keyLen, tag } = shape;
+    const many = stateWith(entries, keyLen);
+    const last = keyBytes(8, 0xff, 4242);
+    const prior: StateMap = new Map([...many, [bytesToHex(last), patternBytes(8, 1)]]);
+    const env: JobEnv = { memory: 1024, stateSize: stateCap, input: last, state: prior };
+    const among = `among ${entries + 1} entries (${keyLen}-byte keys)`;
+    out.push(pair({ key: "LOAD.state", n: 16, variant: `many${tag}`, k, env, body: () => ["PUSH 0", "PUSH 8", "PUSH 512", "PUSH 8", "LOAD.state", "POP"], note: `K×LOAD.state of the last-sorted key ${among}` }));
+    const absentEnv: JobEnv = { ...env, input: keyBytes(8, 0xfe, 4243) };
+    out.push(pair({ key: "LOAD.state", n: 16, variant: `absent-many${tag}`, k, env: absentEnv, body: () => ["PUSH 0", "PUSH 8", "PUSH 512", "PUSH 8", "LOAD.state", "POP"], note: `K×LOAD.state of an absent key ${among}` }));
+    const kIns = Math.min(k, 32);
+    const newKeys = Array.from({ length: kIns }, (_, i) => keyBytes(8, 0x00, 9000 + i));
+    out.push(pair({ key: "STORE.state", n: 16, variant: `insert-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: concatBytes(...newKeys), state: many }, body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kIns} inserts of new first-sorted 8-byte keys into ${entries} entries (${keyLen}-byte keys)` }));
+    const delKeys = [...many.keys()].sort().slice(0, kIns);
+    const delInput = concatBytes(...delKeys.map(hexToBytes));
+    out.push(pair({ key: "STORE.del", n: keyLen, variant: `present-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: delInput, state: many }, body: (i) => [`PUSH ${keyLen * i}`, `PUSH ${keyLen}`, "STORE.del"], note: `${kIns} deletes of the first-sorted keys of ${entries} entries (${keyLen}-byte keys; the smaller final state makes this err low by its hashing)` }));
+    out.push(pair({ key: "STORE.del", n: 8, variant: `absent-many${tag}`, k, env: absentEnv, body: () => ["PUSH 0", "PUSH 8", "STORE.del"], note: `K deletes of an absent key ${among}` }));
+  }
+  for (const klen of SIZE_POINTS.DEL) {
+    const key = keyBytes(klen, 0xfd, 55 + klen);
+    out.push(pair({ key: "STORE.del", n: klen, variant: "absent", k, env: { memory: 256, stateSize: stateCap, input: key, state: stateWith(3) }, body: () => ["PUSH 0", `PUSH ${klen}`, "STORE.del"], note: `K deletes of an absent ${klen}-byte key among 3 entries` }));
+  }
+  return out;
+}
+
+function cryptoBenches(crypto: CryptoInputs): Microbench[] {
+  const out: Microbench[] = [];
+  for (const n of SIZE_POINTS.VERIFY_SIG) {
+    const s = crypto.sig(n);
+    const input = concatBytes(s.pk, s.sig, s.msg); // pk @0, sig @32, msg @96
+    out.push(pair({ key: "VERIFY_SIG", n, k: 1, env: { memory: input.length + 64, input }, body: () => ["PUSH 0", "PUSH 96", `PUSH ${n}`, "PUSH 32", "VERIFY_SIG", "POP"], note: `a valid Ed25519 signature over ${n} bytes` }));
+  }
+  const vrfBench = (v: VrfInput, variant: string | undefined, note: string) => {
+    const n = v.alpha.length;
+    const input = concatBytes(v.pk, v.proof, new Uint8Array(64), v.alpha); // pk @0, proof @32, beta @112, alpha @176
+    out.push(pair({ key: "VERIFY_VRF", n, ...(variant ? { variant } : {}), k: 1, env: { memory: input.length + 64, input }, body: () => ["PUSH 0", "PUSH 176", `PUSH ${n}`, "PUSH 32", "PUSH 112", "VERIFY_VRF", "POP"], note }));
+  };
+  for (const n of SIZE_POINTS.VERIFY_VRF) {
+    const v = crypto.vrf(n);
+    vrfBench(v, undefined, `a valid ECVRF proof for a ${n}-byte alpha (try-and-increment ctr ${v.ctr})`);
+  }
+  vrfBench(crypto.vrfGrind, "ground", `a valid ECVRF proof for a 16-byte alpha ground to try-and-increment ctr ${crypto.vrfGrind.ctr}`);
+
+  return out;
+}
+
+/** HALT and ABORT: one code, three entries (HALT-, ABORT- and trap-ending), measured against the trap ending. */
+function endOfCall(): Microbench[] {
+  const env: JobEnv = { memory: 64 };
+  const contract = assemble([
+    ...header(env),
+    ".func h 0 0 eh",
+    ".func a 0 0 ea",
+    ".func t 0 0 et",
+    "ea: PUSH 0",
+    "ABORT",
+    "eh: HALT",
+    "et: PUSH 0",
+  ].join("\n"));
+  const trap: BenchJob = { fn: "t", bytes: encode(contract, "t", env), expect: "TRAP" };
+  return [
+    { id: "HALT", key: "HALT", term: "HALT", k: 1, run: { fn: "h", bytes: encode(contract, "h", env), expect: "HALT" }, base: trap, note: "a HALT-ending call minus a trap-ending call (END_OF_CODE after PUSH 0) of the same code, plus PUSH" },
+    { id: "ABORT", key: "ABORT", term: "ABORT", k: 1, run: { fn: "a", bytes: encode(contract, "a", env), expect: "ABORT" }, base: trap, note: "a PUSH 0; ABORT call minus a PUSH 0; <end of code> call of the same code" },
+  ];
+}
+
+/** Jobs that show the per-job work no cost key charges (decode, validation, hashing, memory set-up, result). */
+export interface OverheadJob {
+  id: string;
+  doc: string;
+  bytes: Uint8Array;
+}
+
+export function overheadJobs(): OverheadJob[] {
+  const min = assemble(".memory 0\n.cycles 10\n.func m 0 0\nHALT");
+  const mem = assemble(`.memory ${Limit.MAX_MEMORY}\n.cycles 10\n.func m 0 0\nHALT`);
+  const st = assemble(`.memory 0\n.cycles 10\n.state ${Limit.MAX_STATE_SIZE}\n.func m 0 0\nHALT`);
+  return [
+    { id: "minimal", doc: "the smallest job: code HALT, no memory, input, state or balances", bytes: encode(min, "m", { memory: 0 }) },
+    { id: "memory-32KiB", doc: "code HALT with max_memory 32768 (memory is zeroed per call)", bytes: encode(mem, "m", { memory: Limit.MAX_MEMORY }) },
+    { id: "input-32KiB", doc: "code HALT with 32768 bytes of input (job hash, decode and copy)", bytes: encode(mem, "m", { memory: Limit.MAX_MEMORY, input: patternBytes(Limit.MAX_MEMORY, 3) }) },
+    ...MANY_STATES.map((m) => ({ id: `state-${m.entries}`, doc: `code HALT with ${m.entries} prior state entries of ${m.keyLen}-byte keys (decode, validation and the state hash)`, bytes: encode(st, "m", { memory: 0, stateSize: Limit.MAX_STATE_SIZE, state: stateWith(m.entries, m.keyLen) }) })),
+  ];
+}
+
+// ---- validation on the reference ---------------------------------------------------------
+
+const END_STATUS: Record<ExpectedEnd, number> = { HALT: Status.HALT, ABORT: Status.ABORT, TRAP: Status.TRAP };
+
+function termOf(step: TraceStep, code: Uint8Array, bench: Microbench): string {
+  if (step.op === "PUSH") return `PUSH#imm${code[step.pc + 1]}`;
+  if (step.op === bench.key) return bench.term;
+  return step.op;
+}
+
+/** The contract code inside a job (to read PUSH immediate lengths at traced offsets). */
+function codeOf(job: Uint8Array): Uint8Array {
+  const v = decodeStrict(job);
+  if (!isMap(v)) throw new Error("internal: job is not a map");
+  const contract = v.get(1n);
+  if (!contract || !isMap(contract)) throw new Error("internal: job has no contract");
+  const code = contract.get(2n);
+  if (!code || !isBytes(code)) throw new Error("internal: contract has no code");
+  return code;
+}
+
+export class MicrobenchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MicrobenchError";
+  }
+}
+
+/**
+ * Runs both jobs of every benchmark on the reference engine with a trace:
+ * each must end as expected (HALT unless it is the ABORT/trap end-of-call
+ * pair), and the traces give the executed term counts and v1 charges.
+ */
+export async function validateBenches(benches: readonly Microbench[], terms: Record<string, TermInfo> = {}): Promise<ValidatedBench[]> {
+  const ref = createReferenceEngine();
+  const out: ValidatedBench[] = [];
+  for (const b of benches) {
+    const counts = new Map<string, number>();
+    const results: Uint8Array[] = [];
+    const cycles: number[] = [];
+    for (const [job, sign] of [[b.run, 1], [b.base, -1]] as const) {
+      const r = await ref.run(job.bytes, { trace: true });
+      if (r.result.status !== END_STATUS[job.expect]) {
+        throw new MicrobenchError(`microbenchmark ${b.id} (${job.fn}) ended with status ${r.result.status} code ${r.result.code} on the reference, expected ${job.expect}`);
+      }
+      const code = codeOf(job.bytes);
+      for (const step of r.trace ?? []) {
+        const t = termOf(step, code, b);
+        counts.set(t, (counts.get(t) ?? 0) + sign);
+        const [key, n, variant] = splitTerm(t, b);
+        const known = terms[t];
+        if (known === undefined) terms[t] = { term: t, key, ...(n !== undefined ? { n } : {}), ...(variant !== undefined ? { variant } : {}), charged: step.cost };
+        else if (known.charged !== step.cost) throw new MicrobenchError(`term ${t} is charged ${step.cost} in ${b.id} but ${known.charged} elsewhere`);
+      }
+      results.push(r.resultBytes);
+      cycles.push(r.result.cycles);
+    }
+    const nonZero = Object.fromEntries([...counts].filter(([, c]) => c !== 0));
+    if (!(b.term in nonZero) || nonZero[b.term] <= 0) throw new MicrobenchError(`microbenchmark ${b.id} does not execute its term ${b.term} more often in work than in base`);
+    out.push({ ...b, counts: nonZero, chargedDelta: cycles[0] - cycles[1], runResult: results[0], baseResult: results[1] });
+  }
+  return out;
+}
+
+function splitTerm(t: string, b: Microbench): [string, number | undefined, string | undefined] {
+  if (t === b.term) return [b.key, b.n, b.variant];
+  const m = /^([A-Z_]+(?:\.[a-z0-9]+)?)(?:@(\d+))?(?:#(.+))?$/.exec(t);
+  if (!m) return [t, undefined, undefined];
+  return [m[1], m[2] !== undefined ? Number(m[2]) : undefined, m[3]];
+}
+
+/**
+ * The benchmark set: the catalogue (optionally only some cost keys, plus the
+ * benchmarks of every helper term they use), validated on the reference.
+ */
+export async function buildMicrobenches(opts: MicrobenchOptions = {}): Promise<MicrobenchSet> {
+  const k = opts.k ?? 64;
+  if (!Number.isInteger(k) || k < 4 || k > 200) throw new MicrobenchError(`K must be an integer from 4 to 200, got ${k}`);
+  const only = opts.only ? new Set(opts.only) : undefined;
+  if (only) {
+    const unknown = [...only].filter((key) => !COST_KEYS.includes(key));
+    if (unknown.length) throw new MicrobenchError(`unknown cost key(s) ${unknown.join(", ")}; keys: ${COST_KEYS.join(", ")}`);
+  }
+  const needsCrypto = !only || only.has("VERIFY_SIG") || only.has("VERIFY_VRF");
+  const crypto = needsCrypto ? cryptoInputs() : undefined;
+  const all = catalogue(k, crypto);
+  const byTerm = new Map(all.map((b) => [b.term, b]));
+  let chosen = only ? all.filter((b) => only.has(b.key)) : all;
+  const terms: Record<string, TermInfo> = {};
+  let validated = await validateBenches(chosen, terms);
+  // Closure: every term that appears must be defined by a benchmark of its own.
+  for (;;) {
+    const have = new Set(validated.map((b) => b.term));
+    const missing = new Set<string>();
+    for (const b of validated) for (const t of Object.keys(b.counts)) if (!have.has(t)) missing.add(t);
+    if (missing.size === 0) break;
+    const add: Microbench[] = [];
+    for (const t of missing) {
+      const def = byTerm.get(t);
+      if (!def) throw new MicrobenchError(`term ${t} has no benchmark that defines it`);
+      add.push(def);
+    }
+    validated = [...validated, ...(await validateBenches(add, terms))];
+    chosen = [...chosen, ...add];
+  }
+  // Helpers first (the order benchmarks run and are reported in).
+  const order = new Map(all.map((b, i) => [b.id, i]));
+  validated.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  for (const t of Object.keys(terms)) if (!validated.some((b) => b.term === t)) delete terms[t];
+  return { benches: validated, terms, notes: crypto?.notes ?? [] };
+}

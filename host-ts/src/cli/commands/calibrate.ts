@@ -1,0 +1,107 @@
+/**
+ * `mhr calibrate --board B [--port P] [--out DIR] [--repeat N] [--margin M]`:
+ * measures every cost key on a board with microbenchmarks, compares the
+ * times with the v1 charges and proposes a calibrated cost table
+ * (host-ts/src/calibrate/). Writes calibration.json, report.html and
+ * proposed-cost-table.json to the output directory.
+ */
+import { join } from "node:path";
+import type { Command } from "commander";
+import cliProgress from "cli-progress";
+import { CliError } from "../errors.ts";
+import { calibrate, CalibrationError, CalibrationSkipped } from "../../calibrate/run.ts";
+import { MicrobenchError } from "../../calibrate/microbench.ts";
+import { SolveError } from "../../calibrate/solve.ts";
+import { terminalSummary, terminalTable, writeOutputs } from "../../calibrate/report.ts";
+import { LinkError, BoardError } from "../../protocol/client.ts";
+import { EngineError } from "../../engines/engine.ts";
+
+interface CalibrateFlags {
+  board: string;
+  port?: string;
+  out?: string;
+  repeat: string;
+  margin: string;
+  k: string;
+  only?: string;
+  progress: boolean;
+}
+
+function number(flag: string, value: string, integer: boolean): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isSafeInteger(n))) throw new CliError(`${flag} must be ${integer ? "an integer" : "a number"} (got "${value}")`, 2);
+  return n;
+}
+
+function toCliError(e: unknown): unknown {
+  if (e instanceof CalibrationError || e instanceof MicrobenchError || e instanceof SolveError) return new CliError(e.message);
+  if (e instanceof LinkError || e instanceof BoardError || e instanceof EngineError) return new CliError(`board link failed: ${e.message}`);
+  return e;
+}
+
+export function registerCalibrateCommands(program: Command): void {
+  program
+    .command("calibrate")
+    .description("measure every cost key on a board, compare with the v1 cost table (1 cycle = 1 µs) and propose a calibrated table")
+    .requiredOption("--board <name>", "board profile (boards/*.json): qemu-rv32, qemu-lx106, a real board with --port")
+    .option("--port <path>", "serial port of a real board")
+    .option("--out <dir>", "output directory (default out/calibration/<board>)")
+    .option("--repeat <n>", "BENCH repetitions per job; the minimum is used", "5")
+    .option("--margin <x>", "safety margin of the proposed table: cost >= measured × margin", "1.25")
+    .option("--k <n>", "repetitions of cheap instructions per benchmark job (4..200)", "64")
+    .option("--only <keys>", "comma-separated cost keys to measure (others keep their v1 cost in the proposal)")
+    .option("--no-progress", "no progress bar")
+    .action(async (flags: CalibrateFlags) => {
+      const repeat = number("--repeat", flags.repeat, true);
+      const margin = number("--margin", flags.margin, false);
+      const k = number("--k", flags.k, true);
+      if (repeat < 1) throw new CliError(`--repeat must be at least 1 (got ${repeat})`, 2);
+      if (margin < 1) throw new CliError(`--margin must be at least 1 (got ${margin})`, 2);
+      const only = flags.only ? flags.only.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : undefined;
+      const out = flags.out ?? join("out", "calibration", flags.board);
+
+      const show = flags.progress && process.stderr.isTTY === true;
+      const bar = show
+        ? new cliProgress.SingleBar({ format: " calibrate {board} |{bar}| {value}/{total} jobs | {label} | ETA {eta_formatted}", hideCursor: true, clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
+        : null;
+      let started = false;
+      let lastLine = Date.now();
+      let result;
+      try {
+        result = await calibrate({
+          board: flags.board,
+          ...(flags.port ? { port: flags.port } : {}),
+          repeat,
+          margin,
+          k,
+          ...(only ? { only } : {}),
+          onProgress: (done, total, label) => {
+            if (bar) {
+              if (!started) {
+                bar.start(total, done, { board: flags.board, label });
+                started = true;
+              } else bar.update(done, { label });
+            } else if (flags.progress && Date.now() - lastLine > 10_000) {
+              console.error(`calibrate ${flags.board}: ${done}/${total} jobs (${label})`);
+              lastLine = Date.now();
+            }
+          },
+        });
+      } catch (e) {
+        if (e instanceof CalibrationSkipped) {
+          bar?.stop();
+          console.error(`mhr: calibrate skipped: ${e.message}`);
+          return;
+        }
+        throw toCliError(e);
+      } finally {
+        bar?.stop();
+      }
+      const files = writeOutputs(result, out);
+      console.log(terminalTable(result));
+      console.log("");
+      console.log(terminalSummary(result));
+      console.log(`wrote ${files.calibration}, ${files.report}, ${files.proposed} (${result.seconds.toFixed(1)} s)`);
+      if (result.proposed.violations.length) process.exitCode = 1;
+    });
+}
