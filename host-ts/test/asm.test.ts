@@ -68,6 +68,12 @@ describe("assembler", () => {
     }), { numRuns: 300 });
   });
 
+  it("evaluates .const expressions over earlier constants", () => {
+    const c = assemble(".const A 8\n.const B A+8\n.const C B-2\n.func f 0 1\nPUSH C\nHALT");
+    expect([...c.code.slice(0, 3)]).toEqual([0x01, 0x01, 14]);
+    expect(() => assemble(".const B Z+1\n.func f 0 0\nHALT")).toThrow(/line 1/);
+  });
+
   it("reports errors with line numbers", () => {
     expect(() => assemble(".func f 0 0\nFROB")).toThrow(/line 2: unknown instruction FROB/);
     expect(() => assemble(".func f 0 0\nJMP nowhere")).toThrow(/unknown symbol nowhere/);

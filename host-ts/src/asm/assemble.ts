@@ -136,7 +136,7 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
   let maxMemory = options.defaults?.maxMemory ?? 1024;
   let maxCycles = options.defaults?.maxCycles ?? 1_000_000;
   let maxStateSize = options.defaults?.maxStateSize ?? 4096;
-  let stateKey = new Uint8Array(32);
+  let stateKey: Uint8Array = new Uint8Array(32);
   const consts = new Map<string, bigint>();
   const items: Item[] = [];
   const labelItem = new Map<string, number>(); // label -> item index it precedes
@@ -147,6 +147,20 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
     const v = toks[1] === undefined ? null : parseNumber(toks[1]);
     if (v === null || v < 0n || v > BigInt(max) || toks.length !== 2) throw new AsmError(`${toks[0]} takes one integer 0..${max}`, n);
     return Number(v);
+  };
+
+  const constExpr = (expr: string): bigint | null => {
+    const parts = expr.match(/[+-]?[^+-]+/g);
+    if (!parts || parts.join("") !== expr) return null;
+    let total = 0n;
+    for (const p of parts) {
+      const sign = p.startsWith("-") ? -1n : 1n;
+      const body = p.replace(/^[+-]/, "");
+      const v = parseNumber(body) ?? consts.get(body) ?? null;
+      if (v === null) return null;
+      total += sign * v;
+    }
+    return total;
   };
 
   lines.forEach((raw, idx) => {
@@ -174,8 +188,9 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
           return;
         }
         case ".const": {
-          const v = toks.length === 3 ? parseNumber(toks[2]) : null;
-          if (!toks[1] || !/^[A-Za-z_][\w]*$/.test(toks[1]) || v === null) throw new AsmError(".const NAME VALUE", n);
+          // VALUE may be an expression over numbers and earlier constants (labels are not known yet).
+          const v = toks.length === 3 ? constExpr(toks[2]) : null;
+          if (!toks[1] || !/^[A-Za-z_][\w]*$/.test(toks[1]) || v === null) throw new AsmError(".const NAME VALUE (a number or an expression of earlier constants)", n);
           if (consts.has(toks[1]) || labelItem.has(toks[1])) throw new AsmError(`duplicate symbol ${toks[1]}`, n);
           if (v < I64_MIN || v > I64_MAX) throw new AsmError(`constant ${toks[1]} does not fit in 64 bits`, n);
           consts.set(toks[1], v);
