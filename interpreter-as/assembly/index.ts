@@ -20,14 +20,29 @@ export function mhr_abi_version(): i32 { return ABI_VERSION; }
 export function mhr_job_ptr(): i32 { return <i32>JOB; }
 export function mhr_job_cap(): i32 { return <i32>JOB_CAP; }
 export function mhr_result_ptr(): i32 { return <i32>RESULT; }
-export function mhr_state_ptr(): i32 { return <i32>stateAt; }
-export function mhr_state_len(): i32 { return <i32>stateLen; }
+/** Set when the last call ended in HALT with a changed state whose encoding is not yet written. */
+let stateEncodingPending = false;
+
+/**
+ * The final state's encoding goes into the job buffer, but only now that a
+ * host asks for it: mhr_run itself never writes the job buffer, so BENCH can
+ * run the same job again (docs/PROTOCOL.md). Asking for the state ends the job.
+ */
+function materialiseState(): void {
+  if (!stateEncodingPending) return;
+  stateEncodingPending = false;
+  stateAt = JOB;
+  stateLen = <u32>state.encode(JOB);
+}
+export function mhr_state_ptr(): i32 { materialiseState(); return <i32>stateAt; }
+export function mhr_state_len(): i32 { materialiseState(); return <i32>stateLen; }
 /** End of the static layout (static data starts here); for the README's budget check. */
 export function mhr_layout_end(): i32 { return <i32>LAYOUT_END; }
 /** End of the static data (tables, crypto constants and scratch): the memory the module uses. */
 export function mhr_static_end(): i32 { return <i32>__heap_base; }
 
 function invalid(err: i32): i32 {
+  stateEncodingPending = false;
   stateAt = JOB;
   stateLen = 0;
   resultLen = writeResult(STATUS_INVALID, <i64>err, 0, 0, 0, 0, 0, 0);
@@ -53,16 +68,16 @@ export function mhr_run(len: i32): i32 {
 
   const halted = vm.status == STATUS_HALT;
   if (halted && state.dirty) {
-    // The job is dead after the call: its buffer takes the final state's encoding.
-    stateAt = JOB;
-    stateLen = <u32>state.encode(JOB);
+    state.hashEncoding(STATE_HASH);
+    stateEncodingPending = true;
   } else {
     // ABORT/TRAP keep the prior state; so does a HALT that stored nothing.
     // The job's state map is already its canonical encoding.
+    stateEncodingPending = false;
     stateAt = job.priorState;
     stateLen = job.priorStateLen;
+    blake3Hash(stateAt, stateLen, STATE_HASH);
   }
-  blake3Hash(stateAt, stateLen, STATE_HASH);
   resultLen = halted
     ? writeResult(STATUS_HALT, 0, vm.cycles, vm.retPtr, job.rets, vm.outLen, vm.logCount, vm.xferCount)
     : writeResult(vm.status, vm.code, vm.cycles, 0, 0, 0, vm.logCount, 0);

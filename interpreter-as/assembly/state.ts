@@ -10,6 +10,7 @@
 import { LIMIT_STATE_ENTRY_OVERHEAD } from "./generated/opcodes";
 import { STATE_ARENA, STATE_INDEX, STATE_INDEX_CAP } from "./memory-layout";
 import { compareBytes, putHead, MAJOR_BYTES, MAJOR_MAP } from "./cbor";
+import { blake3Init, blake3Update, blake3Final } from "./crypto/index";
 
 const HDR: usize = <usize>LIMIT_STATE_ENTRY_OVERHEAD;
 
@@ -119,6 +120,29 @@ export function put(at: i32, key: usize, klen: usize, val: usize, vlen: usize): 
 }
 
 /** Writes the canonical encoding of the state at p; returns its length. */
+/** Room for one CBOR head (1 + 8 bytes), for hashing the encoding piece by piece. */
+const HEAD_SCRATCH: usize = memory.data(16);
+
+/**
+ * Blake3 of the canonical encoding, streamed: the same bytes encode() writes,
+ * without writing them anywhere. mhr_run must leave the job buffer intact
+ * (BENCH reruns it), so the encoding is only materialised when a host asks.
+ */
+export function hashEncoding(out: usize): void {
+  blake3Init();
+  blake3Update(HEAD_SCRATCH, <u32>(putHead(HEAD_SCRATCH, MAJOR_MAP, <u64>count) - HEAD_SCRATCH));
+  for (let i: u32 = 0; i < count; i++) {
+    const r = recAt(i);
+    const kl = recKlen(r);
+    const vl = recVlen(r);
+    blake3Update(HEAD_SCRATCH, <u32>(putHead(HEAD_SCRATCH, MAJOR_BYTES, <u64>kl) - HEAD_SCRATCH));
+    blake3Update(r + HDR, kl);
+    blake3Update(HEAD_SCRATCH, <u32>(putHead(HEAD_SCRATCH, MAJOR_BYTES, <u64>vl) - HEAD_SCRATCH));
+    blake3Update(r + HDR + kl, vl);
+  }
+  blake3Final(out);
+}
+
 export function encode(p: usize): usize {
   let q = putHead(p, MAJOR_MAP, <u64>count);
   for (let i: u32 = 0; i < count; i++) {

@@ -65,6 +65,8 @@ export let xferCount: u32 = 0;
 let spent: i64 = 0;
 
 const ID: i64 = <i64>LIMIT_NODE_ID_SIZE;
+/** Most cycles moved from the bank to the u32 fuel counter at a time (execute). */
+const FUEL_CHUNK: u64 = 0x40000000;
 const KEY_MAX: i64 = <i64>LIMIT_MAX_KEY_SIZE;
 
 /** SPEC §2: 0 <= a, 0 <= n, a + n <= max_memory, computed without wrap-around. */
@@ -118,20 +120,32 @@ export function execute(): void {
 
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
-  let rem: u64 = job.maxCycles;
+  // Cycles left = fuel + bank. Instructions pay from `fuel`, a u32 (one compare
+  // and one subtract on a 32-bit core, where a u64 counter costs several);
+  // `bank` holds the rest. When fuel runs short the instruction traps
+  // OUT_OF_CYCLES as usual, and the trap path below refills fuel from the bank
+  // and runs the instruction again: every check before the GAS phase is
+  // read-only, so the retry is exact. Only with the bank empty is it a trap.
+  let bank: u64 = job.maxCycles;
+  let fuel: u32 = 0;
   let st: i32 = STATUS_TRAP;
   let t: i64 = 0;
 
   const saved = load<u8>(codeEnd);
   store<u8>(codeEnd, 0);
 
+  {
+    const m = bank < FUEL_CHUNK ? bank : FUEL_CHUNK;
+    fuel = <u32>m;
+    bank -= m;
+  }
   while (true) {
     switch (<u32>load<u8>(ip)) {
       // ------------------------------------------------------------ stack
       case OP_PUSH: {
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-        if (rem < <u64>COST_PUSH) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_PUSH;
+        if (fuel < COST_PUSH) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_PUSH;
         const n = <usize>load<u8>(ip + 1);
         let v: i64 = 0;
         if (n != 0) {
@@ -145,8 +159,8 @@ export function execute(): void {
       }
       case OP_POP: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_POP) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_POP;
+        if (fuel < COST_POP) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_POP;
         sp -= 8;
         ip += 1;
         continue;
@@ -154,8 +168,8 @@ export function execute(): void {
       case OP_DUP: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-        if (rem < <u64>COST_DUP) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_DUP;
+        if (fuel < COST_DUP) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_DUP;
         store<i64>(sp, load<i64>(sp - 8));
         sp += 8;
         ip += 1;
@@ -163,8 +177,8 @@ export function execute(): void {
       }
       case OP_SWAP: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_SWAP) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_SWAP;
+        if (fuel < COST_SWAP) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_SWAP;
         const b = load<i64>(sp - 8);
         store<i64>(sp - 8, load<i64>(sp - 16));
         store<i64>(sp - 16, b);
@@ -174,8 +188,8 @@ export function execute(): void {
       case OP_OVER: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-        if (rem < <u64>COST_OVER) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_OVER;
+        if (fuel < COST_OVER) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_OVER;
         store<i64>(sp, load<i64>(sp - 16));
         sp += 8;
         ip += 1;
@@ -183,8 +197,8 @@ export function execute(): void {
       }
       case OP_ROT: {
         if (sp < DSTACK + 24) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_ROT) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_ROT;
+        if (fuel < COST_ROT) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_ROT;
         const a = load<i64>(sp - 24);
         store<i64>(sp - 24, load<i64>(sp - 16));
         store<i64>(sp - 16, load<i64>(sp - 8));
@@ -195,8 +209,8 @@ export function execute(): void {
       // ------------------------------------------------------------ arithmetic
       case OP_ADD: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_ADD) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_ADD;
+        if (fuel < COST_ADD) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_ADD;
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         const r = a + b;
@@ -208,8 +222,8 @@ export function execute(): void {
       }
       case OP_SUB: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_SUB) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_SUB;
+        if (fuel < COST_SUB) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_SUB;
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         const r = a - b;
@@ -221,8 +235,8 @@ export function execute(): void {
       }
       case OP_MUL: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_MUL) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_MUL;
+        if (fuel < COST_MUL) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_MUL;
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         const r = a * b;
@@ -240,8 +254,8 @@ export function execute(): void {
       }
       case OP_DIV: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_DIV) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_DIV;
+        if (fuel < COST_DIV) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_DIV;
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         if (b == 0) { t = TRAP_DIVISION_BY_ZERO; break; }
@@ -253,8 +267,8 @@ export function execute(): void {
       }
       case OP_MOD: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_MOD) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_MOD;
+        if (fuel < COST_MOD) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_MOD;
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         if (b == 0) { t = TRAP_DIVISION_BY_ZERO; break; }
@@ -265,8 +279,8 @@ export function execute(): void {
       }
       case OP_NEG: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_NEG) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_NEG;
+        if (fuel < COST_NEG) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_NEG;
         const a = load<i64>(sp - 8);
         if (a == i64.MIN_VALUE) { t = TRAP_INTEGER_OVERFLOW; break; }
         store<i64>(sp - 8, -a);
@@ -275,8 +289,8 @@ export function execute(): void {
       }
       case OP_ABS: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_ABS) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_ABS;
+        if (fuel < COST_ABS) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_ABS;
         const a = load<i64>(sp - 8);
         if (a == i64.MIN_VALUE) { t = TRAP_INTEGER_OVERFLOW; break; }
         store<i64>(sp - 8, a < 0 ? -a : a);
@@ -285,8 +299,8 @@ export function execute(): void {
       }
       case OP_MIN: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_MIN) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_MIN;
+        if (fuel < COST_MIN) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_MIN;
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         sp -= 8;
@@ -296,8 +310,8 @@ export function execute(): void {
       }
       case OP_MAX: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_MAX) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_MAX;
+        if (fuel < COST_MAX) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_MAX;
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         sp -= 8;
@@ -308,8 +322,8 @@ export function execute(): void {
       // ------------------------------------------------------------ bitwise
       case OP_AND: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_AND) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_AND;
+        if (fuel < COST_AND) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_AND;
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) & load<i64>(sp));
         ip += 1;
@@ -317,8 +331,8 @@ export function execute(): void {
       }
       case OP_OR: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_OR) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_OR;
+        if (fuel < COST_OR) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_OR;
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) | load<i64>(sp));
         ip += 1;
@@ -326,8 +340,8 @@ export function execute(): void {
       }
       case OP_XOR: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_XOR) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_XOR;
+        if (fuel < COST_XOR) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_XOR;
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) ^ load<i64>(sp));
         ip += 1;
@@ -335,16 +349,16 @@ export function execute(): void {
       }
       case OP_NOT: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_NOT) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_NOT;
+        if (fuel < COST_NOT) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_NOT;
         store<i64>(sp - 8, ~load<i64>(sp - 8));
         ip += 1;
         continue;
       }
       case OP_SHL: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_SHL) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_SHL;
+        if (fuel < COST_SHL) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_SHL;
         const n = load<i64>(sp - 8);
         if (<u64>n > 63) { t = TRAP_SHIFT_OUT_OF_RANGE; break; }
         sp -= 8;
@@ -354,8 +368,8 @@ export function execute(): void {
       }
       case OP_SHR: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_SHR) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_SHR;
+        if (fuel < COST_SHR) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_SHR;
         const n = load<i64>(sp - 8);
         if (<u64>n > 63) { t = TRAP_SHIFT_OUT_OF_RANGE; break; }
         sp -= 8;
@@ -366,8 +380,8 @@ export function execute(): void {
       // ------------------------------------------------------------ comparison
       case OP_EQ: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_EQ) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_EQ;
+        if (fuel < COST_EQ) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_EQ;
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) == load<i64>(sp)));
         ip += 1;
@@ -375,8 +389,8 @@ export function execute(): void {
       }
       case OP_NEQ: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_NEQ) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_NEQ;
+        if (fuel < COST_NEQ) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_NEQ;
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) != load<i64>(sp)));
         ip += 1;
@@ -384,8 +398,8 @@ export function execute(): void {
       }
       case OP_LT: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_LT) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_LT;
+        if (fuel < COST_LT) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_LT;
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) < load<i64>(sp)));
         ip += 1;
@@ -393,8 +407,8 @@ export function execute(): void {
       }
       case OP_GT: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_GT) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_GT;
+        if (fuel < COST_GT) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_GT;
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) > load<i64>(sp)));
         ip += 1;
@@ -402,8 +416,8 @@ export function execute(): void {
       }
       case OP_LTE: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_LTE) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_LTE;
+        if (fuel < COST_LTE) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_LTE;
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) <= load<i64>(sp)));
         ip += 1;
@@ -411,8 +425,8 @@ export function execute(): void {
       }
       case OP_GTE: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_GTE) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_GTE;
+        if (fuel < COST_GTE) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_GTE;
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) >= load<i64>(sp)));
         ip += 1;
@@ -420,31 +434,31 @@ export function execute(): void {
       }
       // ------------------------------------------------------------ control
       case OP_JMP: {
-        if (rem < <u64>COST_JMP) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_JMP;
+        if (fuel < COST_JMP) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_JMP;
         ip = codeBase + <usize>load<u16>(ip + 1);
         continue;
       }
       case OP_JZ: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_JZ) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_JZ;
+        if (fuel < COST_JZ) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_JZ;
         sp -= 8;
         ip = load<i64>(sp) == 0 ? codeBase + <usize>load<u16>(ip + 1) : ip + 3;
         continue;
       }
       case OP_JNZ: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_JNZ) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_JNZ;
+        if (fuel < COST_JNZ) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_JNZ;
         sp -= 8;
         ip = load<i64>(sp) != 0 ? codeBase + <usize>load<u16>(ip + 1) : ip + 3;
         continue;
       }
       case OP_CALL: {
         if (csp >= CSTACK_END) { t = TRAP_CALL_DEPTH_EXCEEDED; break; }
-        if (rem < <u64>COST_CALL) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_CALL;
+        if (fuel < COST_CALL) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_CALL;
         store<u32>(csp, <u32>(ip + 3));
         csp += 4;
         ip = codeBase + <usize>load<u16>(ip + 1);
@@ -452,8 +466,8 @@ export function execute(): void {
       }
       case OP_RET: {
         if (csp == CSTACK) { t = TRAP_RETURN_WITHOUT_CALL; break; }
-        if (rem < <u64>COST_RET) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_RET;
+        if (fuel < COST_RET) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_RET;
         csp -= 4;
         ip = <usize>load<u32>(csp);
         continue;
@@ -461,16 +475,16 @@ export function execute(): void {
       case OP_HALT: {
         const n = <usize>job.rets << 3;
         if (sp < DSTACK + n) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_HALT) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_HALT;
+        if (fuel < COST_HALT) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_HALT;
         retPtr = sp - n;
         st = STATUS_HALT;
         break;
       }
       case OP_ABORT: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (rem < <u64>COST_ABORT) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_ABORT;
+        if (fuel < COST_ABORT) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_ABORT;
         t = load<i64>(sp - 8);
         st = STATUS_ABORT;
         break;
@@ -483,8 +497,8 @@ export function execute(): void {
         const src = load<i64>(sp - 24);
         if (!inRange(src, len, maxMem) || !inRange(dst, <i64>LIMIT_HASH_SIZE, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_HASH, COST_HASH_PER, COST_HASH_UNIT, len);
-        if (rem < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= cost;
+        if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= <u32>cost;
         blake3Hash(MEMORY + <usize>src, <u32>len, DIGEST_TMP);
         memory.copy(MEMORY + <usize>dst, DIGEST_TMP, <usize>LIMIT_HASH_SIZE);
         sp -= 24;
@@ -501,8 +515,8 @@ export function execute(): void {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT, len);
-        if (rem < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= cost;
+        if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= <u32>cost;
         const ok = ed25519Verify(MEMORY + <usize>pk, MEMORY + <usize>msg, <u32>len, MEMORY + <usize>sig);
         sp -= 24;
         store<i64>(sp - 8, ok ? 1 : 0);
@@ -521,8 +535,8 @@ export function execute(): void {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, len);
-        if (rem < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= cost;
+        if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= <u32>cost;
         const ok = ecvrfVerify(MEMORY + <usize>pk, MEMORY + <usize>alpha, <u32>len, MEMORY + <usize>proof, BETA_TMP);
         if (ok) memory.copy(MEMORY + <usize>dst, BETA_TMP, <usize>LIMIT_VRF_OUTPUT_SIZE);
         sp -= 32;
@@ -535,8 +549,8 @@ export function execute(): void {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const id = load<i64>(sp - 8);
         if (!inRange(id, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        if (rem < <u64>COST_BALANCE) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_BALANCE;
+        if (fuel < COST_BALANCE) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_BALANCE;
         store<i64>(sp - 8, balanceOf(MEMORY + <usize>id));
         ip += 1;
         continue;
@@ -545,8 +559,8 @@ export function execute(): void {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        if (rem < <u64>COST_SENDER) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_SENDER;
+        if (fuel < COST_SENDER) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_SENDER;
         memory.copy(MEMORY + <usize>dst, job.sender, <usize>ID);
         sp -= 8;
         ip += 1;
@@ -556,8 +570,8 @@ export function execute(): void {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        if (rem < <u64>COST_SELF) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_SELF;
+        if (fuel < COST_SELF) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_SELF;
         memory.copy(MEMORY + <usize>dst, job.selfId, <usize>ID);
         sp -= 8;
         ip += 1;
@@ -565,8 +579,8 @@ export function execute(): void {
       }
       case OP_EPOCH: {
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-        if (rem < <u64>COST_EPOCH) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_EPOCH;
+        if (fuel < COST_EPOCH) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_EPOCH;
         store<i64>(sp, job.epoch);
         sp += 8;
         ip += 1;
@@ -578,8 +592,8 @@ export function execute(): void {
         const to = load<i64>(sp - 16);
         if (!inRange(to, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         if (amount <= 0) { t = TRAP_INVALID_AMOUNT; break; }
-        if (rem < <u64>COST_TRANSFER) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_TRANSFER;
+        if (fuel < COST_TRANSFER) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_TRANSFER;
         let ok: i64 = 0;
         if (amount <= job.selfBalance - spent) {
           if (xferCount >= <u32>LIMIT_MAX_TRANSFERS) { t = TRAP_TRANSFER_LIMIT_EXCEEDED; break; }
@@ -601,8 +615,8 @@ export function execute(): void {
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_LOG, COST_LOG_PER, COST_LOG_UNIT, len);
-        if (rem < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= cost;
+        if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= <u32>cost;
         if (logCount >= <u32>LIMIT_MAX_LOGS || <u64>logBytes + <u64>len > <u64>LIMIT_MAX_LOG_BYTES) { t = TRAP_LOG_LIMIT_EXCEEDED; break; }
         memory.copy(LOG_BUF + <usize>logBytes, MEMORY + <usize>src, <usize>len);
         store<u16>(LOG_LENS + (<usize>logCount << 1), <u16>len);
@@ -618,8 +632,8 @@ export function execute(): void {
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT, len);
-        if (rem < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= cost;
+        if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= <u32>cost;
         if (<u64>outLen + <u64>len > <u64>LIMIT_MAX_OUTPUT) { t = TRAP_OUTPUT_LIMIT_EXCEEDED; break; }
         memory.copy(OUTPUT + <usize>outLen, MEMORY + <usize>src, <usize>len);
         outLen += <u32>len;
@@ -629,8 +643,8 @@ export function execute(): void {
       }
       case OP_MSIZE: {
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-        if (rem < <u64>COST_MSIZE) { t = TRAP_OUT_OF_CYCLES; break; }
-        rem -= <u64>COST_MSIZE;
+        if (fuel < COST_MSIZE) { t = TRAP_OUT_OF_CYCLES; break; }
+        fuel -= COST_MSIZE;
         store<i64>(sp, <i64>maxMem);
         sp += 8;
         ip += 1;
@@ -642,8 +656,8 @@ export function execute(): void {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (rem < <u64>COST_LOAD_M8) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= <u64>COST_LOAD_M8;
+            if (fuel < COST_LOAD_M8) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= COST_LOAD_M8;
             store<i64>(sp - 8, <i64>load<u8>(MEMORY + <usize>addr));
             ip += 2;
             continue;
@@ -652,8 +666,8 @@ export function execute(): void {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (rem < <u64>COST_LOAD_M16) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= <u64>COST_LOAD_M16;
+            if (fuel < COST_LOAD_M16) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= COST_LOAD_M16;
             store<i64>(sp - 8, <i64>load<u16>(MEMORY + <usize>addr));
             ip += 2;
             continue;
@@ -662,8 +676,8 @@ export function execute(): void {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (rem < <u64>COST_LOAD_M32) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= <u64>COST_LOAD_M32;
+            if (fuel < COST_LOAD_M32) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= COST_LOAD_M32;
             store<i64>(sp - 8, <i64>load<u32>(MEMORY + <usize>addr));
             ip += 2;
             continue;
@@ -672,8 +686,8 @@ export function execute(): void {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (rem < <u64>COST_LOAD_M64) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= <u64>COST_LOAD_M64;
+            if (fuel < COST_LOAD_M64) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= COST_LOAD_M64;
             store<i64>(sp - 8, load<i64>(MEMORY + <usize>addr));
             ip += 2;
             continue;
@@ -687,8 +701,8 @@ export function execute(): void {
             if (!inRange(key, klen, maxMem) || !inRange(dst, cap, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, klen + cap);
-            if (rem < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= cost;
+            if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= <u32>cost;
             const at = state.find(MEMORY + <usize>key, <usize>klen);
             let r: i64 = -1;
             if (at >= 0) {
@@ -703,8 +717,8 @@ export function execute(): void {
           }
           case SPACE_INLEN: {
             if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-            if (rem < <u64>COST_LOAD_INLEN) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= <u64>COST_LOAD_INLEN;
+            if (fuel < COST_LOAD_INLEN) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= COST_LOAD_INLEN;
             store<i64>(sp, <i64>job.inputLen);
             sp += 8;
             ip += 2;
@@ -720,8 +734,8 @@ export function execute(): void {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (rem < <u64>COST_STORE_M8) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= <u64>COST_STORE_M8;
+            if (fuel < COST_STORE_M8) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= COST_STORE_M8;
             const v = load<i64>(sp - 16);
             store<u8>(MEMORY + <usize>addr, <u8>v);
             sp -= 16;
@@ -732,8 +746,8 @@ export function execute(): void {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (rem < <u64>COST_STORE_M16) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= <u64>COST_STORE_M16;
+            if (fuel < COST_STORE_M16) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= COST_STORE_M16;
             const v = load<i64>(sp - 16);
             store<u16>(MEMORY + <usize>addr, <u16>v);
             sp -= 16;
@@ -744,8 +758,8 @@ export function execute(): void {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (rem < <u64>COST_STORE_M32) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= <u64>COST_STORE_M32;
+            if (fuel < COST_STORE_M32) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= COST_STORE_M32;
             const v = load<i64>(sp - 16);
             store<u32>(MEMORY + <usize>addr, <u32>v);
             sp -= 16;
@@ -756,8 +770,8 @@ export function execute(): void {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (rem < <u64>COST_STORE_M64) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= <u64>COST_STORE_M64;
+            if (fuel < COST_STORE_M64) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= COST_STORE_M64;
             const v = load<i64>(sp - 16);
             store<i64>(MEMORY + <usize>addr, v);
             sp -= 16;
@@ -773,8 +787,8 @@ export function execute(): void {
             if (!inRange(key, klen, maxMem) || !inRange(val, vlen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_STATE, COST_STORE_STATE_PER, COST_STORE_STATE_UNIT, klen + vlen);
-            if (rem < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= cost;
+            if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= <u32>cost;
             const kp = MEMORY + <usize>key;
             const at = state.find(kp, <usize>klen);
             const old: u64 = at >= 0 ? <u64>state.entrySize(<u32>at) : 0;
@@ -792,8 +806,8 @@ export function execute(): void {
             if (!inRange(key, klen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, klen);
-            if (rem < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= cost;
+            if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= <u32>cost;
             const at = state.find(MEMORY + <usize>key, <usize>klen);
             if (at >= 0) state.removeAt(<u32>at);
             sp -= 16;
@@ -807,8 +821,8 @@ export function execute(): void {
             const dst = load<i64>(sp - 24);
             if (!inRange(src, len, maxMem) || !inRange(dst, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             const cost = sized(COST_STORE_COPY, COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, len);
-            if (rem < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-            rem -= cost;
+            if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
+            fuel -= <u32>cost;
             memory.copy(MEMORY + <usize>dst, MEMORY + <usize>src, <usize>len);
             sp -= 24;
             ip += 2;
@@ -824,11 +838,17 @@ export function execute(): void {
         break;
       }
     }
-    break;
+    // A trap, HALT or ABORT. OUT_OF_CYCLES with cycles in the bank refills
+    // the fuel and runs the instruction again.
+    if (t != TRAP_OUT_OF_CYCLES || st != STATUS_TRAP || bank == 0) break;
+    const m = bank < FUEL_CHUNK ? bank : FUEL_CHUNK;
+    fuel += <u32>m; // fuel < cost < 2^31 here: no wrap
+    bank -= m;
+    t = 0;
   }
 
   store<u8>(codeEnd, saved);
   status = st;
   code = st == STATUS_HALT ? 0 : t;
-  cycles = job.maxCycles - rem;
+  cycles = job.maxCycles - (bank + <u64>fuel);
 }

@@ -75,7 +75,11 @@ export async function createBoardEngine(boardName: string, opts: BoardEngineOpti
   if (opts.faults) stream = withFaults(stream, opts.faults);
   // A lost reply costs one timeout before the retry: short where replies are immediate (native),
   // longer where the emulator or a real UART adds latency.
-  const timeoutMs = board.port === "host" ? 1500 : board.port === "esp-idf" ? 3000 : 10_000;
+  // Under --faults (a test rig, not production jobs) damaged replies are the norm: retry sooner.
+  const timeoutMs = opts.faults
+    ? (board.port === "host" ? 150 : board.port === "esp-idf" ? 1000 : 3000)
+    : (board.port === "host" ? 1500 : board.port === "esp-idf" ? 3000 : 10_000);
+  if (opts.faults) runTimeoutMs = timeoutMs;
   const client = new BoardClient(stream, { bytesPerSecond, timeoutMs, retries: opts.faults ? 8 : 3 });
   const engine = createLinkEngine(board.name, client, { fetchState: opts.fetchState, runTimeoutMs, onClose: shutdown });
   return Object.assign(engine, { board, client });

@@ -18,7 +18,7 @@ import {
   FE_D, FE_D2, FE_SQRTM1, feAdd, feCopy, feFromBytes, feInvert, feIsNegative, feIsZero,
   feMul, feNeg, feOne, fePow22523, feSq, feSq2, feSub, feToBytes, feZero,
 } from "./fe25519";
-import { BASE_TABLE } from "./basetable";
+import { BASE_ENTRY_SIZE, BASE_TABLE } from "./basetable";
 import { scWnaf } from "./sc25519";
 
 // Coordinate offsets.
@@ -237,6 +237,7 @@ const ACC: usize = memory.data(120, 8);
 const SUM: usize = memory.data(160, 8);
 const TMP: usize = memory.data(160, 8);
 const TWO: usize = memory.data(160, 8);
+const PRE: usize = memory.data(120, 8); // a base-table entry read into limbs
 
 function buildTable(tab: usize, p: usize): void {
   geP3ToCached(tab, p);
@@ -283,8 +284,13 @@ export function geDoubleScalarMul(r: usize, a: usize, p: usize, b: usize, q: usi
     if (db != 0) {
       geP1P1ToP3(TMP, SUM);
       const idx = ((db < 0 ? -db : db) >> 1) as usize;
-      if (base) geAddPrecomp(SUM, TMP, BASE_TABLE + idx * 120, db < 0);
-      else geAddCached(SUM, TMP, TAB_Q + idx * 160, db < 0);
+      if (base) {
+        const e = BASE_TABLE + idx * BASE_ENTRY_SIZE;
+        feFromBytes(PRE, e);
+        feFromBytes(PRE + 40, e + 32);
+        feFromBytes(PRE + 80, e + 64);
+        geAddPrecomp(SUM, TMP, PRE, db < 0);
+      } else geAddCached(SUM, TMP, TAB_Q + idx * 160, db < 0);
     }
     if (i > 0) geP1P1ToP2(ACC, SUM);
   }
