@@ -37,7 +37,7 @@ async function time(f: () => unknown | Promise<unknown>, minMs = quick ? 300 : 1
   return ((t - t0) * 1000) / n;
 }
 
-function job(c: Contract, fn: string, args: bigint[] = [], input = new Uint8Array(), state: StateMap = new Map()): Uint8Array {
+function job(c: Contract, fn: string, args: bigint[] = [], input: Uint8Array = new Uint8Array(), state: StateMap = new Map()): Uint8Array {
   return encodeJob({ version: 1, contract: c, function: fn, args, input, context: emptyContext(), state });
 }
 

@@ -45,7 +45,7 @@ export interface Target {
 const ROOTS = ["mhr_proto_serve", "mhr_byte_init", "mhr_byte_job_buffer", "mhr_byte_run", "mhr_byte_state", "mhr_byte_build_id"];
 
 export const TARGETS: Target[] = [
-  { name: "rv32imc", prefix: "riscv64-unknown-elf-", pkg: "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf", flags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"], ldFlags: ["-m", "elf32lriscv"] },
+  { name: "rv32imc", prefix: "riscv64-unknown-elf-", pkg: "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf", flags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs", "-msave-restore"], ldFlags: ["-m", "elf32lriscv"] },
   { name: "xtensa-lx106", prefix: "xtensa-lx106-elf-", pkg: "gcc-xtensa-lx106 picolibc-xtensa-lx106-elf", flags: ["--specs=/usr/lib/xtensa-lx106-elf/picolibc.specs", "-mtext-section-literals"], ldFlags: [] },
 ];
 

@@ -120,41 +120,48 @@ export function put(at: i32, key: usize, klen: usize, val: usize, vlen: usize): 
 }
 
 /** Writes the canonical encoding of the state at p; returns its length. */
-/** Room for one CBOR head (1 + 8 bytes), for hashing the encoding piece by piece. */
+/** Room for one CBOR head (1 + 8 bytes). */
 const HEAD_SCRATCH: usize = memory.data(16);
 
-/**
- * Blake3 of the canonical encoding, streamed: the same bytes encode() writes,
- * without writing them anywhere. mhr_run must leave the job buffer intact
- * (BENCH reruns it), so the encoding is only materialised when a host asks.
- */
-export function hashEncoding(out: usize): void {
-  blake3Init();
-  blake3Update(HEAD_SCRATCH, <u32>(putHead(HEAD_SCRATCH, MAJOR_MAP, <u64>count) - HEAD_SCRATCH));
+// One walk over the state writes its canonical encoding at p or, with p = 0,
+// streams the same bytes into the running Blake3 context. mhr_run hashes
+// without writing (BENCH reruns the job buffer); the encoding itself is only
+// written when a host asks for the state.
+function piece(p: usize, src: usize, len: usize): usize {
+  if (p == 0) {
+    blake3Update(src, <u32>len);
+    return 0;
+  }
+  memory.copy(p, src, len);
+  return p + len;
+}
+
+function headPiece(p: usize, major: u32, n: u64): usize {
+  return piece(p, HEAD_SCRATCH, putHead(HEAD_SCRATCH, major, n) - HEAD_SCRATCH);
+}
+
+function walk(p: usize): usize {
+  let q = headPiece(p, MAJOR_MAP, <u64>count);
   for (let i: u32 = 0; i < count; i++) {
     const r = recAt(i);
     const kl = recKlen(r);
     const vl = recVlen(r);
-    blake3Update(HEAD_SCRATCH, <u32>(putHead(HEAD_SCRATCH, MAJOR_BYTES, <u64>kl) - HEAD_SCRATCH));
-    blake3Update(r + HDR, kl);
-    blake3Update(HEAD_SCRATCH, <u32>(putHead(HEAD_SCRATCH, MAJOR_BYTES, <u64>vl) - HEAD_SCRATCH));
-    blake3Update(r + HDR + kl, vl);
+    q = headPiece(q, MAJOR_BYTES, <u64>kl);
+    q = piece(q, r + HDR, kl);
+    q = headPiece(q, MAJOR_BYTES, <u64>vl);
+    q = piece(q, r + HDR + kl, vl);
   }
+  return q;
+}
+
+/** Blake3 of the canonical encoding, written to out. */
+export function hashEncoding(out: usize): void {
+  blake3Init();
+  walk(0);
   blake3Final(out);
 }
 
+/** Writes the canonical encoding at p (never 0); returns its length. */
 export function encode(p: usize): usize {
-  let q = putHead(p, MAJOR_MAP, <u64>count);
-  for (let i: u32 = 0; i < count; i++) {
-    const r = recAt(i);
-    const kl = recKlen(r);
-    const vl = recVlen(r);
-    q = putHead(q, MAJOR_BYTES, <u64>kl);
-    memory.copy(q, r + HDR, kl);
-    q += kl;
-    q = putHead(q, MAJOR_BYTES, <u64>vl);
-    memory.copy(q, r + HDR + kl, vl);
-    q += vl;
-  }
-  return q - p;
+  return walk(p) - p;
 }
