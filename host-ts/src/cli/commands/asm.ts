@@ -13,13 +13,23 @@ import type { EngineRun } from "../../engines/engine.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export function describeRun(run: EngineRun): string {
+export interface DescribeOptions {
+  /** What the cycle counter is called: "cycles" for MHR-Byte, "fuel" for the WASM tier. */
+  counter?: string;
+  trapName?: (code: number) => string;
+  errorName?: (code: number) => string;
+}
+
+/** The human-readable result block `mhr run` and `mhr wasm run` print. */
+export function describeRun(run: EngineRun, o: DescribeOptions = {}): string {
   const r = run.result;
   const e = expectedFromRun(run);
-  const codeName = r.status === 2 ? ` ${TRAP_NAMES[Number(r.code)] ?? "?"}` : r.status === 3 ? ` ${ERRORCODE_NAMES[Number(r.code)] ?? "?"}` : "";
+  const trap = o.trapName ?? ((c: number) => TRAP_NAMES[c] ?? "?");
+  const err = o.errorName ?? ((c: number) => ERRORCODE_NAMES[c] ?? "?");
+  const codeName = r.status === 2 ? ` ${trap(Number(r.code))}` : r.status === 3 ? ` ${err(Number(r.code))}` : "";
   const lines = [
     `status      ${e.status}${r.status === 0 ? "" : ` (code ${e.code}${codeName})`}`,
-    `cycles      ${r.cycles}`,
+    `${(o.counter ?? "cycles").padEnd(12)}${r.cycles}`,
     `returns     [${e.returns.join(", ")}]`,
   ];
   if (r.output.length) {

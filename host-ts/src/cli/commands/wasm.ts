@@ -9,6 +9,7 @@ import { createWasmTierEngine, type WasmTierEngineRun } from "../../engines/wasm
 import { Sandbox } from "../../wasm-tier/sandbox.ts";
 import { formatInspect, type InspectReport } from "../../wasm-tier/inspect.ts";
 import { decodeWasmContract, encodeWasmContract, encodeWasmJob, makeWasmContract, type WasmContract } from "../../wasm-tier/job.ts";
+import { describeRun } from "./asm.ts";
 import { TIERS, errorName, trapName, type NodeTier, type WasmTierValue } from "../../wasm-tier/constants.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -95,23 +96,9 @@ async function loadWasmContract(path: string, f: PackFlags): Promise<WasmContrac
 }
 
 export function describeWasmRun(run: WasmTierEngineRun): string {
-  const r = run.result;
-  const e = expectedFromRun(run);
-  const codeName = r.status === 2 ? ` ${trapName(Number(r.code))}` : r.status === 3 ? ` ${errorName(Number(r.code))}` : "";
-  const lines = [
-    `status      ${e.status}${r.status === 0 ? "" : ` (code ${e.code}${codeName})`}`,
-    `fuel        ${r.cycles}`,
-    `returns     [${e.returns.join(", ")}]`,
-  ];
-  if (r.output.length) {
-    const text = Buffer.from(r.output).toString("utf8");
-    lines.push(`output      ${e.output}${/^[\x20-\x7e\n\t]*$/.test(text) ? `  "${text.replace(/\n/g, "\\n")}"` : ""}`);
-  }
-  for (const l of e.logs) lines.push(`log         ${l}`);
-  for (const t of e.transfers) lines.push(`transfer    ${t.amount} -> ${t.to}`);
-  lines.push(`state_hash  ${e.stateHash}`, `result_hash ${e.resultHash}`);
+  const lines = [describeRun(run, { counter: "fuel", trapName, errorName })];
   if (run.outcome !== "result") lines.push(`outcome     ${run.outcome.toUpperCase()}${run.delegate ? ` (contract tier ${run.delegate.contractTier}, node tier ${run.delegate.nodeTier})` : ""}: not a consensus result`);
-  if (run.message && r.status !== 0) lines.push(`detail      ${run.message}`);
+  if (run.message && run.result.status !== 0) lines.push(`detail      ${run.message}`);
   return lines.join("\n");
 }
 
