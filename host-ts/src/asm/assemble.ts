@@ -4,7 +4,7 @@
  * targets are fixed u16, PUSH values must be resolved before layout, so PUSH of
  * a label is laid out after a first pass over labels); a second pass encodes.
  */
-import { OP_BY_NAME, SPACES, Op, type OpInfo } from "../generated/opcodes.ts";
+import { OP_BY_NAME, SPACES, type OpInfo } from "../generated/opcodes.ts";
 import { makeContract } from "../model/codec.ts";
 import { hexToBytes } from "../model/hex.ts";
 import type { Contract, FunctionSignature } from "../model/types.ts";
@@ -348,4 +348,3 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
   return { contract, labels: labelOffsets };
 }
 
-export { Op };

@@ -4,7 +4,7 @@ import { CliError } from "../errors.ts";
 import { loadVectors } from "../../vectors/format.ts";
 import { runVector, summarize, formatFailure, type VectorOutcome } from "../../vectors/run.ts";
 import { coverage, formatCoverage } from "../../vectors/coverage.ts";
-import { createEngine, engineSpec } from "../../engines/registry.ts";
+import { engineSpec } from "../../engines/registry.ts";
 
 function load(opts: { filter?: string }, tier?: "mhr-byte" | "wasm") {
   try {
@@ -62,5 +62,4 @@ export function registerVectorCommands(program: Command): void {
       }
     });
 
-  void createEngine;
 }
