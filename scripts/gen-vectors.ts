@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assemble } from "../host-ts/src/asm/index.ts";
 import { encodeJob, makeContract } from "../host-ts/src/model/codec.ts";
-import { bytesToHex, hexToBytes } from "../host-ts/src/model/hex.ts";
+import { bytesToHex } from "../host-ts/src/model/hex.ts";
 import type { Job } from "../host-ts/src/model/types.ts";
 import { runJob } from "../host-ts/src/reference/index.ts";
 import { expectedFromRun, type Vector, type VectorFile } from "../host-ts/src/vectors/format.ts";
@@ -115,4 +115,3 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log(`${total} vectors${checkOnly ? (stale ? `, ${stale} stale file(s): run npm run vectors:gen` : ", all up to date") : ""}`);
   if (stale) process.exit(1);
 }
-void hexToBytes;

@@ -2,8 +2,10 @@
 // unchecked reader for bytes that passed the checker, and a small encoder.
 // A cursor over linear memory; no allocation.
 
+import { LIMIT_MAX_CBOR_DEPTH } from "./generated/opcodes";
+
 /** Largest nesting depth: the top-level item is at depth 1 (SPEC §4). */
-const MAX_DEPTH: i32 = 16;
+const MAX_DEPTH: i32 = LIMIT_MAX_CBOR_DEPTH;
 
 export const MAJOR_UINT: u32 = 0;
 export const MAJOR_NINT: u32 = 1;

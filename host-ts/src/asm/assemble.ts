@@ -272,9 +272,10 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
   };
 
   // .data expands to PUSH value / PUSH addr / STORE.mN triples.
-  const expand = (it: Item): { line: number; op: OpInfo; arg?: bigint | string; space?: number; raw?: number[] }[] => {
+  type Part = { line: number; op: OpInfo; arg?: bigint | string; space?: number } | { line: number; raw: number[] };
+  const expand = (it: Item): Part[] => {
     if (it.kind === "op") return [{ line: it.line, op: it.op, arg: it.arg, space: it.space }];
-    if (it.kind === "bytes") return [{ line: it.line, op: OP_BY_NAME.get("HALT")!, raw: it.bytes }];
+    if (it.kind === "bytes") return [{ line: it.line, raw: it.bytes }];
     const base = evaluate(it.addr, it.line, false);
     const out: { line: number; op: OpInfo; arg?: bigint | string; space?: number }[] = [];
     let off = 0;
@@ -295,7 +296,7 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
   const flat = items.map((it, index) => ({ index, parts: expand(it) }));
   const itemOffsets = new Array<number>(items.length + 1).fill(0);
   const sizeOf = (p: ReturnType<typeof expand>[number], guess: boolean): number => {
-    if (p.raw) return p.raw.length;
+    if ("raw" in p) return p.raw.length;
     if (p.op.immediate === "push") {
       if (typeof p.arg === "bigint") return 1 + encodePushImmediate(p.arg).length;
       try { return 1 + encodePushImmediate(evaluate(p.arg!, p.line, true)).length; } catch (e) { if (guess) return 1 + 3; throw e; }
@@ -319,7 +320,7 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
   const code: number[] = [];
   for (const { parts } of flat) {
     for (const p of parts) {
-      if (p.raw) { code.push(...p.raw); continue; }
+      if ("raw" in p) { code.push(...p.raw); continue; }
       code.push(p.op.byte);
       if (p.op.immediate === "push") code.push(...encodePushImmediate(typeof p.arg === "bigint" ? p.arg : evaluate(p.arg!, p.line, true)));
       else if (p.op.immediate === "space") code.push(p.space!);

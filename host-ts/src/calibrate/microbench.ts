@@ -36,7 +36,7 @@ import { emptyContext, encodeJob } from "../model/codec.ts";
 import { bytesToHex, hexToBytes } from "../model/hex.ts";
 import { decodeStrict, isMap, isBytes } from "../model/cbor.ts";
 import type { Contract, StateMap } from "../model/types.ts";
-import { COST_TABLES, Limit, Status, type Cost } from "../generated/opcodes.ts";
+import { COST_KEYS, COST_TABLES, Limit, Status, type Cost } from "../generated/opcodes.ts";
 import { createReferenceEngine } from "../engines/reference-engine.ts";
 import type { TraceStep } from "../engines/engine.ts";
 import { grindVrfAlpha, patternBytes, sigInput, vrfInput, vrfKey, type VrfInput } from "./crypto-inputs.ts";
@@ -45,7 +45,7 @@ import { grindVrfAlpha, patternBytes, sigInput, vrfInput, vrfKey, type VrfInput 
 export const BASE_TABLE = "v1";
 export const V1_COSTS: Readonly<Record<string, Cost>> = COST_TABLES[BASE_TABLE];
 /** Every cost key of the v1 table, in table order. */
-export const COST_KEYS: readonly string[] = Object.keys(V1_COSTS);
+export { COST_KEYS };
 
 export type ExpectedEnd = "HALT" | "ABORT" | "TRAP";
 

@@ -62,15 +62,8 @@ export interface JobMeasurement {
   singleRuns?: boolean;
 }
 
-export interface BenchMeasurement {
-  id: string;
-  key: string;
-  term: string;
-  n?: number;
-  variant?: string;
-  k: number;
-  note: string;
-  counts: Record<string, number>;
+/** A benchmark's description (as generated) with what the board measured for it. */
+export interface BenchMeasurement extends Pick<ValidatedBench, "id" | "key" | "term" | "n" | "variant" | "k" | "note" | "counts"> {
   chargedDelta: number;
   runJobHash: string;
   run: JobMeasurement;

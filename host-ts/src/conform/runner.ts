@@ -6,7 +6,6 @@
  * request ids guarantee that below us; here each vector is awaited in turn).
  */
 import type { Engine } from "../engines/engine.ts";
-import { EngineError } from "../engines/engine.ts";
 import { runVector, type VectorOutcome, type Summary, summarize } from "../vectors/run.ts";
 import type { LoadedVector } from "../vectors/format.ts";
 
@@ -73,4 +72,3 @@ export async function conform(targets: BoardTarget[], vectors: LoadedVector[], o
   return Promise.all(targets.map((t) => runBoard(t, vectors, opts)));
 }
 
-export { EngineError };

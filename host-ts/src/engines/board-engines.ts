@@ -44,13 +44,40 @@ function serialStream(path: string, baud: number): Promise<{ stream: ByteStream;
   });
 }
 
+interface LinkTiming {
+  /** Reply timeout of one attempt for short requests (HELLO, STATE). */
+  replyMs: number;
+  /** Reply timeout of one RUN attempt: the job itself may run this long. */
+  runMs: number;
+  retries: number;
+}
+
+/**
+ * A lost reply costs one timeout before the retry, so timeouts are as short as
+ * the board allows: immediate for the native build, longer where QEMU under
+ * -icount or a real UART adds latency, and long for RUN, where a real job may
+ * run for seconds.
+ */
+const TIMING: Readonly<Record<BoardProfile["port"], LinkTiming>> = {
+  host: { replyMs: 1500, runMs: 30_000, retries: 3 },
+  "qemu-rv32": { replyMs: 10_000, runMs: 30_000, retries: 3 },
+  "qemu-lx106": { replyMs: 10_000, runMs: 30_000, retries: 3 },
+  "esp-idf": { replyMs: 3000, runMs: 60_000, retries: 3 },
+};
+
+/** Under --faults (a test rig running conformance vectors, which are short) damaged replies are the norm: retry soon and often. */
+const FAULT_RIG_TIMING: Readonly<Record<BoardProfile["port"], LinkTiming>> = {
+  host: { replyMs: 150, runMs: 150, retries: 8 },
+  "qemu-rv32": { replyMs: 3000, runMs: 3000, retries: 8 },
+  "qemu-lx106": { replyMs: 3000, runMs: 3000, retries: 8 },
+  "esp-idf": { replyMs: 1000, runMs: 1000, retries: 8 },
+};
+
 /** Creates an engine for a board profile name (boards/*.json) or a port name (host, qemu-rv32, qemu-lx106). */
 export async function createBoardEngine(boardName: string, opts: BoardEngineOptions = {}): Promise<BoardEngine> {
   const board = getBoard(boardName);
   let stream: ByteStream;
   let shutdown: () => Promise<void>;
-  // Virtual boards run under -icount and a busy CI machine: give long jobs time.
-  let runTimeoutMs = 30_000;
   let bytesPerSecond = 10_000_000;
   if (board.port === "esp-idf") {
     if (!opts.port) throw new CliError(`board ${board.name} is a real board: give its serial port with --port (see \`mhr ports\`)`);
@@ -59,7 +86,6 @@ export async function createBoardEngine(boardName: string, opts: BoardEngineOpti
     stream = s.stream;
     shutdown = s.close;
     bytesPerSecond = baud / 10;
-    runTimeoutMs = 60_000;
   } else {
     const port: VirtualPort = board.port === "host" ? (opts.sanitized ? "host-asan" : "host") : board.port;
     let vb;
@@ -73,14 +99,8 @@ export async function createBoardEngine(boardName: string, opts: BoardEngineOpti
     shutdown = () => vb.close();
   }
   if (opts.faults) stream = withFaults(stream, opts.faults);
-  // A lost reply costs one timeout before the retry: short where replies are immediate (native),
-  // longer where the emulator or a real UART adds latency.
-  // Under --faults (a test rig, not production jobs) damaged replies are the norm: retry sooner.
-  const timeoutMs = opts.faults
-    ? (board.port === "host" ? 150 : board.port === "esp-idf" ? 1000 : 3000)
-    : (board.port === "host" ? 1500 : board.port === "esp-idf" ? 3000 : 10_000);
-  if (opts.faults) runTimeoutMs = timeoutMs;
-  const client = new BoardClient(stream, { bytesPerSecond, timeoutMs, retries: opts.faults ? 8 : 3 });
-  const engine = createLinkEngine(board.name, client, { fetchState: opts.fetchState, runTimeoutMs, onClose: shutdown });
+  const t = (opts.faults ? FAULT_RIG_TIMING : TIMING)[board.port];
+  const client = new BoardClient(stream, { bytesPerSecond, timeoutMs: t.replyMs, retries: t.retries });
+  const engine = createLinkEngine(board.name, client, { fetchState: opts.fetchState, runTimeoutMs: t.runMs, onClose: shutdown });
   return Object.assign(engine, { board, client });
 }

@@ -4,6 +4,7 @@
 import { SerialPort } from "serialport";
 import { type BoardProfile, boardsForUsb, hex4, loadBoards } from "../boards/profiles.ts";
 import { parseUsbId } from "../serial/web-serial-adapter.ts";
+import { formatTable } from "../cli/table.ts";
 
 export interface PortEntry {
   path: string;
@@ -69,16 +70,6 @@ export function formatPortsTable(ports: PortEntry[]): string {
     p.boards.length ? p.boards.join(", ") : "-",
   ]);
   return formatTable(["PORT", "VID", "PID", "MANUFACTURER", "BOARDS"], rows);
-}
-
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
 }
 
 export { boardsForUsb };

@@ -179,6 +179,8 @@ export const Limit = {
   MAX_LOG_BYTES: 2048,
   /** Maximum recorded transfers in one call. */
   MAX_TRANSFERS: 16,
+  /** Deepest nesting of a CBOR item in a job (the top-level item has depth 1). */
+  MAX_CBOR_DEPTH: 16,
   /** Bytes in a NodeID (SENDER, SELF, BALANCE, TRANSFER). */
   NODE_ID_SIZE: 16,
   /** Bytes in a Blake3-256 digest. */

@@ -1,6 +1,7 @@
 /** Loading contracts and building jobs from the command line's words. */
 import { readFileSync } from "node:fs";
 import { CliError } from "../cli/errors.ts";
+import { Limit } from "../generated/opcodes.ts";
 import { assemble, AsmError } from "../asm/index.ts";
 import { decodeContract, emptyContext } from "../model/codec.ts";
 import { hexToBytes, bytesToHex } from "../model/hex.ts";
@@ -54,7 +55,7 @@ export function parseIntArg(value: string, what: string): bigint {
 
 export function parseNodeId(value: string, what: string): Uint8Array {
   const b = parseBytesArg(value, what);
-  if (b.length !== 16) throw new CliError(`${what}: a NodeID is 16 bytes, got ${b.length}`);
+  if (b.length !== Limit.NODE_ID_SIZE) throw new CliError(`${what}: a NodeID is ${Limit.NODE_ID_SIZE} bytes, got ${b.length}`);
   return b;
 }
 

@@ -7,12 +7,13 @@
  * accepts exactly the encodings `encodeCanonical` produces.
  */
 import { compareBytes } from "./hex.ts";
+import { Limit } from "../generated/opcodes.ts";
 
 /** A decoded value of the subset: integers are always bigint, maps keep their key order. */
 export type CborValue = bigint | Uint8Array | string | CborValue[] | CborMap;
 export type CborMap = Map<CborValue, CborValue>;
 
-export const MAX_NESTING = 16;
+export const MAX_NESTING = Limit.MAX_CBOR_DEPTH;
 
 export class CborError extends Error {
   constructor(message: string) {

@@ -5,6 +5,7 @@
  * host-ts/src/reference/validate.ts, the VM in AssemblyScript.
  */
 import { blake3 } from "@noble/hashes/blake3.js";
+import { Status } from "../generated/opcodes.ts";
 import { encodeCanonical, decodeStrict, isMap, isBytes, isInt, isUint, CborError, type CborValue, type CborMap } from "./cbor.ts";
 import { bytesToHex, hexToBytes, compareBytes } from "./hex.ts";
 import type { Contract, Job, Result, StateMap, Context, FunctionSignature, Transfer } from "./types.ts";
@@ -88,6 +89,22 @@ export function resultToCbor(r: Result): CborMap {
 }
 export function encodeResult(r: Result): Uint8Array {
   return encodeCanonical(resultToCbor(r));
+}
+
+/** INVALID (SPEC §13): the error code, nothing charged, no logs, and a state hash of 32 zero bytes. */
+export function invalidResult(jobHash: Uint8Array, error: number): Result {
+  return {
+    version: FORMAT_VERSION,
+    jobHash,
+    status: Status.INVALID,
+    code: BigInt(error),
+    cycles: 0,
+    returns: [],
+    output: new Uint8Array(0),
+    logs: [],
+    transfers: [],
+    stateHash: new Uint8Array(32),
+  };
 }
 
 /** Builds a contract from its parts, computing the hash of the code. */

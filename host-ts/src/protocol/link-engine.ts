@@ -5,7 +5,7 @@
  * request and the board's result bytes come back untouched.
  */
 import { EngineError, type Engine, type EngineRun, type RunOptions } from "../engines/engine.ts";
-import { decodeResult, decodeState, encodeResult, hash32, FORMAT_VERSION } from "../model/codec.ts";
+import { decodeResult, decodeState, encodeResult, hash32, invalidResult } from "../model/codec.ts";
 import { equalBytes } from "../model/hex.ts";
 import type { Result } from "../model/types.ts";
 import { ErrorCode, Limit, Status } from "../generated/opcodes.ts";
@@ -25,18 +25,7 @@ export interface LinkEngineOptions {
 
 /** The result SPEC §7 step 0 prescribes for a job over MAX_JOB_SIZE bytes. */
 export function jobTooLargeResult(job: Uint8Array): Result {
-  return {
-    version: FORMAT_VERSION,
-    jobHash: hash32(job),
-    status: Status.INVALID,
-    code: BigInt(ErrorCode.JOB_TOO_LARGE),
-    cycles: 0,
-    returns: [],
-    output: new Uint8Array(0),
-    logs: [],
-    transfers: [],
-    stateHash: new Uint8Array(32),
-  };
+  return invalidResult(hash32(job), ErrorCode.JOB_TOO_LARGE);
 }
 
 export function createLinkEngine(name: string, client: BoardClient, opts: LinkEngineOptions = {}): Engine & { hello(): Promise<HelloInfo> } {

@@ -17,7 +17,8 @@ import { encodeResult, hash32 } from "../model/codec.ts";
 import type { Result, StateMap } from "../model/types.ts";
 import { execute } from "./interpreter.ts";
 import { createMachine } from "./machine.ts";
-import { executedResult, invalidResult } from "./result.ts";
+import { executedResult } from "./result.ts";
+import { invalidResult } from "../model/codec.ts";
 import { validateJob } from "./validate.ts";
 
 export { validateJob, type ValidatedJob, type Validation } from "./validate.ts";

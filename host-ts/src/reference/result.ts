@@ -7,22 +7,6 @@ import { FORMAT_VERSION, stateHash } from "../model/codec.ts";
 import type { Result, StateMap } from "../model/types.ts";
 import type { Machine } from "./machine.ts";
 
-/** INVALID (SPEC §13): the error code, nothing charged, no logs, and a state hash of 32 zero bytes. */
-export function invalidResult(jobHash: Uint8Array, error: number): Result {
-  return {
-    version: FORMAT_VERSION,
-    jobHash,
-    status: Status.INVALID,
-    code: BigInt(error),
-    cycles: 0,
-    returns: [],
-    output: new Uint8Array(0),
-    logs: [],
-    transfers: [],
-    stateHash: new Uint8Array(32),
-  };
-}
-
 /**
  * The result of an executed call (SPEC §8.2, §13): HALT commits returns,
  * output, transfers and the final state; ABORT and TRAP keep only the logs

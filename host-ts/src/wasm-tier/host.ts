@@ -11,7 +11,8 @@ import { blake3 } from "@noble/hashes/blake3.js";
 import { bytesToHex } from "../model/hex.ts";
 import type { Context, StateMap, Transfer } from "../model/types.ts";
 import { HOST_BY_NAME, SharedLimit, WasmTrap, costOf } from "./constants.ts";
-import { verifyEd25519 } from "./ed25519.ts";
+// The same SPEC §14.2 rule as VERIFY_SIG: one implementation, so the tiers cannot drift.
+import { verifyEd25519 } from "../reference/crypto/ed25519.ts";
 
 /** A trap raised by a host function: it unwinds the WebAssembly stack to the runner. */
 export class HostTrap extends Error {

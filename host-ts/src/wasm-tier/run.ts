@@ -5,7 +5,7 @@
  * engine runs this inside a worker thread (sandbox.ts) that enforces the
  * wall-clock limit; calling it directly gives no wall-clock protection.
  */
-import { encodeResult, hash32, stateHash } from "../model/codec.ts";
+import { encodeResult, hash32, invalidResult, stateHash } from "../model/codec.ts";
 import { bytesToHex } from "../model/hex.ts";
 import type { Result, StateMap } from "../model/types.ts";
 import { Status } from "../generated/opcodes.ts";
@@ -87,10 +87,6 @@ const ZERO32 = new Uint8Array(32);
 function finish(r: Omit<Result, "version">, extra: Omit<RunOutcome, "resultBytes" | "result">): RunOutcome {
   const result: Result = { version: 1, ...r };
   return { resultBytes: encodeResult(result), result, ...extra };
-}
-
-export function invalidResult(jobHash: Uint8Array, code: number): Result {
-  return { version: 1, jobHash, status: Status.INVALID, code: BigInt(code), cycles: 0, returns: [], output: new Uint8Array(), logs: [], transfers: [], stateHash: ZERO32 };
 }
 
 /** The local (non-consensus) time-out outcome: TRAP WALL_CLOCK_EXCEEDED, cycles 0, nothing else. */

@@ -77,6 +77,7 @@ export const LIMIT_MAX_OUTPUT: i32 = 4096;
 export const LIMIT_MAX_LOGS: i32 = 32;
 export const LIMIT_MAX_LOG_BYTES: i32 = 2048;
 export const LIMIT_MAX_TRANSFERS: i32 = 16;
+export const LIMIT_MAX_CBOR_DEPTH: i32 = 16;
 export const LIMIT_NODE_ID_SIZE: i32 = 16;
 export const LIMIT_HASH_SIZE: i32 = 32;
 export const LIMIT_PUBKEY_SIZE: i32 = 32;

@@ -4,9 +4,10 @@
 import { Option, type Command } from "commander";
 import cliProgress from "cli-progress";
 import { type BoardProfile, BoardProfileError, ESPTOOL_CHIP_NAME, getBoard, hex4, loadBoards } from "../../boards/profiles.ts";
-import { FlashError, type FlashProgress, flashBoard } from "../../flash/flash.ts";
-import { monitorPort, runMonitor } from "../../flash/monitor.ts";
-import { formatPortsTable, formatTable, listPorts } from "../../flash/ports.ts";
+// esptool-js and serialport load only when a command needs them: `mhr asm` starts without them.
+import { FlashError } from "../../flash/errors.ts";
+import type { FlashProgress } from "../../flash/flash.ts";
+import { formatTable } from "../table.ts";
 import { CliError } from "../errors.ts";
 
 function toCliError(err: unknown): unknown {
@@ -159,6 +160,7 @@ export function registerBoardCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       let ports;
       try {
+        const { listPorts } = await import("../../flash/ports.ts");
         ports = await listPorts();
       } catch (err) {
         throw toCliError(err);
@@ -167,7 +169,8 @@ export function registerBoardCommands(program: Command): void {
         const out = ports.map((p) => ({ ...p, vid: p.vid === null ? null : hex4(p.vid), pid: p.pid === null ? null : hex4(p.pid) }));
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {
-        process.stdout.write(`${formatPortsTable(ports)}\n`);
+        const { formatPortsTable } = await import("../../flash/ports.ts");
+      process.stdout.write(`${formatPortsTable(ports)}\n`);
       }
     });
 
@@ -186,6 +189,7 @@ export function registerBoardCommands(program: Command): void {
       const log = opts.verbose ? (line: string): void => void process.stderr.write(`  ${line}\n`) : undefined;
       let report;
       try {
+        const { flashBoard } = await import("../../flash/flash.ts");
         report = await flashBoard({ board: b, port: opts.port, buildDir: opts.build, baud: opts.baud, onProgress: progress.onProgress, log });
       } catch (err) {
         progress.stop();
@@ -208,6 +212,7 @@ export function registerBoardCommands(program: Command): void {
       process.stderr.write(`--- monitor on ${report.portName} at ${report.consoleBaud} baud; Ctrl-C to quit ---\n`);
       const ac = onCtrlC();
       try {
+        const { monitorPort } = await import("../../flash/monitor.ts");
         await monitorPort(report.port, { write: toStdout, signal: ac.signal });
       } finally {
         ac.abort();
@@ -226,6 +231,7 @@ export function registerBoardCommands(program: Command): void {
       const ac = onCtrlC();
       process.stderr.write(`--- monitor on ${opts.port} at ${baud} baud; Ctrl-C to quit ---\n`);
       try {
+        const { runMonitor } = await import("../../flash/monitor.ts");
         await runMonitor({ port: opts.port, baud, write: toStdout, signal: ac.signal });
       } catch (err) {
         throw toCliError(err);
