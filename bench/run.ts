@@ -21,7 +21,7 @@ import { runJob } from "../host-ts/src/reference/index.ts";
 import { verifyEcvrf } from "../host-ts/src/reference/crypto/ecvrf.ts";
 import { createAsEngine } from "../host-ts/src/engines/as-engine.ts";
 import { createReferenceEngine } from "../host-ts/src/engines/reference-engine.ts";
-import type { Engine } from "../host-ts/src/engines/engine.ts";
+import type { Engine } from "../host-ts/src/model/engine.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -168,7 +168,7 @@ async function cryptoBench(): Promise<CryptoRow[]> {
   rows.push({ what: "Ed25519 verify (100 B)", impl: "@noble/curves", value: await time(() => ed25519.verify(sig, msg, pk, { zip215: false })), unit: "µs/op" });
   rows.push({ what: "Ed25519 verify (100 B)", impl: "libsodium-wrappers", value: await time(() => sodium.crypto_sign_verify_detached(sig, msg, pk)), unit: "µs/op" });
 
-  const vectors = JSON.parse(readFileSync(join(ROOT, "../shared/vectors/ecvrf-rfc9381.json"), "utf8")) as { suite_string: string; PK: string; alpha: string; pi: string }[];
+  const vectors = JSON.parse(readFileSync(join(ROOT, "test-vectors/upstream/ecvrf-rfc9381.json"), "utf8")) as { suite_string: string; PK: string; alpha: string; pi: string }[];
   const v = vectors.find((x) => x.suite_string === "03" && x.alpha.length > 0)!;
   const vpk = hexToBytes(v.PK), valpha = hexToBytes(v.alpha), vpi = hexToBytes(v.pi);
   mem().set(vpk, ARG); mem().set(vpi, ARG + 64); mem().set(valpha, ARG + 256);

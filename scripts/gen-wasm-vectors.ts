@@ -14,7 +14,7 @@ import { expectedFromRun, type Vector, type VectorFile } from "../host-ts/src/ve
 import { errorName, trapName } from "../host-ts/src/wasm-tier/constants.ts";
 import { buildWasmJob, wasmVectorDefs, type WasmVectorDef } from "../host-ts/src/wasm-tier/vector-defs.ts";
 import { loadWat } from "../host-ts/src/wasm-tier/wat.ts";
-import type { EngineRun } from "../host-ts/src/engines/engine.ts";
+import type { EngineRun } from "../host-ts/src/model/engine.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outDir = join(root, "test-vectors/wasm");

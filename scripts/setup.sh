@@ -3,6 +3,8 @@
 # for the firmware ports and virtual boards, then the npm packages.
 # Idempotent and quick when everything is already there.
 set -euo pipefail
+# onnxruntime-node's postinstall would download GPU files (no network here): the CPU build ships in the package.
+export ONNXRUNTIME_NODE_INSTALL=skip npm_config_onnxruntime_node_install=skip
 cd "$(dirname "$0")/.."
 
 PKGS=(gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf

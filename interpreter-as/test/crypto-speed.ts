@@ -61,7 +61,7 @@ console.log(`  @noble/curves   ${us(tNoble)}   (AS is ${(tNoble / tAs).toFixed(1
 console.log(`  libsodium       ${us(tSodium)}   (AS / libsodium = ${(tAs / tSodium).toFixed(2)})`);
 
 // ECVRF (RFC 9381 example 17)
-const vrf = JSON.parse(readFileSync(join(ROOT, "../shared/vectors/ecvrf-rfc9381.json"), "utf8"))
+const vrf = JSON.parse(readFileSync(join(ROOT, "test-vectors/upstream/ecvrf-rfc9381.json"), "utf8"))
   .find((v: { example: number }) => v.example === 17);
 const hexb = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
 mem().set(hexb(vrf.PK), ARG); mem().set(hexb(vrf.pi), ARG + 64); mem().set(hexb(vrf.alpha), ARG + 256);

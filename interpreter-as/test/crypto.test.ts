@@ -114,7 +114,7 @@ function wVrf(pk: Uint8Array, alpha: Uint8Array, proof: Uint8Array): { ok: boole
 // ----------------------------------------------------------------- BLAKE3
 
 describe("blake3", () => {
-  const vectors = JSON.parse(readFileSync(new URL("../../../shared/vectors/blake3.json", import.meta.url), "utf8"));
+  const vectors = JSON.parse(readFileSync(new URL("../../test-vectors/upstream/blake3.json", import.meta.url), "utf8"));
 
   it("matches every official vector (32-byte prefix)", () => {
     expect(vectors.cases.length).toBeGreaterThan(30);
@@ -181,7 +181,7 @@ describe("sha512", () => {
   });
 
   it("streams with arbitrary update splits, undisturbed by other crypto calls", () => {
-    const vec = JSON.parse(readFileSync(new URL("../../../shared/vectors/ed25519-rfc8032.json", import.meta.url), "utf8"))[2];
+    const vec = JSON.parse(readFileSync(new URL("../../test-vectors/upstream/ed25519-rfc8032.json", import.meta.url), "utf8"))[2];
     fc.assert(fc.property(
       fc.integer({ min: 0, max: 3000 }), fc.integer(),
       fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 10 }),
@@ -273,7 +273,7 @@ const notOnCurve = (() => {
 })();
 
 describe("ed25519Verify", () => {
-  const vectors = JSON.parse(readFileSync(new URL("../../../shared/vectors/ed25519-rfc8032.json", import.meta.url), "utf8"));
+  const vectors = JSON.parse(readFileSync(new URL("../../test-vectors/upstream/ed25519-rfc8032.json", import.meta.url), "utf8"));
 
   it("accepts every RFC 8032 vector", () => {
     expect(vectors.length).toBe(5);
@@ -435,7 +435,7 @@ function vrfOracle(pk: Uint8Array, alpha: Uint8Array, proof: Uint8Array): Uint8A
 }
 
 describe("ecvrfVerify", () => {
-  const all = JSON.parse(readFileSync(new URL("../../../shared/vectors/ecvrf-rfc9381.json", import.meta.url), "utf8"));
+  const all = JSON.parse(readFileSync(new URL("../../test-vectors/upstream/ecvrf-rfc9381.json", import.meta.url), "utf8"));
   const tai = all.filter((v: { suite_string: string }) => v.suite_string === "03");
 
   it("verifies RFC 9381 examples 16-18 and outputs beta", () => {

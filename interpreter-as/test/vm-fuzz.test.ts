@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAsEngine } from "../../host-ts/src/engines/as-engine.ts";
-import type { Engine, EngineRun } from "../../host-ts/src/engines/engine.ts";
+import type { Engine, EngineRun } from "../../host-ts/src/model/engine.ts";
 import { makeContract, encodeJob, emptyContext, encodeResult, hash32 } from "../../host-ts/src/model/codec.ts";
 import { bytesToHex } from "../../host-ts/src/model/hex.ts";
 import type { Job } from "../../host-ts/src/model/types.ts";

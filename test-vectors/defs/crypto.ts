@@ -1,6 +1,6 @@
 /**
  * HASH, VERIFY_SIG, VERIFY_VRF (SPEC §9.6, §14) on the public vectors in
- * ../shared/vectors (BLAKE3 official, RFC 8032 §7.1, RFC 9381 B.3) plus edge
+ * test-vectors/upstream (BLAKE3 official, RFC 8032 §7.1, RFC 9381 B.3) plus edge
  * cases built here: non-canonical encodings, S >= L, small-order and
  * mixed-order points (where the cofactored rule and the cofactorless one
  * disagree), and wrong lengths through memory bounds.
@@ -12,7 +12,7 @@ import { COSTS } from "../../host-ts/src/generated/opcodes.ts";
 import { hexToBytes } from "../../host-ts/src/model/hex.ts";
 import { main, hex, type DefFile, type VectorDef } from "./lib.ts";
 
-const shared = (f: string) => JSON.parse(readFileSync(new URL(`../../../shared/vectors/${f}`, import.meta.url), "utf8"));
+const shared = (f: string) => JSON.parse(readFileSync(new URL(`../upstream/${f}`, import.meta.url), "utf8"));
 const c = (k: string) => COSTS[k].base;
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 const P = 2n ** 255n - 19n;

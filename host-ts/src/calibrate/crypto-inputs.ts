@@ -10,10 +10,11 @@
  * ECVRF-EDWARDS25519-SHA512-TAI: a small RFC 9381 §5.1 prover, because the
  * microbenchmarks need proofs for alphas of chosen lengths (the RFC examples
  * only cover 0-2 byte alphas). Its key is the RFC 9381 Example 16 secret key
- * read from the shared vector file when present; the prover is checked
+ * read from the committed vector file when present; the prover is checked
  * against that example's proof, so a mistake in it cannot go unnoticed.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { BASE, L, bytesToNumberLE, concat, decodePointStrict, mulByCofactor, verifyEd25519, type EdwardsPoint } from "../reference/crypto/ed25519.ts";
@@ -21,7 +22,7 @@ import { encodeToCurveTai, verifyEcvrf } from "../reference/crypto/ecvrf.ts";
 import { bytesToHex, hexToBytes } from "../model/hex.ts";
 
 /** Where the RFC 9381 vectors live in this workspace (read if present, never required). */
-export const RFC9381_VECTOR_FILE = process.env.MHR_ECVRF_VECTORS ?? "/work/shared/vectors/ecvrf-rfc9381.json";
+export const RFC9381_VECTOR_FILE = process.env.MHR_ECVRF_VECTORS ?? fileURLToPath(new URL("../../../test-vectors/upstream/ecvrf-rfc9381.json", import.meta.url));
 
 /** RFC 9381 Appendix B.3 Example 16 secret key: the fallback when the vector file is absent. */
 const EXAMPLE16_SK = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
@@ -87,11 +88,11 @@ export interface VrfKey {
   checkedAgainstRfc: boolean;
 }
 
-/** The VRF key: Example 16 of the shared RFC 9381 vector file if present (and the prover checked against it), else the same key built in. */
+/** The VRF key: Example 16 of the committed RFC 9381 vector file if present (and the prover checked against it), else the same key built in. */
 export function vrfKey(): VrfKey {
   let skHex = EXAMPLE16_SK;
   let piHex = EXAMPLE16_PI;
-  let source = "RFC 9381 Appendix B.3 Example 16 secret key (built in; shared vector file not found)";
+  let source = "RFC 9381 Appendix B.3 Example 16 secret key (built in; vector file not found)";
   if (existsSync(RFC9381_VECTOR_FILE)) {
     try {
       const cases = JSON.parse(readFileSync(RFC9381_VECTOR_FILE, "utf8")) as { suite?: string; SK?: string; alpha?: string; pi?: string }[];
@@ -99,7 +100,7 @@ export function vrfKey(): VrfKey {
       if (tai?.SK && tai.pi) {
         skHex = tai.SK;
         piHex = tai.pi;
-        source = `RFC 9381 ECVRF-EDWARDS25519-SHA512-TAI vector (empty alpha) from ${RFC9381_VECTOR_FILE}`;
+        source = `RFC 9381 ECVRF-EDWARDS25519-SHA512-TAI vector (empty alpha) from ${process.env.MHR_ECVRF_VECTORS ?? "test-vectors/upstream/ecvrf-rfc9381.json"}`;
       }
     } catch {
       // A damaged file is not fatal: the built-in Example 16 values are the same data.

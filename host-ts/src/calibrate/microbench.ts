@@ -38,7 +38,7 @@ import { decodeStrict, isMap, isBytes } from "../model/cbor.ts";
 import type { Contract, StateMap } from "../model/types.ts";
 import { COST_KEYS, COST_TABLES, Limit, Status, type Cost } from "../generated/opcodes.ts";
 import { createReferenceEngine } from "../engines/reference-engine.ts";
-import type { TraceStep } from "../engines/engine.ts";
+import type { TraceStep } from "../model/engine.ts";
 import { grindVrfAlpha, patternBytes, sigInput, vrfInput, vrfKey, type VrfInput } from "./crypto-inputs.ts";
 
 /** The nominal table every calibration compares against. */

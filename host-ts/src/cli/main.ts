@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { CliError } from "./errors.ts";
+import { UserError } from "../model/errors.ts";
 import { registerAll } from "./commands/index.ts";
 
 const program = new Command();
@@ -28,5 +28,5 @@ try {
   if (process.env.MHR_DEBUG) console.error(err);
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`mhr: error: ${oneLine(message)}\n`);
-  process.exit(err instanceof CliError ? err.exitCode : 1);
+  process.exit(err instanceof UserError ? err.exitCode : 1);
 }

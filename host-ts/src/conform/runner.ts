@@ -5,7 +5,7 @@
  * only ever recorded against the vector whose job produced it (the protocol's
  * request ids guarantee that below us; here each vector is awaited in turn).
  */
-import type { Engine } from "../engines/engine.ts";
+import type { Engine } from "../model/engine.ts";
 import { runVector, type VectorOutcome, type Summary, summarize } from "../vectors/run.ts";
 import type { LoadedVector } from "../vectors/format.ts";
 

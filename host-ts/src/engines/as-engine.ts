@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { EngineError, type Engine, type EngineRun, type RunOptions } from "./engine.ts";
+import { EngineError, type Engine, type EngineRun, type RunOptions } from "../model/engine.ts";
 import { decodeResult, decodeState, hash32 } from "../model/codec.ts";
 
 interface VmExports {

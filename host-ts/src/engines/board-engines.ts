@@ -11,8 +11,8 @@ import { withFaults, type FaultOptions } from "../protocol/faults.ts";
 import type { HelloInfo } from "../protocol/messages.ts";
 import { launchVirtual, VirtualBoardError, type VirtualPort } from "../virtual/index.ts";
 import { getBoard, type BoardProfile } from "../boards/profiles.ts";
-import { CliError } from "../cli/errors.ts";
-import type { Engine } from "./engine.ts";
+import { UserError } from "../model/errors.ts";
+import type { Engine } from "../model/engine.ts";
 
 export interface BoardEngineOptions {
   /** Serial port path for boards on port "esp-idf". */
@@ -33,7 +33,7 @@ function serialStream(path: string, baud: number): Promise<{ stream: ByteStream;
     sp.open((err) => {
       if (err) {
         const m = err.message;
-        reject(new CliError(/ENOENT|No such file/.test(m) ? `serial port ${path} does not exist (see \`mhr ports\`)` : /busy|lock/i.test(m) ? `serial port ${path} is busy (close the other program using it)` : `cannot open ${path}: ${m}`));
+        reject(new UserError(/ENOENT|No such file/.test(m) ? `serial port ${path} does not exist (see \`mhr ports\`)` : /busy|lock/i.test(m) ? `serial port ${path} is busy (close the other program using it)` : `cannot open ${path}: ${m}`));
         return;
       }
       resolve({
@@ -80,7 +80,7 @@ export async function createBoardEngine(boardName: string, opts: BoardEngineOpti
   let shutdown: () => Promise<void>;
   let bytesPerSecond = 10_000_000;
   if (board.port === "esp-idf") {
-    if (!opts.port) throw new CliError(`board ${board.name} is a real board: give its serial port with --port (see \`mhr ports\`)`);
+    if (!opts.port) throw new UserError(`board ${board.name} is a real board: give its serial port with --port (see \`mhr ports\`)`);
     const baud = board.serial?.baud ?? 115200;
     const s = await serialStream(opts.port, baud);
     stream = s.stream;
@@ -92,7 +92,7 @@ export async function createBoardEngine(boardName: string, opts: BoardEngineOpti
     try {
       vb = launchVirtual(port);
     } catch (e) {
-      if (e instanceof VirtualBoardError) throw new CliError(e.message);
+      if (e instanceof VirtualBoardError) throw new UserError(e.message);
       throw e;
     }
     stream = vb.stream;

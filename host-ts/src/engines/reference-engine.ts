@@ -1,6 +1,6 @@
 /** The reference interpreter (host-ts/src/reference) behind the Engine interface. */
 import { runJob } from "../reference/index.ts";
-import type { Engine, EngineRun, RunOptions } from "./engine.ts";
+import type { Engine, EngineRun, RunOptions } from "../model/engine.ts";
 
 export function createReferenceEngine(): Engine {
   return {

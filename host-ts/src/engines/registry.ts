@@ -2,8 +2,8 @@
  * Engine names the CLI accepts, created lazily so that `mhr asm` never loads
  * WebAssembly or spawns QEMU.
  */
-import { CliError } from "../cli/errors.ts";
-import type { Engine } from "./engine.ts";
+import { UserError } from "../model/errors.ts";
+import type { Engine } from "../model/engine.ts";
 
 export interface EngineSpec {
   name: string;
@@ -23,7 +23,7 @@ export const ENGINES: readonly EngineSpec[] = [
 
 export function engineSpec(name: string): EngineSpec {
   const spec = ENGINES.find((e) => e.name === name);
-  if (!spec) throw new CliError(`unknown engine "${name}"; known engines: ${ENGINES.map((e) => e.name).join(", ")}`, 2);
+  if (!spec) throw new UserError(`unknown engine "${name}"; known engines: ${ENGINES.map((e) => e.name).join(", ")}`, 2);
   return spec;
 }
 

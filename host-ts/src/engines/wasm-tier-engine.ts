@@ -4,7 +4,7 @@
  * Same job/result model as the MHR-Byte engines; every run happens in a
  * worker thread, so a hostile module can never take the host process down.
  */
-import type { Engine, EngineRun, RunOptions } from "./engine.ts";
+import type { Engine, EngineRun, RunOptions } from "../model/engine.ts";
 import { hash32 } from "../model/codec.ts";
 import { Sandbox, type SandboxOptions, type SandboxRun } from "../wasm-tier/sandbox.ts";
 import type { NodeTier } from "../wasm-tier/constants.ts";

@@ -4,7 +4,7 @@
 import { SerialPort } from "serialport";
 import { type BoardProfile, boardsForUsb, hex4, loadBoards } from "../boards/profiles.ts";
 import { parseUsbId } from "../serial/web-serial-adapter.ts";
-import { formatTable } from "../cli/table.ts";
+import { formatTable } from "../model/table.ts";
 
 export interface PortEntry {
   path: string;

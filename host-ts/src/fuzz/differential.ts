@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Engine, EngineRun } from "../engines/engine.ts";
+import type { Engine, EngineRun } from "../model/engine.ts";
 import { bytesToHex, equalBytes } from "../model/hex.ts";
 import { encodeState } from "../model/codec.ts";
 import { expectedFromRun, type VectorFile } from "../vectors/format.ts";

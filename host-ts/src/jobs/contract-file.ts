@@ -1,6 +1,6 @@
 /** Loading contracts and building jobs from the command line's words. */
 import { readFileSync } from "node:fs";
-import { CliError } from "../cli/errors.ts";
+import { UserError } from "../model/errors.ts";
 import { Limit } from "../generated/opcodes.ts";
 import { assemble, AsmError } from "../asm/index.ts";
 import { decodeContract, emptyContext } from "../model/codec.ts";
@@ -12,7 +12,7 @@ function readOrFail(path: string): Buffer {
     return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === "ENOENT" ? `no such file: ${path}` : `cannot read ${path}: ${(e as Error).message}`);
+    throw new UserError(code === "ENOENT" ? `no such file: ${path}` : `cannot read ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -23,14 +23,14 @@ export function loadContract(path: string): Contract {
     try {
       return assemble(data.toString("utf8"));
     } catch (e) {
-      if (e instanceof AsmError) throw new CliError(`${path}: ${e.message}`);
+      if (e instanceof AsmError) throw new UserError(`${path}: ${e.message}`);
       throw e;
     }
   }
   try {
     return decodeContract(new Uint8Array(data));
   } catch (e) {
-    throw new CliError(`${path}: not a contract package (${(e as Error).message})`);
+    throw new UserError(`${path}: not a contract package (${(e as Error).message})`);
   }
 }
 
@@ -41,12 +41,12 @@ export function parseBytesArg(value: string, what: string): Uint8Array {
   try {
     return hexToBytes(value);
   } catch {
-    throw new CliError(`${what}: expected hex, @file or text:…, got "${value.length > 40 ? value.slice(0, 40) + "…" : value}"`);
+    throw new UserError(`${what}: expected hex, @file or text:…, got "${value.length > 40 ? value.slice(0, 40) + "…" : value}"`);
   }
 }
 
 export function parseIntArg(value: string, what: string): bigint {
-  if (!/^[+-]?(0x[0-9a-fA-F]+|\d+)$/.test(value.trim())) throw new CliError(`${what}: "${value}" is not an integer`);
+  if (!/^[+-]?(0x[0-9a-fA-F]+|\d+)$/.test(value.trim())) throw new UserError(`${what}: "${value}" is not an integer`);
   const t = value.trim();
   const neg = t.startsWith("-");
   const v = BigInt(t.replace(/^[+-]/, ""));
@@ -55,7 +55,7 @@ export function parseIntArg(value: string, what: string): bigint {
 
 export function parseNodeId(value: string, what: string): Uint8Array {
   const b = parseBytesArg(value, what);
-  if (b.length !== Limit.NODE_ID_SIZE) throw new CliError(`${what}: a NodeID is ${Limit.NODE_ID_SIZE} bytes, got ${b.length}`);
+  if (b.length !== Limit.NODE_ID_SIZE) throw new UserError(`${what}: a NodeID is ${Limit.NODE_ID_SIZE} bytes, got ${b.length}`);
   return b;
 }
 
@@ -76,13 +76,13 @@ export function loadStateFile(path: string): StateMap {
   try {
     obj = JSON.parse(readOrFail(path).toString("utf8"));
   } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`${path}: not valid JSON (${(e as Error).message})`);
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
   }
-  if (!obj || typeof obj !== "object" || Array.isArray(obj)) throw new CliError(`${path}: expected a JSON object of hex key -> hex value`);
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) throw new UserError(`${path}: expected a JSON object of hex key -> hex value`);
   const state: StateMap = new Map();
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
-    if (typeof v !== "string") throw new CliError(`${path}: value of ${k} is not a hex string`);
+    if (typeof v !== "string") throw new UserError(`${path}: value of ${k} is not a hex string`);
     state.set(bytesToHex(parseBytesArg(k, `${path} key`)), parseBytesArg(v, `${path} value of ${k}`));
   }
   return state;
@@ -95,7 +95,7 @@ export function buildJob(contract: Contract, f: JobFlags): Job {
   if (f.epoch) context.epoch = parseIntArg(f.epoch, "--epoch");
   for (const b of f.balance ?? []) {
     const [id, amount] = b.split("=");
-    if (!id || amount === undefined) throw new CliError(`--balance: expected NODEID=AMOUNT, got "${b}"`);
+    if (!id || amount === undefined) throw new UserError(`--balance: expected NODEID=AMOUNT, got "${b}"`);
     context.balances.set(bytesToHex(parseNodeId(id, "--balance")), parseIntArg(amount, "--balance amount"));
   }
   return {

@@ -1,10 +1,10 @@
 /**
- * An Engine (engines/engine.ts) backed by a board over the board protocol:
+ * An Engine (model/engine.ts) backed by a board over the board protocol:
  * a real ESP32 on a serial port, a virtual board under QEMU, or a native host
  * executable on stdio. Whatever carries the bytes, the job goes out as a RUN
  * request and the board's result bytes come back untouched.
  */
-import { EngineError, type Engine, type EngineRun, type RunOptions } from "../engines/engine.ts";
+import { EngineError, type Engine, type EngineRun, type RunOptions } from "../model/engine.ts";
 import { decodeResult, decodeState, encodeResult, hash32, invalidResult } from "../model/codec.ts";
 import { equalBytes } from "../model/hex.ts";
 import type { Result } from "../model/types.ts";

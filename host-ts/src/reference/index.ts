@@ -12,7 +12,7 @@
  *   result.ts        §13 result
  *   crypto/          §14.2 Ed25519 rule, §14.3 ECVRF
  */
-import type { TraceStep } from "../engines/engine.ts";
+import type { TraceStep } from "../model/engine.ts";
 import { encodeResult, hash32 } from "../model/codec.ts";
 import type { Result, StateMap } from "../model/types.ts";
 import { execute } from "./interpreter.ts";

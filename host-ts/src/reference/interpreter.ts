@@ -4,7 +4,7 @@
  * instruction does is in its handler under instructions/.
  */
 import { Status } from "../generated/opcodes.ts";
-import type { TraceStep } from "../engines/engine.ts";
+import type { TraceStep } from "../model/engine.ts";
 import { INSTRUCTIONS } from "./instructions/index.ts";
 import type { Machine } from "./machine.ts";
 import { Trap, TrapCode } from "./traps.ts";

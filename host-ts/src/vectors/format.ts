@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bytesToHex } from "../model/hex.ts";
 import { hash32 } from "../model/codec.ts";
-import type { EngineRun } from "../engines/engine.ts";
+import type { EngineRun } from "../model/engine.ts";
 import type { Result, StateMap } from "../model/types.ts";
 import { STATUS_NAMES } from "../model/types.ts";
 

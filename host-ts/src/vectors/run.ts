@@ -1,7 +1,7 @@
 /** Runs vectors on one engine and judges each result against its expectation. */
 import { hexToBytes } from "../model/hex.ts";
 import { diffResult, type LoadedVector, type FieldDiff } from "./format.ts";
-import type { Engine, EngineRun } from "../engines/engine.ts";
+import type { Engine, EngineRun } from "../model/engine.ts";
 
 export interface VectorOutcome {
   vector: LoadedVector;

@@ -7,7 +7,7 @@
  * a contract does can take the host process down.
  */
 import { Worker } from "node:worker_threads";
-import { EngineError } from "../engines/engine.ts";
+import { EngineError } from "../model/engine.ts";
 import { decodeResult, encodeResult, hash32 } from "../model/codec.ts";
 import type { Result, StateMap } from "../model/types.ts";
 import { WasmTrap, type NodeTier } from "./constants.ts";

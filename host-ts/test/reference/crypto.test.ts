@@ -14,7 +14,7 @@ import { L, bytesToNumberLE, concat, decodePointStrict } from "../../src/referen
 import { cost, verifyEcvrf, verifyEd25519 } from "../../src/reference/index.ts";
 import { asm, fromHex, hex, outcome, run, type Item } from "./helpers.ts";
 
-const vectors = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../../shared/vectors/${name}`, import.meta.url), "utf8"));
+const vectors = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../test-vectors/upstream/${name}`, import.meta.url), "utf8"));
 
 interface Ed25519Vector { name: string; secret_key: string; public_key: string; message: string; signature: string }
 interface VrfVector { example: number; suite_string: string; SK: string; PK: string; alpha: string; pi: string; beta: string }

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { createWasmTierEngine } from "../../src/engines/wasm-tier-engine.ts";
-import type { Engine, EngineRun } from "../../src/engines/engine.ts";
+import type { Engine, EngineRun } from "../../src/model/engine.ts";
 import { encodeJob } from "../../src/model/codec.ts";
 import { bytesToHex } from "../../src/model/hex.ts";
 import type { Contract, Context, StateMap } from "../../src/model/types.ts";

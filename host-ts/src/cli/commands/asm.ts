@@ -1,7 +1,7 @@
 /** mhr asm, mhr disasm, mhr run. */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { CliError } from "../errors.ts";
+import { UserError } from "../../model/errors.ts";
 import { disassemble } from "../../asm/index.ts";
 import { encodeContract, encodeJob } from "../../model/codec.ts";
 import { bytesToHex } from "../../model/hex.ts";
@@ -9,7 +9,7 @@ import { loadContract, buildJob, type JobFlags } from "../../jobs/contract-file.
 import { createEngine } from "../../engines/registry.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
 import { TRAP_NAMES, ERRORCODE_NAMES } from "../../generated/opcodes.ts";
-import type { EngineRun } from "../../engines/engine.ts";
+import type { EngineRun } from "../../model/engine.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -95,7 +95,7 @@ export function registerAsmCommands(program: Command): void {
       try {
         const run = await engine.run(jobBytes, { trace: opts.trace });
         if (opts.trace) {
-          if (!run.trace) throw new CliError(`engine ${opts.engine} does not trace; use --engine reference`);
+          if (!run.trace) throw new UserError(`engine ${opts.engine} does not trace; use --engine reference`);
           for (const s of run.trace) process.stdout.write(JSON.stringify(s) + "\n");
         }
         if (opts.json || opts.trace) console.log(JSON.stringify(expectedFromRun(run)));

@@ -7,12 +7,12 @@ import { type BoardProfile, BoardProfileError, ESPTOOL_CHIP_NAME, getBoard, hex4
 // esptool-js and serialport load only when a command needs them: `mhr asm` starts without them.
 import { FlashError } from "../../flash/errors.ts";
 import type { FlashProgress } from "../../flash/flash.ts";
-import { formatTable } from "../table.ts";
-import { CliError } from "../errors.ts";
+import { formatTable } from "../../model/table.ts";
+import { UserError } from "../../model/errors.ts";
 
-function toCliError(err: unknown): unknown {
-  if (err instanceof FlashError) return new CliError(`${err.code}: ${err.message}`, 1);
-  if (err instanceof BoardProfileError) return new CliError(err.message, 1);
+function toUserError(err: unknown): unknown {
+  if (err instanceof FlashError) return new UserError(`${err.code}: ${err.message}`, 1);
+  if (err instanceof BoardProfileError) return new UserError(err.message, 1);
   return err;
 }
 
@@ -20,14 +20,14 @@ function board(name: string): BoardProfile {
   try {
     return getBoard(name);
   } catch (err) {
-    throw toCliError(err);
+    throw toUserError(err);
   }
 }
 
 function positiveInt(flag: string): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive integer (got "${value}")`, 2);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new UserError(`${flag} must be a positive integer (got "${value}")`, 2);
     return n;
   };
 }
@@ -148,7 +148,7 @@ export function registerBoardCommands(program: Command): void {
       try {
         boards = loadBoards();
       } catch (err) {
-        throw toCliError(err);
+        throw toUserError(err);
       }
       process.stdout.write(opts.json ? `${JSON.stringify(jsonBoards(boards), null, 2)}\n` : `${formatBoardsTable(boards)}\n`);
     });
@@ -163,7 +163,7 @@ export function registerBoardCommands(program: Command): void {
         const { listPorts } = await import("../../flash/ports.ts");
         ports = await listPorts();
       } catch (err) {
-        throw toCliError(err);
+        throw toUserError(err);
       }
       if (opts.json) {
         const out = ports.map((p) => ({ ...p, vid: p.vid === null ? null : hex4(p.vid), pid: p.pid === null ? null : hex4(p.pid) }));
@@ -193,7 +193,7 @@ export function registerBoardCommands(program: Command): void {
         report = await flashBoard({ board: b, port: opts.port, buildDir: opts.build, baud: opts.baud, onProgress: progress.onProgress, log });
       } catch (err) {
         progress.stop();
-        throw toCliError(err);
+        throw toUserError(err);
       }
       progress.stop();
       const secs = (report.elapsedMs / 1000).toFixed(1);
@@ -234,7 +234,7 @@ export function registerBoardCommands(program: Command): void {
         const { runMonitor } = await import("../../flash/monitor.ts");
         await runMonitor({ port: opts.port, baud, write: toStdout, signal: ac.signal });
       } catch (err) {
-        throw toCliError(err);
+        throw toUserError(err);
       } finally {
         ac.abort();
       }

@@ -8,13 +8,13 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
-import { CliError } from "../errors.ts";
+import { UserError } from "../../model/errors.ts";
 import { calibrate, CalibrationError, CalibrationSkipped } from "../../calibrate/run.ts";
 import { MicrobenchError } from "../../calibrate/microbench.ts";
 import { SolveError } from "../../calibrate/solve.ts";
 import { terminalSummary, terminalTable, writeOutputs } from "../../calibrate/report.ts";
 import { LinkError, BoardError } from "../../protocol/client.ts";
-import { EngineError } from "../../engines/engine.ts";
+import { EngineError } from "../../model/engine.ts";
 
 interface CalibrateFlags {
   board: string;
@@ -29,13 +29,13 @@ interface CalibrateFlags {
 
 function number(flag: string, value: string, integer: boolean): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isSafeInteger(n))) throw new CliError(`${flag} must be ${integer ? "an integer" : "a number"} (got "${value}")`, 2);
+  if (!Number.isFinite(n) || (integer && !Number.isSafeInteger(n))) throw new UserError(`${flag} must be ${integer ? "an integer" : "a number"} (got "${value}")`, 2);
   return n;
 }
 
-function toCliError(e: unknown): unknown {
-  if (e instanceof CalibrationError || e instanceof MicrobenchError || e instanceof SolveError) return new CliError(e.message);
-  if (e instanceof LinkError || e instanceof BoardError || e instanceof EngineError) return new CliError(`board link failed: ${e.message}`);
+function toUserError(e: unknown): unknown {
+  if (e instanceof CalibrationError || e instanceof MicrobenchError || e instanceof SolveError) return new UserError(e.message);
+  if (e instanceof LinkError || e instanceof BoardError || e instanceof EngineError) return new UserError(`board link failed: ${e.message}`);
   return e;
 }
 
@@ -55,8 +55,8 @@ export function registerCalibrateCommands(program: Command): void {
       const repeat = number("--repeat", flags.repeat, true);
       const margin = number("--margin", flags.margin, false);
       const k = number("--k", flags.k, true);
-      if (repeat < 1) throw new CliError(`--repeat must be at least 1 (got ${repeat})`, 2);
-      if (margin < 1) throw new CliError(`--margin must be at least 1 (got ${margin})`, 2);
+      if (repeat < 1) throw new UserError(`--repeat must be at least 1 (got ${repeat})`, 2);
+      if (margin < 1) throw new UserError(`--margin must be at least 1 (got ${margin})`, 2);
       const only = flags.only ? flags.only.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : undefined;
       const out = flags.out ?? join("out", "calibration", flags.board);
 
@@ -93,7 +93,7 @@ export function registerCalibrateCommands(program: Command): void {
           console.error(`mhr: calibrate skipped: ${e.message}`);
           return;
         }
-        throw toCliError(e);
+        throw toUserError(e);
       } finally {
         bar?.stop();
       }

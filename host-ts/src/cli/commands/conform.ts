@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
-import { CliError } from "../errors.ts";
+import { UserError } from "../../model/errors.ts";
 import { loadVectors } from "../../vectors/format.ts";
 import { formatFailure } from "../../vectors/run.ts";
 import { conform, type BoardTarget } from "../../conform/runner.ts";
@@ -23,12 +23,12 @@ function targetFor(name: string, port: string | undefined, faults: string | unde
     };
   }
   if (ENGINES.some((e) => e.name === name)) {
-    if (faults) throw new CliError(`--faults applies to boards reached over the board protocol, not to engine ${name}`);
+    if (faults) throw new UserError(`--faults applies to boards reached over the board protocol, not to engine ${name}`);
     const spec = engineSpec(name);
-    if (spec.tier !== "mhr-byte") throw new CliError(`${name} does not run MHR-Byte jobs`);
+    if (spec.tier !== "mhr-byte") throw new UserError(`${name} does not run MHR-Byte jobs`);
     return { board: name, create: spec.create };
   }
-  throw new CliError(`unknown board "${name}"; boards: ${loadBoards().map((b) => b.name).join(", ")}; engines: ${ENGINES.filter((e) => e.tier === "mhr-byte").map((e) => e.name).join(", ")}`);
+  throw new UserError(`unknown board "${name}"; boards: ${loadBoards().map((b) => b.name).join(", ")}; engines: ${ENGINES.filter((e) => e.tier === "mhr-byte").map((e) => e.name).join(", ")}`);
 }
 
 export function registerConformCommands(program: Command): void {
@@ -52,9 +52,9 @@ export function registerConformCommands(program: Command): void {
       try {
         vectors = loadVectors({ tier: "mhr-byte", filter: opts.filter });
       } catch (e) {
-        throw new CliError((e as Error).message);
+        throw new UserError((e as Error).message);
       }
-      if (!vectors.length) throw new CliError(`no vectors match "${opts.filter}"`);
+      if (!vectors.length) throw new UserError(`no vectors match "${opts.filter}"`);
 
       const show = opts.progress && process.stderr.isTTY;
       const multi = show ? new cliProgress.MultiBar({ format: " {board} |{bar}| {value}/{total} pass {passed} fail {failed} retries {retries} | ETA {eta_formatted}", hideCursor: true, clearOnComplete: false, stream: process.stderr }, cliProgress.Presets.shades_classic) : null;

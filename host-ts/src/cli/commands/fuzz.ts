@@ -1,11 +1,11 @@
 /** mhr fuzz --engines a,b --count N --seed S */
 import type { Command } from "commander";
-import { CliError } from "../errors.ts";
+import { UserError } from "../../model/errors.ts";
 import { createEngine, engineSpec } from "../../engines/registry.ts";
 import { fuzz } from "../../fuzz/differential.ts";
 import { loadVectors } from "../../vectors/format.ts";
 import { hexToBytes } from "../../model/hex.ts";
-import type { Engine } from "../../engines/engine.ts";
+import type { Engine } from "../../model/engine.ts";
 
 export function registerFuzzCommands(program: Command): void {
   program
@@ -18,11 +18,11 @@ export function registerFuzzCommands(program: Command): void {
     .option("--max-divergences <n>", "stop after this many divergences", "20")
     .action(async (opts: { engines: string; count: string; seed: string; out: string; maxDivergences: string }) => {
       const names = opts.engines.split(",").map((s) => s.trim()).filter(Boolean);
-      if (names.length < 2) throw new CliError("--engines needs at least two engines to compare");
-      for (const n of names) if (engineSpec(n).tier !== "mhr-byte") throw new CliError(`engine ${n} does not run MHR-Byte jobs`);
+      if (names.length < 2) throw new UserError("--engines needs at least two engines to compare");
+      for (const n of names) if (engineSpec(n).tier !== "mhr-byte") throw new UserError(`engine ${n} does not run MHR-Byte jobs`);
       const count = Number(opts.count), seed = Number(opts.seed), maxDiv = Number(opts.maxDivergences);
-      if (!Number.isSafeInteger(count) || count < 1) throw new CliError(`--count must be a positive integer, got "${opts.count}"`);
-      if (!Number.isSafeInteger(seed)) throw new CliError(`--seed must be an integer, got "${opts.seed}"`);
+      if (!Number.isSafeInteger(count) || count < 1) throw new UserError(`--count must be a positive integer, got "${opts.count}"`);
+      if (!Number.isSafeInteger(seed)) throw new UserError(`--seed must be an integer, got "${opts.seed}"`);
       const seedVectors = loadVectors({ tier: "mhr-byte" }).map((v) => hexToBytes(v.job)).filter((j) => j.length < 4096);
       const engines: Engine[] = [];
       try {

@@ -1,6 +1,6 @@
 /** mhr vectors check | coverage */
 import type { Command } from "commander";
-import { CliError } from "../errors.ts";
+import { UserError } from "../../model/errors.ts";
 import { loadVectors } from "../../vectors/format.ts";
 import { runVector, summarize, formatFailure, type VectorOutcome } from "../../vectors/run.ts";
 import { coverage, formatCoverage } from "../../vectors/coverage.ts";
@@ -10,7 +10,7 @@ function load(opts: { filter?: string }, tier?: "mhr-byte" | "wasm") {
   try {
     return loadVectors({ tier, filter: opts.filter });
   } catch (e) {
-    throw new CliError((e as Error).message);
+    throw new UserError((e as Error).message);
   }
 }
 
@@ -26,7 +26,7 @@ export function registerVectorCommands(program: Command): void {
     .action(async (opts: { engine: string; filter?: string; quiet?: boolean }) => {
       const spec = engineSpec(opts.engine);
       const list = load(opts, spec.tier);
-      if (!list.length) throw new CliError(`no ${spec.tier} vectors${opts.filter ? ` match "${opts.filter}"` : ""}`);
+      if (!list.length) throw new UserError(`no ${spec.tier} vectors${opts.filter ? ` match "${opts.filter}"` : ""}`);
       const engine = await spec.create();
       const outcomes: VectorOutcome[] = [];
       try {

@@ -1,7 +1,7 @@
 /** mhr wasm run | inspect | pack — the WASM tier (docs/WASM.md). */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { CliError } from "../errors.ts";
+import { UserError } from "../../model/errors.ts";
 import { buildJob, type JobFlags } from "../../jobs/contract-file.ts";
 import { bytesToHex } from "../../model/hex.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
@@ -20,7 +20,7 @@ function readFile(path: string): Uint8Array {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === "ENOENT" ? `no such file: ${path}` : `cannot read ${path}: ${(e as Error).message}`);
+    throw new UserError(code === "ENOENT" ? `no such file: ${path}` : `cannot read ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -28,7 +28,7 @@ function tierOf(v: string | undefined, what: string, dflt: WasmTierValue): WasmT
   if (v === undefined) return dflt;
   if (v === "light" || v === "1") return 1;
   if (v === "full" || v === "2") return 2;
-  throw new CliError(`${what}: expected light or full, got "${v}"`, 2);
+  throw new UserError(`${what}: expected light or full, got "${v}"`, 2);
 }
 
 function nodeTierOf(v: string | undefined): NodeTier {
@@ -37,7 +37,7 @@ function nodeTierOf(v: string | undefined): NodeTier {
 
 function uintOpt(v: string | undefined, what: string): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new CliError(`${what}: "${v}" is not a non-negative integer`, 2);
+  if (!/^\d+$/.test(v)) throw new UserError(`${what}: "${v}" is not a non-negative integer`, 2);
   return Number(v);
 }
 
@@ -54,7 +54,7 @@ async function sandboxed<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    throw new CliError((e as Error).message);
+    throw new UserError((e as Error).message);
   }
 }
 
@@ -72,7 +72,7 @@ async function loadWasmContract(path: string, f: PackFlags): Promise<WasmContrac
     try {
       return decodeWasmContract(bytes);
     } catch (e) {
-      throw new CliError(`${path}: neither a WebAssembly module nor a WASM contract package (${(e as Error).message})`);
+      throw new UserError(`${path}: neither a WebAssembly module nor a WASM contract package (${(e as Error).message})`);
     }
   }
   const tier = tierOf(f.tier, "--tier", 1);
@@ -80,14 +80,14 @@ async function loadWasmContract(path: string, f: PackFlags): Promise<WasmContrac
   if (f.fn?.length) {
     functions = f.fn.map((spec) => {
       const m = /^([^:]+):(\d+):(\d+)$/.exec(spec);
-      if (!m) throw new CliError(`--export: expected NAME:ARGS:RETS, got "${spec}"`, 2);
+      if (!m) throw new UserError(`--export: expected NAME:ARGS:RETS, got "${spec}"`, 2);
       return { name: m[1], args: Number(m[2]), rets: Number(m[3]) };
     });
   } else {
     const report = await inspectCode(bytes);
-    if (!report.valid) throw new CliError(`${path}: ${report.error!.name}: ${report.error!.message}`);
+    if (!report.valid) throw new UserError(`${path}: ${report.error!.name}: ${report.error!.message}`);
     functions = report.callable.slice(0, 32);
-    if (!functions.length) throw new CliError(`${path}: no export takes and returns only i64; nothing to call`);
+    if (!functions.length) throw new UserError(`${path}: no export takes and returns only i64; nothing to call`);
   }
   return makeWasmContract({
     code: bytes, wasmTier: tier, functions,
@@ -130,7 +130,7 @@ export function registerWasmCommands(program: Command): void {
     .action(async (file: string, opts: JobFlags & PackFlags & { nodeTier?: string; export?: string[]; wallClock?: string; json?: boolean; stateOut?: string; jobOut?: string }) => {
       const contract = await loadWasmContract(file, { ...opts, fn: opts.export });
       if (!contract.functions.some((f) => f.name === opts.fn)) {
-        throw new CliError(`${file}: no callable function "${opts.fn}"; callable: ${contract.functions.map((f) => f.name).join(", ")}`);
+        throw new UserError(`${file}: no callable function "${opts.fn}"; callable: ${contract.functions.map((f) => f.name).join(", ")}`);
       }
       const job = buildJob(contract, opts);
       const jobBytes = encodeWasmJob({ ...job, contract });
@@ -160,7 +160,7 @@ export function registerWasmCommands(program: Command): void {
         try {
           return decodeWasmContract(bytes).code;
         } catch (e) {
-          throw new CliError(`${file}: neither a WebAssembly module nor a WASM contract package (${(e as Error).message})`);
+          throw new UserError(`${file}: neither a WebAssembly module nor a WASM contract package (${(e as Error).message})`);
         }
       })();
       const report = await inspectCode(code);

@@ -4,7 +4,7 @@
  * real boards over serial all take the same job bytes and return the same
  * result. The conformance runner never asks which kind it is talking to.
  */
-import type { Result, StateMap } from "../model/types.ts";
+import type { Result, StateMap } from "./types.ts";
 
 export interface TraceStep {
   pc: number;

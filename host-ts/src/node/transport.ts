@@ -1,0 +1,96 @@
+/**
+ * The seam between the mesh node's logic and the network it runs on.
+ *
+ * The node (adverts, negotiation, execution, verification, channels) speaks
+ * only this interface; `libp2p-transport.ts` implements it over js-libp2p 3
+ * (TCP + Noise + Yamux, identify, bootstrap, optional mDNS, gossipsub) and
+ * `memory-transport.ts` implements it in one process (unit tests and the
+ * 1,000-node simulation run the real node code over it). Both pass the same
+ * conformance suite (host-ts/test/node/transport-conformance.ts).
+ *
+ * Everything crossing this interface is bytes: the codecs, signatures and
+ * error codes of docs/NODE.md live above it, so a transport can never
+ * interpret, forge or drop a message silently on the node's behalf.
+ */
+
+/** A peer as the transport knows it: libp2p's PeerId string, or the memory transport's name. */
+export type PeerKey = string;
+
+/** Hard limits a protocol handler is registered with (docs/NODE.md, "Size limits and timeouts"). */
+export interface ProtocolLimits {
+  /** A request longer than this is not read: the stream is reset and `onViolation` reports `OVERSIZED`. */
+  maxRequestBytes: number;
+  /** A peer that opens a stream and does not finish its request within this time is cut off (`SLOW_PEER`). */
+  readTimeoutMs: number;
+}
+
+/** Why the transport refused a stream before the handler saw a whole request. */
+export type TransportViolation = "OVERSIZED" | "SLOW_PEER" | "MALFORMED_FRAME";
+
+export interface InboundRequest {
+  protocol: string;
+  from: PeerKey;
+  body: Uint8Array;
+}
+
+/**
+ * A handler returns the response bytes (an encoded node message, possibly an
+ * error message). Throwing is a bug in the handler: the transport resets the
+ * stream and logs it, and the node keeps running.
+ */
+export type RequestHandler = (request: InboundRequest) => Promise<Uint8Array>;
+
+export interface RequestOptions {
+  /** Whole request/response deadline. */
+  timeoutMs: number;
+  /** A response longer than this is not read; the request fails with `TransportError` code `OVERSIZED`. */
+  maxResponseBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface TopicMessage {
+  topic: string;
+  data: Uint8Array;
+  /** The peer that relayed it to us (not necessarily its author: adverts carry their own signature). */
+  from: PeerKey;
+}
+
+export interface TransportEvents {
+  "peer:connect": PeerKey;
+  "peer:disconnect": PeerKey;
+  violation: { from: PeerKey; protocol: string; kind: TransportViolation };
+}
+
+export interface Transport {
+  /** This node's transport identity (the libp2p PeerId derived from the node's Ed25519 key). */
+  readonly self: PeerKey;
+  start(): Promise<void>;
+  /** Closes every connection and stream; idempotent. */
+  stop(): Promise<void>;
+  /** Addresses others can dial this node at (multiaddr strings, `/p2p/<self>` included). */
+  addresses(): string[];
+  /** Connects to an address and returns the peer's key. */
+  dial(address: string): Promise<PeerKey>;
+  /** Peers with an open connection now. */
+  peers(): PeerKey[];
+
+  /** One request/response protocol: one length-prefixed request, one length-prefixed response per stream. */
+  handle(protocol: string, limits: ProtocolLimits, handler: RequestHandler): void;
+  request(peer: PeerKey, protocol: string, body: Uint8Array, options: RequestOptions): Promise<Uint8Array>;
+
+  /** Publish-subscribe (gossipsub on libp2p). `validate` runs before a message is forwarded to other peers. */
+  subscribe(topic: string, validate: (message: TopicMessage) => "accept" | "reject" | "ignore", onMessage: (message: TopicMessage) => void): void;
+  publish(topic: string, data: Uint8Array): Promise<void>;
+
+  on<E extends keyof TransportEvents>(event: E, listener: (detail: TransportEvents[E]) => void): void;
+}
+
+export type TransportErrorCode = "TIMEOUT" | "OVERSIZED" | "UNREACHABLE" | "RESET" | "CLOSED";
+
+/** A network failure, as opposed to a peer's (signed) error reply. */
+export class TransportError extends Error {
+  constructor(message: string, readonly code: TransportErrorCode) {
+    super(message);
+    this.name = "TransportError";
+  }
+}
