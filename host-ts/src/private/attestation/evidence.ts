@@ -4,12 +4,14 @@
  * policy. The report_data binding is checked by the consumer (consumer.ts),
  * which knows the nonce and keys.
  */
+import dcap from "@phala/dcap-qvl";
 import { TeePlatform, type TeePlatformValue } from "../../generated/private-protocol.ts";
 import { teeFail } from "./errors.ts";
 import { verifySnpEvidence, type VerifiedSnp } from "./snp-verify.ts";
 import { verifyDcapEvidence, type VerifiedSgx, type VerifiedTdx } from "./dcap-verify.ts";
 import { checkSgxPolicy, checkSnpPolicy, checkTdxPolicy, validatePolicy, type TeePolicy } from "./policy.ts";
 import type { TrustAnchors } from "./trust-anchors.ts";
+import { SNP_OFFSET } from "./snp-report.ts";
 
 /** What a TEE backend produces and an Attestation message carries. */
 export interface TeeEvidence {
@@ -55,4 +57,21 @@ export function verifyEvidence(e: TeeEvidence, policy: TeePolicy, opts: Evidence
     default:
       return teeFail("PLATFORM_NOT_ACCEPTED", `unknown platform ${String(e.platform)}`);
   }
+}
+
+/** report_data as written in the evidence, NOT verified (backends check what they got; the verifier checks the rest). */
+export function unverifiedReportData(e: TeeEvidence): Uint8Array {
+  if (e.platform === TeePlatform.SEV_SNP) {
+    if (e.report.length < SNP_OFFSET.REPORT_DATA + 64) teeFail("SNP_REPORT_SIZE", `report is ${e.report.length} bytes`);
+    return e.report.slice(SNP_OFFSET.REPORT_DATA, SNP_OFFSET.REPORT_DATA + 64);
+  }
+  let d: { reportData?: Uint8Array; base?: { reportData: Uint8Array } };
+  try {
+    d = dcap.Quote.parse(Buffer.from(e.report)).report.data as typeof d;
+  } catch (err) {
+    return teeFail("DCAP_QUOTE_MALFORMED", `dcap-qvl: ${(err as Error).message}`);
+  }
+  const rd = d.reportData ?? d.base?.reportData;
+  if (!rd) return teeFail("DCAP_QUOTE_MALFORMED", "quote has no reportData");
+  return Uint8Array.from(rd);
 }

@@ -13,23 +13,9 @@
  * Everything else on the consumer's side (chain, signature, policy, key
  * exchange, encryption) runs exactly as in production.
  */
-import dcap from "@phala/dcap-qvl";
-import { TeePlatform } from "../../generated/private-protocol.ts";
 import type { TeeBackend } from "./backend.ts";
-import { teeFail } from "./errors.ts";
-import type { TeeEvidence } from "./evidence.ts";
+import { unverifiedReportData, type TeeEvidence } from "./evidence.ts";
 import type { TeePolicy } from "./policy.ts";
-import { SNP_OFFSET } from "./snp-report.ts";
-
-/** report_data as written in the evidence, NOT verified (the verifier does that). */
-export function recordedReportData(e: TeeEvidence): Uint8Array {
-  if (e.platform === TeePlatform.SEV_SNP) return e.report.slice(SNP_OFFSET.REPORT_DATA, SNP_OFFSET.REPORT_DATA + 64);
-  const q = dcap.Quote.parse(Buffer.from(e.report));
-  const d = q.report.data as { reportData?: Uint8Array; base?: { reportData: Uint8Array } };
-  const rd = d.reportData ?? d.base?.reportData;
-  if (!rd) return teeFail("DCAP_QUOTE_MALFORMED", "quote has no reportData");
-  return Uint8Array.from(rd);
-}
 
 export class ReplayedEvidenceBackend implements TeeBackend {
   readonly platform: TeeEvidence["platform"];
@@ -43,7 +29,7 @@ export class ReplayedEvidenceBackend implements TeeBackend {
   }
 
   get recordedReportData(): Uint8Array {
-    return recordedReportData(this.recording);
+    return unverifiedReportData(this.recording);
   }
 
   async getEvidence(reportData: Uint8Array): Promise<TeeEvidence> {

@@ -4,7 +4,7 @@
  * 1.3.6.1.4.1.3704.1 naming the chip (hwID), its product (productName) and the
  * TCB it was derived for (SPLs). The report must match all of them.
  */
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, type KeyObject } from "node:crypto";
 import { TeeLimit } from "../../generated/private-protocol.ts";
 import { DerError, Tag, decodeSmallUint, readCertificate, readOnly, type CertificateFields } from "./der.ts";
 import { teeFail } from "./errors.ts";
@@ -38,6 +38,25 @@ export function productLineOf(productName: string): ProductLine | undefined {
   return PRODUCT_LINES.find((l) => l === stem);
 }
 
+/**
+ * The VCEK's P-384 key. Read only after the chain has verified: a tampered
+ * key is usually not a curve point at all, and "not signed by the ASK" is
+ * the finding that matters.
+ */
+export function vcekPublicKey(vcek: Vcek): KeyObject {
+  let key: KeyObject;
+  try {
+    key = vcek.cert.publicKey;
+  } catch (e) {
+    return teeFail("SNP_VCEK_MALFORMED", `VCEK public key: ${(e as Error).message}`);
+  }
+  if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "secp384r1") {
+    teeFail("SNP_VCEK_MALFORMED", `VCEK key is ${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ""}, not P-384`);
+  }
+  return key;
+}
+
+/** Certificate and AMD extensions; the key is checked by vcekPublicKey. */
 export function parseVcek(der: Uint8Array): Vcek {
   if (der.length > TeeLimit.VCEK_MAX_BYTES) teeFail("MESSAGE_TOO_LARGE", `VCEK is ${der.length} bytes (max ${TeeLimit.VCEK_MAX_BYTES})`);
   let cert: X509Certificate;
@@ -48,10 +67,6 @@ export function parseVcek(der: Uint8Array): Vcek {
     fields = readCertificate(der);
   } catch (e) {
     return teeFail("SNP_VCEK_MALFORMED", `not a DER certificate: ${(e as Error).message}`);
-  }
-  const key = cert.publicKey;
-  if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "secp384r1") {
-    teeFail("SNP_VCEK_MALFORMED", `VCEK key is ${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ""}, not P-384`);
   }
   const ext = (oid: string): Uint8Array => {
     const v = fields.extensions.get(oid);

@@ -13,7 +13,7 @@ import {
   SNP_SIG_ALGO_ECDSA_P384_SHA384, decodeTcb, maskChipKey, parseSnpReport, signingKey, snpSignatureP1363,
   type SnpReport, type SnpTcb,
 } from "./snp-report.ts";
-import { parseVcek, type Vcek } from "./snp-vcek.ts";
+import { parseVcek, vcekPublicKey, type Vcek } from "./snp-vcek.ts";
 import { defaultTrustAnchors, type ProductLine, type TrustAnchors } from "./trust-anchors.ts";
 import type { CertificateFields } from "./der.ts";
 
@@ -62,26 +62,8 @@ function tcbEqual(a: SnpTcb, b: SnpTcb): boolean {
   return a.bootLoader === b.bootLoader && a.tee === b.tee && a.snp === b.snp && a.microcode === b.microcode && (a.fmc ?? 0) === (b.fmc ?? 0);
 }
 
-export function verifySnpEvidence(reportBytes: Uint8Array, vcekDer: Uint8Array, opts: SnpVerifyOptions): VerifiedSnp {
-  const report = parseSnpReport(reportBytes);
-  if (report.signatureAlgo !== SNP_SIG_ALGO_ECDSA_P384_SHA384) teeFail("SNP_SIGNATURE_ALGO", `signature_algo ${report.signatureAlgo}`);
-  const key = signingKey(report.flags);
-  if (key !== 0) teeFail("SNP_SIGNING_KEY_UNSUPPORTED", `SIGNING_KEY ${key} (${key === 1 ? "VLEK" : key === 7 ? "none" : "reserved"}); only the VCEK (0) is accepted`);
-  if (maskChipKey(report.flags)) teeFail("SNP_SIGNING_KEY_UNSUPPORTED", "MASK_CHIP_KEY is set: the report is unsigned");
-  if (report.chipId.every((b) => b === 0)) teeFail("SNP_SIGNING_KEY_UNSUPPORTED", "chip_id is masked (all zero); the VCEK cannot be matched");
-
-  const vcek = parseVcek(vcekDer);
-  verifyVcekChain(vcek, opts);
-
-  const sig = snpSignatureP1363(report.bytes);
-  let ok = false;
-  try {
-    ok = cryptoVerify("sha384", report.bytes.subarray(0, TeeLimit.SNP_SIGNED_BYTES), { key: vcek.cert.publicKey, dsaEncoding: "ieee-p1363" }, sig);
-  } catch {
-    ok = false;
-  }
-  if (!ok) teeFail("SNP_SIGNATURE_INVALID", "ECDSA P-384 signature over bytes 0x000..0x29F does not verify under the VCEK");
-
+/** hwID = chip_id (Turin: the first 8 bytes, the rest zero) and SPLs = reported_tcb; returns the decoded TCB. */
+export function checkVcekMatchesReport(report: SnpReport, vcek: Vcek): SnpTcb {
   const chip = report.chipId;
   const hwOk = vcek.productLine === "Turin"
     ? vcek.hwId.every((b, i) => b === chip[i]) && chip.subarray(8).every((b) => b === 0)
@@ -91,5 +73,30 @@ export function verifySnpEvidence(reportBytes: Uint8Array, vcekDer: Uint8Array, 
   if (!tcbEqual(reportedTcb, vcek.spl)) {
     teeFail("SNP_VCEK_MISMATCH", `VCEK SPLs ${JSON.stringify(vcek.spl)} are not reported_tcb ${JSON.stringify(reportedTcb)}`);
   }
+  return reportedTcb;
+}
+
+export function verifySnpEvidence(reportBytes: Uint8Array, vcekDer: Uint8Array, opts: SnpVerifyOptions): VerifiedSnp {
+  const report = parseSnpReport(reportBytes);
+  if (report.signatureAlgo !== SNP_SIG_ALGO_ECDSA_P384_SHA384) teeFail("SNP_SIGNATURE_ALGO", `signature_algo ${report.signatureAlgo}`);
+  const signer = signingKey(report.flags);
+  if (signer !== 0) teeFail("SNP_SIGNING_KEY_UNSUPPORTED", `SIGNING_KEY ${signer} (${signer === 1 ? "VLEK" : signer === 7 ? "none" : "reserved"}); only the VCEK (0) is accepted`);
+  if (maskChipKey(report.flags)) teeFail("SNP_SIGNING_KEY_UNSUPPORTED", "MASK_CHIP_KEY is set: the report is unsigned");
+  if (report.chipId.every((b) => b === 0)) teeFail("SNP_SIGNING_KEY_UNSUPPORTED", "chip_id is masked (all zero); the VCEK cannot be matched");
+
+  const vcek = parseVcek(vcekDer);
+  verifyVcekChain(vcek, opts);
+
+  const key = vcekPublicKey(vcek);
+  const sig = snpSignatureP1363(report.bytes);
+  let ok = false;
+  try {
+    ok = cryptoVerify("sha384", report.bytes.subarray(0, TeeLimit.SNP_SIGNED_BYTES), { key, dsaEncoding: "ieee-p1363" }, sig);
+  } catch {
+    ok = false;
+  }
+  if (!ok) teeFail("SNP_SIGNATURE_INVALID", "ECDSA P-384 signature over bytes 0x000..0x29F does not verify under the VCEK");
+
+  const reportedTcb = checkVcekMatchesReport(report, vcek);
   return { report, vcek, productLine: vcek.productLine, reportedTcb };
 }
