@@ -99,6 +99,9 @@ export function validatePolicy(p: TeePolicy): void {
     if (p.snp.maxVmpl !== undefined && !(Number.isInteger(p.snp.maxVmpl) && p.snp.maxVmpl >= 0 && p.snp.maxVmpl <= 3)) teeFail("POLICY_INVALID", "snp.maxVmpl must be 0..3");
     if (p.snp.hostData && p.snp.hostData.length !== 32) teeFail("POLICY_INVALID", "snp.hostData must be 32 bytes");
     if (p.snp.productLines?.length === 0) teeFail("POLICY_INVALID", "snp.productLines is empty");
+    for (const [k, n] of Object.entries(p.snp.minTcb)) {
+      if (n !== undefined && !(Number.isInteger(n) && n >= 0 && n <= 255)) teeFail("POLICY_INVALID", `snp.minTcb.${k} must be 0..255`);
+    }
   }
   if (p.tdx) {
     allowList("tdx.mrTds", p.tdx.mrTds, 48);

@@ -28,6 +28,8 @@ interface ProviderSession {
 export interface TeeProviderOptions {
   readonly backend: TeeBackend;
   readonly compute: TeeCompute;
+  /** Sessions kept at once (default 256); the oldest is forgotten first, so requests cannot exhaust memory. */
+  readonly maxSessions?: number;
 }
 
 export class TeeProvider {
@@ -63,7 +65,14 @@ export class TeeProvider {
     const evidence = await this.opts.backend.getEvidence(reportData);
     if (evidence.platform !== platform) teeFail("BACKEND_FAILED", `backend produced platform ${evidence.platform} evidence`);
     // A new request for the same agreement replaces the old session: its key is forgotten.
+    this.close(req.agreementId);
     this.sessions.set(bytesToHex(req.agreementId), { agreementId: req.agreementId, nonce: req.nonce, keyPair, evidence, lastSeq: 0 });
+    const max = this.opts.maxSessions ?? 256;
+    for (const [oldest, s] of this.sessions) {
+      if (this.sessions.size <= max) break;
+      s.keyPair.secretKey.fill(0);
+      this.sessions.delete(oldest);
+    }
     return { type: "Attestation", agreementId: req.agreementId, nonce: req.nonce, platform, teePublicKey: keyPair.publicKey, report: evidence.report, endorsement: evidence.endorsement };
   }
 

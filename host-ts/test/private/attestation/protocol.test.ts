@@ -195,6 +195,18 @@ describe("sealed messages", () => {
     const session = verifyAttestation(pending, att, { policy: testPolicy, at });
     expectTee(() => session.sealInput(new Uint8Array(TeeLimit.MAX_PLAINTEXT_BYTES + 1)), "MESSAGE_TOO_LARGE");
   });
+  it("the provider keeps at most maxSessions sessions, forgetting the oldest", async () => {
+    const backend = new ReplayedEvidenceBackend(F.snpEvidence(), "snp");
+    const provider = new TeeProvider({ backend, compute, maxSessions: 2 });
+    const policy = replayTestPolicy(SNP_POLICY, backend);
+    const sessions = [];
+    for (const k of [1, 2, 3]) {
+      const { request, pending } = createAttestRequest(new Uint8Array(16).fill(k), policy);
+      sessions.push(verifyAttestation(pending, (await wire<Attestation>(provider, request)) as Attestation, { policy, at }));
+    }
+    expect(await wire(provider, sessions[0].sealInput(new Uint8Array([1])))).toMatchObject({ type: "Failure", code: TeeErrorCode.NOT_ATTESTED });
+    for (const s of sessions.slice(1)) expect((await wire(provider, s.sealInput(new Uint8Array([1])))).type).toBe("SealedOutput");
+  });
   it("a new AttestRequest replaces the session: the old key is gone", async () => {
     const { provider, testPolicy, pending, att } = await attested();
     const session = verifyAttestation(pending, att, { policy: testPolicy, at });

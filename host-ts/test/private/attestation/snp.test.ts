@@ -261,6 +261,7 @@ describe("policy", () => {
     expectTee(() => validatePolicy({ snp: { ...POLICY, measurements: [] } }), "POLICY_INVALID");
     expectTee(() => validatePolicy({ snp: { ...POLICY, measurements: [new Uint8Array(32)] } }), "POLICY_INVALID");
     expectTee(() => validatePolicy({ snp: { ...POLICY, maxVmpl: 4 } }), "POLICY_INVALID");
+    expectTee(() => validatePolicy({ snp: { ...POLICY, minTcb: { ...POLICY.minTcb, microcode: 256 } } }), "POLICY_INVALID");
     expectTee(() => validatePolicy({ snp: POLICY, binding: { kind: "pinned-replay", reportData: new Uint8Array(63), reason: "x" } }), "POLICY_INVALID");
   });
   it("a platform without a policy → PLATFORM_NOT_ACCEPTED", () => {
