@@ -22,6 +22,7 @@ import { verifyEcvrf } from "../host-ts/src/reference/crypto/ecvrf.ts";
 import { createAsEngine } from "../host-ts/src/engines/as-engine.ts";
 import { createReferenceEngine } from "../host-ts/src/engines/reference-engine.ts";
 import type { Engine } from "../host-ts/src/model/engine.ts";
+import { teeBench, printTee } from "./private-tee.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -205,10 +206,12 @@ if (!process.argv.includes("--no-wasm-tier")) {
   if (existsSync(p)) wasmTier = JSON.parse(readFileSync(p, "utf8"));
 }
 
+const privateTee = process.argv.includes("--no-tee") ? null : await teeBench({ quick });
+
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.arch()}` },
-  vm, crypto, targets, wasmTier,
+  vm, crypto, targets, wasmTier, privateTee,
 };
 writeFileSync(join(ROOT, "bench/results.json"), JSON.stringify(results, null, 1) + "\n");
 
@@ -222,4 +225,5 @@ console.log("\ncrypto");
 for (const r of crypto) console.log(`${r.what.padEnd(34)}${r.impl.padEnd(36)}${r.value.toFixed(1).padStart(10)} ${r.unit}`);
 console.log("\ntargets (ratio = measured / target, ≤ 1 is met)");
 for (const t of targets) console.log(`${t.met ? "met    " : "MISSED "} ${t.target.padEnd(48)} ${t.value.padEnd(22)} ratio ${t.ratio.toFixed(2)}`);
+if (privateTee) printTee(privateTee);
 console.log(`\nwrote bench/results.json`);

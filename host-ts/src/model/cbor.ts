@@ -89,12 +89,38 @@ export function decodeStrict(bytes: Uint8Array): CborValue {
  * entries sorted by the bytes of their encoded keys (any key type).
  */
 export function encodeCanonical(v: CborValue): Uint8Array {
-  const out: number[] = [];
+  const out = new Sink();
   write(v, out);
-  return Uint8Array.from(out);
+  return out.bytes();
 }
 
-function head(major: number, n: bigint, out: number[]): void {
+/** A growable byte buffer: a number[] per byte made megabyte byte strings (TEE payloads) take ~1 s. */
+class Sink {
+  private buf = new Uint8Array(64);
+  private len = 0;
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.len + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+  push(b: number): void {
+    this.room(1);
+    this.buf[this.len++] = b;
+  }
+  pushBytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+function head(major: number, n: bigint, out: Sink): void {
   const m = major << 5;
   if (n < 24n) { out.push(m | Number(n)); return; }
   const width = n < 0x100n ? 1 : n < 0x10000n ? 2 : n < 0x100000000n ? 4 : 8;
@@ -102,7 +128,7 @@ function head(major: number, n: bigint, out: number[]): void {
   for (let i = width - 1; i >= 0; i--) out.push(Number((n >> BigInt(8 * i)) & 0xffn));
 }
 
-function write(v: CborValue, out: number[]): void {
+function write(v: CborValue, out: Sink): void {
   if (typeof v === "bigint") {
     if (v >= 0n) head(0, v, out);
     else head(1, -1n - v, out);
@@ -110,10 +136,10 @@ function write(v: CborValue, out: number[]): void {
   } else if (typeof v === "string") {
     const b = new TextEncoder().encode(v);
     head(3, BigInt(b.length), out);
-    for (const x of b) out.push(x);
+    out.pushBytes(b);
   } else if (v instanceof Uint8Array) {
     head(2, BigInt(v.length), out);
-    for (const x of v) out.push(x);
+    out.pushBytes(v);
   } else if (Array.isArray(v)) {
     head(4, BigInt(v.length), out);
     for (const x of v) write(x, out);
@@ -121,10 +147,9 @@ function write(v: CborValue, out: number[]): void {
     const entries = [...v].map(([k, x]) => [encodeCanonical(k), encodeCanonical(x)] as const);
     entries.sort((a, b) => compareBytes(a[0], b[0]));
     head(5, BigInt(entries.length), out);
-    for (const [k, x] of entries) { for (const b of k) out.push(b); for (const b of x) out.push(b); }
+    for (const [k, x] of entries) { out.pushBytes(k); out.pushBytes(x); }
   }
 }
-
 
 export function isMap(v: CborValue | undefined): v is CborMap {
   return v instanceof Map;
