@@ -71,20 +71,20 @@ export function toSigned(e: bigint): bigint {
   return e > HALF ? e - P : e;
 }
 
-/** 16 bytes, big-endian. */
+const MASK64 = (1n << 64n) - 1n;
+
+/** 16 bytes, big-endian (two 64-bit halves: a BigInt shift per byte would dominate large messages). */
 export function elementToBytes(e: bigint, out = new Uint8Array(ELEMENT_BYTES), offset = 0): Uint8Array {
-  let v = e;
-  for (let i = ELEMENT_BYTES - 1; i >= 0; i--) {
-    out[offset + i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
+  const dv = new DataView(out.buffer, out.byteOffset + offset, ELEMENT_BYTES);
+  dv.setBigUint64(0, (e >> 64n) & MASK64);
+  dv.setBigUint64(8, e & MASK64);
   return out;
 }
 
 export function elementFromBytes(b: Uint8Array, offset = 0): bigint {
   if (b.length - offset < ELEMENT_BYTES) fail("FIELD_ELEMENT_INVALID", `field element needs ${ELEMENT_BYTES} bytes`);
-  let v = 0n;
-  for (let i = 0; i < ELEMENT_BYTES; i++) v = (v << 8n) | BigInt(b[offset + i]);
+  const dv = new DataView(b.buffer, b.byteOffset + offset, ELEMENT_BYTES);
+  const v = (dv.getBigUint64(0) << 64n) | dv.getBigUint64(8);
   if (v >= P) fail("FIELD_ELEMENT_INVALID", "field element is not below p");
   return v;
 }
