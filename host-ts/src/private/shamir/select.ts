@@ -48,6 +48,8 @@ export interface Selection {
   /** In party order: shareholders[i] is provider i + 1. */
   readonly shareholders: readonly ShareholderCandidate[];
   readonly neighbourhoods: readonly string[];
+  /** Candidate visits the search took (≤ SEARCH_STEPS). */
+  readonly searchSteps: number;
 }
 
 function parseIpv4(s: string): number[] | null {
@@ -170,7 +172,7 @@ export function selectShareholders(candidates: readonly ShareholderCandidate[], 
     return false;
   };
   if (!search(0)) fail("NOT_ENOUGH_NEIGHBOURHOODS", `no ${count} of ${pool.length} candidates come from pairwise distinct neighbourhoods and introducers${steps > SEARCH_STEPS ? ` within ${SEARCH_STEPS} search steps` : ""}`);
-  return { shareholders: chosen.map((x) => x.c), neighbourhoods: chosen.map((x) => x.hood) };
+  return { shareholders: chosen.map((x) => x.c), neighbourhoods: chosen.map((x) => x.hood), searchSteps: steps };
 }
 
 /** Bound on the depth-first search (candidate visits). */
