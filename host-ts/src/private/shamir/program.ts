@@ -192,7 +192,17 @@ export function programFromCbor(v: CborValue): Program {
 
 // ---- analysis
 
-export function analyse(program: Program): Analysis {
+/**
+ * Analyses a program received as bytes. Deterministic CBOR is strict and every
+ * constant has one form, so these bytes are the program's canonical encoding:
+ * they are hashed as they are, not re-encoded (re-encoding a 300 KB matrix
+ * per provider was most of a linear layer's time).
+ */
+export function analyseEncoded(bytes: Uint8Array): Analysis {
+  return analyse(decodeProgram(bytes), bytes);
+}
+
+export function analyse(program: Program, canonical?: Uint8Array): Analysis {
   const sch = scheme(program.n, program.t);
   const { inputs, ops, outputs } = program;
   if (inputs.length < 1 || inputs.length > ShamirLimit.MAX_DEALERS) fail("LIMIT_EXCEEDED", `${inputs.length} dealers, need 1..${ShamirLimit.MAX_DEALERS}`);
@@ -277,7 +287,7 @@ export function analyse(program: Program): Analysis {
     else if (o.op === "auth") { plan[level[w] - 1].macs.push(w); checked.push(w); }
     else if (o.op === "random") plan[0].randoms.push(w);
   }
-  const encoded = encodeProgram(program);
+  const encoded = canonical ?? encodeProgram(program);
   return {
     program, scheme: sch, encoded, digest: blake3(encoded), wireCount, wireOp, wireRow, level, authenticated,
     inputWires, rounds, verified: rounds > 0, plan, checked,

@@ -21,7 +21,7 @@ import { equalBytes } from "../../model/hex.ts";
 import { ShamirError, fail, ShamirCode, type ShamirErrorName } from "./errors.ts";
 import { F, cryptoRandom, randomElement, type RandomSource } from "./field.ts";
 import { decodeMessage, encodeMessage, CONSUMER, type Message, type DealMessage, type RoundMessage } from "./messages.ts";
-import { analyse, decodeProgram, type Analysis } from "./program.ts";
+import { analyseEncoded, type Analysis } from "./program.ts";
 import { evaluate as polyAt, randomCoefficients } from "./sharing.ts";
 import { LinearEvaluator, wiresByLevel, checkShare, type ShareState } from "./evaluate.ts";
 
@@ -119,7 +119,7 @@ export class Provider {
     if (this.deals.has(m.dealer)) fail("DUPLICATE_MESSAGE", `a deal from dealer ${m.dealer} was already received`);
     if (this.phaseValue !== "dealing") fail("UNEXPECTED_MESSAGE", "every dealer has dealt already");
     if (m.dealer === CONSUMER) {
-      const a = analyse(decodeProgram(m.program!));
+      const a = analyseEncoded(m.program!);
       if (this.index > a.program.n) fail("PARAMETERS_INVALID", `party ${this.index} in a program for n = ${a.program.n}`);
       this.checkDealShape(a, m);
       this.analysis = a;

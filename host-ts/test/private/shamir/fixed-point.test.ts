@@ -63,6 +63,15 @@ describe("static range analysis", () => {
     expect(() => built.encodeInputs(0, [NaN])).toThrow(/INPUT_NOT_FINITE/);
   });
 
+  it("a reconstructed value outside its derived bound is OUTPUT_OUT_OF_RANGE, not a number", () => {
+    const b = new ProgramBuilder();
+    b.output(b.input({ bound: 1 }));
+    const built = b.build();
+    expect(built.decodeOutputs([65536n])).toEqual([{ kind: "fixed", value: fraction(1n, 1n) }]);
+    expect(() => built.decodeOutputs([65537n])).toThrow(/OUTPUT_OUT_OF_RANGE/);
+    expect(() => built.decodeOutputs([P - 65537n])).toThrow(/OUTPUT_OUT_OF_RANGE/);
+  });
+
   it("values at the very edge of the range come back exactly (negative values included: two's-complement-style mapping)", () => {
     const b = new ProgramBuilder({ fracBits: 0 });
     const x = b.inputRaw({ bound: HALF, scale: 0 });

@@ -107,3 +107,14 @@ describe("program format", () => {
     expect(a.rounds).toBe(2);
   });
 });
+
+describe("received programs", () => {
+  it("are hashed as received: the bytes equal the canonical re-encoding for every workload", async () => {
+    const { analyseEncoded } = await import("../../../src/private/shamir/program.ts");
+    for (const built of [columnStats(3, 1), membership({ kind: "public", values: [-(1n << 90n), 1n] }), linearLayer([[0.5, -0.25]], [1], 1)]) {
+      const a = analyseEncoded(built.analysis.encoded);
+      expect(a.digest).toEqual(built.analysis.digest);
+      expect(encodeProgram(a.program)).toEqual(built.analysis.encoded);
+    }
+  });
+});
