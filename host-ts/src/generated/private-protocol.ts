@@ -23,11 +23,11 @@ export const ShamirLimit = {
   /** Most input dealers in one program (dealer 0 is the consumer). */
   MAX_DEALERS: 8,
   /** Most operations in one program. */
-  MAX_OPS: 65536,
+  MAX_OPS: 262144,
   /** Most wires (values) one program defines. */
   MAX_WIRES: 1048576,
-  /** Most inputs of one dealer. */
-  MAX_INPUTS: 262144,
+  /** Most inputs of one dealer (a verified DEAL carries 32 bytes per input: 131,072 fill 4 MiB). */
+  MAX_INPUTS: 131072,
   /** Most outputs of one program. */
   MAX_OUTPUTS: 65536,
   /** Most terms in one linear combination, and most entries of one public matrix. */

@@ -138,7 +138,7 @@ export class ProgramBuilder {
 
   /** Σ c_k·x_k + c0 over fixed-point values, aligned to the largest scale; coefficients are integers. */
   private combine(terms: [SecretFixed, bigint][], c0: bigint, c0Scale: number, what: string): SecretFixed {
-    const scale = Math.max(c0Scale, ...terms.map(([x]) => x.scale));
+    const scale = terms.reduce((m, [x]) => Math.max(m, x.scale), c0Scale); // no spread: sums may have 10^5 terms
     let bound = 0n;
     const scaled: [Secret, bigint][] = terms.map(([x, c]) => {
       const k = c << BigInt(scale - x.scale);
