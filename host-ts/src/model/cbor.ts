@@ -89,48 +89,57 @@ export function decodeStrict(bytes: Uint8Array): CborValue {
  * entries sorted by the bytes of their encoded keys (any key type).
  */
 export function encodeCanonical(v: CborValue): Uint8Array {
-  const out = new ByteWriter();
+  const out = new Sink();
   write(v, out);
   return out.bytes();
 }
 
-/** A growable byte buffer: pushing into a number[] and copying it cost seconds on megabyte messages. */
-class ByteWriter {
-  private buf = new Uint8Array(256);
+/** A growable byte buffer: a number[] per byte made megabyte byte strings (TEE payloads) take ~1 s. */
+class Sink {
+  private buf = new Uint8Array(64);
   private len = 0;
-  private reserve(n: number): void {
+  private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
+    let cap = this.buf.length * 2;
+    while (cap < this.len + n) cap *= 2;
+    const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
-  byte(b: number): void { this.reserve(1); this.buf[this.len++] = b; }
-  bytes(): Uint8Array { return this.buf.slice(0, this.len); }
-  append(b: Uint8Array): void { this.reserve(b.length); this.buf.set(b, this.len); this.len += b.length; }
+  push(b: number): void {
+    this.room(1);
+    this.buf[this.len++] = b;
+  }
+  pushBytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
 }
 
-function head(major: number, n: bigint, out: ByteWriter): void {
+function head(major: number, n: bigint, out: Sink): void {
   const m = major << 5;
-  if (n < 24n) { out.byte(m | Number(n)); return; }
+  if (n < 24n) { out.push(m | Number(n)); return; }
   const width = n < 0x100n ? 1 : n < 0x10000n ? 2 : n < 0x100000000n ? 4 : 8;
-  out.byte(m | { 1: 24, 2: 25, 4: 26, 8: 27 }[width]!);
-  for (let i = width - 1; i >= 0; i--) out.byte(Number((n >> BigInt(8 * i)) & 0xffn));
+  out.push(m | { 1: 24, 2: 25, 4: 26, 8: 27 }[width]!);
+  for (let i = width - 1; i >= 0; i--) out.push(Number((n >> BigInt(8 * i)) & 0xffn));
 }
 
-function write(v: CborValue, out: ByteWriter): void {
+function write(v: CborValue, out: Sink): void {
   if (typeof v === "bigint") {
-    if (v >= 1n << 64n || v < -(1n << 64n)) throw new CborError(`integer ${v} outside CBOR's range`);
     if (v >= 0n) head(0, v, out);
     else head(1, -1n - v, out);
+    if (v >= 1n << 64n || v < -(1n << 64n)) throw new CborError(`integer ${v} outside CBOR's range`);
   } else if (typeof v === "string") {
     const b = new TextEncoder().encode(v);
     head(3, BigInt(b.length), out);
-    out.append(b);
+    out.pushBytes(b);
   } else if (v instanceof Uint8Array) {
     head(2, BigInt(v.length), out);
-    out.append(v);
+    out.pushBytes(v);
   } else if (Array.isArray(v)) {
     head(4, BigInt(v.length), out);
     for (const x of v) write(x, out);
@@ -138,10 +147,9 @@ function write(v: CborValue, out: ByteWriter): void {
     const entries = [...v].map(([k, x]) => [encodeCanonical(k), encodeCanonical(x)] as const);
     entries.sort((a, b) => compareBytes(a[0], b[0]));
     head(5, BigInt(entries.length), out);
-    for (const [k, x] of entries) { out.append(k); out.append(x); }
+    for (const [k, x] of entries) { out.pushBytes(k); out.pushBytes(x); }
   }
 }
-
 
 export function isMap(v: CborValue | undefined): v is CborMap {
   return v instanceof Map;

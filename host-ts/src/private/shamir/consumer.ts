@@ -8,7 +8,7 @@
  *
  * Other dealers (e.g. the owner of a searched list) deal with `dealInputs`.
  */
-import { ShamirConst } from "../../generated/private-protocol.ts";
+import { ShamirLimit } from "../../generated/private-protocol.ts";
 import { equalBytes } from "../../model/hex.ts";
 import { ShamirError, fail, codeName } from "./errors.ts";
 import { F, cryptoRandom, randomNonZero, type RandomSource } from "./field.ts";
@@ -32,7 +32,7 @@ export interface ConsumerOptions {
 }
 
 export function newSessionId(rng: RandomSource = cryptoRandom): Uint8Array {
-  return rng(ShamirConst.SESSION_ID_BYTES);
+  return rng(ShamirLimit.SESSION_ID_BYTES);
 }
 
 export class Consumer {
@@ -52,7 +52,7 @@ export class Consumer {
     this.analysis = analyse(opts.program);
     this.rng = opts.rng ?? cryptoRandom;
     this.session = opts.session ?? newSessionId(this.rng);
-    if (this.session.length !== ShamirConst.SESSION_ID_BYTES) fail("MESSAGE_MALFORMED", `session id of ${this.session.length} bytes`);
+    if (this.session.length !== ShamirLimit.SESSION_ID_BYTES) fail("MESSAGE_MALFORMED", `session id of ${this.session.length} bytes`);
     if (opts.inputs.length !== this.analysis.program.inputs[0]) fail("SHARE_COUNT_MISMATCH", `${opts.inputs.length} inputs, the program has ${this.analysis.program.inputs[0]}`);
     opts.inputs.forEach((x, i) => { if (!F.isValid(x)) fail("FIELD_ELEMENT_INVALID", `input ${i} is not a field element`); });
     this.inputs = opts.inputs;
@@ -73,7 +73,7 @@ export class Consumer {
       ys = this.inputs.map((x) => share(F.mul(this.r, x), s, this.rng));
     }
     return Array.from({ length: n }, (_, i) => outgoing({
-      type: "deal", session: this.session, dealer: 0, to: i + 1, program: a.encoded,
+      type: "deal", session: this.session, from: CONSUMER, to: i + 1, program: a.encoded,
       z: zs.map((v) => v[i]), y: ys.map((v) => v[i]), r: a.verified ? [rs[i]] : [],
     }));
   }
@@ -83,7 +83,7 @@ export class Consumer {
     if (!equalBytes(m.session, this.session)) fail("SESSION_MISMATCH", "message of another session");
     if (this.outcomeValue.status !== "running") fail("SESSION_CLOSED", `session is ${this.outcomeValue.status}`);
     if (m.to !== CONSUMER) fail("WRONG_RECIPIENT", `message for party ${m.to}`);
-    if (m.type === "deal" || m.type === "round" || m.type === "challenge") fail("UNEXPECTED_MESSAGE", `the consumer does not accept ${m.type}`);
+    if (m.type === "deal" || m.type === "deal-inputs" || m.type === "round" || m.type === "challenge") fail("UNEXPECTED_MESSAGE", `the consumer does not accept ${m.type}`);
     const n = this.analysis.program.n;
     if (m.from < 1 || m.from > n) fail("UNKNOWN_SENDER", `party ${m.from} is not a provider of this session`);
     if (!this.started) fail("UNEXPECTED_MESSAGE", "the session has not started");
@@ -149,6 +149,6 @@ export function dealInputs(opts: DealerOptions): Outgoing[] {
   opts.values.forEach((x, i) => { if (!F.isValid(x)) fail("FIELD_ELEMENT_INVALID", `value ${i} is not a field element`); });
   const zs = opts.values.map((x) => share(x, a.scheme, rng));
   return Array.from({ length: a.program.n }, (_, i) => outgoing({
-    type: "deal", session: opts.session, dealer: opts.dealer, to: i + 1, digest: a.digest, z: zs.map((v) => v[i]), y: [], r: [],
+    type: "deal-inputs", session: opts.session, from: opts.dealer, to: i + 1, digest: a.digest, z: zs.map((v) => v[i]),
   }));
 }

@@ -3,7 +3,7 @@
  * spec/private-protocol.json (group "shamir"), so the node can put the number
  * into an ABORT message or a job result without parsing text.
  */
-import { ShamirError as Code, SHAMIR_ERROR_NAMES, type ShamirErrorName } from "../../generated/private-protocol.ts";
+import { ShamirErrorCode as Code, SHAMIR_ERROR_NAMES, type ShamirErrorName } from "../../generated/private-protocol.ts";
 
 export { Code as ShamirCode };
 export type { ShamirErrorName };

@@ -16,12 +16,14 @@
  */
 import { Field } from "@noble/curves/abstract/modular.js";
 import { randomBytes } from "@noble/hashes/utils.js";
-import { ShamirConst, ShamirLimit } from "../../generated/private-protocol.ts";
+import { ShamirLimit } from "../../generated/private-protocol.ts";
 import { fail } from "./errors.ts";
 
-export const P = ShamirConst.FIELD_MODULUS;
+/** p = 2^127 − 1: the definition of the tier's field (docs/PRIVATE.md S1). */
+export const P = (1n << 127n) - 1n;
 export const F = Field(P);
-export const ELEMENT_BYTES = ShamirConst.FIELD_BYTES;
+export const ELEMENT_BYTES = ShamirLimit.FIELD_BYTES;
+if (F.BYTES !== ELEMENT_BYTES) throw new Error(`field elements are ${F.BYTES} bytes, the table says ${ELEMENT_BYTES}`);
 /** Largest magnitude of a signed value: signed v ∈ [−HALF, HALF] maps to v mod p. */
 export const HALF = (P - 1n) / 2n;
 

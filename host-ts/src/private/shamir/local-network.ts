@@ -60,7 +60,7 @@ export function runLocalSession(opts: LocalSessionOptions): LocalSessionResult {
   const consumer = new Consumer({ program: opts.program, inputs: opts.inputs, rng: opts.rng });
   const providers = Array.from({ length: opts.program.n }, (_, i) => new Provider({ index: i + 1, session: consumer.session, rng: opts.rng }));
   const sentBy: Record<string, number> = {};
-  const byType = { deal: 0, round: 0, ready: 0, challenge: 0, output: 0, abort: 0 };
+  const byType: Record<Message["type"], number> = { deal: 0, "deal-inputs": 0, round: 0, ready: 0, challenge: 0, output: 0, abort: 0 };
   let messages = 0, total = 0;
   const queue: { sender: number; to: number; bytes: Uint8Array }[] = [];
   const rejected: { to: number; error: ShamirError }[] = [];

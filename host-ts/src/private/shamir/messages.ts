@@ -1,40 +1,42 @@
 /**
  * The messages of the SecretShared protocol: typed values and their
- * deterministic CBOR (docs/PRIVATE.md, "Messages"). Each is a map with small
- * unsigned keys and exactly the keys of its type; vectors of field elements
- * are one byte string of 16-byte big-endian elements; key 0 is the type tag
- * of spec/private-protocol.json. Party 0 is the consumer, 1..n the providers.
+ * deterministic CBOR (docs/PRIVATE.md §2.6). Each is a map with exactly the
+ * keys spec/private-protocol.json gives its type (generated as `ShamirKey`);
+ * vectors of field elements are one byte string of 16-byte big-endian
+ * elements. Party 0 is the consumer, 1..n the providers; in a DealInputs
+ * `from` is the dealer's index (≥ 1).
  */
 import { encodeCanonical, decodeStrict, isUint, isBytes, isMap, CborError, type CborValue, type CborMap } from "../../model/cbor.ts";
-import { ShamirConst, ShamirLimit, ShamirMessage } from "../../generated/private-protocol.ts";
+import { ShamirKey, ShamirLimit, ShamirMessageType } from "../../generated/private-protocol.ts";
 import { fail } from "./errors.ts";
 import { packElements, unpackElements, elementToBytes, elementFromBytes } from "./field.ts";
 
 export const CONSUMER = 0;
 
-export interface DealMessage {
+interface Header { readonly session: Uint8Array; readonly from: number; readonly to: number }
+
+export interface DealMessage extends Header {
   readonly type: "deal";
-  readonly session: Uint8Array;
-  /** 0: the consumer (sends the program, MAC key share and MAC shares); ≥ 1: another dealer (sends the program digest). */
-  readonly dealer: number;
-  readonly to: number;
-  /** Dealer 0: the program's canonical CBOR. */
-  readonly program?: Uint8Array;
-  /** Dealers ≥ 1: Blake3-256 of the program. */
-  readonly digest?: Uint8Array;
-  /** One share per input of this dealer. */
+  /** The program's canonical CBOR. */
+  readonly program: Uint8Array;
+  /** One share per consumer input. */
   readonly z: readonly bigint[];
-  /** Dealer 0 of a verified program: the shares of r·x for each input; otherwise empty. */
+  /** Verified programs: the shares of r·x for each input; otherwise empty. */
   readonly y: readonly bigint[];
-  /** Dealer 0 of a verified program: the share of the MAC key r; otherwise empty. */
+  /** Verified programs: the share of the MAC key r; otherwise empty. */
   readonly r: readonly bigint[];
 }
 
-export interface RoundMessage {
+export interface DealInputsMessage extends Header {
+  readonly type: "deal-inputs";
+  /** Blake3-256 of the program. */
+  readonly digest: Uint8Array;
+  /** One share per input of dealer `from`. */
+  readonly z: readonly bigint[];
+}
+
+export interface RoundMessage extends Header {
   readonly type: "round";
-  readonly session: Uint8Array;
-  readonly from: number;
-  readonly to: number;
   readonly round: number;
   /** One reshare per mul of the round, in wire order. */
   readonly z: readonly bigint[];
@@ -44,74 +46,76 @@ export interface RoundMessage {
   readonly random: readonly bigint[];
 }
 
-export interface ReadyMessage { readonly type: "ready"; readonly session: Uint8Array; readonly from: number; readonly to: number }
+export interface ReadyMessage extends Header { readonly type: "ready" }
 
-export interface ChallengeMessage {
+export interface ChallengeMessage extends Header {
   readonly type: "challenge";
-  readonly session: Uint8Array;
-  readonly from: number;
-  readonly to: number;
   /** The MAC key, revealed after every round is over. */
   readonly r: bigint;
   /** The check weights are β, β², β³, … over the checked wires. */
   readonly beta: bigint;
 }
 
-export interface OutputMessage {
+export interface OutputMessage extends Header {
   readonly type: "output";
-  readonly session: Uint8Array;
-  readonly from: number;
-  readonly to: number;
   /** One share per program output. */
   readonly outputs: readonly bigint[];
   /** Verified programs: this provider's share of the check value T (one element); otherwise empty. */
   readonly check: readonly bigint[];
 }
 
-export interface AbortMessage {
+export interface AbortMessage extends Header {
   readonly type: "abort";
-  readonly session: Uint8Array;
-  readonly from: number;
-  readonly to: number;
   /** An error code of the shamir group. */
   readonly code: number;
 }
 
-export type Message = DealMessage | RoundMessage | ReadyMessage | ChallengeMessage | OutputMessage | AbortMessage;
+export type Message = DealMessage | DealInputsMessage | RoundMessage | ReadyMessage | ChallengeMessage | OutputMessage | AbortMessage;
+export type MessageKind = Message["type"];
 
-const TAG = { deal: ShamirMessage.DEAL, round: ShamirMessage.ROUND, ready: ShamirMessage.READY, challenge: ShamirMessage.CHALLENGE, output: ShamirMessage.OUTPUT, abort: ShamirMessage.ABORT } as const;
+type Kind = "tag" | "session" | "party" | "dealer" | "bytes" | "digest" | "elements" | "element" | "round" | "code";
 
-const u = (n: number) => BigInt(n);
-const el = (e: bigint) => elementToBytes(e);
+/** Each type's table row name, tag and the kind of each field (by the table's field name). */
+const SHAPES = {
+  deal: { row: "Deal", tag: ShamirMessageType.Deal, kinds: { from: "party", to: "party", program: "bytes", z: "elements", y: "elements", r: "elements" } },
+  "deal-inputs": { row: "DealInputs", tag: ShamirMessageType.DealInputs, kinds: { from: "dealer", to: "party", digest: "digest", z: "elements" } },
+  round: { row: "Round", tag: ShamirMessageType.Round, kinds: { from: "party", to: "party", round: "round", z: "elements", y: "elements", random: "elements" } },
+  ready: { row: "Ready", tag: ShamirMessageType.Ready, kinds: { from: "party", to: "party" } },
+  challenge: { row: "Challenge", tag: ShamirMessageType.Challenge, kinds: { from: "party", to: "party", r: "element", beta: "element" } },
+  output: { row: "Output", tag: ShamirMessageType.Output, kinds: { from: "party", to: "party", outputs: "elements", check: "elements" } },
+  abort: { row: "Abort", tag: ShamirMessageType.Abort, kinds: { from: "party", to: "party", code: "code" } },
+} as const satisfies Record<MessageKind, { row: keyof typeof ShamirKey; tag: number; kinds: Record<string, Kind> }>;
+
+const BY_TAG = new Map<number, MessageKind>((Object.keys(SHAPES) as MessageKind[]).map((k) => [SHAPES[k].tag, k]));
+
+function keysOf(kind: MessageKind): Readonly<Record<string, number>> {
+  return ShamirKey[SHAPES[kind].row];
+}
+
+function kindOf(kind: MessageKind, field: string): Kind {
+  if (field === "type") return "tag";
+  if (field === "session") return "session";
+  return (SHAPES[kind].kinds as Record<string, Kind>)[field];
+}
 
 export function encodeMessage(m: Message): Uint8Array {
-  const e: [number, CborValue][] = [[0, u(TAG[m.type])], [1, m.session]];
-  switch (m.type) {
-    case "deal":
-      e.push([2, u(m.dealer)], [3, u(m.to)], [5, packElements(m.z)]);
-      if (m.dealer === 0) e.push([4, m.program!], [6, packElements(m.y)], [7, packElements(m.r)]);
-      else e.push([8, m.digest!]);
-      break;
-    case "round": e.push([2, u(m.from)], [3, u(m.to)], [4, u(m.round)], [5, packElements(m.z)], [6, packElements(m.y)], [7, packElements(m.random)]); break;
-    case "ready": e.push([2, u(m.from)], [3, u(m.to)]); break;
-    case "challenge": e.push([2, u(m.from)], [3, u(m.to)], [4, el(m.r)], [5, el(m.beta)]); break;
-    case "output": e.push([2, u(m.from)], [3, u(m.to)], [4, packElements(m.outputs)], [5, packElements(m.check)]); break;
-    case "abort": e.push([2, u(m.from)], [3, u(m.to)], [4, u(m.code)]); break;
-  }
-  const bytes = encodeCanonical(new Map(e.map(([k, v]) => [u(k), v])) as CborMap);
+  const fields = m as unknown as Record<string, unknown>;
+  const entries: [CborValue, CborValue][] = Object.entries(keysOf(m.type)).map(([name, key]) => {
+    const v = fields[name];
+    let e: CborValue;
+    switch (kindOf(m.type, name)) {
+      case "tag": e = BigInt(SHAPES[m.type].tag); break;
+      case "elements": e = packElements(v as bigint[]); break;
+      case "element": e = elementToBytes(v as bigint); break;
+      case "session": case "bytes": case "digest": e = v as Uint8Array; break;
+      default: e = BigInt(v as number);
+    }
+    return [BigInt(key), e];
+  });
+  const bytes = encodeCanonical(new Map(entries) as CborMap);
   if (bytes.length > ShamirLimit.MAX_MESSAGE_BYTES) fail("MESSAGE_TOO_LARGE", `${m.type} message of ${bytes.length} bytes, limit ${ShamirLimit.MAX_MESSAGE_BYTES}`);
   return bytes;
 }
-
-const KEYS: Record<string, readonly number[]> = {
-  deal0: [0, 1, 2, 3, 4, 5, 6, 7],
-  dealN: [0, 1, 2, 3, 5, 8],
-  round: [0, 1, 2, 3, 4, 5, 6, 7],
-  ready: [0, 1, 2, 3],
-  challenge: [0, 1, 2, 3, 4, 5],
-  output: [0, 1, 2, 3, 4, 5],
-  abort: [0, 1, 2, 3, 4],
-};
 
 function malformed(detail: string): never {
   return fail("MESSAGE_MALFORMED", detail);
@@ -125,46 +129,55 @@ export function decodeMessage(bytes: Uint8Array): Message {
     throw e;
   }
   if (!isMap(v)) return malformed("message is not a map");
-  const get = (k: number) => v.get(u(k));
-  const uint = (k: number, max: number, what: string): number => {
-    const x = get(k);
-    if (!isUint(x) || x > u(max)) return malformed(`${what} (key ${k}) is not an unsigned integer ≤ ${max}`);
-    return Number(x);
-  };
-  const bytesAt = (k: number, what: string): Uint8Array => {
-    const x = get(k);
-    if (!isBytes(x)) return malformed(`${what} (key ${k}) is not a byte string`);
-    return x;
-  };
-  const vec = (k: number, what: string) => unpackElements(bytesAt(k, what));
-  const one = (k: number, what: string) => {
-    const b = bytesAt(k, what);
-    if (b.length !== ShamirConst.FIELD_BYTES) fail("FIELD_ELEMENT_INVALID", `${what} is ${b.length} bytes, not ${ShamirConst.FIELD_BYTES}`);
-    return elementFromBytes(b);
-  };
-  const tag = uint(0, 255, "type");
-  const type = (Object.keys(TAG) as Message["type"][]).find((k) => TAG[k] === tag);
-  if (!type) return malformed(`unknown message type ${tag}`);
-  const dealer = type === "deal" ? uint(2, ShamirLimit.MAX_DEALERS - 1, "dealer") : -1;
-  const expect = KEYS[type === "deal" ? (dealer === 0 ? "deal0" : "dealN") : type];
-  const keys = [...v.keys()];
-  if (keys.length !== expect.length || !expect.every((k) => v.has(u(k)))) return malformed(`${type} message must have exactly the keys ${expect.join(", ")}`);
-  const session = bytesAt(1, "session");
-  if (session.length !== ShamirConst.SESSION_ID_BYTES) return malformed(`session id of ${session.length} bytes, not ${ShamirConst.SESSION_ID_BYTES}`);
-  const party = (k: number, what: string) => uint(k, ShamirLimit.MAX_PARTIES, what);
-  switch (type) {
-    case "deal": {
-      const base = { type, session, dealer, to: party(3, "to"), z: vec(5, "z") };
-      if (dealer === 0) return { ...base, program: bytesAt(4, "program"), y: vec(6, "y"), r: vec(7, "r") };
-      const digest = bytesAt(8, "digest");
-      if (digest.length !== ShamirConst.DIGEST_BYTES) return malformed(`digest of ${digest.length} bytes`);
-      return { ...base, digest, y: [], r: [] };
+  const tagValue = v.get(0n);
+  if (!isUint(tagValue) || tagValue > 255n) return malformed("type (key 0) is not an unsigned integer ≤ 255");
+  const type = BY_TAG.get(Number(tagValue));
+  if (!type) return malformed(`unknown message type ${tagValue}`);
+  const keys = keysOf(type);
+  const expect = Object.values(keys);
+  if (v.size !== expect.length || !expect.every((k) => v.has(BigInt(k)))) return malformed(`${type} message must have exactly the keys ${expect.join(", ")}`);
+  const out: Record<string, unknown> = { type };
+  for (const [name, key] of Object.entries(keys)) {
+    if (name === "type") continue;
+    const x = v.get(BigInt(key));
+    const what = `${name} (key ${key})`;
+    const uint = (max: number): number => {
+      if (!isUint(x) || x > BigInt(max)) return malformed(`${what} is not an unsigned integer ≤ ${max}`);
+      return Number(x);
+    };
+    const byteString = (): Uint8Array => (isBytes(x) ? x : malformed(`${what} is not a byte string`));
+    switch (kindOf(type, name)) {
+      case "session": {
+        const b = byteString();
+        if (b.length !== ShamirLimit.SESSION_ID_BYTES) malformed(`session id of ${b.length} bytes, not ${ShamirLimit.SESSION_ID_BYTES}`);
+        out[name] = b;
+        break;
+      }
+      case "party": out[name] = uint(ShamirLimit.MAX_PARTIES); break;
+      case "dealer": {
+        const d = uint(ShamirLimit.MAX_DEALERS - 1);
+        if (d === 0) malformed("DealInputs from dealer 0: the consumer deals with Deal");
+        out[name] = d;
+        break;
+      }
+      case "round": out[name] = uint(ShamirLimit.MAX_ROUNDS + 1); break;
+      case "code": out[name] = uint(0xffff); break;
+      case "bytes": out[name] = byteString(); break;
+      case "digest": {
+        const b = byteString();
+        if (b.length !== ShamirLimit.DIGEST_BYTES) malformed(`digest of ${b.length} bytes, not ${ShamirLimit.DIGEST_BYTES}`);
+        out[name] = b;
+        break;
+      }
+      case "elements": out[name] = unpackElements(byteString()); break;
+      case "element": {
+        const b = byteString();
+        if (b.length !== ShamirLimit.FIELD_BYTES) fail("FIELD_ELEMENT_INVALID", `${what} is ${b.length} bytes, not ${ShamirLimit.FIELD_BYTES}`);
+        out[name] = elementFromBytes(b);
+        break;
+      }
+      case "tag": break;
     }
-    case "round":
-      return { type, session, from: party(2, "from"), to: party(3, "to"), round: uint(4, ShamirLimit.MAX_ROUNDS + 1, "round"), z: vec(5, "z"), y: vec(6, "y"), random: vec(7, "random") };
-    case "ready": return { type, session, from: party(2, "from"), to: party(3, "to") };
-    case "challenge": return { type, session, from: party(2, "from"), to: party(3, "to"), r: one(4, "r"), beta: one(5, "beta") };
-    case "output": return { type, session, from: party(2, "from"), to: party(3, "to"), outputs: vec(4, "outputs"), check: vec(5, "check") };
-    case "abort": return { type, session, from: party(2, "from"), to: party(3, "to"), code: uint(4, 0xffff, "code") };
   }
+  return out as unknown as Message;
 }

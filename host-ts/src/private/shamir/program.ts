@@ -11,7 +11,7 @@
  */
 import { blake3 } from "@noble/hashes/blake3.js";
 import { encodeCanonical, decodeStrict, isInt, isUint, isBytes, isMap, CborError, type CborValue, type CborMap } from "../../model/cbor.ts";
-import { ShamirConst, ShamirLimit } from "../../generated/private-protocol.ts";
+import { ShamirLimit } from "../../generated/private-protocol.ts";
 import { fail } from "./errors.ts";
 import { elementFromBytes, elementToBytes, fromSigned, toSigned, F } from "./field.ts";
 import { scheme, type Scheme } from "./sharing.ts";
@@ -91,7 +91,7 @@ function decodeConstant(v: CborValue | undefined, what: string): bigint {
     return fromSigned(v);
   }
   if (isBytes(v)) {
-    if (v.length !== ShamirConst.FIELD_BYTES) fail("PROGRAM_INVALID", `${what}: constant of ${v.length} bytes`);
+    if (v.length !== ShamirLimit.FIELD_BYTES) fail("PROGRAM_INVALID", `${what}: constant of ${v.length} bytes`);
     const c = elementFromBytes(v);
     const s = toSigned(c);
     if (s >= INT_MIN && s < INT_LIMIT) fail("PROGRAM_INVALID", `${what}: constant ${s} must be written as an integer`);
@@ -118,7 +118,7 @@ function encodeOp(o: Op): CborValue {
 
 export function encodeProgram(p: Program): Uint8Array {
   const m: CborMap = new Map<CborValue, CborValue>([
-    [1n, BigInt(ShamirConst.PROGRAM_VERSION)],
+    [1n, BigInt(ShamirLimit.PROGRAM_VERSION)],
     [2n, BigInt(p.n)],
     [3n, BigInt(p.t)],
     [4n, p.inputs.map(BigInt)],
@@ -182,7 +182,7 @@ export function programFromCbor(v: CborValue): Program {
   const keys = [...v.keys()];
   if (keys.length !== 6 || keys.some((k, i) => k !== BigInt(i + 1))) fail("PROGRAM_INVALID", "program map must have exactly the keys 1..6");
   const version = small(v.get(1n), "version");
-  if (version !== ShamirConst.PROGRAM_VERSION) fail("PROGRAM_INVALID", `program version ${version}, this party reads ${ShamirConst.PROGRAM_VERSION}`);
+  if (version !== ShamirLimit.PROGRAM_VERSION) fail("PROGRAM_INVALID", `program version ${version}, this party reads ${ShamirLimit.PROGRAM_VERSION}`);
   const n = small(v.get(2n), "n", 255), t = small(v.get(3n), "t", 255);
   const inputs = array(v.get(4n), "inputs", ShamirLimit.MAX_DEALERS).map((c, d) => small(c, `input count of dealer ${d}`));
   const ops = array(v.get(5n), "ops", ShamirLimit.MAX_OPS).map(decodeOp);

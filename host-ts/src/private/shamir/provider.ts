@@ -20,7 +20,7 @@ import { ShamirLimit } from "../../generated/private-protocol.ts";
 import { equalBytes } from "../../model/hex.ts";
 import { ShamirError, fail, ShamirCode, type ShamirErrorName } from "./errors.ts";
 import { F, cryptoRandom, randomElement, type RandomSource } from "./field.ts";
-import { decodeMessage, encodeMessage, CONSUMER, type Message, type DealMessage, type RoundMessage } from "./messages.ts";
+import { decodeMessage, encodeMessage, CONSUMER, type Message, type DealMessage, type DealInputsMessage, type RoundMessage } from "./messages.ts";
 import { analyseEncoded, type Analysis } from "./program.ts";
 import { evaluate as polyAt, randomCoefficients } from "./sharing.ts";
 import { LinearEvaluator, wiresByLevel, checkShare, type ShareState } from "./evaluate.ts";
@@ -56,7 +56,7 @@ export class Provider {
   private failureValue: { code: number; by: number } | undefined;
 
   private analysis: Analysis | undefined;
-  private readonly deals = new Map<number, DealMessage>();
+  private readonly deals = new Map<number, DealMessage | DealInputsMessage>();
   private state: ShareState | undefined;
   private linear: LinearEvaluator | undefined;
   private byLevel: number[][] = [];
@@ -84,7 +84,7 @@ export class Provider {
     if (this.phaseValue === "done" || this.phaseValue === "failed") fail("SESSION_CLOSED", `session is ${this.phaseValue}`);
     if (m.to !== this.index) fail("WRONG_RECIPIENT", `message for party ${m.to}, this is party ${this.index}`);
     switch (m.type) {
-      case "deal": return this.onDeal(m);
+      case "deal": case "deal-inputs": return this.onDeal(m);
       case "round": return this.onRound(m);
       case "challenge": return this.onChallenge(m.from, m.r, m.beta);
       case "abort": {
@@ -115,18 +115,19 @@ export class Provider {
 
   // ---- dealing
 
-  private onDeal(m: DealMessage): Outgoing[] {
-    if (this.deals.has(m.dealer)) fail("DUPLICATE_MESSAGE", `a deal from dealer ${m.dealer} was already received`);
+  private onDeal(m: DealMessage | DealInputsMessage): Outgoing[] {
+    if (this.deals.has(m.from)) fail("DUPLICATE_MESSAGE", `a deal from dealer ${m.from} was already received`);
     if (this.phaseValue !== "dealing") fail("UNEXPECTED_MESSAGE", "every dealer has dealt already");
-    if (m.dealer === CONSUMER) {
-      const a = analyseEncoded(m.program!);
+    if (m.type === "deal") {
+      if (m.from !== CONSUMER) fail("UNKNOWN_SENDER", `a Deal from party ${m.from}: only the consumer sends Deal`);
+      const a = analyseEncoded(m.program);
       if (this.index > a.program.n) fail("PARAMETERS_INVALID", `party ${this.index} in a program for n = ${a.program.n}`);
       this.checkDealShape(a, m);
       this.analysis = a;
-      this.deals.set(0, m);
+      this.deals.set(CONSUMER, m);
       // Deals and round-1 messages that arrived before the program are checked now; a bad one fails the session.
-      for (const [d, other] of this.deals) {
-        if (d === 0) continue;
+      for (const other of this.deals.values()) {
+        if (other.type !== "deal-inputs") continue;
         const bad = this.dealProblem(a, other);
         if (bad) return this.abort(bad);
       }
@@ -136,10 +137,10 @@ export class Provider {
       }
     } else if (this.analysis) {
       const bad = this.dealProblem(this.analysis, m);
-      if (bad) fail(bad, `deal of dealer ${m.dealer} does not fit the program`);
-      this.deals.set(m.dealer, m);
+      if (bad) fail(bad, `deal of dealer ${m.from} does not fit the program`);
+      this.deals.set(m.from, m);
     } else {
-      this.deals.set(m.dealer, m);
+      this.deals.set(m.from, m);
       return [];
     }
     return this.maybeStart();
@@ -152,23 +153,23 @@ export class Provider {
     if (m.r.length !== (a.verified ? 1 : 0)) fail("SHARE_COUNT_MISMATCH", `${m.r.length} MAC key shares, need ${a.verified ? 1 : 0}`);
   }
 
-  private dealProblem(a: Analysis, m: DealMessage): ShamirErrorName | undefined {
-    if (m.dealer >= a.program.inputs.length) return "UNKNOWN_SENDER";
-    if (!equalBytes(m.digest!, a.digest)) return "PROGRAM_MISMATCH";
-    if (m.z.length !== a.program.inputs[m.dealer]) return "SHARE_COUNT_MISMATCH";
+  private dealProblem(a: Analysis, m: DealInputsMessage): ShamirErrorName | undefined {
+    if (m.from >= a.program.inputs.length) return "UNKNOWN_SENDER";
+    if (!equalBytes(m.digest, a.digest)) return "PROGRAM_MISMATCH";
+    if (m.z.length !== a.program.inputs[m.from]) return "SHARE_COUNT_MISMATCH";
     return undefined;
   }
 
   private maybeStart(): Outgoing[] {
     const a = this.analysis!;
     if (this.deals.size < a.program.inputs.length) return [];
-    const consumerDeal = this.deals.get(0)!;
+    const consumerDeal = this.deals.get(CONSUMER) as DealMessage;
     const s: ShareState = { z: new Array<bigint>(a.wireCount).fill(0n), y: a.verified ? new Array<bigint>(a.wireCount).fill(0n) : null, r: a.verified ? consumerDeal.r[0] : 0n };
     a.inputWires.forEach((ws, d) => {
       const deal = this.deals.get(d)!;
       ws.forEach((w, k) => {
         s.z[w] = deal.z[k];
-        if (s.y && d === 0) s.y[w] = deal.y[k];
+        if (s.y && deal.type === "deal") s.y[w] = deal.y[k];
       });
     });
     this.state = s;

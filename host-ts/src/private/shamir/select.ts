@@ -176,4 +176,4 @@ export function selectShareholders(candidates: readonly ShareholderCandidate[], 
 }
 
 /** Bound on the depth-first search (candidate visits). */
-export const SEARCH_STEPS = 1_000_000;
+export const SEARCH_STEPS = ShamirLimit.SEARCH_STEPS;

@@ -139,6 +139,15 @@ describe("a corrupt provider is detected, never believed", () => {
     }), { numRuns: 150 });
   });
 
+  it("another dealer that deals shares off every line makes the session fail, never answer", () => {
+    for (const victim of [1, 2, 3]) for (const x of [5n, 6n]) {
+      const t: Tamper = (m, bytes, sender) => (sender === -1 && m.type === "deal-inputs" && m.to === victim ? encodeMessage({ ...m, z: add(m.z, 1, 1n) }) : bytes);
+      const o = outcome(dealt, [x], t, [1n, 5n, 9n]);
+      expect(o.status).toBe("failed");
+      expect(["SHARES_INCONSISTENT", "VERIFICATION_FAILED"]).toContain(o.code);
+    }
+  });
+
   it("the threat model's limit: a coalition that knows r (the consumer's MAC key) can shift a product unseen", () => {
     // Not a defence test: it shows what the MAC check rests on. The coalition reads r from all three DEALs
     // (as the consumer and a provider together could) and shifts the product's MAC share by r·δ as well.

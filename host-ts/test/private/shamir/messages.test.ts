@@ -11,8 +11,8 @@ const elem = fc.bigInt({ min: 0n, max: P - 1n });
 const vec = fc.array(elem, { maxLength: 5 });
 
 const arbMessage: fc.Arbitrary<Message> = fc.oneof(
-  fc.record({ type: fc.constant("deal" as const), session: fc.constant(session), dealer: fc.constant(0), to: fc.integer({ min: 1, max: 16 }), program: fc.uint8Array({ maxLength: 40 }), z: vec, y: vec, r: fc.array(elem, { maxLength: 1 }) }),
-  fc.record({ type: fc.constant("deal" as const), session: fc.constant(session), dealer: fc.integer({ min: 1, max: 7 }), to: fc.integer({ min: 1, max: 16 }), digest: fc.uint8Array({ minLength: 32, maxLength: 32 }), z: vec, y: fc.constant([]), r: fc.constant([]) }),
+  fc.record({ type: fc.constant("deal" as const), session: fc.constant(session), from: fc.constant(0), to: fc.integer({ min: 1, max: 16 }), program: fc.uint8Array({ maxLength: 40 }), z: vec, y: vec, r: fc.array(elem, { maxLength: 1 }) }),
+  fc.record({ type: fc.constant("deal-inputs" as const), session: fc.constant(session), from: fc.integer({ min: 1, max: 7 }), to: fc.integer({ min: 1, max: 16 }), digest: fc.uint8Array({ minLength: 32, maxLength: 32 }), z: vec }),
   fc.record({ type: fc.constant("round" as const), session: fc.constant(session), from: fc.integer({ min: 1, max: 16 }), to: fc.integer({ min: 1, max: 16 }), round: fc.integer({ min: 1, max: 64 }), z: vec, y: vec, random: vec }),
   fc.record({ type: fc.constant("ready" as const), session: fc.constant(session), from: fc.integer({ min: 1, max: 16 }), to: fc.constant(0) }),
   fc.record({ type: fc.constant("challenge" as const), session: fc.constant(session), from: fc.constant(0), to: fc.integer({ min: 1, max: 16 }), r: elem, beta: elem }),
@@ -31,10 +31,10 @@ describe("message encoding", () => {
 
   it("pins the byte layout (READY and CHALLENGE)", () => {
     const ready = encodeMessage({ type: "ready", session, from: 2, to: 0 });
-    // map(4) {0: 3, 1: h'000102…0f', 2: 2, 3: 0}
-    expect(bytesToHex(ready)).toBe("a4" + "0003" + "0150" + bytesToHex(session) + "0202" + "0300");
+    // map(4) {0: 4, 1: h'000102…0f', 2: 2, 3: 0}
+    expect(bytesToHex(ready)).toBe("a4" + "0004" + "0150" + bytesToHex(session) + "0202" + "0300");
     const ch = encodeMessage({ type: "challenge", session, from: 0, to: 1, r: 1n, beta: P - 1n });
-    expect(bytesToHex(ch)).toBe("a6" + "0004" + "0150" + bytesToHex(session) + "0200" + "0301" + "0450" + "00".repeat(15) + "01" + "0550" + "7f" + "ff".repeat(14) + "fe");
+    expect(bytesToHex(ch)).toBe("a6" + "0005" + "0150" + bytesToHex(session) + "0200" + "0301" + "0450" + "00".repeat(15) + "01" + "0550" + "7f" + "ff".repeat(14) + "fe");
   });
 
   it("a ROUND with m multiplications costs 32·m bytes of shares plus a fixed header", () => {
@@ -55,6 +55,11 @@ describe("message encoding", () => {
     expect(() => decodeMessage(re((c) => c.set(1n, new Uint8Array(15))))).toThrow(/session id/);
     expect(() => decodeMessage(re((c) => c.set(2n, 17n)))).toThrow(/MESSAGE_MALFORMED/);
     expect(() => decodeMessage(encodeCanonical([1n]))).toThrow(/not a map/);
+    const di = decodeStrict(encodeMessage({ type: "deal-inputs", session, from: 1, to: 2, digest: new Uint8Array(32), z: [] })) as Map<CborValue, CborValue>;
+    di.set(2n, 0n);
+    expect(() => decodeMessage(encodeCanonical(di))).toThrow(/MESSAGE_MALFORMED.*dealer 0/);
+    di.set(2n, 1n); di.set(4n, new Uint8Array(31));
+    expect(() => decodeMessage(encodeCanonical(di))).toThrow(/MESSAGE_MALFORMED.*digest/);
     const ch = decodeStrict(encodeMessage({ type: "challenge", session, from: 0, to: 1, r: 1n, beta: 1n })) as Map<CborValue, CborValue>;
     ch.set(4n, elementToBytes(P));
     expect(() => decodeMessage(encodeCanonical(ch))).toThrow(/FIELD_ELEMENT_INVALID/);

@@ -9,7 +9,7 @@ import { Consumer, dealInputs } from "../../../src/private/shamir/consumer.ts";
 import { encodeMessage, decodeMessage, type Message } from "../../../src/private/shamir/messages.ts";
 import { ShamirError } from "../../../src/private/shamir/errors.ts";
 import { columnStats, membership } from "../../../src/private/shamir/workloads.ts";
-import { ShamirError as Code } from "../../../src/generated/private-protocol.ts";
+import { ShamirErrorCode as Code } from "../../../src/generated/private-protocol.ts";
 
 const built = membership({ kind: "public", values: [1n, 2n, 3n, 4n, 5n, 6n] }); // 3 rounds
 const inputs = built.encodeInputs(0, [4n]);
