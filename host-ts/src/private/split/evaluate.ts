@@ -112,10 +112,10 @@ export interface LatencySummary {
   readonly replyBytes: number;
 }
 
-const median = (xs: number[]): number => {
+function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+}
 
 /**
  * Times split inference image by image through `transport` (after `warmup`
@@ -172,8 +172,9 @@ export function summarize(label: string, transport: string, f: SplitImageFigures
     medianMiddleUs: mids.length ? median(mids) : undefined,
     medianRoundTripUs: median(f.map((x) => x.roundTripUs)),
     medianTailUs: median(f.map((x) => x.tailUs)),
-    requestBytes: f[0]?.requestBytes ?? 0,
-    replyBytes: f[0]?.replyBytes ?? 0,
+    // Sizes vary with the values (I16 when they fit, else I32): the median image.
+    requestBytes: f.length ? median(f.map((x) => x.requestBytes)) : 0,
+    replyBytes: f.length ? median(f.map((x) => x.replyBytes)) : 0,
   };
 }
 

@@ -95,6 +95,13 @@ describe("calibration and noisy release", () => {
     }
   });
 
+  it("calibration never exceeds the target, for any sensitivity and target (property)", () => {
+    fc.assert(fc.property(fc.bigInt({ min: 1n, max: 1n << 40n }), fc.double({ min: 0.05, max: 50, noNaN: true }), fc.double({ min: 1e-12, max: 1e-3, noNaN: true }), (s2, eps, delta) => {
+      const g = calibrateGaussian(s2, { epsilon: eps, delta });
+      return epsilonCks(g.rho, delta) <= eps && calibrateLaplace(s2, eps).epsilon <= eps;
+    }), { numRuns: 200 });
+  });
+
   it("integer clipping holds exactly and keeps signs", () => {
     fc.assert(fc.property(fc.array(fc.integer({ min: -100000, max: 100000 }), { minLength: 1, maxLength: 64 }), fc.integer({ min: 0, max: 50000 }), (v, b) => {
       const c2 = clipL2Int(v, b), c1 = clipL1Int(v, b);

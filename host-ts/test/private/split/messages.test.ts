@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decodeStrict, encodeCanonical } from "../../../src/model/cbor.ts";
+import { decodeStrict, encodeCanonical, type CborValue } from "../../../src/model/cbor.ts";
 import { SplitErrorCode, SplitLimit, SplitField } from "../../../src/generated/private-split.ts";
 import {
   SplitProtocolError, decodeSplitMessage, dequantize, descriptorId, encodeDescriptor, encodeError, encodeReply, encodeRequest, narrowestDtype, quantize, tensorToCbor,
@@ -33,7 +33,7 @@ describe("split messages", () => {
       const did = descriptorId(desc);
       for (const bytes of [encodeRequest({ descriptorId: did, requestId, tensor }), encodeReply({ descriptorId: did, requestId, middleHash: h(3), tensor })]) {
         const m = decodeSplitMessage(bytes);
-        const body = m.body as { tensor: typeof tensor; requestId: bigint };
+        const body = m.body as unknown as { tensor: typeof tensor; requestId: bigint };
         expect(body.requestId).toBe(requestId);
         expect([...body.tensor.data]).toEqual([...tensor.data]);
         expect(body.tensor.shape).toEqual(tensor.shape);
@@ -57,7 +57,7 @@ describe("split messages", () => {
     const t = tensorToCbor(small);
     t.set(BigInt(SplitField.FixedTensor.dtype), 2n);
     t.set(BigInt(SplitField.FixedTensor.data), Uint8Array.of(1, 0, 0, 0, 2, 0, 0, 0));
-    const m = new Map([[0n, 2n], [1n, 1n], [2n, h(9)], [3n, 1n], [4n, t]]) as Map<never, never>;
+    const m = new Map<CborValue, CborValue>([[0n, 2n], [1n, 1n], [2n, h(9)], [3n, 1n], [4n, t]]);
     expect(codeOf(() => decodeSplitMessage(encodeCanonical(m)))).toBe(SplitErrorCode.SPLIT_BAD_TENSOR);
   });
 
