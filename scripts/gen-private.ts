@@ -10,9 +10,11 @@ import { join } from "node:path";
 interface Row { name: string; doc: string }
 interface ErrorRow extends Row { code: number }
 interface LimitRow extends Row { value: number }
-interface EnumRow extends Row { value: number }
+/** Extra numeric attributes (e.g. a dtype's `bytes`) become `<Group><Enum><Attr>` maps from value to attribute. */
+interface EnumRow extends Row { value: number; [attribute: string]: number | string }
 interface FieldRow extends Row { key: number; type: string }
-interface MessageRow extends Row { type: number; fields: FieldRow[] }
+/** A row without `type` is a structure embedded in messages (its keys are generated, it has no type code). */
+interface MessageRow extends Row { type?: number; fields: FieldRow[] }
 interface Group {
   doc: string;
   codeRange: [number, number];
@@ -64,11 +66,16 @@ function genTs(t: PrivateTable): string {
       L.push(`export const ${P}${name} = {`);
       for (const r of rows) L.push(`  /** ${r.doc} */\n  ${r.name}: ${r.value},`);
       L.push("} as const;");
-      L.push(`export type ${P}${name}Value = (typeof ${P}${name})[keyof typeof ${P}${name}];`, "");
+      L.push(`export type ${P}${name}Value = (typeof ${P}${name})[keyof typeof ${P}${name}];`);
+      const attributes = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => !["name", "value", "doc"].includes(k))))];
+      for (const a of attributes) {
+        L.push(`export const ${P}${name}${pascal(a)}: Readonly<Record<number, number>> = { ${rows.map((r) => `${r.value}: ${r[a]}`).join(", ")} };`);
+      }
+      L.push("");
     }
     if (grp.messages) {
       L.push(`export const ${P}MessageType = {`);
-      for (const m of grp.messages) L.push(`  /** ${m.doc} */\n  ${m.name}: ${m.type},`);
+      for (const m of grp.messages) if (m.type !== undefined) L.push(`  /** ${m.doc} */\n  ${m.name}: ${m.type},`);
       L.push("} as const;");
       L.push("/** CBOR map keys of each message's fields. */");
       L.push(`export const ${P}Key = {`);
@@ -85,12 +92,17 @@ function mdTables(t: PrivateTable): Record<string, string> {
     out[`private:${g}:errors`] = ["| code | name | meaning |", "|---|---|---|", ...grp.errors.map((e) => `| ${e.code} | \`${e.name}\` | ${e.doc} |`)].join("\n");
     if (grp.limits) out[`private:${g}:limits`] = ["| name | value | meaning |", "|---|---|---|", ...grp.limits.map((l) => `| \`${l.name}\` | ${l.value} | ${l.doc} |`)].join("\n");
     for (const [name, rows] of Object.entries(grp.enums ?? {})) {
-      out[`private:${g}:${name}`] = ["| value | name | meaning |", "|---|---|---|", ...rows.map((r) => `| ${r.value} | \`${r.name}\` | ${r.doc} |`)].join("\n");
+      const attributes = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => !["name", "value", "doc"].includes(k))))];
+      out[`private:${g}:${name}`] = [
+        `| value | name | ${attributes.map((a) => `${a} | `).join("")}meaning |`,
+        `|---|---|${attributes.map(() => "---|").join("")}---|`,
+        ...rows.map((r) => `| ${r.value} | \`${r.name}\` | ${attributes.map((a) => `${r[a]} | `).join("")}${r.doc} |`),
+      ].join("\n");
     }
     if (grp.messages) {
       const L: string[] = [];
       for (const m of grp.messages) {
-        L.push(`**${m.name}** (type ${m.type}) — ${m.doc}`, "", "| key | field | type | meaning |", "|---|---|---|---|");
+        L.push(`**${m.name}** (${m.type === undefined ? "structure" : `type ${m.type}`}) — ${m.doc}`, "", "| key | field | type | meaning |", "|---|---|---|---|");
         for (const f of m.fields) L.push(`| ${f.key} | \`${f.name}\` | ${f.type} | ${f.doc} |`);
         L.push("");
       }
