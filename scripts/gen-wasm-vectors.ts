@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFile
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createWasmTierEngine } from "../host-ts/src/engines/wasm-tier-engine.ts";
-import { bytesToHex } from "../host-ts/src/model/hex.ts";
+import { bytesToHex } from "../host-ts/src/model/bytes.ts";
 import { expectedFromRun, type Vector, type VectorFile } from "../host-ts/src/vectors/format.ts";
 import { errorName, trapName } from "../host-ts/src/wasm-tier/constants.ts";
 import { buildWasmJob, wasmVectorDefs, type WasmVectorDef } from "../host-ts/src/wasm-tier/vector-defs.ts";

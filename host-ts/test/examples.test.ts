@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { assemble } from "../src/asm/index.ts";
 import { encodeJob } from "../src/model/codec.ts";
-import { bytesToHex, hexToBytes } from "../src/model/hex.ts";
+import { bytesToHex, hexToBytes } from "../src/model/bytes.ts";
 import { STATUS_NAMES, type Contract, type Job, type StateMap } from "../src/model/types.ts";
 import { createReferenceEngine } from "../src/engines/reference-engine.ts";
 import { blake3 } from "@noble/hashes/blake3.js";

@@ -7,7 +7,7 @@
 import { OPCODES, SPACES, Limit, type OpInfo } from "../generated/opcodes.ts";
 import { encodePushImmediate } from "../asm/index.ts";
 import { encodeJob, makeContract } from "../model/codec.ts";
-import { bytesToHex } from "../model/hex.ts";
+import { bytesToHex } from "../model/bytes.ts";
 import type { Job, StateMap } from "../model/types.ts";
 import { ed25519 } from "@noble/curves/ed25519.js";
 

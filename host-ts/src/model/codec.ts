@@ -7,7 +7,7 @@
 import { blake3 } from "@noble/hashes/blake3.js";
 import { Status } from "../generated/opcodes.ts";
 import { encodeCanonical, decodeStrict, isMap, isBytes, isInt, isUint, CborError, type CborValue, type CborMap } from "./cbor.ts";
-import { bytesToHex, hexToBytes, compareBytes } from "./hex.ts";
+import { bytesToHex, hexToBytes, compareBytes } from "./bytes.ts";
 import type { Contract, Job, Result, StateMap, Context, FunctionSignature, Transfer } from "./types.ts";
 
 export const FORMAT_VERSION = 1;

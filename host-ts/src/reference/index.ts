@@ -10,7 +10,6 @@
  *   interpreter.ts   §8.1 the step loop (dispatch only)
  *   traps.ts         §12.2 traps
  *   result.ts        §13 result
- *   crypto/          §14.2 Ed25519 rule, §14.3 ECVRF
  */
 import type { TraceStep } from "../model/engine.ts";
 import { encodeResult, hash32 } from "../model/codec.ts";
@@ -27,8 +26,6 @@ export { createMachine, type Machine, type CallEnd } from "./machine.ts";
 export { Trap, TrapCode } from "./traps.ts";
 export { cost } from "./gas.ts";
 export { decodeProgram, decodeInstruction, type Instruction, type Program } from "./code.ts";
-export { verifyEd25519 } from "./crypto/ed25519.ts";
-export { verifyEcvrf } from "./crypto/ecvrf.ts";
 
 export interface RunJobOptions {
   /** Collect one TraceStep per executed instruction. */

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bytesToHex } from "../model/hex.ts";
+import { bytesToHex } from "../model/bytes.ts";
 import { hash32 } from "../model/codec.ts";
 import type { EngineRun } from "../model/engine.ts";
 import type { Result, StateMap } from "../model/types.ts";

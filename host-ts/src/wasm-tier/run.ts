@@ -6,7 +6,7 @@
  * wall-clock limit; calling it directly gives no wall-clock protection.
  */
 import { encodeResult, hash32, invalidResult, stateHash } from "../model/codec.ts";
-import { bytesToHex } from "../model/hex.ts";
+import { bytesToHex, concatBytes } from "../model/bytes.ts";
 import type { Result, StateMap } from "../model/types.ts";
 import { Status } from "../generated/opcodes.ts";
 import { WASM_PAGE, WasmError, WasmTrap, type NodeTier } from "./constants.ts";
@@ -173,9 +173,7 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
     throw e;
   }
   const returns = fn.rets === 0 ? [] : [BigInt.asIntN(64, ret as bigint)];
-  const out = new Uint8Array(env.outputBytes);
-  let o = 0;
-  for (const chunk of env.output) { out.set(chunk, o); o += chunk.length; }
+  const out = concatBytes(...env.output);
   return finish({
     jobHash, status: Status.HALT, code: 0n, cycles: fuelUsed(), returns, output: out, logs: env.logs, transfers: env.transfers, stateHash: stateHash(env.state),
   }, { state: env.state, memoryBytes: memoryBytes(), stats: p.stats });

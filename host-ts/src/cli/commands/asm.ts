@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { UserError } from "../../model/errors.ts";
 import { disassemble } from "../../asm/index.ts";
 import { encodeContract, encodeJob } from "../../model/codec.ts";
-import { bytesToHex } from "../../model/hex.ts";
+import { bytesToHex } from "../../model/bytes.ts";
 import { loadContract, buildJob, type JobFlags } from "../../jobs/contract-file.ts";
 import { createEngine } from "../../engines/registry.ts";
 import { expectedFromRun } from "../../vectors/format.ts";

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserError } from "../../model/errors.ts";
 import { buildJob, type JobFlags } from "../../jobs/contract-file.ts";
-import { bytesToHex } from "../../model/hex.ts";
+import { bytesToHex } from "../../model/bytes.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
 import { createWasmTierEngine, type WasmTierEngineRun } from "../../engines/wasm-tier-engine.ts";
 import { Sandbox } from "../../wasm-tier/sandbox.ts";

@@ -3,11 +3,11 @@
  * (Ed25519, SPEC §14.2), VERIFY_VRF (ECVRF-EDWARDS25519-SHA512-TAI, SPEC §14.3).
  * Their costs grow with the message length.
  */
-import { blake3 } from "@noble/hashes/blake3.js";
 import { Limit } from "../../generated/opcodes.ts";
 import type { Instruction } from "../code.ts";
-import { verifyEcvrf } from "../crypto/ecvrf.ts";
-import { verifyEd25519 } from "../crypto/ed25519.ts";
+import { verifyEcvrf } from "../../crypto/ecvrf.ts";
+import { verifyEd25519 } from "../../crypto/ed25519.ts";
+import { hash32 } from "../../model/codec.ts";
 import { chargeGas, cost } from "../gas.ts";
 import { bool } from "../int64.ts";
 import { drop, operands, push, requireStackEffect, type Machine } from "../machine.ts";
@@ -25,7 +25,7 @@ export function hash(m: Machine, ins: Instruction): void {
   chargeGas(m, cost(ins.key, input.len));
   // OPERATION
   drop(m, 3);
-  const digest = blake3(bytesAt(m, input));
+  const digest = hash32(bytesAt(m, input));
   m.memory.set(digest, digestAt.addr);
   // PROGRAM COUNTER
   m.pc = ins.next;

@@ -5,7 +5,7 @@
  * only HALT commits.
  */
 import { Limit } from "../../generated/opcodes.ts";
-import { bytesToHex } from "../../model/hex.ts";
+import { bytesToHex } from "../../model/bytes.ts";
 import type { Instruction } from "../code.ts";
 import { chargeGas, cost } from "../gas.ts";
 import { drop, operands, push, requireStackEffect, type Machine } from "../machine.ts";

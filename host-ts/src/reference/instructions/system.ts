@@ -4,7 +4,7 @@
  * function per space.) Everything they observe is in the job's context.
  */
 import { Limit } from "../../generated/opcodes.ts";
-import { bytesToHex } from "../../model/hex.ts";
+import { bytesToHex } from "../../model/bytes.ts";
 import type { Instruction } from "../code.ts";
 import { chargeGas, cost } from "../gas.ts";
 import { bool } from "../int64.ts";
