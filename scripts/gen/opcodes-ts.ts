@@ -44,7 +44,15 @@ export function opcodesTs(t: OpcodeTable): string {
     L.push(`export const ${name} = {`);
     for (const r of rows) L.push(`  /** ${r.doc} */\n  ${r.name}: ${r.code},`);
     L.push("} as const;");
-    L.push(`export const ${name.toUpperCase()}_NAMES: Readonly<Record<number, string>> = { ${rows.map((r) => `${r.code}: "${r.name}"`).join(", ")} };`);
+    if (name === "Status") {
+      L.push("/** A result's status code (SPEC §13). */");
+      L.push("export type StatusCode = (typeof Status)[keyof typeof Status];");
+      L.push("export type StatusName = keyof typeof Status;");
+      L.push(`export const STATUS_NAMES: Readonly<Record<StatusCode, StatusName>> = { ${rows.map((r) => `${r.code}: "${r.name}"`).join(", ")} };`);
+      L.push("export function isStatusCode(n: number): n is StatusCode {\n  return Object.prototype.hasOwnProperty.call(STATUS_NAMES, n);\n}");
+    } else {
+      L.push(`export const ${name.toUpperCase()}_NAMES: Readonly<Record<number, string>> = { ${rows.map((r) => `${r.code}: "${r.name}"`).join(", ")} };`);
+    }
     L.push("");
   }
   L.push("/** Every cost key: the mnemonic, or MNEMONIC.space for LOAD and STORE. */");
@@ -58,6 +66,17 @@ export function opcodesTs(t: OpcodeTable): string {
   }
   L.push("};");
   L.push("export const COSTS: Readonly<Record<string, Cost>> = COST_TABLES[ACTIVE_COST_TABLE];");
+  L.push("");
+  L.push("/** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */");
+  L.push("export function chargeOf(c: Cost, n = 0): number {");
+  L.push("  return c.per === undefined || c.unit === undefined ? c.base : c.base + c.per * Math.ceil(n / c.unit);");
+  L.push("}");
+  L.push("/** The charge of cost key `key` (a mnemonic, or LOAD.space / STORE.space) under `table` (default: the active table). */");
+  L.push("export function costOf(key: string, n = 0, table: Readonly<Record<string, Cost>> = COSTS): number {");
+  L.push("  const c = table[key];");
+  L.push("  if (c === undefined) throw new Error(`no cost for ${key} in the cost table`);");
+  L.push("  return chargeOf(c, n);");
+  L.push("}");
   return L.join("\n") + "\n";
 }
 

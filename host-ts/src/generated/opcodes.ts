@@ -205,7 +205,13 @@ export const Status = {
   /** The job was rejected before execution; the result code is the validation error code. */
   INVALID: 3,
 } as const;
-export const STATUS_NAMES: Readonly<Record<number, string>> = { 0: "HALT", 1: "ABORT", 2: "TRAP", 3: "INVALID" };
+/** A result's status code (SPEC §13). */
+export type StatusCode = (typeof Status)[keyof typeof Status];
+export type StatusName = keyof typeof Status;
+export const STATUS_NAMES: Readonly<Record<StatusCode, StatusName>> = { 0: "HALT", 1: "ABORT", 2: "TRAP", 3: "INVALID" };
+export function isStatusCode(n: number): n is StatusCode {
+  return Object.prototype.hasOwnProperty.call(STATUS_NAMES, n);
+}
 
 export const Trap = {
   /** An instruction needs more values than the data stack holds. */
@@ -349,3 +355,14 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
   },
 };
 export const COSTS: Readonly<Record<string, Cost>> = COST_TABLES[ACTIVE_COST_TABLE];
+
+/** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */
+export function chargeOf(c: Cost, n = 0): number {
+  return c.per === undefined || c.unit === undefined ? c.base : c.base + c.per * Math.ceil(n / c.unit);
+}
+/** The charge of cost key `key` (a mnemonic, or LOAD.space / STORE.space) under `table` (default: the active table). */
+export function costOf(key: string, n = 0, table: Readonly<Record<string, Cost>> = COSTS): number {
+  const c = table[key];
+  if (c === undefined) throw new Error(`no cost for ${key} in the cost table`);
+  return chargeOf(c, n);
+}

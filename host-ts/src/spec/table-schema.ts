@@ -77,6 +77,8 @@ export function checkTable(table: OpcodeTable): void {
       if ((c.per === undefined) !== (c.unit === undefined) || (c.per === undefined) !== (c.of === undefined)) {
         fail(`cost table ${name}, ${key}: per, unit and of go together`);
       }
+      const whole = (x: number | undefined, min: number) => x === undefined || (Number.isSafeInteger(x) && x >= min);
+      if (!whole(c.base, 0) || !whole(c.per, 0) || !whole(c.unit, 1)) fail(`cost table ${name}, ${key}: base and per are whole numbers >= 0, unit >= 1`);
     }
     for (const key of Object.keys(ct.costs)) if (!costKeys(table).includes(key)) fail(`cost table ${name}: unknown key ${key}`);
   }

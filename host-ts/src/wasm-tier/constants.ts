@@ -184,12 +184,6 @@ export const HOST_FUNCTIONS: readonly HostFunctionSpec[] = [
 
 export const HOST_BY_NAME: ReadonlyMap<string, HostFunctionSpec> = new Map(HOST_FUNCTIONS.map((h) => [h.name, h]));
 
-/** base + per * ceil(n / unit), the MHR-Byte cost formula (SPEC §10). */
-export function costOf(c: Cost, n = 0): number {
-  if (!c.per || !c.unit) return c.base;
-  return c.base + c.per * Math.ceil(n / c.unit);
-}
-
 /**
  * Static fuel per WebAssembly instruction (docs/WASM.md §Fuel). Keys are the
  * MHR-Byte cost keys of the instruction with the same work, so retuning the

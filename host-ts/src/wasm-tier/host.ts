@@ -9,7 +9,8 @@
  */
 import { bytesToHex } from "../model/bytes.ts";
 import type { Context, StateMap, Transfer } from "../model/types.ts";
-import { HOST_BY_NAME, SharedLimit, WasmTrap, costOf } from "./constants.ts";
+import { chargeOf } from "../generated/opcodes.ts";
+import { HOST_BY_NAME, SharedLimit, WasmTrap } from "./constants.ts";
 // The same SPEC §14.2 rule as VERIFY_SIG: one implementation, so the tiers cannot drift.
 import { verifyEd25519 } from "../crypto/ed25519.ts";
 import { hash32 } from "../model/codec.ts";
@@ -54,7 +55,7 @@ export function newHostEnv(context: Context, input: Uint8Array, state: StateMap,
   };
 }
 
-const cost = (name: string, n = 0) => costOf(HOST_BY_NAME.get(name)!.cost, n);
+const cost = (name: string, n = 0) => chargeOf(HOST_BY_NAME.get(name)!.cost, n);
 
 export function hostImports(env: HostEnv): WebAssembly.Imports {
   const mem = (): Uint8Array => (env.memory ? new Uint8Array(env.memory.buffer) : new Uint8Array(0));

@@ -8,7 +8,7 @@
 import { encodeResult, hash32, invalidResult, stateHash } from "../model/codec.ts";
 import { bytesToHex, concatBytes } from "../model/bytes.ts";
 import type { Result, StateMap } from "../model/types.ts";
-import { Status } from "../generated/opcodes.ts";
+import { Status, type StatusCode } from "../generated/opcodes.ts";
 import { WASM_PAGE, WasmError, WasmTrap, type NodeTier } from "./constants.ts";
 import { analyzeModule, checkMemoryLimit, instrumentModule, RESERVED, type InstrumentStats, type ModuleFacts } from "./instrument.ts";
 import { checkAfterModule, checkJob, type ExportSig, type WasmJob } from "./job.ts";
@@ -136,7 +136,7 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
     return g ? Number(limit - (g.value as bigint)) : 0;
   };
   const memoryBytes = () => (env.memory ? env.memory.buffer.byteLength : 0);
-  const ended = (status: number, code: bigint, message?: string): RunOutcome => finish({
+  const ended = (status: StatusCode, code: bigint, message?: string): RunOutcome => finish({
     jobHash, status, code, cycles: fuelUsed(), returns: [], output: new Uint8Array(), logs: env.logs, transfers: [], stateHash: priorHash,
   }, { state: job.state, memoryBytes: memoryBytes(), stats: p.stats, message });
 

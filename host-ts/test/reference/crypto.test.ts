@@ -12,7 +12,7 @@ import { Limit, Status, Trap } from "../../src/generated/opcodes.ts";
 import { encodeToCurveTai, verifyEcvrf } from "../../src/crypto/ecvrf.ts";
 import { L, bytesToNumberLE, decodePointStrict, verifyEd25519 } from "../../src/crypto/ed25519.ts";
 import { concatBytes } from "../../src/model/bytes.ts";
-import { cost } from "../../src/reference/index.ts";
+import { costOf as cost } from "../../src/generated/opcodes.ts";
 import { asm, fromHex, hex, outcome, run, type Item } from "./helpers.ts";
 
 const vectors = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../test-vectors/upstream/${name}`, import.meta.url), "utf8"));
