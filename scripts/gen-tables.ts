@@ -5,6 +5,9 @@
  *   interpreter-as/assembly/generated/opcodes.ts        (gen/opcodes-as.ts: AssemblyScript VM)
  *   firmware/components/mhr_byte/include/mhr_opcodes.h  (gen/opcodes-c.ts: C component)
  *   docs/SPEC.md tables between BEGIN/END GENERATED markers (gen/opcodes-docs.ts)
+ *   from spec/protocol.json (gen/protocol.ts): host-ts/src/generated/protocol.ts,
+ *     firmware/components/mhr_byte/proto/mhr_proto_codes.h, docs/PROTOCOL.md tables
+ *   from spec/wasm-tier.json (gen/wasm-tier.ts): host-ts/src/generated/wasm-tier.ts, docs/WASM.md tables
  * `--check` writes nothing and exits 1 if any output is stale (CI runs it).
  * A new generator is one module returning Output[] and one line in `outputs`.
  */
@@ -17,16 +20,27 @@ import { opcodesTs } from "./gen/opcodes-ts.ts";
 import { opcodesAs } from "./gen/opcodes-as.ts";
 import { opcodesC } from "./gen/opcodes-c.ts";
 import { specTables } from "./gen/opcodes-docs.ts";
+import { loadProtocolTable } from "../host-ts/src/spec/protocol-schema.ts";
+import { protocolC, protocolTables, protocolTs } from "./gen/protocol.ts";
+import { loadWasmTierTable } from "../host-ts/src/spec/wasm-tier-schema.ts";
+import { wasmTierTables, wasmTierTs } from "./gen/wasm-tier.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const read = (path: string): string => readFileSync(join(root, path), "utf8");
 
 const table = loadTable();
+const protocol = loadProtocolTable(table);
+const wasmTier = loadWasmTierTable(table);
 const outputs: Output[] = [
   { path: "host-ts/src/generated/opcodes.ts", text: opcodesTs(table) },
   { path: "interpreter-as/assembly/generated/opcodes.ts", text: opcodesAs(table) },
   { path: "firmware/components/mhr_byte/include/mhr_opcodes.h", text: opcodesC(table) },
   { path: "docs/SPEC.md", text: fillMarkers(read("docs/SPEC.md"), specTables(table), "docs/SPEC.md") },
+  { path: "host-ts/src/generated/protocol.ts", text: protocolTs(protocol, table) },
+  { path: "firmware/components/mhr_byte/proto/mhr_proto_codes.h", text: protocolC(protocol, table) },
+  { path: "docs/PROTOCOL.md", text: fillMarkers(read("docs/PROTOCOL.md"), protocolTables(protocol), "docs/PROTOCOL.md") },
+  { path: "host-ts/src/generated/wasm-tier.ts", text: wasmTierTs(wasmTier, table) },
+  { path: "docs/WASM.md", text: fillMarkers(read("docs/WASM.md"), wasmTierTables(wasmTier, table), "docs/WASM.md") },
 ];
 
 const check = process.argv.includes("--check");

@@ -10,7 +10,8 @@
 import { bytesToHex } from "../model/bytes.ts";
 import type { Context, StateMap, Transfer } from "../model/types.ts";
 import { chargeOf } from "../generated/opcodes.ts";
-import { HOST_BY_NAME, SharedLimit, WasmTrap } from "./constants.ts";
+import { HOST_BY_NAME } from "./constants.ts";
+import { SharedLimit, WasmTrap } from "../generated/wasm-tier.ts";
 // The same SPEC §14.2 rule as VERIFY_SIG: one implementation, so the tiers cannot drift.
 import { verifyEd25519 } from "../crypto/ed25519.ts";
 import { hash32 } from "../model/codec.ts";

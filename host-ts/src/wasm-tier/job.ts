@@ -8,7 +8,8 @@ import { decodeStrict, encodeCanonical, isBytes, isInt, isMap, isText, isUint, t
 import { contractToCbor, hash32, jobToCbor, FORMAT_VERSION } from "../model/codec.ts";
 import { bytesToHex, compareBytes } from "../model/bytes.ts";
 import type { Contract, Context, FunctionSignature, Job, StateMap } from "../model/types.ts";
-import { SharedLimit, TIERS, WasmError, WasmLimit, type NodeTier, type TierLimits, type WasmTierValue, tierValue } from "./constants.ts";
+import { tierValue } from "./constants.ts";
+import { SharedLimit, TIERS, WasmError, WasmLimit, type NodeTier, type TierLimits, type WasmTierValue } from "../generated/wasm-tier.ts";
 
 export interface WasmContract extends Contract {
   wasmTier: WasmTierValue;

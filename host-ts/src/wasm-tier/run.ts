@@ -9,7 +9,7 @@ import { encodeResult, hash32, invalidResult, stateHash } from "../model/codec.t
 import { bytesToHex, concatBytes } from "../model/bytes.ts";
 import type { Result, StateMap } from "../model/types.ts";
 import { Status, type StatusCode } from "../generated/opcodes.ts";
-import { WASM_PAGE, WasmError, WasmTrap, type NodeTier } from "./constants.ts";
+import { WASM_PAGE, WasmError, WasmTrap, type NodeTier } from "../generated/wasm-tier.ts";
 import { analyzeModule, checkMemoryLimit, instrumentModule, RESERVED, type InstrumentStats, type ModuleFacts } from "./instrument.ts";
 import { checkAfterModule, checkJob, type ExportSig, type WasmJob } from "./job.ts";
 import { HostAbort, HostTrap, hostImports, newHostEnv } from "./host.ts";

@@ -11,7 +11,8 @@ import { Sandbox } from "../../wasm-tier/sandbox.ts";
 import { formatInspect, type InspectReport } from "../../wasm-tier/inspect.ts";
 import { decodeWasmContract, encodeWasmContract, encodeWasmJob, makeWasmContract, type WasmContract } from "../../wasm-tier/job.ts";
 import { describeRun } from "./asm.ts";
-import { TIERS, errorName, trapName, type NodeTier, type WasmTierValue } from "../../wasm-tier/constants.ts";
+import { errorName, trapName } from "../../wasm-tier/constants.ts";
+import { TIERS, type NodeTier, type WasmTierValue } from "../../generated/wasm-tier.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
