@@ -6,8 +6,10 @@ export function opcodesTs(t: OpcodeTable): string {
   const L: string[] = [`// ${HEADER}`, "", `export const SPEC_VERSION = ${t.specVersion};`, ""];
   L.push("export type Category = " + [...new Set(t.opcodes.map((o) => JSON.stringify(o.category)))].join(" | ") + ";");
   L.push('export type ImmediateKind = "none" | "push" | "target" | "space";');
-  L.push("export interface OpInfo {\n  readonly byte: number;\n  readonly mnemonic: Mnemonic;\n  readonly category: Category;\n  readonly immediate: ImmediateKind;\n  /** A count, \"rets\" (HALT: the function's return count) or \"space\" (see SPACES). */\n  readonly pops: number | \"rets\" | \"space\";\n  readonly pushes: number | \"space\";\n  readonly stack: string;\n  readonly doc: string;\n}");
-  L.push("export interface SpaceEffect { readonly pops: number; readonly pushes: number; readonly stack: string; readonly doc: string }");
+  L.push("/** What a popped operand is (spec/opcodes.json operandRoles): " + t.operandRoles.map((r) => `${r.role}: ${r.doc}`).join(" ") + " */");
+  L.push(`export type OperandRole = ${t.operandRoles.map((r) => JSON.stringify(r.role)).join(" | ")};`);
+  L.push("export interface OpInfo {\n  readonly byte: number;\n  readonly mnemonic: Mnemonic;\n  readonly category: Category;\n  readonly immediate: ImmediateKind;\n  /** A count, \"rets\" (HALT: the function's return count) or \"space\" (see SPACES). */\n  readonly pops: number | \"rets\" | \"space\";\n  readonly pushes: number | \"space\";\n  /** What each popped operand is, deepest first (empty when the pops are \"rets\" or \"space\"). */\n  readonly operands: readonly OperandRole[];\n  readonly stack: string;\n  readonly doc: string;\n}");
+  L.push("export interface SpaceEffect { readonly pops: number; readonly pushes: number; readonly operands: readonly OperandRole[]; readonly stack: string; readonly doc: string }");
   L.push("export interface SpaceInfo { readonly byte: number; readonly name: SpaceName; readonly LOAD?: SpaceEffect; readonly STORE?: SpaceEffect }");
   L.push("export interface Cost { readonly base: number; readonly per?: number; readonly unit?: number; readonly of?: string }");
   L.push("");
@@ -18,7 +20,7 @@ export function opcodesTs(t: OpcodeTable): string {
   L.push("");
   L.push("export const OPCODES: readonly OpInfo[] = [");
   for (const o of t.opcodes) {
-    L.push(`  { byte: ${hex2(Number(o.byte))}, mnemonic: "${o.mnemonic}", category: "${o.category}", immediate: "${o.immediate}", pops: ${JSON.stringify(o.pops)}, pushes: ${JSON.stringify(o.pushes)}, stack: ${JSON.stringify(o.stack)}, doc: ${JSON.stringify(o.doc)} },`);
+    L.push(`  { byte: ${hex2(Number(o.byte))}, mnemonic: "${o.mnemonic}", category: "${o.category}", immediate: "${o.immediate}", pops: ${JSON.stringify(o.pops)}, pushes: ${JSON.stringify(o.pushes)}, operands: ${JSON.stringify(o.operands)}, stack: ${JSON.stringify(o.stack)}, doc: ${JSON.stringify(o.doc)} },`);
   }
   L.push("];");
   L.push("export const OP_BY_BYTE: ReadonlyMap<number, OpInfo> = new Map(OPCODES.map((o) => [o.byte, o]));");
