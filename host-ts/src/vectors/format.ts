@@ -4,7 +4,6 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bytesToHex } from "../model/bytes.ts";
 import { STATUS_NAMES, Status } from "../generated/opcodes.ts";
-import { hash32 } from "../model/codec.ts";
 import type { EngineRun } from "../model/engine.ts";
 import type { Result, StateMap } from "../model/types.ts";
 
@@ -48,7 +47,7 @@ export interface LoadedVector extends Vector {
   tier: VectorFile["tier"];
 }
 
-export function expectedFromRun(run: Pick<EngineRun, "result" | "resultBytes" | "state">): ExpectedResult {
+export function expectedFromRun(run: Pick<EngineRun, "result" | "resultBytes" | "resultHash" | "state">): ExpectedResult {
   const r = run.result;
   const e: ExpectedResult = {
     status: STATUS_NAMES[r.status],
@@ -60,7 +59,7 @@ export function expectedFromRun(run: Pick<EngineRun, "result" | "resultBytes" | 
     transfers: r.transfers.map((t) => ({ to: bytesToHex(t.to), amount: t.amount.toString() })),
     stateHash: bytesToHex(r.stateHash),
     result: bytesToHex(run.resultBytes),
-    resultHash: bytesToHex(hash32(run.resultBytes)),
+    resultHash: bytesToHex(run.resultHash),
   };
   if (run.state && r.status !== Status.INVALID) e.state = stateToJson(run.state);
   return e;
@@ -124,7 +123,7 @@ export function matchesFilter(name: string, filter: string): boolean {
 export interface FieldDiff { field: string; expected: string; actual: string }
 
 /** Field-by-field differences between an expected result and an engine's run, for readable reports. */
-export function diffResult(expected: ExpectedResult, run: Pick<EngineRun, "result" | "resultBytes" | "state">): FieldDiff[] {
+export function diffResult(expected: ExpectedResult, run: Pick<EngineRun, "result" | "resultBytes" | "resultHash" | "state">): FieldDiff[] {
   const actual = expectedFromRun(run);
   const diffs: FieldDiff[] = [];
   const keys: (keyof ExpectedResult)[] = ["status", "code", "cycles", "returns", "output", "logs", "transfers", "stateHash"];
@@ -141,7 +140,7 @@ export function diffResult(expected: ExpectedResult, run: Pick<EngineRun, "resul
   return diffs;
 }
 
-export function passes(expected: ExpectedResult, run: Pick<EngineRun, "result" | "resultBytes" | "state">): boolean {
+export function passes(expected: ExpectedResult, run: Pick<EngineRun, "result" | "resultBytes" | "resultHash" | "state">): boolean {
   return diffResult(expected, run).length === 0 && bytesToHex(run.resultBytes) === expected.result;
 }
 

@@ -6,7 +6,8 @@ import { Status } from "../../generated/opcodes.ts";
 import { buildJob, type JobFlags } from "../../jobs/contract-file.ts";
 import { bytesToHex } from "../../model/bytes.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
-import { createWasmTierEngine, type WasmTierEngineRun } from "../../engines/wasm-tier-engine.ts";
+import { createWasmTierEngine } from "../../engines/wasm-tier-engine.ts";
+import type { EngineRun } from "../../model/engine.ts";
 import { Sandbox } from "../../wasm-tier/sandbox.ts";
 import { formatInspect, type InspectReport } from "../../wasm-tier/inspect.ts";
 import { decodeWasmContract, encodeWasmContract, encodeWasmJob, makeWasmContract, type WasmContract } from "../../wasm-tier/job.ts";
@@ -97,9 +98,10 @@ async function loadWasmContract(path: string, f: PackFlags): Promise<WasmContrac
   });
 }
 
-export function describeWasmRun(run: WasmTierEngineRun): string {
+export function describeWasmRun(run: EngineRun): string {
   const lines = [describeRun(run, { counter: "fuel", trapName, errorName })];
-  if (run.outcome !== "result") lines.push(`outcome     ${run.outcome.toUpperCase()}${run.delegate ? ` (contract tier ${run.delegate.contractTier}, node tier ${run.delegate.nodeTier})` : ""}: not a consensus result`);
+  const outcome = run.outcome ?? "result";
+  if (outcome !== "result") lines.push(`outcome     ${outcome.toUpperCase()}${run.delegate ? ` (contract tier ${run.delegate.contractTier}, node tier ${run.delegate.nodeTier})` : ""}: not a consensus result`);
   if (run.message && run.result.status !== Status.HALT) lines.push(`detail      ${run.message}`);
   return lines.join("\n");
 }
@@ -140,7 +142,7 @@ export function registerWasmCommands(program: Command): void {
       const engine = createWasmTierEngine({ nodeTier: nodeTierOf(opts.nodeTier), wallClockMs: uintOpt(opts.wallClock, "--wall-clock") });
       try {
         const run = await sandboxed(() => engine.run(jobBytes));
-        console.log(opts.json ? JSON.stringify({ ...expectedFromRun(run), outcome: run.outcome, ...(run.message ? { detail: run.message } : {}) }) : describeWasmRun(run));
+        console.log(opts.json ? JSON.stringify({ ...expectedFromRun(run), outcome: run.outcome ?? "result", ...(run.message ? { detail: run.message } : {}) }) : describeWasmRun(run));
         if (opts.stateOut && run.result.status === Status.HALT && run.state) {
           writeFileSync(opts.stateOut, JSON.stringify(Object.fromEntries([...run.state.entries()].sort().map(([k, v]) => [k, bytesToHex(v)])), null, 2) + "\n");
         }
