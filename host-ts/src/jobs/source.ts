@@ -5,7 +5,10 @@
  * code the reference runs) would reject the contract it describes. So
  * `mhr asm` never writes a package that every engine rejects as INVALID.
  */
-import { assembleDetailed, AsmError, type AssembleOptions, type Assembled, type SourceMap } from "../asm/index.ts";
+import { assemble, assembleDetailed, disassemble, AsmError, type AssembleOptions, type Assembled, type SourceMap } from "../asm/index.ts";
+import { encodeContract, hash32 } from "../model/codec.ts";
+import { equalBytes } from "../model/bytes.ts";
+import type { Contract } from "../model/types.ts";
 import { ERRORCODE_NAMES, Limit } from "../generated/opcodes.ts";
 import { validateContract, type ContractFault } from "../reference/index.ts";
 import { UserError } from "../model/errors.ts";
@@ -77,4 +80,31 @@ export function assembleChecked(source: string, options: AssembleOptions = {}): 
     throw new AsmError(`${name}: ${check.detail} (every engine would reject this contract as INVALID)`, lineOf(check.fault, out.source));
   }
   return out;
+}
+
+export interface Disassembly {
+  text: string;
+  /** Why the text does not re-assemble to the same contract bytes; absent when it does. */
+  roundTripProblem?: string;
+}
+
+/**
+ * Disassembles a contract and checks the promise of `mhr disasm`: that the
+ * text re-assembles to the same package. A package whose hash is not
+ * Blake3-256 of its code breaks it (the assembler always writes the right
+ * hash), and so would anything else the disassembler cannot express.
+ */
+export function disassembleChecked(contract: Contract): Disassembly {
+  const text = disassemble(contract);
+  if (!equalBytes(contract.hash, hash32(contract.code))) {
+    return { text, roundTripProblem: "the package's hash is not Blake3-256 of its code (every engine rejects it as HASH_MISMATCH); the source re-assembles to a different, valid hash" };
+  }
+  let again: Uint8Array;
+  try {
+    again = encodeContract(assemble(text));
+  } catch (e) {
+    return { text, roundTripProblem: `the source does not re-assemble (${(e as Error).message})` };
+  }
+  if (!equalBytes(again, encodeContract(contract))) return { text, roundTripProblem: "the source re-assembles to different bytes" };
+  return { text };
 }
