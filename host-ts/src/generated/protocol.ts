@@ -17,6 +17,10 @@ export const RUN_METRICS_SIZE = 12;
 export const BENCH_METRICS_SIZE = 40;
 /** Text fields of the HELLO map are cut at this many bytes. */
 export const HELLO_TEXT_MAX = 64;
+/** Bytes the board gathers before one port write when it sends a frame (a firmware buffer, not part of the wire format). */
+export const TX_STAGE = 128;
+/** Bytes before the chunk in a READ reply: the kept reply's type, 0, and the id of the request it answered (u16). */
+export const READ_HEADER_SIZE = 4;
 
 /** Message types: requests, replies (request | REPLY) and ERROR. */
 export const Msg = {
@@ -30,12 +34,14 @@ export const Msg = {
   STATE: 0x04,
   /** Reply, then reset the port and the VM. */
   RESET: 0x05,
+  /** Read a chunk of the board's last RUN, BENCH or STATE reply again, without running anything. */
+  READ: 0x06,
   /** A reply's type is its request's type with this bit set. */
   REPLY: 0x80,
   /** The request could not be answered (§5). */
   ERROR: 0xff,
 } as const;
-export const MSG_NAMES: Readonly<Record<number, string>> = { 0x01: "HELLO", 0x02: "RUN", 0x03: "BENCH", 0x04: "STATE", 0x05: "RESET", 0x81: "HELLO reply", 0x82: "RUN reply", 0x83: "BENCH reply", 0x84: "STATE reply", 0x85: "RESET reply", 0xff: "ERROR" };
+export const MSG_NAMES: Readonly<Record<number, string>> = { 0x01: "HELLO", 0x02: "RUN", 0x03: "BENCH", 0x04: "STATE", 0x05: "RESET", 0x06: "READ", 0x81: "HELLO reply", 0x82: "RUN reply", 0x83: "BENCH reply", 0x84: "STATE reply", 0x85: "RESET reply", 0x86: "READ reply", 0xff: "ERROR" };
 
 /** ERROR reply codes (the header's arg). */
 export const ProtoError = {
@@ -61,9 +67,11 @@ export const ProtoError = {
   NO_STATE: 10,
   /** mhr_byte_init() failed, or mhr_byte_run() gave no result (or one over MAX_RESULT bytes) */
   VM_FAILURE: 11,
+  /** READ with no kept reply: none since start or RESET, the last run failed, or a payload has overwritten a kept STATE (§4.6) */
+  NO_REPLY: 12,
 } as const;
 export type ProtoErrorName = keyof typeof ProtoError;
-export const PROTO_ERROR_NAMES: Readonly<Record<number, ProtoErrorName>> = { 1: "BAD_FRAME", 2: "BAD_HEADER", 3: "UNSUPPORTED_VERSION", 4: "FRAME_TOO_LARGE", 5: "TRUNCATED", 6: "BAD_LENGTH", 7: "BAD_CRC", 8: "UNKNOWN_COMMAND", 9: "BAD_ARGUMENT", 10: "NO_STATE", 11: "VM_FAILURE" };
+export const PROTO_ERROR_NAMES: Readonly<Record<number, ProtoErrorName>> = { 1: "BAD_FRAME", 2: "BAD_HEADER", 3: "UNSUPPORTED_VERSION", 4: "FRAME_TOO_LARGE", 5: "TRUNCATED", 6: "BAD_LENGTH", 7: "BAD_CRC", 8: "UNKNOWN_COMMAND", 9: "BAD_ARGUMENT", 10: "NO_STATE", 11: "VM_FAILURE", 12: "NO_REPLY" };
 /** Errors that say the request frame was damaged on the way: the request is safe to send again. */
 export const LINK_ERRORS: ReadonlySet<number> = new Set([ProtoError.BAD_FRAME, ProtoError.BAD_HEADER, ProtoError.TRUNCATED, ProtoError.BAD_LENGTH, ProtoError.BAD_CRC]);
 
@@ -75,6 +83,8 @@ export const Feature = {
   RESET: 0x02,
   /** the VM initialised (mhr_byte_init() succeeded) */
   VM_READY: 0x04,
+  /** the board keeps its last RUN, BENCH or STATE reply and answers READ (§4.6) */
+  READ: 0x08,
 } as const;
 /** Flags of a BENCH reply. */
 export const BenchFlag = {

@@ -6,7 +6,7 @@
  */
 import { decodeStrict, isMap, isText, isUint, CborError, type CborValue } from "../model/cbor.ts";
 import type { Frame } from "./framing.ts";
-import { BENCH_METRICS_SIZE, BenchFlag, Feature, Msg, RUN_METRICS_SIZE } from "../generated/protocol.ts";
+import { BENCH_METRICS_SIZE, BenchFlag, Feature, Msg, READ_HEADER_SIZE, RUN_METRICS_SIZE } from "../generated/protocol.ts";
 
 // ---- requests ---------------------------------------------------------------
 
@@ -24,6 +24,13 @@ export function stateRequest(id: number): Frame {
 }
 export function resetRequest(id: number): Frame {
   return { type: Msg.RESET, id, arg: 0, payload: new Uint8Array(0) };
+}
+/** READ bytes [offset, offset + length) of the board's kept reply (PROTOCOL.md §4.6). */
+export function readRequest(id: number, offset: number, length: number): Frame {
+  if (!Number.isInteger(offset) || offset < 0 || offset > 0xffff || !Number.isInteger(length) || length < 1 || length > 0xffff) {
+    throw new RangeError(`READ offset ${offset} / length ${length} outside 0..65535 / 1..65535`);
+  }
+  return { type: Msg.READ, id, arg: (offset | (length << 16)) >>> 0, payload: new Uint8Array(0) };
 }
 
 // ---- replies ----------------------------------------------------------------
@@ -48,7 +55,7 @@ export interface HelloInfo {
   /** Largest job the board's buffer holds. */
   maxPayload: number;
   maxBench: number;
-  features: { instret: boolean; reset: boolean; vmReady: boolean };
+  features: { instret: boolean; reset: boolean; vmReady: boolean; read: boolean };
   /** Cycles between two back-to-back cycle-counter reads: the floor under every measured delta. */
   timerOverhead: number;
 }
@@ -86,6 +93,7 @@ export function parseHello(payload: Uint8Array): HelloInfo {
       instret: (features & Feature.INSTRET) !== 0,
       reset: (features & Feature.RESET) !== 0,
       vmReady: (features & Feature.VM_READY) !== 0,
+      read: (features & Feature.READ) !== 0,
     },
     timerOverhead: num(10),
   };
@@ -142,4 +150,20 @@ export function parseBenchReply(payload: Uint8Array): BenchReply {
     resultVaried: (flags & BenchFlag.RESULT_VARIED) !== 0,
     resultBytes: payload.slice(BENCH_METRICS_SIZE),
   };
+}
+
+export interface ReadChunk {
+  /** The type and request id of the reply the board keeps. */
+  sourceType: number;
+  sourceId: number;
+  /** That reply's whole payload length. */
+  total: number;
+  bytes: Uint8Array;
+}
+
+export function parseReadReply(f: Frame): ReadChunk {
+  if (f.type !== (Msg.READ | Msg.REPLY)) throw new MessageError(`not a READ reply (type 0x${f.type.toString(16)})`);
+  if (f.payload.length < READ_HEADER_SIZE) throw new MessageError(`READ reply of ${f.payload.length} bytes has no header`);
+  const p = f.payload;
+  return { sourceType: p[0], sourceId: p[2] | (p[3] << 8), total: f.arg, bytes: p.slice(READ_HEADER_SIZE) };
 }

@@ -153,7 +153,7 @@ describe("C protocol + fake VM, BoardClient", () => {
     expect(h).toEqual({
       protocolVersion: 1, specVersion: 1, chip: "host-fake", cpuHz: 1_000_000_000, port: "stdio",
       firmwareVersion: "0.1.0", buildId: "fake-vm-0", maxPayload: MAX_PAYLOAD, maxBench: 1_000_000,
-      features: { instret: false, reset: true, vmReady: true }, timerOverhead: h.timerOverhead,
+      features: { instret: false, reset: true, vmReady: true, read: true }, timerOverhead: h.timerOverhead,
     });
     expect(events.some((e) => e.kind === "announce")).toBe(true);
   });

@@ -12,6 +12,8 @@
 #define MHR_PROTO_RUN_METRICS_SIZE 12u /* Bytes of metrics before the result in a RUN reply. */
 #define MHR_PROTO_BENCH_METRICS_SIZE 40u /* Bytes of metrics before the result in a BENCH reply. */
 #define MHR_PROTO_HELLO_TEXT_MAX 64u /* Text fields of the HELLO map are cut at this many bytes. */
+#define MHR_PROTO_TX_STAGE 128u /* Bytes the board gathers before one port write when it sends a frame (a firmware buffer, not part of the wire format). */
+#define MHR_PROTO_READ_HEADER_SIZE 4u /* Bytes before the chunk in a READ reply: the kept reply's type, 0, and the id of the request it answered (u16). */
 
 /* Message types: requests, replies (request | MHR_MSG_REPLY), and ERROR. */
 #define MHR_MSG_HELLO 0x01u
@@ -19,6 +21,7 @@
 #define MHR_MSG_BENCH 0x03u
 #define MHR_MSG_STATE 0x04u
 #define MHR_MSG_RESET 0x05u
+#define MHR_MSG_READ 0x06u
 #define MHR_MSG_REPLY 0x80u
 #define MHR_MSG_ERROR 0xffu
 
@@ -34,11 +37,13 @@
 #define MHR_PERR_BAD_ARGUMENT 9u /* BENCH N out of range; arg/payload where none belongs */
 #define MHR_PERR_NO_STATE 10u /* STATE with no state to report (§4.4) */
 #define MHR_PERR_VM_FAILURE 11u /* mhr_byte_init() failed, or mhr_byte_run() gave no result (or one over MAX_RESULT bytes) */
+#define MHR_PERR_NO_REPLY 12u /* READ with no kept reply: none since start or RESET, the last run failed, or a payload has overwritten a kept STATE (§4.6) */
 
 /* Feature bits in HELLO (key 9) and flags in RUN replies. */
 #define MHR_FEAT_INSTRET 0x1u /* instret deltas are real */
 #define MHR_FEAT_RESET 0x2u /* RESET reaches a port hook */
 #define MHR_FEAT_VM_READY 0x4u /* the VM initialised (mhr_byte_init() succeeded) */
+#define MHR_FEAT_READ 0x8u /* the board keeps its last RUN, BENCH or STATE reply and answers READ (§4.6) */
 
 /* BENCH reply flags. */
 #define MHR_BENCH_INSTRET 0x1u /* the instret fields are real */
