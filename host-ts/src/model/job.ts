@@ -24,13 +24,18 @@ export interface JobParts {
 
 export type JobOf<C extends Contract> = Omit<Job, "contract"> & { contract: C };
 
+/** The neutral context: zero NodeIDs, epoch 0, no balances. */
+export function emptyContext(): Context {
+  return { sender: new Uint8Array(16), self: new Uint8Array(16), epoch: 0n, balances: new Map() };
+}
+
 export function makeJob<C extends Contract>(contract: C, parts: JobParts = {}): JobOf<C> {
-  const balances = parts.balances instanceof Map ? new Map(parts.balances) : new Map(Object.entries(parts.balances ?? {}));
+  const base = emptyContext();
   const context: Context = {
-    sender: parts.sender ?? new Uint8Array(16),
-    self: parts.self ?? new Uint8Array(16),
-    epoch: parts.epoch ?? 0n,
-    balances,
+    sender: parts.sender ?? base.sender,
+    self: parts.self ?? base.self,
+    epoch: parts.epoch ?? base.epoch,
+    balances: parts.balances instanceof Map ? new Map(parts.balances) : new Map(Object.entries(parts.balances ?? {})),
   };
   return {
     version: FORMAT_VERSION,
