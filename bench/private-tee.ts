@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { verify as cryptoVerify } from "node:crypto";
 import os from "node:os";
-import { hexToBytes } from "../host-ts/src/model/hex.ts";
+import { hexToBytes } from "../host-ts/src/model/bytes.ts";
 import { TeePlatform } from "../host-ts/src/generated/private-protocol.ts";
 import { verifySnpEvidence, verifyVcekChain } from "../host-ts/src/private/attestation/snp-verify.ts";
 import { parseVcek, vcekPublicKey } from "../host-ts/src/private/attestation/snp-vcek.ts";

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { blake3 } from "@noble/hashes/blake3.js";
-import { bytesToHex } from "../host-ts/src/model/hex.ts";
+import { bytesToHex } from "../host-ts/src/model/bytes.ts";
 import { loadMnist } from "../host-ts/src/private/split/mnist-idx.ts";
 import { accuracy, initMlp, train, TrainingRng, type MlpSpec, type TrainOptions } from "../host-ts/src/private/split/mlp.ts";
 import { exportOnnx } from "../host-ts/src/private/split/onnx-model.ts";

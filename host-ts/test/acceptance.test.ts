@@ -86,6 +86,19 @@ describe("mhr conform", () => {
     expect(junit).toContain(`<testsuites name="mhr conform" tests="${2 * total()}" failures="0" errors="0">`);
   }, 600_000);
 
+  // The README's example at several seeds, on the vectors with the largest results (4 KiB of
+  // output, 2 KiB of logs): each must get through, not only at the README's seed.
+  for (const seed of [1, 2, 4, 5]) {
+    it.skipIf(!built("build/firmware/host/mhr-host"))(`the README's --faults corrupt=0.05,drop=0.03 passes at seed ${seed}`, async () => {
+      const out = mkdtempSync(join(tmpdir(), "mhr-conform-"));
+      const r = await mhr(["conform", "--board", "host", "--filter", "system/", "--faults", `seed=${seed},corrupt=0.05,drop=0.03`, "--out", out, "--no-progress"]);
+      const report = JSON.parse(readFileSync(join(out, "host.json"), "utf8"));
+      expect(report.results.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(["system/emit/at-limit", "system/log/bytes-at-limit"]));
+      expect(report.summary.failed, r.stdout).toBe(0);
+      expect(r.code).toBe(0);
+    }, 300_000);
+  }
+
   it.skipIf(!built("build/firmware/host/mhr-host"))("a link with random corruption and drops still accounts for every vector exactly once", async () => {
     const out = mkdtempSync(join(tmpdir(), "mhr-conform-"));
     const r = await mhr(["conform", "--board", "host", "--filter", "arithmetic/add/", "--faults", "seed=3,corrupt=0.05,drop=0.03,duplicate=0.02,garbage=0.05,split=0.2,merge=0.2", "--out", out, "--no-progress"]);

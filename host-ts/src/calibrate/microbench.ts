@@ -32,8 +32,9 @@
  * legal), RET as K×(CALL f … f: RET) minus CALL.
  */
 import { assemble } from "../asm/index.ts";
-import { emptyContext, encodeJob } from "../model/codec.ts";
-import { bytesToHex, hexToBytes } from "../model/hex.ts";
+import { encodeJob } from "../model/codec.ts";
+import { makeJob } from "../model/job.ts";
+import { bytesToHex, hexToBytes, concatBytes } from "../model/bytes.ts";
 import { decodeStrict, isMap, isBytes } from "../model/cbor.ts";
 import type { Contract, StateMap } from "../model/types.ts";
 import { COST_KEYS, COST_TABLES, Limit, Status, type Cost } from "../generated/opcodes.ts";
@@ -124,12 +125,7 @@ interface JobEnv {
 }
 
 function encode(contract: Contract, fn: string, env: JobEnv): Uint8Array {
-  const context = emptyContext();
-  if (env.self) context.self = env.self;
-  if (env.sender) context.sender = env.sender;
-  if (env.epoch !== undefined) context.epoch = env.epoch;
-  if (env.balances) context.balances = env.balances;
-  return encodeJob({ version: 1, contract, function: fn, args: [], input: env.input ?? new Uint8Array(0), context, state: env.state ?? new Map() });
+  return encodeJob(makeJob(contract, { fn, ...env }));
 }
 
 function header(env: JobEnv): string[] {
@@ -211,16 +207,6 @@ function keyBytes(klen: number, first: number, seed: number): Uint8Array {
   const k = patternBytes(klen, seed);
   k[0] = first;
   return k;
-}
-
-function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 // ---- the benchmark catalogue --------------------------------------------------------

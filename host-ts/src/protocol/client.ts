@@ -5,16 +5,21 @@
  * One request is on the link at a time. Every attempt gets a fresh request id,
  * so a reply is accepted only for the attempt it answers: a late reply to an
  * earlier attempt is discarded, and a result can never be attributed to the
- * wrong request. An attempt is repeated (with a new id) when it times out, when
- * the board reports the request frame damaged, when the reply arrives damaged,
- * or when the board announces a restart. docs/PROTOCOL.md §6 has the rules.
+ * wrong request. An attempt is repeated (with a new id) when the board reports
+ * the request frame damaged, or announces a restart. When the reply itself is
+ * damaged or lost and the board keeps its replies (HELLO feature READ), the
+ * client reads that reply again in small chunks, each its own CRC-checked
+ * frame retried on its own, instead of running the job again: a large result
+ * then survives a noisy link. docs/PROTOCOL.md §4.6 and §6 have the rules.
  */
-import { Deframer, encodeFrame, MAX_PAYLOAD, type Frame, type FrameFault, type FrameResult } from "./framing.ts";
+import { Deframer, encodeFrame, type Frame, type FrameFault, type FrameResult } from "./framing.ts";
+import { LINK_ERRORS, MAX_PAYLOAD, Msg, MSG_NAMES, PROTO_ERROR_NAMES, ProtoError, type ProtoErrorName } from "../generated/protocol.ts";
+import { concatBytes } from "../model/bytes.ts";
 import {
-  Msg, MSG_NAMES, ProtoError, PROTO_ERROR_NAMES, LINK_ERRORS, MessageError,
-  helloRequest, runRequest, benchRequest, stateRequest, resetRequest,
-  parseHello, parseRunReply, parseBenchReply,
-  type HelloInfo, type RunReply, type BenchReply, type ProtoErrorName,
+  MessageError,
+  helloRequest, runRequest, benchRequest, stateRequest, resetRequest, readRequest,
+  parseHello, parseRunReply, parseBenchReply, parseReadReply,
+  type HelloInfo, type RunReply, type BenchReply,
 } from "./messages.ts";
 
 /** What the client needs of a link: write bytes, be told of bytes that arrive. */
@@ -28,8 +33,10 @@ export interface BoardClientOptions {
   timeoutMs?: number;
   /** Link throughput used to stretch timeouts for long frames, in bytes/s. Default 11520 (115200 baud, 8N1). */
   bytesPerSecond?: number;
-  /** Attempts after the first before a request fails. Default 3. */
+  /** Attempts after the first before a request (or one chunk of a read-back) fails. Default 3. */
   retries?: number;
+  /** Payload bytes per READ when a reply is read back. Default 480 (a frame of about two COBS groups). */
+  readChunk?: number;
   /** Protocol events, for logs and tests. */
   onEvent?: (e: ClientEvent) => void;
 }
@@ -41,6 +48,7 @@ export interface CallOptions {
 
 export type ClientEvent =
   | { kind: "retry"; request: string; attempt: number; reason: string }
+  | { kind: "read-back"; request: string; reason: string }
   | { kind: "stale"; id: number; type: number }
   | { kind: "announce"; hello?: HelloInfo }
   | { kind: "bad-frame"; fault: FrameFault; id?: number }
@@ -55,6 +63,10 @@ export interface ClientStats {
   badFrames: number;
   unattributedErrors: number;
   announcements: number;
+  /** Replies read back by READ after the original copy was damaged or lost. */
+  readBacks: number;
+  /** READ requests sent (every chunk attempt). */
+  reads: number;
 }
 
 /** The link failed: no valid reply after every retry, the client was closed, or the board broke the protocol. */
@@ -76,42 +88,48 @@ export class BoardError extends Error {
   }
 }
 
+/** How one transaction (a frame sent, the answer awaited) ended. */
+type Outcome =
+  | { kind: "frame"; frame: Frame }
+  | { kind: "damaged"; reason: string }
+  | { kind: "unattributed"; reason: string }
+  | { kind: "timeout" }
+  | { kind: "restart" }
+  | { kind: "closed" };
+
 interface Pending {
-  id: number;
-  onFrame(f: Frame): void;
-  onFault(reason: string): void;
-  onRestart(): void;
+  ids: ReadonlySet<number>;
+  settle(o: Outcome): void;
 }
 
 const MAX_RESTART_RESENDS = 3;
 
-const REPLY_ALLOWANCE: Readonly<Record<number, number>> = {
-  [Msg.HELLO]: 512,
-  [Msg.RUN]: 8192 + 64,
-  [Msg.BENCH]: 8192 + 96,
-  [Msg.STATE]: MAX_PAYLOAD + 64,
-  [Msg.RESET]: 64,
-};
+/** Replies the board keeps for READ. */
+const KEPT: ReadonlySet<number> = new Set([Msg.RUN, Msg.BENCH, Msg.STATE]);
 
 export class BoardClient {
-  readonly stats: ClientStats = { requests: 0, attempts: 0, retries: 0, timeouts: 0, staleReplies: 0, badFrames: 0, unattributedErrors: 0, announcements: 0 };
+  readonly stats: ClientStats = { requests: 0, attempts: 0, retries: 0, timeouts: 0, staleReplies: 0, badFrames: 0, unattributedErrors: 0, announcements: 0, readBacks: 0, reads: 0 };
   /** The last HELLO the board sent (asked for or announced). */
   lastHello?: HelloInfo;
 
   private readonly timeoutMs: number;
   private readonly bytesPerSecond: number;
   private readonly retries: number;
+  private readonly readChunk: number;
   private readonly deframer: Deframer;
   private chain: Promise<unknown> = Promise.resolve();
   private pending?: Pending;
   private lastId = 0;
   private closed = false;
-  private closers: (() => void)[] = [];
+  /** Set when a board that announced READ answered it with UNKNOWN_COMMAND. */
+  private readRefused = false;
 
   constructor(private readonly stream: ByteStream, private readonly opts: BoardClientOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.bytesPerSecond = opts.bytesPerSecond ?? 11520;
     this.retries = opts.retries ?? 3;
+    this.readChunk = opts.readChunk ?? 480;
+    if (!Number.isInteger(this.readChunk) || this.readChunk < 1 || this.readChunk > 0xffff) throw new RangeError(`readChunk must be 1..65535, got ${this.readChunk}`);
     this.deframer = new Deframer((r) => this.receive(r));
     stream.onData((chunk) => this.deframer.push(chunk));
   }
@@ -150,7 +168,7 @@ export class BoardClient {
   /** Fails the request in flight and every later one with LinkError CLOSED. */
   close(): void {
     this.closed = true;
-    for (const c of this.closers.splice(0)) c();
+    this.pending?.settle({ kind: "closed" });
   }
 
   // ---- internals -------------------------------------------------------------
@@ -166,78 +184,145 @@ export class BoardClient {
     return run;
   }
 
-  private exchange<T>(name: string, build: (id: number) => Frame, type: number, parse: (f: Frame) => T, opts: CallOptions, payloadLen: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.closed) return reject(new LinkError(`${name}: client closed`, "CLOSED"));
-      this.stats.requests++;
-      let attempt = 0;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let done = false;
+  /** The time one transaction may take: the base timeout plus both frames' time on the wire. */
+  private deadline(baseMs: number, wireBytes: number, replyBytes: number): number {
+    return baseMs + ((wireBytes + replyBytes) * 1000) / this.bytesPerSecond;
+  }
 
-      const finish = (err: Error | undefined, value?: T) => {
-        if (done) return;
-        done = true;
-        if (timer) clearTimeout(timer);
+  /** Sends one frame and waits for the first frame, damaged frame or event that concerns one of `ids`. */
+  private transact(wire: Uint8Array, ids: ReadonlySet<number>, timeoutMs: number): Promise<Outcome> {
+    if (this.closed) return Promise.resolve({ kind: "closed" });
+    return new Promise<Outcome>((resolve) => {
+      const timer = setTimeout(() => settle({ kind: "timeout" }), timeoutMs);
+      const settle = (o: Outcome) => {
+        if (this.pending !== pending) return;
+        clearTimeout(timer);
         this.pending = undefined;
-        this.closers = this.closers.filter((c) => c !== onClose);
-        if (err) reject(err);
-        else resolve(value as T);
+        resolve(o);
       };
-      const onClose = () => finish(new LinkError(`${name}: client closed`, "CLOSED"));
-      this.closers.push(onClose);
-
-      let restarts = 0;
-      const send = (reason?: string, restart = false) => {
-        if (done) return;
-        // A restart announcement costs no retry (the board may have booted just before
-        // our frame arrived), but a board that keeps restarting fails the request.
-        if (restart && ++restarts <= MAX_RESTART_RESENDS) attempt--;
-        if (attempt > this.retries) {
-          finish(new LinkError(`${name}: no valid reply after ${attempt} attempt(s) (last: ${reason})`, "TIMEOUT"));
-          return;
-        }
-        if (reason !== undefined) {
-          this.stats.retries++;
-          this.opts.onEvent?.({ kind: "retry", request: name, attempt: attempt + 1, reason });
-        }
-        attempt++;
-        this.stats.attempts++;
-        const id = this.nextId();
-        const wire = encodeFrame(build(id));
-        const wireMs = ((wire.length + (REPLY_ALLOWANCE[type] ?? 1024)) * 1000) / this.bytesPerSecond;
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => {
-          this.stats.timeouts++;
-          send("timeout");
-        }, (opts.timeoutMs ?? this.timeoutMs) + wireMs);
-        this.pending = {
-          id,
-          onFrame: (f) => {
-            if (f.type === Msg.ERROR) {
-              const code = f.arg;
-              const tooLargeButFits = code === ProtoError.FRAME_TOO_LARGE && payloadLen <= (this.lastHello?.maxPayload ?? MAX_PAYLOAD);
-              if (LINK_ERRORS.has(code) || tooLargeButFits) send(`board reported ${PROTO_ERROR_NAMES[code]}`);
-              else finish(new BoardError(code, name));
-              return;
-            }
-            if (f.type !== (type | Msg.REPLY)) {
-              finish(new LinkError(`${name}: board answered with ${MSG_NAMES[f.type] ?? `type 0x${f.type.toString(16)}`}`, "PROTOCOL"));
-              return;
-            }
-            try {
-              finish(undefined, parse(f));
-            } catch (e) {
-              if (e instanceof MessageError) finish(new LinkError(`${name}: ${e.message}`, "PROTOCOL"));
-              else finish(e as Error);
-            }
-          },
-          onFault: (reason) => send(reason),
-          onRestart: () => send("board restarted", true),
-        };
-        this.stream.write(wire);
-      };
-      send();
+      const pending: Pending = { ids, settle };
+      this.pending = pending;
+      this.stream.write(wire);
     });
+  }
+
+  private async exchange<T>(name: string, build: (id: number) => Frame, type: number, parse: (f: Frame) => T, opts: CallOptions, payloadLen: number): Promise<T> {
+    if (this.closed) throw new LinkError(`${name}: client closed`, "CLOSED");
+    this.stats.requests++;
+    const replyAllowance = type === Msg.STATE ? MAX_PAYLOAD + 64 : type === Msg.HELLO ? 512 : type === Msg.RESET ? 64 : 8192 + 96;
+    let attempt = 0;
+    let restarts = 0;
+    let reason: string | undefined;
+    for (;;) {
+      if (attempt > this.retries) throw new LinkError(`${name}: no valid reply after ${attempt} attempt(s) (last: ${reason})`, "TIMEOUT");
+      if (reason !== undefined) {
+        this.stats.retries++;
+        this.opts.onEvent?.({ kind: "retry", request: name, attempt: attempt + 1, reason });
+      }
+      attempt++;
+      this.stats.attempts++;
+      const id = this.nextId();
+      const wire = encodeFrame(build(id));
+      let o = await this.transact(wire, new Set([id]), this.deadline(opts.timeoutMs ?? this.timeoutMs, wire.length, replyAllowance));
+      if (o.kind === "timeout") this.stats.timeouts++;
+      if ((o.kind === "timeout" || o.kind === "damaged") && this.canReadBack(type)) {
+        // The board may have sent the reply and the link lost it: read its kept copy back.
+        this.opts.onEvent?.({ kind: "read-back", request: name, reason: o.kind === "timeout" ? "timeout" : o.reason });
+        o = await this.readBack(id, type);
+        if (o.kind === "frame") this.stats.readBacks++;
+      }
+      switch (o.kind) {
+        case "closed":
+          throw new LinkError(`${name}: client closed`, "CLOSED");
+        case "restart":
+          // A restart announcement costs no retry (the board may have booted just before
+          // our frame arrived), but a board that keeps restarting fails the request.
+          if (++restarts <= MAX_RESTART_RESENDS) attempt--;
+          reason = "board restarted";
+          continue;
+        case "timeout":
+          reason = "timeout";
+          continue;
+        case "damaged":
+        case "unattributed":
+          reason = o.reason;
+          continue;
+        case "frame": {
+          const f = o.frame;
+          if (f.type === Msg.ERROR) {
+            const code = f.arg;
+            const tooLargeButFits = code === ProtoError.FRAME_TOO_LARGE && payloadLen <= (this.lastHello?.maxPayload ?? MAX_PAYLOAD);
+            if (LINK_ERRORS.has(code) || tooLargeButFits) { reason = `board reported ${PROTO_ERROR_NAMES[code]}`; continue; }
+            throw new BoardError(code, name);
+          }
+          if (f.type !== (type | Msg.REPLY)) throw new LinkError(`${name}: board answered with ${MSG_NAMES[f.type] ?? `type 0x${f.type.toString(16)}`}`, "PROTOCOL");
+          try {
+            return parse(f);
+          } catch (e) {
+            if (e instanceof MessageError) throw new LinkError(`${name}: ${e.message}`, "PROTOCOL");
+            throw e;
+          }
+        }
+      }
+    }
+  }
+
+  private canReadBack(type: number): boolean {
+    return KEPT.has(type) && this.lastHello?.features.read === true && !this.readRefused;
+  }
+
+  /**
+   * Reads the board's kept reply to request `sourceId` back, chunk by chunk.
+   * Gives the reply as the frame it would have been; a late intact copy of the
+   * original, should one still arrive, is taken instead. When the board keeps
+   * no reply, or keeps one to another request (it never received ours, so
+   * never ran it), the outcome says "damaged" and the caller sends the
+   * request again.
+   */
+  private async readBack(sourceId: number, type: number): Promise<Outcome> {
+    const parts: Uint8Array[] = [];
+    let got = 0;
+    let total: number | undefined;
+    while (total === undefined || got < total) {
+      const want = Math.min(this.readChunk, total === undefined ? this.readChunk : total - got);
+      const o = await this.readChunkOnce(sourceId, got, want);
+      if (o.kind !== "chunk") return o;
+      if (o.sourceId !== sourceId || o.sourceType !== (type | Msg.REPLY)) return { kind: "damaged", reason: "the board's kept reply answers another request (ours never ran)" };
+      if (total === undefined) total = o.total;
+      else if (o.total !== total) return { kind: "damaged", reason: "the kept reply changed while it was read back" };
+      if (o.bytes.length === 0 || o.bytes.length > want) return { kind: "damaged", reason: "a READ reply of the wrong length" };
+      parts.push(o.bytes);
+      got += o.bytes.length;
+    }
+    return { kind: "frame", frame: { type: type | Msg.REPLY, id: sourceId, arg: 0, payload: concatBytes(...parts) } };
+  }
+
+  /** One chunk of a read-back, with its own retry budget. */
+  private async readChunkOnce(sourceId: number, offset: number, length: number): Promise<Outcome | { kind: "chunk"; sourceId: number; sourceType: number; total: number; bytes: Uint8Array }> {
+    let last = "timeout";
+    for (let attempt = 0; attempt <= this.retries; attempt++) {
+      const id = this.nextId();
+      this.stats.reads++;
+      const wire = encodeFrame(readRequest(id, offset, length));
+      const o = await this.transact(wire, new Set([id, sourceId]), this.deadline(this.timeoutMs, wire.length, length + 64));
+      if (o.kind === "closed" || o.kind === "restart") return o;
+      if (o.kind === "timeout") { this.stats.timeouts++; last = "timeout"; continue; }
+      if (o.kind !== "frame") { last = o.reason; continue; }
+      const f = o.frame;
+      if (f.id === sourceId) return o; // the original reply after all
+      if (f.type === Msg.ERROR) {
+        if (LINK_ERRORS.has(f.arg)) { last = `board reported ${PROTO_ERROR_NAMES[f.arg]}`; continue; }
+        if (f.arg === ProtoError.UNKNOWN_COMMAND) this.readRefused = true;
+        return { kind: "damaged", reason: `the board answered READ with ${PROTO_ERROR_NAMES[f.arg] ?? f.arg}` };
+      }
+      try {
+        return { kind: "chunk", ...parseReadReply(f) };
+      } catch (e) {
+        if (!(e instanceof MessageError)) throw e;
+        return { kind: "damaged", reason: e.message };
+      }
+    }
+    return { kind: "damaged", reason: `READ of bytes ${offset}..${offset + length}: no valid reply after ${this.retries + 1} attempt(s) (last: ${last})` };
   }
 
   private receive(r: FrameResult): void {
@@ -245,7 +330,7 @@ export class BoardClient {
     if (!r.ok) {
       this.stats.badFrames++;
       this.opts.onEvent?.({ kind: "bad-frame", fault: r.fault, id: r.id });
-      if (p && r.id === p.id) p.onFault(`reply damaged (${r.fault})`);
+      if (p && r.id !== undefined && p.ids.has(r.id)) p.settle({ kind: "damaged", reason: `reply damaged (${r.fault})` });
       return;
     }
     const f = r.frame;
@@ -254,7 +339,7 @@ export class BoardClient {
         // The board could not attribute a frame it received; if it was ours, only a resend helps.
         this.stats.unattributedErrors++;
         this.opts.onEvent?.({ kind: "unattributed-error", code: f.arg });
-        p?.onFault(`board reported ${PROTO_ERROR_NAMES[f.arg] ?? f.arg} for a frame it could not attribute`);
+        p?.settle({ kind: "unattributed", reason: `board reported ${PROTO_ERROR_NAMES[f.arg] ?? f.arg} for a frame it could not attribute` });
       } else if (f.type === (Msg.HELLO | Msg.REPLY)) {
         this.stats.announcements++;
         let hello: HelloInfo | undefined;
@@ -265,15 +350,15 @@ export class BoardClient {
           hello = undefined;
         }
         this.opts.onEvent?.({ kind: "announce", hello });
-        p?.onRestart();
+        p?.settle({ kind: "restart" });
       }
       return;
     }
-    if (!p || f.id !== p.id) {
+    if (!p || !p.ids.has(f.id)) {
       this.stats.staleReplies++;
       this.opts.onEvent?.({ kind: "stale", id: f.id, type: f.type });
       return;
     }
-    p.onFrame(f);
+    p.settle({ kind: "frame", frame: f });
   }
 }

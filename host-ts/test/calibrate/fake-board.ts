@@ -42,7 +42,7 @@ export const FAKE_HELLO: HelloInfo = {
   buildId: "0".repeat(64),
   maxPayload: 65536,
   maxBench: 1_000_000,
-  features: { instret: true, reset: false, vmReady: true },
+  features: { instret: true, reset: false, vmReady: true, read: false },
   timerOverhead: 0,
 };
 

@@ -5,8 +5,9 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { buildFakeBoard, spawnBoard, fakeDigest, type ChildBoard } from "./harness.ts";
-import { Deframer, encodeFrame, frameBody, wrapWire, cobsEncode, MAX_PAYLOAD, type Frame, type FrameResult } from "../../src/protocol/framing.ts";
-import { Msg, ProtoError, parseHello, parseRunReply } from "../../src/protocol/messages.ts";
+import { Deframer, encodeFrame, frameBody, wrapWire, cobsEncode, type Frame, type FrameResult } from "../../src/protocol/framing.ts";
+import { parseHello, parseRunReply } from "../../src/protocol/messages.ts";
+import { MAX_PAYLOAD, Msg, ProtoError } from "../../src/generated/protocol.ts";
 import { BoardClient, BoardError, type ClientEvent } from "../../src/protocol/client.ts";
 import { createLinkEngine } from "../../src/protocol/link-engine.ts";
 import { decodeResult, hash32 } from "../../src/model/codec.ts";
@@ -152,7 +153,7 @@ describe("C protocol + fake VM, BoardClient", () => {
     expect(h).toEqual({
       protocolVersion: 1, specVersion: 1, chip: "host-fake", cpuHz: 1_000_000_000, port: "stdio",
       firmwareVersion: "0.1.0", buildId: "fake-vm-0", maxPayload: MAX_PAYLOAD, maxBench: 1_000_000,
-      features: { instret: false, reset: true, vmReady: true }, timerOverhead: h.timerOverhead,
+      features: { instret: false, reset: true, vmReady: true, read: true }, timerOverhead: h.timerOverhead,
     });
     expect(events.some((e) => e.kind === "announce")).toBe(true);
   });

@@ -4,12 +4,15 @@
  * answered exactly once, with its own result.
  */
 import { describe, it, expect, beforeAll } from "vitest";
-import { buildFakeBoard, spawnBoard, fakeDigest, haveRealHostPort, REAL_HOST_PORT } from "./harness.ts";
+import { buildFakeBoard, spawnBoard, fakeDigest, bigOutput, haveRealHostPort, REAL_HOST_PORT } from "./harness.ts";
 import { BoardClient } from "../../src/protocol/client.ts";
 import { createLinkEngine } from "../../src/protocol/link-engine.ts";
 import { withFaults, parseFaultSpec, prng, type FaultRates } from "../../src/protocol/faults.ts";
 import { decodeResult, hash32 } from "../../src/model/codec.ts";
-import { equalBytes } from "../../src/model/hex.ts";
+import { Deframer, encodeFrame, type Frame, type FrameResult } from "../../src/protocol/framing.ts";
+import { parseReadReply, readRequest, resetRequest, runRequest } from "../../src/protocol/messages.ts";
+import { Msg, ProtoError } from "../../src/generated/protocol.ts";
+import { equalBytes } from "../../src/model/bytes.ts";
 
 const RATES: FaultRates = { corrupt: 0.05, drop: 0.03, duplicate: 0.02, garbage: 0.03, split: 0.25, merge: 0.1 };
 
@@ -62,6 +65,72 @@ describe("fault injection", () => {
     }
     expect(client.stats.retries).toBe(before);
     client.close();
+    expect(await board.close()).toBe(0);
+  });
+
+  // The README's fault rates, on results of 2–8 KiB (the largest vectors' 4 KiB output and 2 KiB
+  // of logs): without read-back a 6 KiB reply rarely crossed intact within the retry budget.
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    it(`large replies survive corrupt=0.05,drop=0.03 (seed ${seed})`, async () => {
+      const board = spawnBoard(exe);
+      const rates: FaultRates = { corrupt: 0.05, drop: 0.03 };
+      const link = withFaults(board.stream, { seed, tx: rates, rx: rates });
+      // The fault rig's budget (engines/board-engines.ts FAULT_RIG_TIMING): 8 retries.
+      const client = new BoardClient(link, { timeoutMs: 150, bytesPerSecond: 50e6, retries: 8 });
+      const engine = createLinkEngine("fake-board+faults", client);
+      await engine.hello();
+      const rnd = prng(seed * 7919);
+      for (let i = 0; i < 24; i++) {
+        const n = 4096 + Math.floor(rnd() * 4096);
+        const job = Uint8Array.from([...new TextEncoder().encode("BIGR"), n & 0xff, n >> 8, i, seed, ...Array.from({ length: 40 }, () => 1 + Math.floor(rnd() * 255))]);
+        const r = await engine.run(job);
+        expect(r.result.jobHash).toEqual(fakeDigest(job));
+        expect(equalBytes(r.result.output, bigOutput(job, n))).toBe(true);
+      }
+      // The faults happened, and the client had to read replies back to get through them.
+      expect(link.stats.corrupted + link.stats.dropped).toBeGreaterThan(3);
+      expect(client.stats.readBacks).toBeGreaterThan(0);
+      await engine.close();
+      expect(await board.close()).toBe(0);
+      expect(board.stderr()).toBe("");
+    }, 120_000);
+  }
+
+  it("READ gives back the kept reply chunk by chunk, and says when there is none", async () => {
+    const board = spawnBoard(exe);
+    const frames: FrameResult[] = [];
+    const deframer = new Deframer((r) => frames.push(r));
+    board.listen((c) => deframer.push(c));
+    const next = async (): Promise<Frame> => {
+      for (let t = 0; t < 400 && !frames.some((f) => f.ok && f.frame.id !== 0); t++) await new Promise((res) => setTimeout(res, 5));
+      const i = frames.findIndex((f) => f.ok && f.frame.id !== 0);
+      const [r] = frames.splice(i, 1);
+      if (!r?.ok) throw new Error("no reply");
+      return r.frame;
+    };
+    const send = (f: Frame) => board.stream.write(encodeFrame(f));
+    send(readRequest(1, 0, 16));
+    expect((await next())).toMatchObject({ type: Msg.ERROR, id: 1, arg: ProtoError.NO_REPLY });
+    const job = Uint8Array.from([...new TextEncoder().encode("BIGR"), 0x00, 0x04, 9]); // 1024-byte output
+    send(runRequest(2, job));
+    const whole = await next();
+    expect(whole.type).toBe(Msg.RUN | Msg.REPLY);
+    const parts: Uint8Array[] = [];
+    for (let off = 0, id = 3; off < whole.payload.length; off += 300, id++) {
+      send(readRequest(id, off, 300));
+      const c = parseReadReply(await next());
+      expect([c.sourceType, c.sourceId, c.total]).toEqual([Msg.RUN | Msg.REPLY, 2, whole.payload.length]);
+      parts.push(c.bytes);
+    }
+    expect(Buffer.concat(parts).equals(Buffer.from(whole.payload))).toBe(true);
+    send(readRequest(40, whole.payload.length, 1));
+    expect((await next())).toMatchObject({ type: Msg.ERROR, id: 40, arg: ProtoError.BAD_ARGUMENT });
+    send({ type: Msg.READ, id: 41, arg: 1 << 16, payload: Uint8Array.of(1) });
+    expect((await next())).toMatchObject({ type: Msg.ERROR, id: 41, arg: ProtoError.BAD_ARGUMENT });
+    send(resetRequest(42));
+    expect((await next()).type).toBe(Msg.RESET | Msg.REPLY);
+    send(readRequest(43, 0, 8));
+    expect((await next())).toMatchObject({ type: Msg.ERROR, id: 43, arg: ProtoError.NO_REPLY });
     expect(await board.close()).toBe(0);
   });
 

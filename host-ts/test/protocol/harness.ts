@@ -99,3 +99,9 @@ export function fakeDigest(job: Uint8Array): Uint8Array {
   }
   return out;
 }
+
+/** The output of the fake VM's "BIGR" hook: byte i = digest[i % 32] ^ (i / 32). */
+export function bigOutput(job: Uint8Array, n: number): Uint8Array {
+  const d = fakeDigest(job);
+  return Uint8Array.from({ length: Math.min(n, 8192) }, (_, i) => d[i % 32] ^ (Math.floor(i / 32) & 0xff));
+}

@@ -12,6 +12,12 @@
  * Transmit path. Replies are COBS-encoded group by group (255-byte block) with
  * the CRC computed as the bytes pass; result and state bytes are sent from the
  * VM's own buffers.
+ *
+ * Kept reply. The last RUN, BENCH or STATE reply is remembered — its metrics
+ * in a small array, its body as a pointer into the VM's buffers — so that a
+ * host whose copy arrived damaged can READ it again chunk by chunk (each
+ * chunk its own CRC-checked frame) instead of running the job again: a large
+ * result then crosses a noisy link one small frame at a time.
  */
 #include "mhr_proto.h"
 #include "mhr_byte.h"
@@ -50,6 +56,18 @@ typedef struct rx {
   uint32_t arg, len;
 } rx_t;
 
+/* The last RUN/BENCH/STATE reply: header fields, metrics, and where its body lives. */
+typedef struct kept {
+  int valid;
+  int in_job;           /* the body lives in the job buffer (STATE): a payload written there ends it */
+  uint8_t type;         /* the reply's message type */
+  uint16_t id;          /* the request it answered */
+  uint8_t meta[MHR_PROTO_BENCH_METRICS_SIZE];
+  uint32_t meta_len;
+  const uint8_t *body;
+  uint32_t body_len;
+} kept_t;
+
 typedef struct server {
   const mhr_hal_t *hal;
   uint8_t *job;
@@ -59,13 +77,27 @@ typedef struct server {
   rx_t rx;
   mhr_cobs_enc_t enc;
   uint32_t tx_crc;
+  /* Encoded bytes wait here and go to the port in runs of up to TX_STAGE: a
+   * zero-rich payload encodes as many one-byte COBS groups, and one port write
+   * per group would reach the host as hundreds of tiny pieces. */
+  uint8_t stage[MHR_PROTO_TX_STAGE];
+  uint32_t staged;
+  kept_t kept;
 } server_t;
 
 /* ---- transmit ------------------------------------------------------------- */
 
+static void tx_flush(server_t *s) {
+  if (s->staged) s->hal->write(s->hal->ctx, s->stage, s->staged);
+  s->staged = 0;
+}
+
 static void tx_sink(void *ctx, const uint8_t *data, size_t len) {
-  const server_t *s = (const server_t *)ctx;
-  s->hal->write(s->hal->ctx, data, len);
+  server_t *s = (server_t *)ctx;
+  if (s->staged + len > sizeof s->stage) tx_flush(s);
+  if (len >= sizeof s->stage) { s->hal->write(s->hal->ctx, data, len); return; }
+  for (size_t i = 0; i < len; i++) s->stage[s->staged + i] = data[i];
+  s->staged += (uint32_t)len;
 }
 
 static void tx_put(server_t *s, const uint8_t *data, size_t len) {
@@ -95,6 +127,7 @@ static void tx_end(server_t *s) {
   put_u32(t, s->tx_crc);
   mhr_cobs_enc_put(&s->enc, t, 4);
   mhr_cobs_enc_end(&s->enc);
+  tx_flush(s);
 }
 
 static void send_error(server_t *s, uint16_t id, uint32_t code) {
@@ -115,8 +148,6 @@ static size_t cbor_head(uint8_t *p, uint8_t major, uint32_t v) {
   return 5;
 }
 
-#define HELLO_TEXT_MAX 64u
-
 typedef struct hello_field { uint8_t key; const char *text; uint32_t num; } hello_field_t;
 
 /* The map is built twice, once to measure and once to send (no buffer). */
@@ -132,7 +163,7 @@ static uint32_t hello_emit(server_t *s, const hello_field_t *f, size_t count, in
     total += (uint32_t)hl;
     if (f[i].text) {
       size_t n = str_len(f[i].text);
-      if (n > HELLO_TEXT_MAX) n = HELLO_TEXT_MAX;
+      if (n > MHR_PROTO_HELLO_TEXT_MAX) n = MHR_PROTO_HELLO_TEXT_MAX;
       hl = cbor_head(head, 3, (uint32_t)n);
       if (send) { tx_put(s, head, hl); tx_put(s, (const uint8_t *)f[i].text, n); }
       total += (uint32_t)(hl + n);
@@ -146,7 +177,7 @@ static uint32_t hello_emit(server_t *s, const hello_field_t *f, size_t count, in
 }
 
 static uint32_t features(const server_t *s) {
-  uint32_t f = 0;
+  uint32_t f = MHR_FEAT_READ;
   if (s->hal->instret) f |= MHR_FEAT_INSTRET;
   if (s->hal->reset) f |= MHR_FEAT_RESET;
   if (s->vm_ok) f |= MHR_FEAT_VM_READY;
@@ -182,11 +213,58 @@ static void send_hello(server_t *s, uint16_t id) {
   tx_end(s);
 }
 
+/* ---- the kept reply --------------------------------------------------------- */
+
+/* Bytes [off, off + n) of the kept reply's payload (metrics, then body). */
+static void tx_kept_range(server_t *s, uint32_t off, uint32_t n) {
+  const kept_t *k = &s->kept;
+  if (off < k->meta_len) {
+    uint32_t m = k->meta_len - off < n ? k->meta_len - off : n;
+    tx_put(s, k->meta + off, m);
+    off += m;
+    n -= m;
+  }
+  if (n) tx_put(s, k->body + (off - k->meta_len), n);
+}
+
+/* Remembers a reply (metrics copied, body by reference) and sends it whole. */
+static void send_kept(server_t *s, uint8_t type, const uint8_t *meta, uint32_t meta_len, const uint8_t *body, uint32_t body_len, int in_job) {
+  kept_t *k = &s->kept;
+  k->type = type;
+  k->id = s->rx.id;
+  for (uint32_t i = 0; i < meta_len; i++) k->meta[i] = meta[i];
+  k->meta_len = meta_len;
+  k->body = body;
+  k->body_len = body_len;
+  k->in_job = in_job;
+  k->valid = 1;
+  tx_begin(s, type, k->id, 0, meta_len + body_len);
+  tx_kept_range(s, 0, meta_len + body_len);
+  tx_end(s);
+}
+
+/* READ: arg = offset | length << 16; the reply says what it is a copy of. */
+static void cmd_read(server_t *s) {
+  const kept_t *k = &s->kept;
+  if (!k->valid) { send_error(s, s->rx.id, MHR_PERR_NO_REPLY); return; }
+  uint32_t total = k->meta_len + k->body_len;
+  uint32_t off = s->rx.arg & 0xFFFFu, n = s->rx.arg >> 16;
+  if (n == 0 || off >= total) { send_error(s, s->rx.id, MHR_PERR_BAD_ARGUMENT); return; }
+  if (n > total - off) n = total - off;
+  uint8_t h[MHR_PROTO_READ_HEADER_SIZE];
+  h[0] = k->type; h[1] = 0; h[2] = (uint8_t)k->id; h[3] = (uint8_t)(k->id >> 8);
+  tx_begin(s, (uint8_t)(MHR_MSG_READ | MHR_MSG_REPLY), s->rx.id, total, (uint32_t)sizeof h + n);
+  tx_put(s, h, sizeof h);
+  tx_kept_range(s, off, n);
+  tx_end(s);
+}
+
 /* ---- commands ------------------------------------------------------------- */
 
-/* Runs the job once; returns the result length (0 = VM failure). */
+/* Runs the job once; returns the result length (0 = VM failure). A run ends the kept reply: its body may be the VM's result buffer. */
 static size_t run_once(server_t *s, uint32_t job_len, const uint8_t **result, uint32_t *cycles, uint32_t *instret) {
   const uint8_t *r = 0;
+  s->kept.valid = 0;
   uint32_t i0 = read_instret(s);
   uint32_t c0 = read_cycles(s);
   size_t n = mhr_byte_run((size_t)job_len, &r);
@@ -196,7 +274,7 @@ static size_t run_once(server_t *s, uint32_t job_len, const uint8_t **result, ui
   *instret = i1 - i0;
   *result = r;
   /* A reply payload never exceeds MHR_PROTO_MAX_PAYLOAD, metrics included. */
-  if (r == 0 || n == 0 || n > MHR_PROTO_MAX_PAYLOAD - 64u) return 0;
+  if (r == 0 || n == 0 || n > MHR_PROTO_MAX_RESULT) return 0;
   return n;
 }
 
@@ -206,14 +284,11 @@ static void cmd_run(server_t *s) {
   size_t n = run_once(s, s->rx.len, &result, &cycles, &instret);
   s->state_valid = 1;
   if (n == 0) { send_error(s, s->rx.id, MHR_PERR_VM_FAILURE); return; }
-  uint8_t m[12];
+  uint8_t m[MHR_PROTO_RUN_METRICS_SIZE];
   put_u32(m, cycles);
   put_u32(m + 4, instret);
   put_u32(m + 8, features(s) & MHR_FEAT_INSTRET);
-  tx_begin(s, (uint8_t)(MHR_MSG_RUN | MHR_MSG_REPLY), s->rx.id, 0, (uint32_t)(sizeof m + n));
-  tx_put(s, m, sizeof m);
-  tx_put(s, result, n);
-  tx_end(s);
+  send_kept(s, (uint8_t)(MHR_MSG_RUN | MHR_MSG_REPLY), m, sizeof m, result, (uint32_t)n, 0);
 }
 
 static void cmd_bench(server_t *s) {
@@ -224,7 +299,7 @@ static void cmd_bench(server_t *s) {
   }
   uint64_t total_c = 0, total_i = 0;
   uint32_t min_c = 0xFFFFFFFFu, max_c = 0, min_i = 0xFFFFFFFFu, max_i = 0;
-  uint32_t first_crc = 0, flags = features(s) & MHR_FEAT_INSTRET;
+  uint32_t first_crc = 0, flags = (features(s) & MHR_FEAT_INSTRET) ? MHR_BENCH_INSTRET : 0u;
   const uint8_t *result = 0;
   size_t n = 0, first_n = 0;
   for (uint32_t k = 0; k < iterations; k++) {
@@ -243,7 +318,7 @@ static void cmd_bench(server_t *s) {
   }
   s->state_valid = 1;
   if (n == 0) { send_error(s, s->rx.id, MHR_PERR_VM_FAILURE); return; }
-  uint8_t m[40];
+  uint8_t m[MHR_PROTO_BENCH_METRICS_SIZE];
   put_u32(m, iterations);
   put_u32(m + 4, flags);
   put_u64(m + 8, total_c);
@@ -252,19 +327,14 @@ static void cmd_bench(server_t *s) {
   put_u64(m + 24, total_i);
   put_u32(m + 32, min_i);
   put_u32(m + 36, max_i);
-  tx_begin(s, (uint8_t)(MHR_MSG_BENCH | MHR_MSG_REPLY), s->rx.id, 0, (uint32_t)(sizeof m + n));
-  tx_put(s, m, sizeof m);
-  tx_put(s, result, n);
-  tx_end(s);
+  send_kept(s, (uint8_t)(MHR_MSG_BENCH | MHR_MSG_REPLY), m, sizeof m, result, (uint32_t)n, 0);
 }
 
 static void cmd_state(server_t *s) {
   size_t n = 0;
   const uint8_t *st = s->state_valid ? mhr_byte_state(&n) : 0;
   if (st == 0 || n == 0 || n > MHR_PROTO_MAX_PAYLOAD) { send_error(s, s->rx.id, MHR_PERR_NO_STATE); return; }
-  tx_begin(s, (uint8_t)(MHR_MSG_STATE | MHR_MSG_REPLY), s->rx.id, 0, (uint32_t)n);
-  tx_put(s, st, n);
-  tx_end(s);
+  send_kept(s, (uint8_t)(MHR_MSG_STATE | MHR_MSG_REPLY), 0, 0, st, (uint32_t)n, 1);
 }
 
 static void cmd_reset(server_t *s) {
@@ -278,11 +348,16 @@ static void cmd_reset(server_t *s) {
   if (s->job == 0) s->cap = 0;
   if (s->cap > 0x7FFFFFFFu) s->cap = 0x7FFFFFFFu;
   s->state_valid = 0;
+  s->kept.valid = 0;
 }
 
 static void dispatch(server_t *s) {
   rx_t *r = &s->rx;
   switch (r->type) {
+    case MHR_MSG_READ:
+      if (r->len != 0) { send_error(s, r->id, MHR_PERR_BAD_ARGUMENT); return; }
+      cmd_read(s);
+      return;
     case MHR_MSG_HELLO:
     case MHR_MSG_STATE:
     case MHR_MSG_RESET:
@@ -340,6 +415,7 @@ static void rx_data(server_t *s, uint8_t d) {
     if (p < s->cap) {
       s->job[p] = d;
       s->state_valid = 0;
+      if (s->kept.in_job) s->kept.valid = 0;
     }
   } else if (p - r->len < MHR_PROTO_TRAILER_SIZE) {
     r->tail[p - r->len] = d;
@@ -363,7 +439,7 @@ static void rx_end(server_t *s) {
 }
 
 int mhr_proto_serve(const mhr_hal_t *hal) {
-  static server_t s; /* static: ~300 bytes that must not live on a small task stack */
+  static server_t s; /* static: ~360 bytes that must not live on a small task stack */
   s.hal = hal;
   s.vm_ok = mhr_byte_init() == 0;
   s.cap = 0;
@@ -371,6 +447,7 @@ int mhr_proto_serve(const mhr_hal_t *hal) {
   if (s.job == 0) s.cap = 0;
   if (s.cap > 0x7FFFFFFFu) s.cap = 0x7FFFFFFFu;
   s.state_valid = 0;
+  s.kept.valid = 0;
   rx_reset(&s.rx);
   send_hello(&s, 0); /* unsolicited: "I (re)started" */
   for (;;) {

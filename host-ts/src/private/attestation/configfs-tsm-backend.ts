@@ -20,7 +20,7 @@ import { TeeLimit, TeePlatform, type TeePlatformValue } from "../../generated/pr
 import type { TeeBackend } from "./backend.ts";
 import { TeeError, teeFail } from "./errors.ts";
 import { unverifiedReportData, type TeeEvidence } from "./evidence.ts";
-import { equalBytes } from "../../model/hex.ts";
+import { equalBytes } from "../../model/bytes.ts";
 
 export const TSM_REPORT_ROOT = "/sys/kernel/config/tsm/report";
 

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { TeeDirection, TeeLimit, TeeMessageType, type TeePlatformValue } from "../../generated/private-protocol.ts";
-import { bytesToHex, equalBytes } from "../../model/hex.ts";
+import { bytesToHex, equalBytes } from "../../model/bytes.ts";
 import { reportDataFor, transcriptHash } from "./binding.ts";
 import { TeeError, teeFail } from "./errors.ts";
 import { verifyEvidence, type VerifiedEvidence } from "./evidence.ts";

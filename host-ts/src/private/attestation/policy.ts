@@ -6,7 +6,7 @@
  * the protocol transcript.
  */
 import { TeePlatform, TeeLimit, type TeePlatformValue } from "../../generated/private-protocol.ts";
-import { equalBytes, bytesToHex } from "../../model/hex.ts";
+import { equalBytes, bytesToHex } from "../../model/bytes.ts";
 import { teeFail } from "./errors.ts";
 import { SnpPolicyBit, policyBit, type SnpTcb } from "./snp-report.ts";
 import type { VerifiedSnp } from "./snp-verify.ts";

@@ -7,7 +7,7 @@
  * garbage from a third party cannot lock a session.
  */
 import { TeeErrorCode, TeeDirection, TeeLimit, TeeMessageType } from "../../generated/private-protocol.ts";
-import { bytesToHex, equalBytes } from "../../model/hex.ts";
+import { bytesToHex, equalBytes } from "../../model/bytes.ts";
 import { reportDataFor, transcriptHash } from "./binding.ts";
 import { TeeError, teeFail } from "./errors.ts";
 import type { TeeBackend, TeeCompute } from "./backend.ts";

@@ -9,7 +9,7 @@
  * Other dealers (e.g. the owner of a searched list) deal with `dealInputs`.
  */
 import { ShamirLimit } from "../../generated/private-protocol.ts";
-import { equalBytes } from "../../model/hex.ts";
+import { equalBytes } from "../../model/bytes.ts";
 import { ShamirError, fail, codeName } from "./errors.ts";
 import { F, cryptoRandom, randomNonZero, type RandomSource } from "./field.ts";
 import { decodeMessage, CONSUMER, type OutputMessage } from "./messages.ts";

@@ -17,7 +17,7 @@
  * in the same round.
  */
 import { ShamirLimit } from "../../generated/private-protocol.ts";
-import { equalBytes } from "../../model/hex.ts";
+import { equalBytes } from "../../model/bytes.ts";
 import { ShamirError, fail, ShamirCode, type ShamirErrorName } from "./errors.ts";
 import { F, cryptoRandom, randomElement, type RandomSource } from "./field.ts";
 import { decodeMessage, encodeMessage, CONSUMER, type Message, type DealMessage, type DealInputsMessage, type RoundMessage } from "./messages.ts";

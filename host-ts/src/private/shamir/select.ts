@@ -19,7 +19,7 @@
  */
 import { blake3 } from "@noble/hashes/blake3.js";
 import { ShamirLimit } from "../../generated/private-protocol.ts";
-import { bytesToHex, compareBytes } from "../../model/hex.ts";
+import { bytesToHex, compareBytes } from "../../model/bytes.ts";
 import { fail } from "./errors.ts";
 
 export interface ShareholderCandidate {

@@ -14,7 +14,7 @@
  *
  * Every input in a batch is one query for the accountant.
  */
-import { compareBytes } from "../../model/hex.ts";
+import { compareBytes } from "../../model/bytes.ts";
 import { SplitErrorCode, SPLIT_ERROR_NAMES } from "../../generated/private-protocol.ts";
 import { BudgetExceeded, PrivacyAccountant, type Conversion, type PrivacySpent } from "../dp/accountant.ts";
 import { addNoise, calibrateGaussian, calibrateLaplace, chargeOf, clipL1Int, clipL2Int, NoiseRangeError, type Noise } from "../dp/mechanism.ts";

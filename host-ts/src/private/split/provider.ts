@@ -5,7 +5,7 @@
  * every failure becomes an error message with its documented code.
  */
 import { blake3 } from "@noble/hashes/blake3.js";
-import { compareBytes } from "../../model/hex.ts";
+import { compareBytes } from "../../model/bytes.ts";
 import { SplitErrorCode } from "../../generated/private-protocol.ts";
 import { OnnxPart } from "./runtime.ts";
 import {

@@ -1,7 +1,7 @@
 /** The committed attestation fixtures (host-ts/test/fixtures/attestation/, see its SOURCES.md). */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { hexToBytes } from "../../../src/model/hex.ts";
+import { hexToBytes } from "../../../src/model/bytes.ts";
 import { TeePlatform } from "../../../src/generated/private-protocol.ts";
 import type { TeeEvidence } from "../../../src/private/attestation/evidence.ts";
 

@@ -12,7 +12,7 @@ import { checkSnpPolicy, validatePolicy, type SnpPolicy } from "../../../src/pri
 import { verifyEvidence } from "../../../src/private/attestation/evidence.ts";
 import { defaultTrustAnchors, type TrustAnchors } from "../../../src/private/attestation/trust-anchors.ts";
 import { TeeError } from "../../../src/private/attestation/errors.ts";
-import { hexToBytes } from "../../../src/model/hex.ts";
+import { hexToBytes } from "../../../src/model/bytes.ts";
 import * as F from "./fixtures.ts";
 import { expectTee } from "./expect-tee.ts";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { encodeMessage, decodeMessage, type Message } from "../../../src/private/shamir/messages.ts";
 import { encodeCanonical, decodeStrict, type CborValue } from "../../../src/model/cbor.ts";
-import { bytesToHex } from "../../../src/model/hex.ts";
+import { bytesToHex } from "../../../src/model/bytes.ts";
 import { P, elementToBytes } from "../../../src/private/shamir/field.ts";
 import { ShamirLimit } from "../../../src/generated/private-protocol.ts";
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blake3 } from "@noble/hashes/blake3.js";
 import onnxPkg from "onnx-proto";
-import { bytesToHex } from "../../../src/model/hex.ts";
+import { bytesToHex } from "../../../src/model/bytes.ts";
 import { loadMnist } from "../../../src/private/split/mnist-idx.ts";
 import { forward, initMlp, train, TrainingRng } from "../../../src/private/split/mlp.ts";
 import { exportOnnx, extractPart, mlpFromOnnx, OnnxModelError } from "../../../src/private/split/onnx-model.ts";

@@ -1,11 +1,12 @@
 /**
- * Outputs generated from spec/private-protocol.json (called by gen-tables.ts):
+ * Outputs generated from spec/private-protocol.json (one of gen-tables.ts's modules):
  *   host-ts/src/generated/private-protocol.ts  constants per group
  *   docs/PRIVATE.md tables between <!-- BEGIN GENERATED: private:GROUP:KIND --> markers
  * Generic over groups so each tier (tee, shamir, split, …) only adds data.
  */
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import type { Output } from "./util.ts";
 
 interface Row { name: string; doc: string }
 interface ErrorRow extends Row { code: number }
@@ -120,12 +121,11 @@ function fill(doc: string, tables: Record<string, string>): string {
   });
 }
 
-/** [path, expected text] for every output; the caller writes or checks them. */
-export function privateOutputs(root: string): [string, string][] {
+/** Every output of spec/private-protocol.json; gen-tables.ts writes or checks them. */
+export function privateOutputs(root: string): Output[] {
   const t = JSON.parse(readFileSync(join(root, "spec/private-protocol.json"), "utf8")) as PrivateTable;
   check(t);
-  const outputs: [string, string][] = [[join(root, "host-ts/src/generated/private-protocol.ts"), genTs(t)]];
-  const doc = join(root, "docs/PRIVATE.md");
-  if (existsSync(doc)) outputs.push([doc, fill(readFileSync(doc, "utf8"), mdTables(t))]);
+  const outputs: Output[] = [{ path: "host-ts/src/generated/private-protocol.ts", text: genTs(t) }];
+  if (existsSync(join(root, "docs/PRIVATE.md"))) outputs.push({ path: "docs/PRIVATE.md", text: fill(readFileSync(join(root, "docs/PRIVATE.md"), "utf8"), mdTables(t)) });
   return outputs;
 }
