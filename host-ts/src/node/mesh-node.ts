@@ -56,8 +56,8 @@ export interface NodeOptions {
   profile: string | NodeProfile;
   /** MHR-Byte engine: as, native, reference, board:qemu-rv32, board:qemu-lx106, board:host, board:PORT (default: the profile's). */
   engine?: string;
-  /** Builds the transport from the node's identity (the libp2p PeerId is derived from the same key). */
-  transport: (identity: NodeIdentity) => Transport;
+  /** Builds the transport from the node's identity (the libp2p PeerId is derived from the same key); see transport-factory.ts. */
+  transport: (identity: NodeIdentity) => Transport | Promise<Transport>;
   /** Addresses dialled on start. */
   bootstrap?: string[];
   /** Addresses put in the advert instead of the transport's own. */
@@ -157,7 +157,7 @@ const DEFAULT_DEPOSIT = 100_000n;
 export class MeshNode {
   readonly identity: NodeIdentity;
   readonly store: NodeStore;
-  readonly transport: Transport;
+  private transportImpl: Transport | null = null;
   readonly counters = new Counters();
   readonly adverts: AdvertBook;
   readonly reputation: Reputation;
@@ -189,7 +189,6 @@ export class MeshNode {
     this.reputation = new Reputation(this.store, this.now, o.scoreThreshold);
     this.adverts = new AdvertBook(this.store, this.now, this.counters, this.identity.nodeId);
     for (const row of this.store.adverts()) this.learnPeerFromBytes(row.bytes);
-    this.transport = o.transport(this.identity);
     this.channels = new Channels({
       store: this.store, identity: this.identity, now: this.now, deposit: o.channelDeposit ?? DEFAULT_DEPOSIT, crashPoint: o.testing?.crashPoint,
       send: (peer, request, expected) => this.callNode(peer, Protocol.CHANNEL, request, expected),
@@ -215,12 +214,18 @@ export class MeshNode {
   static async start(o: NodeOptions): Promise<MeshNode> {
     const node = new MeshNode(o);
     try {
+      node.transportImpl = await o.transport(node.identity);
       await node.begin();
     } catch (e) {
       await node.stop().catch(() => {});
       throw e;
     }
     return node;
+  }
+
+  get transport(): Transport {
+    if (!this.transportImpl) throw new Error("the node has no transport yet");
+    return this.transportImpl;
   }
 
   get nodeId(): string {
@@ -492,7 +497,7 @@ export class MeshNode {
     this.stopping = true;
     if (this.advertTimer) clearInterval(this.advertTimer);
     await this.control?.close().catch(() => {});
-    await this.transport.stop().catch(() => {});
+    await this.transportImpl?.stop().catch(() => {});
     await this.executor.close().catch(() => {});
     this.store.close();
   }
