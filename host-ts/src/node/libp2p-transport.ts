@@ -281,7 +281,7 @@ export class Libp2pTransport implements Transport {
     try {
       stream = await this.openStream(peer, protocol, signal);
     } catch (err) {
-      throw this.requestError(err, signal, "UNREACHABLE", `cannot open ${protocol} to ${peer}`);
+      throw this.requestError(err, deadline, options.signal, "UNREACHABLE", `cannot open ${protocol} to ${peer}`);
     }
     try {
       const lp = lpStream(stream, { maxDataLength: options.maxResponseBytes, maxBufferSize: options.maxResponseBytes + varintLength(options.maxResponseBytes) });
@@ -291,7 +291,7 @@ export class Libp2pTransport implements Transport {
       return plain(response.subarray());
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
-      throw this.requestError(err, signal, "RESET", `${protocol} request to ${peer} failed`);
+      throw this.requestError(err, deadline, options.signal, "RESET", `${protocol} request to ${peer} failed`);
     }
   }
 
@@ -456,14 +456,20 @@ export class Libp2pTransport implements Transport {
     if (this.state !== "started") throw new TransportError(`transport is ${this.state === "new" ? "not started" : "stopped"}`, "CLOSED");
   }
 
-  private requestError(err: unknown, signal: AbortSignal, fallback: TransportErrorCode, what: string): TransportError {
+  private requestError(err: unknown, deadline: AbortSignal, callerSignal: AbortSignal | undefined, fallback: TransportErrorCode, what: string): TransportError {
     if (err instanceof TransportError) return err;
     let code: TransportErrorCode = fallback;
-    if (this.state !== "started") code = "CLOSED";
-    else if (signal.aborted) code = "TIMEOUT";
-    else if (isOversized(err)) code = "OVERSIZED";
+    let why = describe(err);
+    // A caller's abort is its own decision (e.g. enough redundant results arrived): CLOSED, never the peer's TIMEOUT.
+    if (this.state !== "started" || callerSignal?.aborted) {
+      code = "CLOSED";
+      if (callerSignal?.aborted) why = "aborted by the caller";
+    } else if (deadline.aborted) {
+      code = "TIMEOUT";
+      why = "deadline passed";
+    } else if (isOversized(err)) code = "OVERSIZED";
     else if (errorName(err) === "UnsupportedProtocolError") code = "UNREACHABLE";
-    return new TransportError(`${what}: ${code === "TIMEOUT" ? "deadline passed or aborted" : describe(err)}`, code);
+    return new TransportError(`${what}: ${why}`, code);
   }
 }
 
