@@ -18,7 +18,7 @@ import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { lpStream } from "@libp2p/utils";
 import { multiaddr } from "@multiformats/multiaddr";
-import type { Connection, PeerId, Stream } from "@libp2p/interface";
+import type { ComponentLogger, Connection, Logger, PeerId, Stream } from "@libp2p/interface";
 import { InboundLimiter, type InboundLimits, type Ticket } from "./inbound-limiter.ts";
 import {
   TransportError,
@@ -130,6 +130,7 @@ export async function createLibp2pTransport(options: Libp2pTransportOptions): Pr
   const libp2p = await createLibp2p<Services>({
     start: false,
     privateKey,
+    ...(libp2pDebugRequested() ? {} : { logger: SILENT_LOGGER }),
     addresses: { listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
@@ -472,6 +473,24 @@ export class Libp2pTransport implements Transport {
     return new TransportError(`${what}: ${why}`, code);
   }
 }
+
+/**
+ * libp2p creates a debug logger per connection, stream and negotiation and
+ * asks the terminal each time whether it is a TTY: on the request path that
+ * was about 5% of the CPU time. Unless DEBUG asks for libp2p's logs, it gets
+ * loggers that do nothing.
+ */
+function libp2pDebugRequested(): boolean {
+  return /libp2p/.test(process.env.DEBUG ?? "");
+}
+
+const SILENT: Logger = Object.assign(() => undefined, {
+  error: () => undefined,
+  trace: () => undefined,
+  enabled: false,
+  newScope: (): Logger => SILENT,
+});
+const SILENT_LOGGER: ComponentLogger = { forComponent: () => SILENT };
 
 function checkSeed(seed: Uint8Array): Uint8Array {
   if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new RangeError("the node key seed must be 32 bytes");
