@@ -153,6 +153,7 @@ export interface NodeStatus {
 
 const WASM_NAMES = ["none", "light", "full"];
 const DEFAULT_DEPOSIT = 100_000n;
+const REPUBLISH_AFTER_CONNECT_MS = 1500;
 
 export class MeshNode {
   readonly identity: NodeIdentity;
@@ -173,6 +174,8 @@ export class MeshNode {
   private advertTimer: ReturnType<typeof setInterval> | null = null;
   private control: ControlServer | null = null;
   private stopping = false;
+  /** Set by the daemon: what a `stop` request on the control API does. */
+  onStopRequest?: () => void;
   /** Transport peers of NodeIDs, from the adverts seen (expired ones too: a pending payment still needs its payee). */
   private readonly peerOf = new Map<string, { peer: PeerKey; addresses: string[] }>();
 
@@ -349,8 +352,18 @@ export class MeshNode {
     }
   }
 
+  private republishTimer: ReturnType<typeof setTimeout> | null = null;
+
   private async onConnect(peer: PeerKey): Promise<void> {
     if (this.stopping) return;
+    // A new neighbour joins the gossip mesh a heartbeat or two later: republish then, so adverts cross it without waiting a full interval.
+    if (!this.republishTimer) {
+      this.republishTimer = setTimeout(() => {
+        this.republishTimer = null;
+        void this.publishAdvert().catch(() => {});
+      }, REPUBLISH_AFTER_CONNECT_MS);
+      this.republishTimer.unref?.();
+    }
     try {
       const d = await exchange(this.transport, peer, Protocol.ADVERT_SYNC, encodeSyncRequest(1024), ["AdvertSyncResponse"]);
       for (const bytes of decodeSyncResponse(d.raw)) {
@@ -496,6 +509,7 @@ export class MeshNode {
     if (this.stopping) return;
     this.stopping = true;
     if (this.advertTimer) clearInterval(this.advertTimer);
+    if (this.republishTimer) clearTimeout(this.republishTimer);
     await this.control?.close().catch(() => {});
     await this.transportImpl?.stop().catch(() => {});
     await this.executor.close().catch(() => {});

@@ -12,6 +12,7 @@
  */
 import Database from "better-sqlite3";
 import { join } from "node:path";
+import { chmodSync, existsSync } from "node:fs";
 
 export const SCHEMA_VERSION = 1;
 export const DB_FILE = "node.db";
@@ -190,6 +191,10 @@ export class NodeStore {
       this.lazy.pragma("journal_mode = WAL");
       this.lazy.pragma("synchronous = NORMAL");
       this.lazy.defaultSafeIntegers(true);
+    }
+    if (file !== ":memory:") {
+      // The directory is 0700 already; the files say the same.
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     }
     const v = this.getMeta("schema_version");
     if (v === undefined) this.setMeta("schema_version", String(SCHEMA_VERSION));
