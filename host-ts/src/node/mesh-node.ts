@@ -202,7 +202,7 @@ export class MeshNode {
       identity: this.identity, store: this.store, executor: this.executor, functions: this.functions, now: this.now, counters: this.counters,
       pricing: { costPerMillionCycles: o.price ?? 1000n, functionPrices: new Map(Object.entries(o.functionPrices ?? {})) },
       proofMethods: o.proofMethods ?? [ProofKind.ResultHash, ProofKind.Redundant, ProofKind.SpotCheck, ProofKind.Reputation],
-      lie: o.testing?.lie, random: o.testing?.random,
+      lie: o.testing?.lie, random: o.testing?.random, crashPoint: o.testing?.crashPoint,
     });
     this.consumer = new Consumer({
       identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, channels: this.channels, counters: this.counters,

@@ -55,6 +55,8 @@ export interface ProviderOptions {
   counters: Counters;
   lie?: LieOption;
   random?: () => number;
+  /** Test hook (docs/NODE.md §11.2): called with "provider:executing" before a job runs. */
+  crashPoint?: (point: string) => void;
 }
 
 export class Provider {
@@ -157,6 +159,7 @@ export class Provider {
     const can = o.executor.canRun(info);
     if (!can.ok) fail(can.code, can.reason, can.code === "BUSY" ? 1000 : undefined);
     o.store.journalStart({ jobId: r.jobId, role: "provided", jobHash: info.jobHash, kind: info.kind, receivedAt: now, proof: proofName(body.proofMethod.kind) });
+    o.crashPoint?.("provider:executing");
     let run;
     try {
       run = await o.executor.run(r.job, info);

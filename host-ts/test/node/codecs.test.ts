@@ -119,15 +119,15 @@ describe("strict decoding: each bad input has its code", () => {
     expect(code(() => decodeReq(mutate(req, (m) => m.set(11n, 9n))))).toBe("WRONG_TYPE");
     expect(code(() => decodeReq(mutate(req, (m) => m.set(31n, new Uint8Array(63)))))).toBe("WRONG_TYPE");
     // Cost with both per_cycle and per_invocation
-    expect(code(() => decodeReq(mutate(req, (m) => (m.get(5n) as CborMap).set(2n, new Map([[1n, 1n], [2n, 1n]])))))).toBe("WRONG_TYPE");
+    expect(code(() => decodeReq(mutate(req, (m) => (m.get(5n) as CborMap).set(2n, new Map<bigint, bigint>([[1n, 1n], [2n, 1n]]) as CborMap))))).toBe("WRONG_TYPE");
     // Redundant 1-of-2 (k must exceed n/2)
-    expect(code(() => decodeReq(mutate(req, (m) => (m.get(8n) as CborMap).set(2n, 1n).set(3n, 2n))))).toBe("WRONG_TYPE");
+    expect(code(() => decodeReq(mutate(req, (m) => { const pm = m.get(8n) as CborMap; pm.set(2n, 1n); pm.set(3n, 2n); })))).toBe("WRONG_TYPE");
     // advert flag 2
     expect(code(() => decodeAdvert(mutate(s.NodeAdvert, (m) => (m.get(7n) as CborMap).set(3n, 2n)), NOW))).toBe("WRONG_TYPE");
   });
 
   it("OVERSIZED: above the message type's maximum", () => {
-    const big = encodeCanonical(new Map([[0n, 2n], [1n, new Uint8Array(100)]]));
+    const big = encodeCanonical(new Map<bigint, bigint | Uint8Array>([[0n, 2n], [1n, new Uint8Array(100)]]) as CborMap);
     expect(code(() => decodeMessage(big, ["AdvertSyncRequest"]))).toBe("OVERSIZED");
   });
 
