@@ -61,7 +61,7 @@ async function askAny(protocol: RequestProtocolInfo, body: Uint8Array): Promise<
 async function ask(protocol: RequestProtocolInfo, body: Uint8Array, from: MemoryTransport = rogue, to = "p"): Promise<Reply> {
   const raw = await from.request(to, protocol.id, body, { timeoutMs: 10_000, maxResponseBytes: protocol.maxResponseBytes });
   const d = decodeMessage(raw, [...protocol.responses]);
-  const v = d.value as Record<string, unknown>;
+  const v = d.value as unknown as Record<string, unknown>;
   return { name: d.name, code: d.name === "ErrorReply" ? NODE_ERROR_NAMES[v.code as number] : undefined, value: v, raw };
 }
 
