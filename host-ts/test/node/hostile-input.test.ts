@@ -82,6 +82,15 @@ const CHANNEL = channelIdOf(R.nodeId, (() => new Uint8Array(16))(), 1n); // repl
 let channelId: Uint8Array;
 const DEPOSIT = 100_000n;
 
+/** Waits until `cond` holds (gossip is asynchronous); fails only after a generous deadline, so load never decides the result. */
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 function mutate(bytes: Uint8Array, f: (m: CborMap) => void): Uint8Array {
   const m = decodeStrict(bytes) as CborMap;
   f(m);
@@ -198,7 +207,9 @@ describe("adverts from a hostile peer", () => {
     rogue.subscribe(Topic.ADVERTS.id, () => "accept", () => {});
     const t = BigInt(Date.now());
     const fresh = (seq: bigint, over: Partial<typeof ADVERT> = {}) => encodeAdvert({ ...ADVERT, nodeId: R.nodeId, publicKey: R.publicKey, seq, issuedAt: t, expiresAt: t + 60_000n, ...over }, R);
-    const pub = async (b: Uint8Array) => { await rogue.publish(Topic.ADVERTS.id, b); await new Promise((r) => setTimeout(r, 5)); };
+    // Each publication is counted once handled (accepted, duplicate or refused by code): wait for that count to move.
+    const handled = () => Object.entries(p.counters.all()).filter(([k]) => k === "adverts.accepted" || k === "adverts.duplicate" || k.startsWith("adverts.rejected.")).reduce((n, [, v]) => n + v, 0);
+    const pub = async (b: Uint8Array) => { const before = handled(); await rogue.publish(Topic.ADVERTS.id, b); await until(() => handled() > before, "the advert to be handled"); };
     await pub(fresh(10n));
     expect(p.adverts.get(R.nodeId)?.advert.seq).toBe(10n);
     await pub(fresh(9n)); // replayed / out of order
@@ -226,14 +237,13 @@ describe("adverts from a hostile peer", () => {
     await r2.dial("/memory/n");
     await r2.publish(Topic.ADVERTS.id, ad(5n));
     await r2.publish(Topic.ADVERTS.id, ad(6n));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(n.adverts.get(R.nodeId)?.advert.seq).toBe(6n);
+    await until(() => n.adverts.get(R.nodeId)?.advert.seq === 6n, "seq 6 to be held");
     await n.stop();
     n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: () => net2.transport("n") });
     await r2.dial("/memory/n");
+    await until(() => r2.peers().includes("n"), "the connection");
     await r2.publish(Topic.ADVERTS.id, ad(5n));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(n.counters.get("adverts.rejected.ADVERT_REPLAYED")).toBe(1);
+    await until(() => n.counters.get("adverts.rejected.ADVERT_REPLAYED") === 1, "the replay to be refused");
     expect(n.adverts.get(R.nodeId)?.advert.seq).toBe(6n);
     await n.stop();
     await r2.stop();
@@ -287,7 +297,6 @@ describe("the node never throws on network input (fast-check)", () => {
     await fc.assert(fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 2000 }), fc.constantFrom(...samples)), async (b) => {
       await rogue.publish(Topic.ADVERTS.id, b);
     }), { numRuns: 200, seed: 3 });
-    await new Promise((r) => setTimeout(r, 50));
     // The node is still answering.
     expect((await ask(Protocol.ADVERT_SYNC, encodeSyncRequest(5))).name).toBe("AdvertSyncResponse");
   });
