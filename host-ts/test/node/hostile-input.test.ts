@@ -255,7 +255,7 @@ describe("per-peer rate limit", () => {
   it("a flood from one peer is answered RATE_LIMITED while another peer is served", async () => {
     const net2 = new MemoryNetwork({ log: () => {} });
     const d = tempDir();
-    const n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: () => net2.transport("n"), rateLimit: { perSecond: 5, burst: 10 } });
+    const n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: () => net2.transport("n"), rateLimit: { perSecond: 0.5, burst: 10 } });
     const flood = net2.transport("flood"), calm = net2.transport("calm");
     await flood.start();
     await calm.start();
