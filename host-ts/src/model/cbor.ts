@@ -89,42 +89,91 @@ export function decodeStrict(bytes: Uint8Array): CborValue {
  * entries sorted by the bytes of their encoded keys (any key type).
  */
 export function encodeCanonical(v: CborValue): Uint8Array {
-  const out: number[] = [];
-  write(v, out);
-  return Uint8Array.from(out);
+  const w = new Writer();
+  write(v, w);
+  return w.bytes();
 }
 
-function head(major: number, n: bigint, out: number[]): void {
+/**
+ * A growable byte buffer. Byte and text strings are copied in one `set`,
+ * not byte by byte: node messages carry jobs and results of up to megabytes,
+ * and an advert sync response holds a thousand adverts.
+ */
+class Writer {
+  private buf = new Uint8Array(64);
+  private len = 0;
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.len++] = b;
+  }
+
+  put(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+const utf8Encoder = new TextEncoder();
+/** Encodings of the small unsigned keys (0..23) every node message map uses, made once. */
+const SMALL_KEYS = Array.from({ length: 24 }, (_, i) => Uint8Array.of(i));
+
+function encodeKey(k: CborValue): Uint8Array {
+  return typeof k === "bigint" && k >= 0n && k < 24n ? SMALL_KEYS[Number(k)] : encodeCanonical(k);
+}
+
+function head(major: number, n: bigint, out: Writer): void {
   const m = major << 5;
-  if (n < 24n) { out.push(m | Number(n)); return; }
+  if (n < 24n) { out.byte(m | Number(n)); return; }
   const width = n < 0x100n ? 1 : n < 0x10000n ? 2 : n < 0x100000000n ? 4 : 8;
-  out.push(m | { 1: 24, 2: 25, 4: 26, 8: 27 }[width]!);
-  for (let i = width - 1; i >= 0; i--) out.push(Number((n >> BigInt(8 * i)) & 0xffn));
+  out.byte(m | { 1: 24, 2: 25, 4: 26, 8: 27 }[width]!);
+  if (width <= 4) {
+    const x = Number(n);
+    for (let i = width - 1; i >= 0; i--) out.byte(Math.floor(x / 2 ** (8 * i)) & 0xff);
+  } else {
+    for (let i = width - 1; i >= 0; i--) out.byte(Number((n >> BigInt(8 * i)) & 0xffn));
+  }
 }
 
-function write(v: CborValue, out: number[]): void {
+function write(v: CborValue, out: Writer): void {
   if (typeof v === "bigint") {
     if (v >= 0n) head(0, v, out);
     else head(1, -1n - v, out);
     if (v >= 1n << 64n || v < -(1n << 64n)) throw new CborError(`integer ${v} outside CBOR's range`);
   } else if (typeof v === "string") {
-    const b = new TextEncoder().encode(v);
+    const b = utf8Encoder.encode(v);
     head(3, BigInt(b.length), out);
-    for (const x of b) out.push(x);
+    out.put(b);
   } else if (v instanceof Uint8Array) {
     head(2, BigInt(v.length), out);
-    for (const x of v) out.push(x);
+    out.put(v);
   } else if (Array.isArray(v)) {
     head(4, BigInt(v.length), out);
     for (const x of v) write(x, out);
   } else {
-    const entries = [...v].map(([k, x]) => [encodeCanonical(k), encodeCanonical(x)] as const);
+    const entries = [...v].map(([k, x]) => [encodeKey(k), x] as const);
     entries.sort((a, b) => compareBytes(a[0], b[0]));
     head(5, BigInt(entries.length), out);
-    for (const [k, x] of entries) { for (const b of k) out.push(b); for (const b of x) out.push(b); }
+    for (const [k, x] of entries) {
+      out.put(k);
+      write(x, out);
+    }
   }
 }
-
 
 export function isMap(v: CborValue | undefined): v is CborMap {
   return v instanceof Map;
