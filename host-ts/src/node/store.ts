@@ -188,7 +188,7 @@ function reusingStatements(db: Database.Database): Database.Database {
 }
 
 export class NodeStore {
-  /** synchronous=FULL: channels, payments, agreements, executions, nonces, meta. */
+  /** synchronous=FULL: meta (credit, advert seq), channel states, payments, billed units. */
   readonly db: Database.Database;
   /**
    * synchronous=NORMAL on the same file, for the journal, adverts, reputation,
