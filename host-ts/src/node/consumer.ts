@@ -150,10 +150,15 @@ interface Success {
 
 /** Errors that say the provider misbehaved or failed (as opposed to declining): they cost reputation. */
 function blames(e: unknown): boolean {
+  if (e instanceof ProtocolError && !(e instanceof PeerError) && e.codeName === "INSUFFICIENT_FUNDS") return false;
   if (e instanceof TransportError) return e.code === "TIMEOUT" || e.code === "RESET" || e.code === "OVERSIZED";
   if (e instanceof PeerError) return e.codeName === "EXECUTION_FAILED" || e.codeName === "INTERNAL";
   if (e instanceof ProtocolError) return true; // a reply that does not decode or verify
   return false;
+}
+
+function isOwnFunds(e: unknown): boolean {
+  return e instanceof ProtocolError && !(e instanceof PeerError) && e.codeName === "INSUFFICIENT_FUNDS";
 }
 
 function describe(e: unknown): { code: string; detail: string } {
@@ -374,6 +379,8 @@ export class Consumer {
           check = r.check;
         } else s = await this.runOn(h, job, info, method, jobId, progress);
       } catch (e) {
+        // This node cannot pay anyone: no point asking the next provider.
+        if (isOwnFunds(e)) throw e;
         // A provider that is merely full says when to come back: wait once for it rather than give up on it.
         if (e instanceof PeerError && (e.codeName === "BUSY" || e.codeName === "RATE_LIMITED") && e.retryAfterMs !== undefined && e.retryAfterMs <= MAX_WAIT_MS && !waited.has(bytesToHex(h.advert.nodeId))) {
           waited.add(bytesToHex(h.advert.nodeId));
@@ -451,6 +458,7 @@ export class Consumer {
           results.push(await this.runOn(h, job, info, method, jobId, progress));
           return;
         } catch (e) {
+          if (isOwnFunds(e)) throw e;
           this.failed(jobId, attempts, h, e);
         }
       }
