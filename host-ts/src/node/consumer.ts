@@ -349,6 +349,8 @@ export class Consumer {
   /** Pays the accepted results one after the other, in the background. */
   private settle(paid: Success[], journalJobId: Uint8Array): Promise<bigint> {
     return (async () => {
+      // After the caller has its result: the commit below is a synchronous fsync.
+      await new Promise((r) => setImmediate(r));
       let total = 0n;
       for (const s of paid) total += await this.pay(s, journalJobId);
       return total;
