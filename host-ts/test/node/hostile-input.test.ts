@@ -40,7 +40,11 @@ beforeAll(async () => {
   await rogue.start();
   await rogue.dial("/memory/p");
 });
+/** Directories of tests that make their own nodes: removed even when such a test fails half-way. */
+const cleanup: (() => void)[] = [];
+
 afterAll(async () => {
+  for (const c of cleanup) c();
   await p?.stop();
   await rogue?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -228,6 +232,7 @@ describe("adverts from a hostile peer", () => {
   it("a replay of a superseded advert is still refused after a restart", async () => {
     const net2 = new MemoryNetwork({ log: () => {} });
     const d = tempDir();
+    cleanup.push(() => rmSync(d, { recursive: true, force: true }));
     const r2 = net2.transport("r2");
     await r2.start();
     r2.subscribe(Topic.ADVERTS.id, () => "accept", () => {});
@@ -255,6 +260,7 @@ describe("per-peer rate limit", () => {
   it("a flood from one peer is answered RATE_LIMITED while another peer is served", async () => {
     const net2 = new MemoryNetwork({ log: () => {} });
     const d = tempDir();
+    cleanup.push(() => rmSync(d, { recursive: true, force: true }));
     const n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: () => net2.transport("n"), rateLimit: { perSecond: 0.5, burst: 10 } });
     const flood = net2.transport("flood"), calm = net2.transport("calm");
     await flood.start();
