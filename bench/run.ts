@@ -209,11 +209,18 @@ if (!process.argv.includes("--no-wasm-tier")) {
 }
 
 const privateTee = process.argv.includes("--no-tee") ? null : await teeBench({ quick });
+// The mesh node's figures (transport, delegation) come from their own process too: libp2p and its timers stay out of this one.
+let node: unknown = null;
+if (!process.argv.includes("--no-node")) {
+  execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/node.ts"), ...(quick ? ["--quick"] : [])], { stdio: "inherit", cwd: ROOT });
+  const p = join(ROOT, "bench/results-node.json");
+  if (existsSync(p)) node = JSON.parse(readFileSync(p, "utf8"));
+}
 
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.arch()}` },
-  vm, crypto, targets, wasmTier, privateTee,
+  vm, crypto, targets, wasmTier, privateTee, node,
 };
 writeFileSync(join(ROOT, "bench/results.json"), JSON.stringify(results, null, 1) + "\n");
 

@@ -8,6 +8,7 @@
  *   from spec/protocol.json (gen/protocol.ts): host-ts/src/generated/protocol.ts,
  *     firmware/components/mhr_byte/proto/mhr_proto_codes.h, docs/PROTOCOL.md tables
  *   from spec/wasm-tier.json (gen/wasm-tier.ts): host-ts/src/generated/wasm-tier.ts, docs/WASM.md tables
+ *   from spec/node-protocol.json (gen/node-protocol.ts): host-ts/src/generated/node-protocol.ts, docs/NODE.md tables
  *   from spec/private-protocol.json (gen/private.ts): host-ts/src/generated/private-protocol.ts, docs/PRIVATE.md tables
  * `--check` writes nothing and exits 1 if any output is stale (CI runs it).
  * A new generator is one module returning Output[] and one line in `outputs`.
@@ -26,6 +27,7 @@ import { protocolC, protocolTables, protocolTs } from "./gen/protocol.ts";
 import { loadWasmTierTable } from "../host-ts/src/spec/wasm-tier-schema.ts";
 import { wasmTierTables, wasmTierTs } from "./gen/wasm-tier.ts";
 import { privateOutputs } from "./gen/private.ts";
+import { nodeProtocolOutputs } from "./gen/node-protocol.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const read = (path: string): string => readFileSync(join(root, path), "utf8");
@@ -44,6 +46,7 @@ const outputs: Output[] = [
   { path: "host-ts/src/generated/wasm-tier.ts", text: wasmTierTs(wasmTier, table) },
   { path: "docs/WASM.md", text: fillMarkers(read("docs/WASM.md"), wasmTierTables(wasmTier, table), "docs/WASM.md") },
   ...privateOutputs(root),
+  ...nodeProtocolOutputs(root),
 ];
 
 const check = process.argv.includes("--check");

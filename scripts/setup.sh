@@ -8,7 +8,7 @@ export ONNXRUNTIME_NODE_INSTALL=skip npm_config_onnxruntime_node_install=skip
 cd "$(dirname "$0")/.."
 
 PKGS=(gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf
-      qemu-system-misc socat clang libclang-rt-14-dev chromium)
+      qemu-system-misc socat clang libclang-rt-14-dev chromium iproute2)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

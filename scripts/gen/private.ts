@@ -6,7 +6,7 @@
  */
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Output } from "./util.ts";
+import { fillMarkers, type Output } from "./util.ts";
 
 interface Row { name: string; doc: string }
 interface ErrorRow extends Row { code: number }
@@ -113,19 +113,11 @@ function mdTables(t: PrivateTable): Record<string, string> {
   return out;
 }
 
-function fill(doc: string, tables: Record<string, string>): string {
-  return doc.replace(/<!-- BEGIN GENERATED: ([\w:-]+) -->[\s\S]*?<!-- END GENERATED: \1 -->/g, (_m, name: string) => {
-    const body = tables[name];
-    if (body === undefined) throw new Error(`docs/PRIVATE.md: unknown generated section ${name}`);
-    return `<!-- BEGIN GENERATED: ${name} -->\n${body}\n<!-- END GENERATED: ${name} -->`;
-  });
-}
-
 /** Every output of spec/private-protocol.json; gen-tables.ts writes or checks them. */
 export function privateOutputs(root: string): Output[] {
   const t = JSON.parse(readFileSync(join(root, "spec/private-protocol.json"), "utf8")) as PrivateTable;
   check(t);
   const outputs: Output[] = [{ path: "host-ts/src/generated/private-protocol.ts", text: genTs(t) }];
-  if (existsSync(join(root, "docs/PRIVATE.md"))) outputs.push({ path: "docs/PRIVATE.md", text: fill(readFileSync(join(root, "docs/PRIVATE.md"), "utf8"), mdTables(t)) });
+  if (existsSync(join(root, "docs/PRIVATE.md"))) outputs.push({ path: "docs/PRIVATE.md", text: fillMarkers(readFileSync(join(root, "docs/PRIVATE.md"), "utf8"), mdTables(t), "docs/PRIVATE.md") });
   return outputs;
 }

@@ -19,7 +19,7 @@ export const cname = (s: string): string => s.replace(/\./g, "_").toUpperCase();
  * the generator does not know is an error, so a typo cannot leave a stale table.
  */
 export function fillMarkers(doc: string, tables: Readonly<Record<string, string>>, docName: string): string {
-  return doc.replace(/<!-- BEGIN GENERATED: ([\w-]+) -->[\s\S]*?<!-- END GENERATED: \1 -->/g, (_m, name: string) => {
+  return doc.replace(/<!-- BEGIN GENERATED: ([\w:-]+) -->[\s\S]*?<!-- END GENERATED: \1 -->/g, (_m, name: string) => {
     const body = tables[name];
     if (body === undefined) throw new Error(`${docName}: unknown generated section ${name}`);
     return `<!-- BEGIN GENERATED: ${name} -->\n${body}\n<!-- END GENERATED: ${name} -->`;

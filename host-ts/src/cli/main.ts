@@ -1,3 +1,5 @@
+// First: js-libp2p 3 needs Promise.withResolvers, which Node 20 lacks (see node/polyfills.ts).
+import "../node/polyfills.ts";
 import { Command, CommanderError } from "commander";
 import { UserError } from "../model/errors.ts";
 import { registerAll } from "./commands/index.ts";

@@ -24,8 +24,12 @@ export interface ProtocolLimits {
   readTimeoutMs: number;
 }
 
-/** Why the transport refused a stream before the handler saw a whole request. */
-export type TransportViolation = "OVERSIZED" | "SLOW_PEER" | "MALFORMED_FRAME";
+/**
+ * Why the transport refused a stream before the handler saw a whole request.
+ * `RATE_LIMITED`: the peer already had as many requests in the node as its
+ * per-peer limits allow (or spent its rate budget); the stream is reset unread.
+ */
+export type TransportViolation = "OVERSIZED" | "SLOW_PEER" | "MALFORMED_FRAME" | "RATE_LIMITED";
 
 export interface InboundRequest {
   protocol: string;

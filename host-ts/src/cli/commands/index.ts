@@ -6,6 +6,7 @@ import { registerFuzzCommands } from "./fuzz.ts";
 import { registerConformCommands } from "./conform.ts";
 import { registerWasmCommands } from "./wasm.ts";
 import { registerCalibrateCommands } from "./calibrate.ts";
+import { registerNodeCommands } from "./node.ts";
 
 /**
  * Each command group lives in its own module and registers itself here, so
@@ -19,4 +20,5 @@ export function registerAll(program: Command): void {
   registerConformCommands(program);
   registerWasmCommands(program);
   registerCalibrateCommands(program);
+  registerNodeCommands(program);
 }

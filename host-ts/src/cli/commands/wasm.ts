@@ -56,14 +56,14 @@ async function sandboxed<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-interface PackFlags { tier?: string; maxMemory?: number; maxCycles?: number; maxStateSize?: number; fn?: string[] }
+export interface PackFlags { tier?: string; maxMemory?: number; maxCycles?: number; maxStateSize?: number; fn?: string[] }
 
 /**
  * A .wasm file becomes a contract whose function table lists every callable
  * export (or those named with --fn NAME:ARGS:RETS); anything else must be a
  * WASM contract package.
  */
-async function loadWasmContract(path: string, f: PackFlags): Promise<WasmContract> {
+export async function loadWasmContract(path: string, f: PackFlags): Promise<WasmContract> {
   const bytes = readFile(path);
   const isModule = WASM_MAGIC.every((b, i) => bytes[i] === b);
   if (!isModule) {

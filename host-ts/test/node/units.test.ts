@@ -1,0 +1,128 @@
+/** Small modules of the node: profiles, reputation, rate limit, engine names, opaque functions, proof parsing. */
+import { describe, expect, it } from "vitest";
+import { blake3 } from "@noble/hashes/blake3.js";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { getProfile, loadProfiles, parseProfile, ProfileError } from "../../src/node/profiles.ts";
+import { scoreAfterFailure, scoreAfterSuccess, Reputation } from "../../src/node/reputation.ts";
+import { RateLimiter } from "../../src/node/rate-limit.ts";
+import { parseEngineSpec } from "../../src/node/executor.ts";
+import { merkleRoot, merkleRootFunction } from "../../src/node/functions/merkle-root.ts";
+import { ed25519VerifyMany, encodeVerifyRecords } from "../../src/node/functions/ed25519-verify-many.ts";
+import { functionId } from "../../src/node/functions/opaque-function.ts";
+import { parseProof, proofText } from "../../src/node/consumer.ts";
+import { NodeStore } from "../../src/node/store.ts";
+
+describe("profiles", () => {
+  it("ships minimal, community, gateway and backbone, valid", () => {
+    expect(loadProfiles().map((p) => p.name)).toEqual(["backbone", "community", "gateway", "minimal"]);
+    const m = getProfile("minimal");
+    expect(m).toMatchObject({ cpuClass: "Micro", wasm: "none", maxConcurrentJobs: 1, mhrByte: { maxCycles: 1_000_000, maxMemory: 32768, maxStateSize: 32768 } });
+    expect(getProfile("community").wasm).toBe("light");
+    expect(getProfile("gateway").wasm).toBe("full");
+  });
+  it("refuses unknown and missing fields, bad values, unknown names", () => {
+    const ok = { ...getProfile("minimal") };
+    expect(() => parseProfile({ ...ok, extra: 1 }, "x")).toThrow(/unknown field "extra"/);
+    const { wasm: _w, ...noWasm } = ok;
+    expect(() => parseProfile(noWasm, "x")).toThrow(/missing field "wasm"/);
+    expect(() => parseProfile({ ...ok, wasm: "huge" }, "x")).toThrow(/wasm/);
+    expect(() => parseProfile({ ...ok, mhrByte: { ...ok.mhrByte, maxMemory: 1 << 20 } }, "x")).toThrow(/mhrByte.maxMemory/);
+    expect(() => getProfile("tiny")).toThrow(ProfileError);
+  });
+});
+
+describe("compute_score (Mehr formula)", () => {
+  it("success += (10000 - s) / 100, failure -= s / 10, within 0..10000", () => {
+    expect(scoreAfterSuccess(5000)).toBe(5050);
+    expect(scoreAfterFailure(5000)).toBe(4500);
+    expect(scoreAfterSuccess(9999)).toBe(9999);
+    expect(scoreAfterFailure(9)).toBe(9);
+    expect(scoreAfterFailure(0)).toBe(0);
+    let s = 0;
+    for (let i = 0; i < 2000; i++) s = scoreAfterSuccess(s);
+    expect(s).toBeLessThanOrEqual(10000);
+  });
+  it("is persisted and gates the threshold", () => {
+    const store = new NodeStore(":memory:");
+    const r = new Reputation(store, () => 1, 4000);
+    const id = new Uint8Array(16).fill(3);
+    expect(r.score(id)).toBe(5000);
+    r.failure(id); r.failure(id);
+    expect(r.score(id)).toBe(4050);
+    expect(r.trusted(id)).toBe(true);
+    r.failure(id);
+    expect(r.score(id)).toBe(3645);
+    expect(r.trusted(id)).toBe(false);
+    expect(new Reputation(store, () => 2).get(id)).toMatchObject({ score: 3645, failures: 3, successes: 0 });
+    store.close();
+  });
+});
+
+describe("per-peer rate limit", () => {
+  it("a peer past its burst waits; another peer is served; tokens refill", () => {
+    let t = 0;
+    const l = new RateLimiter({ perSecond: 10, burst: 3 }, () => t);
+    expect([l.take("a"), l.take("a"), l.take("a")]).toEqual([0, 0, 0]);
+    expect(l.take("a")).toBe(100);
+    expect(l.take("b")).toBe(0);
+    t = 100;
+    expect(l.take("a")).toBe(0);
+    expect(l.take("a")).toBeGreaterThan(0);
+  });
+});
+
+describe("engine names", () => {
+  it("parses registry engines and boards", () => {
+    expect(parseEngineSpec("as")).toEqual({ kind: "registry", name: "as" });
+    expect(parseEngineSpec("board:qemu-rv32")).toEqual({ kind: "board", board: "qemu-rv32" });
+    expect(parseEngineSpec("board:/dev/ttyUSB0")).toEqual({ kind: "board", board: "esp32-devkitc", port: "/dev/ttyUSB0" });
+    expect(parseEngineSpec("board:esp32-c3-devkitm-1@/dev/ttyACM0")).toEqual({ kind: "board", board: "esp32-c3-devkitm-1", port: "/dev/ttyACM0" });
+    expect(() => parseEngineSpec("fast")).toThrow(/unknown engine/);
+  });
+});
+
+describe("opaque functions", () => {
+  const leaf = (c: Uint8Array) => blake3.create().update(Uint8Array.of(0)).update(c).digest();
+  const node = (l: Uint8Array, r: Uint8Array) => blake3.create().update(Uint8Array.of(1)).update(l).update(r).digest();
+
+  it("function_id is Blake3 of the name (D8)", () => {
+    expect(functionId("blake3-merkle-4k")).toEqual(blake3(new TextEncoder().encode("blake3-merkle-4k")));
+  });
+
+  it("blake3-merkle-4k: RFC 6962 shape over 4 KiB chunks, odd node carried up", async () => {
+    const data = Uint8Array.from({ length: 3 * 4096 + 10 }, (_, i) => i % 251);
+    const c = [0, 1, 2, 3].map((i) => data.subarray(i * 4096, Math.min(data.length, (i + 1) * 4096)));
+    const expected = node(node(leaf(c[0]), leaf(c[1])), node(leaf(c[2]), leaf(c[3])));
+    expect(merkleRoot(data)).toEqual({ root: expected, chunks: 4 });
+    const three = data.subarray(0, 3 * 4096);
+    expect(merkleRoot(three).root).toEqual(node(node(leaf(c[0]), leaf(c[1])), leaf(c[2])));
+    expect(merkleRoot(new Uint8Array(0))).toEqual({ root: leaf(new Uint8Array(0)), chunks: 1 });
+    const out = await merkleRootFunction.run(data);
+    expect(out).toEqual({ ok: true, output: Uint8Array.from([...expected, 4, 0, 0, 0]) });
+  });
+
+  it("ed25519-verify-many: a bitmap of valid records; truncated input is Rejected code 1", async () => {
+    const sk = new Uint8Array(32).fill(5);
+    const pk = ed25519.getPublicKey(sk);
+    const m1 = new TextEncoder().encode("one"), m2 = new TextEncoder().encode("two");
+    const good = ed25519.sign(m1, sk);
+    const recs = [{ publicKey: pk, signature: good, message: m1 }, { publicKey: pk, signature: good, message: m2 }, { publicKey: pk, signature: ed25519.sign(m2, sk), message: m2 }];
+    const out = await ed25519VerifyMany.run(encodeVerifyRecords(recs));
+    expect(out).toEqual({ ok: true, output: Uint8Array.of(3, 0, 0, 0, 0b101) });
+    const bad = await ed25519VerifyMany.run(encodeVerifyRecords(recs).subarray(0, 100));
+    expect(bad).toMatchObject({ ok: false, code: 1 });
+  });
+});
+
+describe("proof methods", () => {
+  it("parses the CLI forms", () => {
+    expect(parseProof("redundant:2-of-3")).toEqual({ kind: "redundant", k: 2, n: 3 });
+    expect(parseProof("spotcheck:0.05")).toEqual({ kind: "spotcheck", ratePpm: 50000 });
+    expect(parseProof("spotcheck:5%")).toEqual({ kind: "spotcheck", ratePpm: 50000 });
+    expect(parseProof("reputation:6000")).toEqual({ kind: "reputation", minScore: 6000 });
+    expect(proofText(parseProof("result-hash"))).toBe("result-hash");
+    expect(() => parseProof("redundant:1-of-2")).toThrow(/n\/2/);
+    expect(() => parseProof("spotcheck:2")).toThrow();
+    expect(() => parseProof("zk")).toThrow(/unknown proof/);
+  });
+});
