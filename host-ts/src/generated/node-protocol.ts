@@ -36,9 +36,9 @@ export const NodeLimit = {
   /** owed(C) = ceil(C x cost_per_million_cycles / PRICE_SCALE) uMHR (10^6 cycles x 10^3 milli-uMHR). */
   PRICE_SCALE: 1000000000,
   /** Requests and gossip messages one peer may send per second (token bucket refill), unless configured. */
-  RATE_LIMIT_PER_SECOND: 50,
+  RATE_LIMIT_PER_SECOND: 1000,
   /** Token bucket size of the per-peer rate limit, unless configured. */
-  RATE_LIMIT_BURST: 100,
+  RATE_LIMIT_BURST: 2000,
   /** Providers a consumer tries for one job (or one missing redundant result) before it gives up. */
   MAX_DELEGATION_ATTEMPTS: 5,
   /** Largest n of a Redundant k-of-n proof method. */

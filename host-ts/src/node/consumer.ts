@@ -102,8 +102,13 @@ export interface Delegated {
   status: number;
   /** NodeIDs whose (matching) result was accepted and paid. */
   providers: Uint8Array[];
-  /** µMHR paid for this job (spot checks included). */
-  cost: bigint;
+  /**
+   * The µMHR paid for this job (spot checks included). Payment follows the
+   * verified result: each state update is committed before it is sent and
+   * acknowledged in the background, so the result does not wait for it.
+   * Resolves when every payment is acknowledged or left pending; never rejects.
+   */
+  payments: Promise<bigint>;
   attempts: Attempt[];
 }
 
@@ -145,10 +150,15 @@ interface Success {
 
 /** Errors that say the provider misbehaved or failed (as opposed to declining): they cost reputation. */
 function blames(e: unknown): boolean {
+  if (e instanceof ProtocolError && !(e instanceof PeerError) && e.codeName === "INSUFFICIENT_FUNDS") return false;
   if (e instanceof TransportError) return e.code === "TIMEOUT" || e.code === "RESET" || e.code === "OVERSIZED";
   if (e instanceof PeerError) return e.codeName === "EXECUTION_FAILED" || e.codeName === "INTERNAL";
   if (e instanceof ProtocolError) return true; // a reply that does not decode or verify
   return false;
+}
+
+function isOwnFunds(e: unknown): boolean {
+  return e instanceof ProtocolError && !(e instanceof PeerError) && e.codeName === "INSUFFICIENT_FUNDS";
 }
 
 function describe(e: unknown): { code: string; detail: string } {
@@ -158,6 +168,8 @@ function describe(e: unknown): { code: string; detail: string } {
 }
 
 const DELEGATION_SLACK_MS = 5000;
+/** Longest retry_after_ms of a BUSY or RATE_LIMITED provider the consumer waits for (once per provider and job). */
+const MAX_WAIT_MS = 2000;
 
 function roundCycles(c: bigint): bigint {
   let r = 1_000_000n;
@@ -329,9 +341,20 @@ export class Consumer {
     } else this.record(jobId, attempts, h, "refused", e);
   }
 
-  private done(wins: Success[], cost: bigint, attempts: Attempt[]): Delegated {
+  private done(wins: Success[], payments: Promise<bigint>, attempts: Attempt[]): Delegated {
     const m = wins[0].verified.message;
-    return { resultBytes: m.result, state: m.state, resultHash: m.resultHash, cycles: m.cycles, status: m.status, providers: wins.map((w) => w.advert.advert.nodeId), cost, attempts };
+    return { resultBytes: m.result, state: m.state, resultHash: m.resultHash, cycles: m.cycles, status: m.status, providers: wins.map((w) => w.advert.advert.nodeId), payments, attempts };
+  }
+
+  /** Pays the accepted results one after the other, in the background. */
+  private settle(paid: Success[], journalJobId: Uint8Array): Promise<bigint> {
+    return (async () => {
+      // After the caller has its result: the commit below is a synchronous fsync.
+      await new Promise((r) => setImmediate(r));
+      let total = 0n;
+      for (const s of paid) total += await this.pay(s, journalJobId);
+      return total;
+    })();
   }
 
   private noProvider(attempts: Attempt[], why: NodeErrorName = "NO_PROVIDER"): never {
@@ -344,6 +367,7 @@ export class Consumer {
     const method = proofMethodOf(proof);
     const attempts: Attempt[] = [];
     const tried = new Set<string>();
+    const waited = new Set<string>();
     for (let i = 0; i < NodeLimit.MAX_DELEGATION_ATTEMPTS; i++) {
       const h = this.candidates(info, proof, tried)[0];
       if (!h) break;
@@ -357,6 +381,16 @@ export class Consumer {
           check = r.check;
         } else s = await this.runOn(h, job, info, method, jobId, progress);
       } catch (e) {
+        // This node cannot pay anyone: no point asking the next provider.
+        if (isOwnFunds(e)) throw e;
+        // A provider that is merely full says when to come back: wait once for it rather than give up on it.
+        if (e instanceof PeerError && (e.codeName === "BUSY" || e.codeName === "RATE_LIMITED") && e.retryAfterMs !== undefined && e.retryAfterMs <= MAX_WAIT_MS && !waited.has(bytesToHex(h.advert.nodeId))) {
+          waited.add(bytesToHex(h.advert.nodeId));
+          tried.delete(bytesToHex(h.advert.nodeId));
+          this.record(jobId, attempts, h, "refused", e);
+          await new Promise((r) => setTimeout(r, e.retryAfterMs));
+          continue;
+        }
         if (e instanceof SpotCheckFailed) {
           this.o.reputation.failure(h.advert.nodeId);
           this.o.counters.inc("spotcheck.caught");
@@ -364,15 +398,13 @@ export class Consumer {
         } else this.failed(jobId, attempts, h, e);
         continue;
       }
-      let cost = await this.pay(s, jobId);
       if (check) {
-        cost += await this.pay(check.success, jobId);
         this.o.store.markKnownAnswerSent(hash32(check.job), h.advert.nodeId);
         this.o.counters.inc("spotcheck.passed");
       }
       this.o.reputation.success(h.advert.nodeId);
       this.record(jobId, attempts, h, "ok");
-      return this.done([s], cost, attempts);
+      return this.done([s], this.settle(check ? [s, check.success] : [s], jobId), attempts);
     }
     return this.noProvider(attempts);
   }
@@ -428,6 +460,7 @@ export class Consumer {
           results.push(await this.runOn(h, job, info, method, jobId, progress));
           return;
         } catch (e) {
+          if (isOwnFunds(e)) throw e;
           this.failed(jobId, attempts, h, e);
         }
       }
@@ -443,7 +476,6 @@ export class Consumer {
       for (const r of results) this.record(jobId, attempts, r.advert, "failed", new ProtocolError(NodeErrorCode.NO_QUORUM, "no quorum"));
       return this.noProvider(attempts, results.length ? "NO_QUORUM" : "NO_PROVIDER");
     }
-    let cost = 0n;
     for (const r of results) {
       if (winner.includes(r)) continue;
       this.o.reputation.failure(r.advert.advert.nodeId);
@@ -451,12 +483,11 @@ export class Consumer {
       this.record(jobId, attempts, r.advert, "disputed", new ProtocolError(NodeErrorCode.RESULT_DISPUTED, `result ${bytesToHex(r.verified.message.resultHash).slice(0, 16)} lost ${winner.length}-of-${results.length}`));
     }
     for (const w of winner) {
-      cost += await this.pay(w, jobId);
       this.o.reputation.success(w.advert.advert.nodeId);
       this.record(jobId, attempts, w.advert, "ok");
     }
     this.addKnownAnswer(job, info, winner[0].verified.message.resultHash, "redundant");
-    return this.done(winner, cost, attempts);
+    return this.done(winner, this.settle(winner, jobId), attempts);
   }
 
   /** Keeps a verified answer for later spot checks of other providers. */

@@ -29,11 +29,13 @@ export interface ControlTarget {
   onStopRequest?: () => void;
 }
 
-export function outcomeToJson(o: SubmitOutcome): Record<string, unknown> {
+/** The outcome as JSON, once its payments are settled (the CLI prints the cost). */
+export async function outcomeToJson(o: SubmitOutcome): Promise<Record<string, unknown>> {
+  const cost = await o.payments;
   return {
     jobId: o.jobId, jobHash: o.jobHash, kind: o.kind, result: bytesToHex(o.resultBytes), ...(o.state ? { state: bytesToHex(o.state) } : {}),
     resultHash: bytesToHex(o.resultHash), status: o.status, cycles: o.cycles.toString(), ranOn: o.ranOn, providers: o.providers,
-    proof: o.proof, cost: o.cost.toString(), attempts: o.attempts, outcome: o.outcome,
+    proof: o.proof, cost: cost.toString(), attempts: o.attempts, outcome: o.outcome,
   };
 }
 
@@ -139,7 +141,7 @@ export class ControlServer {
         const opts: SubmitOptions = { proof: proof ? parseProof(proof) : undefined, placement: placement as SubmitOptions["placement"], progress };
         const fn = str("function");
         const req: SubmitRequest = fn !== undefined ? { function: fn, input: p.input === undefined ? new Uint8Array(0) : hex("input") } : { job: hex("job") };
-        return outcomeToJson(await this.target.submit(req, opts));
+        return await outcomeToJson(await this.target.submit(req, opts));
       }
       case "close-channel":
         await this.target.closeChannel(str("channel") ?? "");

@@ -127,8 +127,8 @@ export interface SubmitOutcome {
   /** Hex NodeIDs of the nodes whose result this is. */
   providers: string[];
   proof: string;
-  /** µMHR paid. */
-  cost: bigint;
+  /** µMHR paid for the job, once its payments are acknowledged (or left pending for a resend); 0 for a local run. Never rejects. */
+  payments: Promise<bigint>;
   attempts: Attempt[];
   /** "result", or a local outcome of the WASM tier returned because no provider could take the job. */
   outcome: LocalRun["outcome"];
@@ -174,6 +174,8 @@ export class MeshNode {
   private advertTimer: ReturnType<typeof setInterval> | null = null;
   private control: ControlServer | null = null;
   private stopping = false;
+  /** Payments of delegated jobs still being acknowledged. */
+  private readonly inflight = new Set<Promise<bigint>>();
   /** Set by the daemon: what a `stop` request on the control API does. */
   onStopRequest?: () => void;
   /** Transport peers of NodeIDs, from the adverts seen (expired ones too: a pending payment still needs its payee). */
@@ -448,7 +450,7 @@ export class MeshNode {
           if (local.outcome === "result" || placement === "local") {
             if (local.outcome === "result") this.consumer.addKnownAnswer(job, info, hashOf(local.resultBytes), "local");
             this.store.journalFinish(jobId, { ranOn: "local", providers: [this.nodeId], resultHash: hashOf(local.resultBytes), cycles: local.cycles, cost: 0n, detail: local.outcome === "result" ? null : local.outcome, finishedAt: this.now() });
-            return { ...base, resultBytes: local.resultBytes, state: local.state, resultHash: hashOf(local.resultBytes), status: local.status, cycles: local.cycles, ranOn: "local", providers: [this.nodeId], cost: 0n, attempts: [], outcome: local.outcome };
+            return { ...base, resultBytes: local.resultBytes, state: local.state, resultHash: hashOf(local.resultBytes), status: local.status, cycles: local.cycles, ranOn: "local", providers: [this.nodeId], payments: Promise.resolve(0n), attempts: [], outcome: local.outcome };
           }
           opts.progress?.({ stage: "delegate", detail: `local run: ${local.outcome}` });
         }
@@ -460,13 +462,16 @@ export class MeshNode {
         if (local && e instanceof ProtocolError && (e.codeName === "NO_PROVIDER")) {
           // Nobody else can take it: the local outcome (a WASM timeout, say) is the answer, marked as not a consensus result.
           this.store.journalFinish(jobId, { ranOn: "local", providers: [this.nodeId], resultHash: hashOf(local.resultBytes), cycles: local.cycles, cost: 0n, detail: local.outcome, finishedAt: this.now() });
-          return { ...base, resultBytes: local.resultBytes, state: local.state, resultHash: hashOf(local.resultBytes), status: local.status, cycles: local.cycles, ranOn: "local", providers: [this.nodeId], cost: 0n, attempts: [], outcome: local.outcome };
+          return { ...base, resultBytes: local.resultBytes, state: local.state, resultHash: hashOf(local.resultBytes), status: local.status, cycles: local.cycles, ranOn: "local", providers: [this.nodeId], payments: Promise.resolve(0n), attempts: [], outcome: local.outcome };
         }
         throw e;
       }
       const providers = d.providers.map(bytesToHex);
-      this.store.journalFinish(jobId, { ranOn: "delegated", providers, resultHash: d.resultHash, cycles: d.cycles, cost: d.cost, detail: null, finishedAt: this.now() });
-      return { ...base, resultBytes: d.resultBytes, state: d.state, resultHash: d.resultHash, status: d.status, cycles: d.cycles, ranOn: "delegated", providers, cost: d.cost, attempts: d.attempts, outcome: "result" };
+      // The cost is added to the journal entry as each payment is committed.
+      this.store.journalFinish(jobId, { ranOn: "delegated", providers, resultHash: d.resultHash, cycles: d.cycles, cost: null, detail: null, finishedAt: this.now() });
+      this.inflight.add(d.payments);
+      void d.payments.finally(() => this.inflight.delete(d.payments));
+      return { ...base, resultBytes: d.resultBytes, state: d.state, resultHash: d.resultHash, status: d.status, cycles: d.cycles, ranOn: "delegated", providers, payments: d.payments, attempts: d.attempts, outcome: "result" };
     } catch (e) {
       this.store.journalFinish(jobId, { ranOn: "failed", providers: [], resultHash: null, cycles: null, cost: null, detail: (e as Error).message, finishedAt: this.now() });
       throw e;
@@ -505,8 +510,15 @@ export class MeshNode {
     await this.channels.close(Uint8Array.from(Buffer.from(channelIdHex, "hex")));
   }
 
+  /** Resolves when every payment started so far is acknowledged or left pending. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inflight]);
+  }
+
   async stop(): Promise<void> {
     if (this.stopping) return;
+    // Payments in flight finish first (each is committed before it is sent, so this is only politeness to the payee).
+    await Promise.race([this.settled(), new Promise((r) => setTimeout(r, Protocol.CHANNEL.timeoutMs).unref?.())]);
     this.stopping = true;
     if (this.advertTimer) clearInterval(this.advertTimer);
     if (this.republishTimer) clearTimeout(this.republishTimer);

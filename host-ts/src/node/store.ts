@@ -188,13 +188,15 @@ function reusingStatements(db: Database.Database): Database.Database {
 }
 
 export class NodeStore {
-  /** synchronous=FULL: channels, payments, agreements, executions, nonces, meta. */
+  /** synchronous=FULL: meta (credit, advert seq), channel states, payments, billed units. */
   readonly db: Database.Database;
   /**
-   * synchronous=NORMAL on the same file, for the journal, adverts, reputation
-   * and spot-check answers: in WAL mode a commit is in the OS before the call
-   * returns, so it survives kill -9 (only a power cut can lose the last ones),
-   * and a gossip burst does not cost one fsync per advert.
+   * synchronous=NORMAL on the same file, for the journal, adverts, reputation,
+   * spot-check answers, and the creation of agreements, executions and nonces:
+   * in WAL mode a commit is in the OS before the call returns, so it survives
+   * kill -9 (only a power cut can lose the last ones), and neither a gossip
+   * burst nor a job pays an fsync (about 5 ms here). What moves money —
+   * channel states, payments, billed units, credit — is on `db`.
    */
   readonly lazy: Database.Database;
 
@@ -346,7 +348,7 @@ export class NodeStore {
   }
 
   insertAgreement(a: Omit<AgreementRow, "billedUnits" | "billedAmount">, now: number): void {
-    this.db.prepare("INSERT INTO agreements (agreement_id, role, peer, body, provider_sig, consumer_sig, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agreement_id) DO UPDATE SET consumer_sig = COALESCE(agreements.consumer_sig, excluded.consumer_sig)")
+    this.lazy.prepare("INSERT INTO agreements (agreement_id, role, peer, body, provider_sig, consumer_sig, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agreement_id) DO UPDATE SET consumer_sig = COALESCE(agreements.consumer_sig, excluded.consumer_sig)")
       .run(buf(a.agreementId), a.role, buf(a.peer), buf(a.body), buf(a.providerSig), a.consumerSig ? buf(a.consumerSig) : null, a.validUntil, now);
   }
 
@@ -369,7 +371,7 @@ export class NodeStore {
   }
 
   insertExecution(e: Omit<ExecutionRow, "paid">): void {
-    this.db.prepare("INSERT OR IGNORE INTO executions (agreement_id, job_id, job_hash, result_message, units, executed_at) VALUES (?, ?, ?, ?, ?, ?)")
+    this.lazy.prepare("INSERT OR IGNORE INTO executions (agreement_id, job_id, job_hash, result_message, units, executed_at) VALUES (?, ?, ?, ?, ?, ?)")
       .run(buf(e.agreementId), buf(e.jobId), buf(e.jobHash), buf(e.resultMessage), e.units, e.executedAt);
   }
 
@@ -425,8 +427,8 @@ export class NodeStore {
 
   /** Records a request nonce; false if it was seen already (a replay). */
   rememberNonce(consumer: Uint8Array, nonce: bigint, now: number, maxAgeMs: number): boolean {
-    this.db.prepare("DELETE FROM nonces WHERE seen_at < ?").run(now - 2 * maxAgeMs);
-    return this.db.prepare("INSERT OR IGNORE INTO nonces (consumer, nonce, seen_at) VALUES (?, ?, ?)").run(buf(consumer), i64(nonce), now).changes === 1;
+    this.lazy.prepare("DELETE FROM nonces WHERE seen_at < ?").run(now - 2 * maxAgeMs);
+    return this.lazy.prepare("INSERT OR IGNORE INTO nonces (consumer, nonce, seen_at) VALUES (?, ?, ?)").run(buf(consumer), i64(nonce), now).changes === 1;
   }
 
   // --- journal ------------------------------------------------------------------
@@ -437,7 +439,7 @@ export class NodeStore {
   }
 
   journalFinish(jobId: Uint8Array, f: { ranOn: string; providers: string[]; resultHash: Uint8Array | null; cycles: bigint | null; cost: bigint | null; detail: string | null; finishedAt: number }): void {
-    this.lazy.prepare("UPDATE jobs SET ran_on = ?, providers = ?, result_hash = ?, cycles = ?, cost = ?, detail = ?, finished_at = ? WHERE job_id = ?")
+    this.lazy.prepare("UPDATE jobs SET ran_on = ?, providers = ?, result_hash = ?, cycles = ?, cost = COALESCE(?, cost), detail = ?, finished_at = ? WHERE job_id = ?")
       .run(f.ranOn, JSON.stringify(f.providers), f.resultHash ? buf(f.resultHash) : null, f.cycles, f.cost, f.detail, f.finishedAt, buf(jobId));
   }
 

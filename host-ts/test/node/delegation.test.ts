@@ -8,7 +8,7 @@ import { createEngine } from "../../src/engines/registry.ts";
 import { createWasmTierEngine } from "../../src/engines/wasm-tier-engine.ts";
 import { bytesToHex } from "../../src/model/hex.ts";
 import { parseProof } from "../../src/node/consumer.ts";
-import { gcounterWasmJob, startNet, sumJob, type TestNet } from "./helpers.ts";
+import { gcounterWasmJob, SMALL, startNet, sumJob, type TestNet } from "./helpers.ts";
 
 let t: TestNet;
 
@@ -24,10 +24,12 @@ afterAll(async () => t?.stop());
 describe("delegation", () => {
   it("runs a job within its limits locally", async () => {
     const [minimal] = t.nodes;
-    const job = sumJob(10, undefined, minimal.identity.nodeId, minimal.identity.nodeId).slice();
-    const out = await minimal.submit({ job: sumJob(10, (await import("./helpers.ts")).SMALL) });
+    const job = sumJob(10, SMALL, minimal.identity.nodeId, minimal.identity.nodeId);
+    const out = await minimal.submit({ job });
     expect(out.ranOn).toBe("local");
-    void job;
+    expect(out.providers).toEqual([minimal.nodeId]);
+    expect(bytesToHex(out.resultBytes)).toBe(bytesToHex((await (await createEngine("reference")).run(job)).resultBytes));
+    expect(await out.payments).toBe(0n);
   });
 
   it("delegates a job above the Minimal cycle cap; the bytes equal a local run", async () => {
@@ -40,7 +42,7 @@ describe("delegation", () => {
     const ref = await createEngine("reference");
     const local = await ref.run(job);
     expect(bytesToHex(out.resultBytes)).toBe(bytesToHex(local.resultBytes));
-    expect(out.cost).toBeGreaterThan(0n);
+    expect(await out.payments).toBeGreaterThan(0n);
     const j = minimal.status().journal[0];
     expect(j.ranOn).toBe("delegated");
     expect(j.providers).toEqual([community.nodeId]);
@@ -60,9 +62,20 @@ describe("delegation", () => {
     }
   });
 
-  it("redundant 2-of-3 agrees across providers", async () => {
-    const [minimal] = t.nodes;
+  it("redundant 2-of-3 with two providers: the two that answer agree, which is a quorum of 2", async () => {
+    const [minimal, community, gateway] = t.nodes;
     const job = sumJob(77, undefined, minimal.identity.nodeId, minimal.identity.nodeId);
-    await expect(minimal.submit({ job }, { proof: parseProof("redundant:2-of-3") })).rejects.toThrow(/NO_PROVIDER|attempt/);
+    const out = await minimal.submit({ job }, { proof: parseProof("redundant:2-of-3") });
+    expect(out.providers.sort()).toEqual([community.nodeId, gateway.nodeId].sort());
+    expect(bytesToHex(out.resultBytes)).toBe(bytesToHex((await (await createEngine("reference")).run(job)).resultBytes));
+    expect(await out.payments).toBeGreaterThan(0n);
+  });
+
+  it("placement: local refuses what the node cannot run; delegate never runs locally", async () => {
+    const [minimal, community] = t.nodes;
+    await expect(minimal.submit({ job: sumJob(5) }, { placement: "local" })).rejects.toThrow(/max_cycles/);
+    const out = await community.submit({ job: sumJob(5, SMALL) }, { placement: "delegate" });
+    expect(out.ranOn).toBe("delegated");
+    expect(out.providers).not.toContain(community.nodeId);
   });
 });

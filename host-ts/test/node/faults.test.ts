@@ -38,6 +38,7 @@ describe("lying providers", () => {
     const [m, p1, p2, liar] = t.nodes;
     const job = sumJob(321, undefined, m.identity.nodeId, m.identity.nodeId);
     const out = await m.submit({ job }, { proof: parseProof("redundant:2-of-3") });
+    await out.payments;
     expect(bytesToHex(out.resultBytes)).toBe(await localBytes(job));
     expect(out.providers.sort()).toEqual([p1.nodeId, p2.nodeId].sort());
     expect(out.attempts.find((a) => a.provider === liar.nodeId)?.outcome).toBe("disputed");
@@ -58,6 +59,7 @@ describe("lying providers", () => {
     for (const n of [3, 4, 5]) await m.submit({ job: sumJob(n, SMALL, m.identity.nodeId, m.identity.nodeId) });
     const job = sumJob(4000, undefined, m.identity.nodeId, m.identity.nodeId);
     const out = await m.submit({ job }, { proof: parseProof("spotcheck:1") });
+    await out.payments;
     expect(bytesToHex(out.resultBytes)).toBe(await localBytes(job));
     expect(out.providers).toEqual([honest.nodeId]);
     expect(out.attempts[0]).toMatchObject({ provider: liar.nodeId, outcome: "caught" });
@@ -87,6 +89,7 @@ describe("crashes and lost messages", () => {
     const [m, p1, p2] = t.nodes;
     const job = sumJob(2500, undefined, m.identity.nodeId, m.identity.nodeId);
     const out = await m.submit({ job });
+    await out.payments;
     expect(crashed).toBe(true);
     expect(bytesToHex(out.resultBytes)).toBe(await localBytes(job));
     expect(out.providers).toEqual([p2.nodeId]);
@@ -107,6 +110,7 @@ describe("crashes and lost messages", () => {
     const [m, p1] = t.nodes;
     const job = sumJob(1234, undefined, m.identity.nodeId, m.identity.nodeId);
     const out = await m.submit({ job });
+    await out.payments;
     expect(bytesToHex(out.resultBytes)).toBe(await localBytes(job)); // the result is not held back by the payment
     expect(m.channels.summaries()[0].pending).toBe(true);
     expect(paymentsOn(p1)).toBe(0);
@@ -121,14 +125,14 @@ describe("crashes and lost messages", () => {
     expect([mc.balanceA, mc.balanceB]).toEqual([pc.balanceA, pc.balanceB]);
     expect(paymentsOn(p1)).toBe(1);
     // The next job pays at sequence 2.
-    await m.submit({ job: sumJob(99, undefined, m.identity.nodeId, m.identity.nodeId) });
+    await (await m.submit({ job: sumJob(99, undefined, m.identity.nodeId, m.identity.nodeId) })).payments;
     expect(p1.channels.summaries()[0].sequence).toBe("2");
   });
 
   it("a restarted node keeps its channels, reputation, journal and advert seq", async () => {
     t = await startNet([minimal, provider("p1", { price: 100n }), provider("liar", { price: 50n, testing: { lie: {} } }), provider("p2", { price: 200n })]);
     const [m, p1] = t.nodes;
-    await m.submit({ job: sumJob(50, undefined, m.identity.nodeId, m.identity.nodeId) }, { proof: parseProof("redundant:2-of-3") });
+    await (await m.submit({ job: sumJob(50, undefined, m.identity.nodeId, m.identity.nodeId) }, { proof: parseProof("redundant:2-of-3") })).payments;
     expect(m.reputation.score(t.nodes[2].identity.nodeId)).toBe(4500);
     const before = m.status();
     const seq = m.store.getMeta("advert_seq");
@@ -144,6 +148,7 @@ describe("crashes and lost messages", () => {
     await converge(t.nodes);
     // The channels are used again, from the stored sequence on (reputation:5000 skips the liar, now at 4500).
     const out = await again.submit({ job: sumJob(51, undefined, again.identity.nodeId, again.identity.nodeId) }, { proof: parseProof("reputation:5000") });
+    await out.payments;
     expect(out.providers).toEqual([p1.nodeId]);
     const ch = again.channels.summaries().find((c) => c.peer === p1.nodeId)!;
     expect(ch.sequence).toBe("2");
@@ -160,7 +165,7 @@ describe("opaque functions through the same path", () => {
     expect(out.ranOn).toBe("delegated");
     const r = decodeFunctionResult(out.resultBytes);
     expect(r.output.subarray(0, 32)).toEqual(merkleRoot(data).root);
-    expect(out.cost).toBe(3n);
+    expect(await out.payments).toBe(3n);
     const red = await m.submit({ function: "blake3-merkle-4k", input: data }, { proof: parseProof("redundant:2-of-3") });
     expect(red.providers).toHaveLength(3);
     expect(bytesToHex(red.resultBytes)).toBe(bytesToHex(out.resultBytes));
@@ -170,7 +175,7 @@ describe("opaque functions through the same path", () => {
     t = await startNet([provider("c"), provider("p1")]);
     const out = await t.nodes[0].submit({ function: "blake3-merkle-4k", input: new Uint8Array(5) });
     expect(out.ranOn).toBe("local");
-    expect(out.cost).toBe(0n);
+    expect(await out.payments).toBe(0n);
   });
 });
 

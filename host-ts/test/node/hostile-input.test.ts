@@ -40,7 +40,11 @@ beforeAll(async () => {
   await rogue.start();
   await rogue.dial("/memory/p");
 });
+/** Directories of tests that make their own nodes: removed even when such a test fails half-way. */
+const cleanup: (() => void)[] = [];
+
 afterAll(async () => {
+  for (const c of cleanup) c();
   await p?.stop();
   await rogue?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -81,6 +85,15 @@ function request(over: Partial<Parameters<typeof encodeCapabilityRequest>[0]> = 
 const CHANNEL = channelIdOf(R.nodeId, (() => new Uint8Array(16))(), 1n); // replaced once p is known
 let channelId: Uint8Array;
 const DEPOSIT = 100_000n;
+
+/** Waits until `cond` holds (gossip is asynchronous); fails only after a generous deadline, so load never decides the result. */
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 function mutate(bytes: Uint8Array, f: (m: CborMap) => void): Uint8Array {
   const m = decodeStrict(bytes) as CborMap;
@@ -198,7 +211,9 @@ describe("adverts from a hostile peer", () => {
     rogue.subscribe(Topic.ADVERTS.id, () => "accept", () => {});
     const t = BigInt(Date.now());
     const fresh = (seq: bigint, over: Partial<typeof ADVERT> = {}) => encodeAdvert({ ...ADVERT, nodeId: R.nodeId, publicKey: R.publicKey, seq, issuedAt: t, expiresAt: t + 60_000n, ...over }, R);
-    const pub = async (b: Uint8Array) => { await rogue.publish(Topic.ADVERTS.id, b); await new Promise((r) => setTimeout(r, 5)); };
+    // Each publication is counted once handled (accepted, duplicate or refused by code): wait for that count to move.
+    const handled = () => Object.entries(p.counters.all()).filter(([k]) => k === "adverts.accepted" || k === "adverts.duplicate" || k.startsWith("adverts.rejected.")).reduce((n, [, v]) => n + v, 0);
+    const pub = async (b: Uint8Array) => { const before = handled(); await rogue.publish(Topic.ADVERTS.id, b); await until(() => handled() > before, "the advert to be handled"); };
     await pub(fresh(10n));
     expect(p.adverts.get(R.nodeId)?.advert.seq).toBe(10n);
     await pub(fresh(9n)); // replayed / out of order
@@ -217,6 +232,7 @@ describe("adverts from a hostile peer", () => {
   it("a replay of a superseded advert is still refused after a restart", async () => {
     const net2 = new MemoryNetwork({ log: () => {} });
     const d = tempDir();
+    cleanup.push(() => rmSync(d, { recursive: true, force: true }));
     const r2 = net2.transport("r2");
     await r2.start();
     r2.subscribe(Topic.ADVERTS.id, () => "accept", () => {});
@@ -226,14 +242,13 @@ describe("adverts from a hostile peer", () => {
     await r2.dial("/memory/n");
     await r2.publish(Topic.ADVERTS.id, ad(5n));
     await r2.publish(Topic.ADVERTS.id, ad(6n));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(n.adverts.get(R.nodeId)?.advert.seq).toBe(6n);
+    await until(() => n.adverts.get(R.nodeId)?.advert.seq === 6n, "seq 6 to be held");
     await n.stop();
     n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: () => net2.transport("n") });
     await r2.dial("/memory/n");
+    await until(() => r2.peers().includes("n"), "the connection");
     await r2.publish(Topic.ADVERTS.id, ad(5n));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(n.counters.get("adverts.rejected.ADVERT_REPLAYED")).toBe(1);
+    await until(() => n.counters.get("adverts.rejected.ADVERT_REPLAYED") === 1, "the replay to be refused");
     expect(n.adverts.get(R.nodeId)?.advert.seq).toBe(6n);
     await n.stop();
     await r2.stop();
@@ -245,7 +260,8 @@ describe("per-peer rate limit", () => {
   it("a flood from one peer is answered RATE_LIMITED while another peer is served", async () => {
     const net2 = new MemoryNetwork({ log: () => {} });
     const d = tempDir();
-    const n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: () => net2.transport("n"), rateLimit: { perSecond: 5, burst: 10 } });
+    cleanup.push(() => rmSync(d, { recursive: true, force: true }));
+    const n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: () => net2.transport("n"), rateLimit: { perSecond: 0.5, burst: 10 } });
     const flood = net2.transport("flood"), calm = net2.transport("calm");
     await flood.start();
     await calm.start();
@@ -287,7 +303,6 @@ describe("the node never throws on network input (fast-check)", () => {
     await fc.assert(fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 2000 }), fc.constantFrom(...samples)), async (b) => {
       await rogue.publish(Topic.ADVERTS.id, b);
     }), { numRuns: 200, seed: 3 });
-    await new Promise((r) => setTimeout(r, 50));
     // The node is still answering.
     expect((await ask(Protocol.ADVERT_SYNC, encodeSyncRequest(5))).name).toBe("AdvertSyncResponse");
   });

@@ -37,7 +37,7 @@ beforeAll(async () => {
   minimalId = (await procs.minimal.waitFor(/node ([0-9a-f]{32})/, 90_000))[1];
   await procs.community.waitFor(/listening/, 90_000);
   // Until the Minimal node holds both providers' adverts.
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 360; i++) {
     const s = JSON.parse((await mhr(["node", "status", "--data", dirs.minimal, "--json"])).stdout || "{}") as { adverts?: unknown[] };
     if ((s.adverts?.length ?? 0) >= 2) break;
     await new Promise((r) => setTimeout(r, 500));

@@ -27,6 +27,3 @@ export function decodeChannelRequest(bytes: Uint8Array): Decoded<ChannelRequestN
   return decodeMessage(bytes, CHANNEL_REQUESTS);
 }
 
-export function decodeChannelReply<N extends "ChannelAccept" | "ChannelAck" | "ChannelCloseAck">(bytes: Uint8Array, name: N): Decoded<N> {
-  return decodeMessage(bytes, [name]);
-}

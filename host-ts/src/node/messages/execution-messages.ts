@@ -3,8 +3,7 @@
  * the FunctionCall / FunctionResult documents of opaque functions
  * (docs/NODE.md §7, §9).
  */
-import { hash32 } from "../../model/codec.ts";
-import { NodeLimit, type ComputeResult, type ExecuteRequest, type FunctionCall, type FunctionResult } from "../../generated/node-protocol.ts";
+import { type ComputeResult, type ExecuteRequest, type FunctionCall, type FunctionResult } from "../../generated/node-protocol.ts";
 import type { NodeIdentity } from "../identity.ts";
 import { decodeMessage, decodeStruct, encodeStruct, type Decoded } from "../wire/schema-codec.ts";
 import { checkSignature, encodeSigned } from "../wire/signed.ts";
@@ -49,8 +48,4 @@ export function decodeFunctionResult(bytes: Uint8Array): FunctionResult {
   return decodeStruct("FunctionResult", bytes, 65536 + 128);
 }
 
-export function jobHashOf(job: Uint8Array): Uint8Array {
-  return hash32(job);
-}
 
-export const SIGNATURE_KEY = NodeLimit.SIGNATURE_KEY;

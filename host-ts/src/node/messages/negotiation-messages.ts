@@ -5,11 +5,10 @@
  * domain, so that signature *is* the agreement's provider_sig; the consumer
  * countersigns the same body.
  */
-import { encodeCanonical } from "../../model/cbor.ts";
 import { hash32 } from "../../model/codec.ts";
-import { MESSAGE_SCHEMAS, type AgreementBody, type CapabilityAgreement, type CapabilityRequest, type SignedAgreement } from "../../generated/node-protocol.ts";
+import { type AgreementBody, type CapabilityAgreement, type CapabilityRequest, type SignedAgreement } from "../../generated/node-protocol.ts";
 import { verifySignature, type NodeIdentity } from "../identity.ts";
-import { decodeMessage, encodeMessage, encodeStruct, messageBody, signingInput } from "../wire/schema-codec.ts";
+import { decodeMessage, encodeMessage, encodeStruct, signingInput } from "../wire/schema-codec.ts";
 import { checkNodeId, checkSignature, encodeSigned } from "../wire/signed.ts";
 import { fail } from "../wire/protocol-error.ts";
 
@@ -78,7 +77,3 @@ export function decodeCapabilityAgreement(bytes: Uint8Array): SignedAgreement {
   return a;
 }
 
-/** Size check for a body the provider is about to offer (never above the message maximum). */
-export function offerFits(body: AgreementBody): boolean {
-  return encodeCanonical(messageBody("CapabilityOffer", { agreement: body })).length + 70 <= MESSAGE_SCHEMAS.CapabilityOffer.maxBytes;
-}

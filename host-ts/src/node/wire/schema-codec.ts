@@ -217,14 +217,3 @@ export function decodeMessage<N extends MessageName>(bytes: Uint8Array, expected
   return { name: name as N, value: value as unknown as MessageTypes[N], signature, body: encodeCanonical(bodyMap), raw: bytes };
 }
 
-/** Reads the type name of a message without decoding the rest (for counting and dispatch); undefined when unreadable. */
-export function peekType(bytes: Uint8Array): MessageName | undefined {
-  try {
-    const v = decodeStrict(bytes);
-    if (!isMap(v)) return undefined;
-    const t = v.get(0n);
-    return isUint(t) && t <= 0xffffn ? MESSAGE_NAMES[Number(t)] : undefined;
-  } catch {
-    return undefined;
-  }
-}
