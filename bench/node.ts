@@ -238,6 +238,8 @@ async function delegationFigures() {
       advertPropagationMs: percentiles(prop),
     };
   } finally {
+    // Every background payment acknowledged before the consumer closes its store (and before its payees stop).
+    await consumer?.settled();
     await consumer?.stop().catch(() => {});
     await Promise.all(providers.map(stopProvider));
     rmSync(consumerDir, { recursive: true, force: true });

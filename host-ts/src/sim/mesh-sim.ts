@@ -594,7 +594,10 @@ async function simulate(o: MeshSimOptions): Promise<MeshSimReport> {
     },
     records,
   };
-  await Promise.all(sim.map((s) => s.node.stop().catch(() => {})));
+  // Consumers first, once their background payments have settled, while their payees still listen.
+  await Promise.all(consumers.map((c) => c.node.settled()));
+  await Promise.all(sim.filter((s) => s.role === "consumer").map((s) => s.node.stop().catch(() => {})));
+  await Promise.all(sim.filter((s) => s.role === "provider").map((s) => s.node.stop().catch(() => {})));
   return report;
 }
 
