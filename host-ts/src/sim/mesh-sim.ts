@@ -519,6 +519,8 @@ async function simulate(o: MeshSimOptions): Promise<MeshSimReport> {
       } catch (e) {
         error = (e as Error).message;
       }
+      // Payments are made after the result is returned: count them once they have settled.
+      await c.node.settled();
       // A failed submit returns no outcome: its journal entry (the consumer's latest) names the job.
       const jobIdHex = out?.jobId ?? bytesToHex(c.node.store.journal(1)[0].jobId);
       const attempts = jobIdHex ? c.node.store.attempts(Uint8Array.from(Buffer.from(jobIdHex, "hex"))) : [];
