@@ -15,7 +15,7 @@ import { mdns } from "@libp2p/mdns";
 import { gossipsub, TopicValidatorResult, type GossipSub } from "@libp2p/gossipsub";
 import { createTopicScoreParams, validateTopicScoreParams, type PeerScoreParams } from "@libp2p/gossipsub/score";
 import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
-import { peerIdFromString } from "@libp2p/peer-id";
+import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
 import { lpStream } from "@libp2p/utils";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { ComponentLogger, Connection, Logger, PeerId, Stream } from "@libp2p/interface";
@@ -127,7 +127,6 @@ type Listener<E extends keyof TransportEvents> = (detail: TransportEvents[E]) =>
 /** Derives the libp2p PeerId string of a node key seed without starting anything. */
 export async function peerKeyFromSeed(seed: Uint8Array): Promise<PeerKey> {
   const key = await generateKeyPairFromSeed("Ed25519", checkSeed(seed));
-  const { peerIdFromPrivateKey } = await import("@libp2p/peer-id");
   return peerIdFromPrivateKey(key).toString();
 }
 
