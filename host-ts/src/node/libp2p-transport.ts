@@ -15,7 +15,7 @@ import { mdns } from "@libp2p/mdns";
 import { gossipsub, TopicValidatorResult, type GossipSub } from "@libp2p/gossipsub";
 import { createTopicScoreParams, validateTopicScoreParams, type PeerScoreParams } from "@libp2p/gossipsub/score";
 import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
-import { peerIdFromString } from "@libp2p/peer-id";
+import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
 import { lpStream } from "@libp2p/utils";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { ComponentLogger, Connection, Logger, PeerId, Stream } from "@libp2p/interface";
@@ -55,6 +55,11 @@ export interface Libp2pTransportOptions {
   maxTopicMessageBytes?: number;
   /** Gossipsub heartbeat (default 1000 ms; tests use less so meshes form quickly). */
   heartbeatIntervalMs?: number;
+  /**
+   * Requests send multistream-select's header, the protocol and the request in one write instead of
+   * waiting for the protocol to be agreed first (default true; docs/TRANSPORT.md §2).
+   */
+  optimisticSelect?: boolean;
 }
 
 /** What `stats()` reports, for `mhr node status` and tests. */
@@ -70,6 +75,13 @@ const DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0"];
 const DEFAULT_MAX_TOPIC_BYTES = 64 * 1024;
 /** Outbound streams per protocol and connection: the caller bounds its own concurrency. */
 const MAX_OUTBOUND_STREAMS = 1024;
+/** multistream-select 1.0 (what libp2p negotiates every stream's protocol with): its header line, varint-prefixed on the wire. */
+const MSS_HEADER_TEXT = "/multistream/1.0.0\n";
+const MSS_HEADER = new TextEncoder().encode(MSS_HEADER_TEXT);
+/** multistream-select lines are at most 1 KiB. */
+const MSS_MAX_LINE = 1024;
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
 /** Streams one connection may have open towards us (all protocols, gossipsub and identify included). */
 const YAMUX_MAX_INBOUND_STREAMS = 256;
 /** A peer that has not finished stream protocol negotiation or the connection handshake by then is cut. */
@@ -115,7 +127,6 @@ type Listener<E extends keyof TransportEvents> = (detail: TransportEvents[E]) =>
 /** Derives the libp2p PeerId string of a node key seed without starting anything. */
 export async function peerKeyFromSeed(seed: Uint8Array): Promise<PeerKey> {
   const key = await generateKeyPairFromSeed("Ed25519", checkSeed(seed));
-  const { peerIdFromPrivateKey } = await import("@libp2p/peer-id");
   return peerIdFromPrivateKey(key).toString();
 }
 
@@ -181,6 +192,7 @@ export class Libp2pTransport implements Transport {
   private readonly peerIds = new Map<string, PeerId>();
   private readonly violationCounts: Record<TransportViolation, number> = { OVERSIZED: 0, SLOW_PEER: 0, MALFORMED_FRAME: 0, RATE_LIMITED: 0 };
   private readonly scoring: GossipSubScoring;
+  private readonly connected = new Set<PeerKey>();
 
   constructor(
     private readonly libp2p: Libp2p<Services>,
@@ -190,8 +202,16 @@ export class Libp2pTransport implements Transport {
     this.scoring = scoring(libp2p.services.pubsub);
     this.limiter = new InboundLimiter(options.inbound);
     this.inboundLimits = this.limiter.limits;
-    libp2p.addEventListener("peer:connect", (e) => this.emit("peer:connect", e.detail.toString()));
-    libp2p.addEventListener("peer:disconnect", (e) => this.emit("peer:disconnect", e.detail.toString()));
+    libp2p.addEventListener("peer:connect", (e) => {
+      const peer = e.detail.toString();
+      this.connected.add(peer);
+      this.emit("peer:connect", peer);
+    });
+    libp2p.addEventListener("peer:disconnect", (e) => {
+      const peer = e.detail.toString();
+      this.connected.delete(peer);
+      this.emit("peer:disconnect", peer);
+    });
     if (options.mdns) {
       libp2p.addEventListener("peer:discovery", (e) => {
         if (this.state !== "started" || this.libp2p.getConnections(e.detail.id).length > 0) return;
@@ -227,6 +247,7 @@ export class Libp2pTransport implements Transport {
     this.state = "stopping";
     for (const s of this.inboundStreams) s.abort(new Error("transport stopped"));
     this.inboundStreams.clear();
+    this.connected.clear();
     if (wasStarted) await this.libp2p.stop();
     this.state = "stopped";
   }
@@ -252,7 +273,8 @@ export class Libp2pTransport implements Transport {
   }
 
   peers(): PeerKey[] {
-    return this.libp2p.getPeers().map((p) => p.toString());
+    // Kept from libp2p's connect/disconnect events: the node asks before every request.
+    return [...this.connected];
   }
 
   handle(protocol: string, limits: ProtocolLimits, handler: RequestHandler): void {
@@ -278,17 +300,32 @@ export class Libp2pTransport implements Transport {
     this.assertStarted();
     const deadline = AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
-    let stream: Stream;
+    let opened: { stream: Stream; optimistic: boolean };
     try {
-      stream = await this.openStream(peer, protocol, signal);
+      opened = await this.openStream(peer, protocol, signal);
     } catch (err) {
       throw this.requestError(err, deadline, options.signal, "UNREACHABLE", `cannot open ${protocol} to ${peer}`);
     }
+    const { stream, optimistic } = opened;
     try {
-      const lp = lpStream(stream, { maxDataLength: options.maxResponseBytes, maxBufferSize: options.maxResponseBytes + varintLength(options.maxResponseBytes) });
-      await lp.write(body, { signal });
+      // The negotiation replies are short lines; the response limit is checked on its own below.
+      const maxData = optimistic ? Math.max(options.maxResponseBytes, MSS_MAX_LINE) : options.maxResponseBytes;
+      const lp = lpStream(stream, { maxDataLength: maxData, maxBufferSize: 2 * MSS_MAX_LINE + maxData + varintLength(maxData) });
+      if (optimistic) {
+        // multistream-select header, the protocol and the request in one write: no round trip spent on negotiation.
+        await lp.writeV([MSS_HEADER, utf8(`${protocol}\n`), body], { signal });
+      } else await lp.write(body, { signal });
+      if (optimistic) {
+        const header = text((await lp.read({ signal })).subarray());
+        if (header !== MSS_HEADER_TEXT) throw new TransportError(`${peer} does not speak multistream-select (${JSON.stringify(header.slice(0, 40))})`, "RESET");
+        const agreed = text((await lp.read({ signal })).subarray());
+        if (agreed !== `${protocol}\n`) throw new TransportError(`${peer} does not serve ${protocol}`, "UNREACHABLE");
+      }
+      // Half-closed only after the responder has agreed the protocol: a close that lands while its
+      // multistream-select is still reading would end the stream before the request is handed on.
       await stream.close({ signal });
       const response = await lp.read({ signal });
+      if (response.byteLength > options.maxResponseBytes) throw new TransportError(`response of ${response.byteLength} bytes exceeds ${options.maxResponseBytes}`, "OVERSIZED");
       return plain(response.subarray());
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
@@ -366,12 +403,26 @@ export class Libp2pTransport implements Transport {
 
   // ---- internals ----
 
-  private async openStream(peer: PeerKey, protocol: string, signal: AbortSignal): Promise<Stream> {
+  /**
+   * A stream for one request. When the connection's muxer can be reached it
+   * opens a bare muxed stream and the caller negotiates optimistically
+   * (multistream-select's header, the protocol and the request sent at once,
+   * the replies read before the response), which saves the negotiation round
+   * trip of `newStream` and its peer-store write on every request; the
+   * responder sees an ordinary multistream-select exchange followed by data.
+   * Otherwise it falls back to libp2p's own negotiation.
+   */
+  private async openStream(peer: PeerKey, protocol: string, signal: AbortSignal): Promise<{ stream: Stream; optimistic: boolean }> {
     const id = this.peerId(peer);
     let connection = this.libp2p.getConnections(id).find((c) => c.status === "open");
     connection ??= await this.libp2p.dial(id, { signal });
-    return connection.newStream(protocol, { signal, maxOutboundStreams: MAX_OUTBOUND_STREAMS });
+    const muxer = (connection as unknown as { muxer?: { status?: string; createStream?: (o?: object) => Promise<Stream> } }).muxer;
+    if (this.options.optimisticSelect !== false && muxer?.status === "open" && typeof muxer.createStream === "function" && connection.limits == null) {
+      return { stream: await muxer.createStream({}), optimistic: true };
+    }
+    return { stream: await connection.newStream(protocol, { signal, maxOutboundStreams: MAX_OUTBOUND_STREAMS }), optimistic: false };
   }
+
 
   private async serve(protocol: string, stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString();

@@ -200,8 +200,12 @@ export class NodeStore {
    */
   readonly lazy: Database.Database;
 
+  /** A node that keeps nothing (dataDir ":memory:": simulations, tests). */
+  private readonly inMemory: boolean;
+
   constructor(dataDir: string | ":memory:") {
     const file = dataDir === ":memory:" ? ":memory:" : join(dataDir, DB_FILE);
+    this.inMemory = file === ":memory:";
     this.db = reusingStatements(new Database(file));
     this.db.pragma("journal_mode = WAL");
     // FULL: the WAL is synced at every commit, so a committed channel state survives power loss, not only kill -9.
@@ -401,7 +405,14 @@ export class NodeStore {
 
   // --- adverts and nonces -------------------------------------------------------
 
+  /**
+   * Held adverts are written only so that a restarted node knows its
+   * neighbours and still refuses superseded ones. An in-memory node is never
+   * restarted, so it writes none: a 1,000-node simulation would otherwise copy
+   * every advert into every node's database (a million rows, a gigabyte).
+   */
   putAdvert(nodeId: Uint8Array, seq: bigint, bytes: Uint8Array, expiresAt: bigint, now: number): void {
+    if (this.inMemory) return;
     this.lazy.prepare("INSERT INTO adverts (node_id, seq, bytes, expires_at, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, expires_at = excluded.expires_at, received_at = excluded.received_at WHERE excluded.seq > adverts.seq")
       .run(buf(nodeId), seq, buf(bytes), expiresAt, now);
   }

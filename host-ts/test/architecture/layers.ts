@@ -34,6 +34,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   // 5 tools
   vectors: 5.0,
   calibrate: 5.0,
+  sim: 5.0,
   conform: 5.1,
   fuzz: 5.1,
   // 6 the command line

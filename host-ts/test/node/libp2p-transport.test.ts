@@ -112,6 +112,18 @@ describe("libp2p transport specifics", () => {
     expect(maxRunning).toBe(2);
   });
 
+  it("without optimistic negotiation, still carries requests, refuses unknown protocols and oversized responses", async () => {
+    const server = await started(1, { optimisticSelect: false });
+    const client = await started(2, { optimisticSelect: false });
+    await client.dial(server.addresses()[0]);
+    server.handle("/plain/1", { maxRequestBytes: 100, readTimeoutMs: 10_000 }, async (q) => (q.body.length === 0 ? new Uint8Array(500) : q.body));
+    const opts = { timeoutMs: 10_000, maxResponseBytes: 100 };
+    expect(await client.request(server.self, "/plain/1", enc("abc"), opts)).toEqual(enc("abc"));
+    const code = (p: Promise<Uint8Array>) => p.then(() => "ok", (e: TransportError) => e.code);
+    expect(await code(client.request(server.self, "/nope/1", enc("abc"), opts))).toBe("UNREACHABLE");
+    expect(await code(client.request(server.self, "/plain/1", new Uint8Array(0), opts))).toBe("OVERSIZED");
+  });
+
   it("applies the per-peer rate budget", async () => {
     const server = await started(1, { inbound: { ratePerSecond: 0.001, burst: 3 } });
     const client = await started(2);

@@ -12,8 +12,8 @@ export interface Managed {
   /** Everything written to stdout and stderr so far. */
   stdout(): string;
   stderr(): string;
-  /** Resolves with the first stdout line (or the accumulated text) matching `re`; rejects if the process exits first or after `timeoutMs`. */
-  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the first match of `re` in its stdout (or stderr) so far; rejects if the process exits first or after `timeoutMs`. */
+  waitFor(re: RegExp, timeoutMs?: number, stream?: "stdout" | "stderr"): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (or the signal name) once the process has ended. */
   readonly exited: Promise<number | string>;
   /** SIGKILL, no goodbye: the crash case. */
@@ -43,6 +43,7 @@ export class ProcessGroup {
     });
     child.stderr!.on("data", (d: Buffer) => {
       err += d.toString();
+      for (const w of waiters) w();
     });
     const exited = new Promise<number | string>((resolve) => {
       child.once("exit", (code, signal) => {
@@ -58,10 +59,10 @@ export class ProcessGroup {
       stdout: () => out,
       stderr: () => err,
       exited,
-      waitFor: (re, timeoutMs = 60_000) =>
+      waitFor: (re, timeoutMs = 60_000, stream = "stdout") =>
         new Promise((resolve, reject) => {
           const check = () => {
-            const hit = out.match(re);
+            const hit = (stream === "stdout" ? out : err).match(re);
             if (hit) {
               cleanup();
               resolve(hit);
