@@ -70,12 +70,15 @@ export function stateToJson(s: StateMap): Record<string, string> {
   return Object.fromEntries([...s.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, bytesToHex(v)]));
 }
 
+/** Directories under test-vectors/ that hold no vector files: the definitions and the upstream test data they are built from. */
+const NOT_VECTORS: ReadonlySet<string> = new Set(["defs", "upstream"]);
+
 function walk(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) {
-      if (name !== "defs") out.push(...walk(p));
+      if (!NOT_VECTORS.has(name)) out.push(...walk(p));
     } else if (name.endsWith(".json")) out.push(p);
   }
   return out;
