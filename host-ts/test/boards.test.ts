@@ -144,7 +144,7 @@ describe("board profiles", () => {
       serial: { usb: Array<{ vid: string }> } | null;
     }>;
     expect(json).toHaveLength(8);
-    expect(table).toMatch(/qemu-esp32c3\s+ESP32-C3 \(emulated\)\s+qemu-esp32c3\s+160 MHz\s+4MB\s+-\s+-/);
+    expect(table).toMatch(/qemu-esp32c3\s+ESP32-C3 \(emulated\)\s+qemu-esp32c3\s+80 MHz\s+4MB\s+-\s+-/);
     expect(json.find((b) => b.name === "esp32-s3-devkitc-1")?.serial?.usb[0].vid).toBe("0x303a");
   });
 });
