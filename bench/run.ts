@@ -15,10 +15,11 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import sodium from "libsodium-wrappers";
 import { assemble } from "../host-ts/src/asm/index.ts";
 import { encodeJob, emptyContext } from "../host-ts/src/model/codec.ts";
-import { bytesToHex, hexToBytes } from "../host-ts/src/model/hex.ts";
+import { bytesToHex, hexToBytes } from "../host-ts/src/model/bytes.ts";
 import type { Contract, StateMap } from "../host-ts/src/model/types.ts";
 import { runJob } from "../host-ts/src/reference/index.ts";
-import { verifyEcvrf } from "../host-ts/src/reference/crypto/ecvrf.ts";
+import { Status } from "../host-ts/src/generated/opcodes.ts";
+import { verifyEcvrf } from "../host-ts/src/crypto/ecvrf.ts";
 import { createAsEngine } from "../host-ts/src/engines/as-engine.ts";
 import { createReferenceEngine } from "../host-ts/src/engines/reference-engine.ts";
 import type { Engine } from "../host-ts/src/model/engine.ts";
@@ -44,7 +45,7 @@ function job(c: Contract, fn: string, args: bigint[] = [], input: Uint8Array = n
 /** Executed instructions, from the reference's trace (and a check the job ends in HALT). */
 function instructionCount(j: Uint8Array): number {
   const r = runJob(j, { trace: true });
-  if (r.result.status !== 0) throw new Error(`benchmark job did not HALT (status ${r.result.status}, code ${r.result.code})`);
+  if (r.result.status !== Status.HALT) throw new Error(`benchmark job did not HALT (status ${r.result.status}, code ${r.result.code})`);
   return r.trace!.length;
 }
 

@@ -19,7 +19,7 @@ import { BoardClient } from "../host-ts/src/protocol/client.ts";
 import { launchQemuRv32 } from "../host-ts/src/virtual/index.ts";
 import { assemble } from "../host-ts/src/asm/index.ts";
 import { decodeResult, emptyContext, encodeJob } from "../host-ts/src/model/codec.ts";
-import { encodeToCurveTai, verifyEcvrf } from "../host-ts/src/reference/crypto/ecvrf.ts";
+import { encodeToCurveTai, verifyEcvrf } from "../host-ts/src/crypto/ecvrf.ts";
 import { GENERATED, REPO } from "./build-firmware.ts";
 
 const TARGET_PER_OP = 45;

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assemble } from "../host-ts/src/asm/index.ts";
 import { encodeJob, makeContract } from "../host-ts/src/model/codec.ts";
-import { bytesToHex } from "../host-ts/src/model/hex.ts";
+import { bytesToHex } from "../host-ts/src/model/bytes.ts";
 import type { Job } from "../host-ts/src/model/types.ts";
 import { runJob } from "../host-ts/src/reference/index.ts";
 import { expectedFromRun, type Vector, type VectorFile } from "../host-ts/src/vectors/format.ts";

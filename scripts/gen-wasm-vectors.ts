@@ -9,20 +9,21 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFile
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createWasmTierEngine } from "../host-ts/src/engines/wasm-tier-engine.ts";
-import { bytesToHex } from "../host-ts/src/model/hex.ts";
+import { bytesToHex } from "../host-ts/src/model/bytes.ts";
 import { expectedFromRun, type Vector, type VectorFile } from "../host-ts/src/vectors/format.ts";
 import { errorName, trapName } from "../host-ts/src/wasm-tier/constants.ts";
 import { buildWasmJob, wasmVectorDefs, type WasmVectorDef } from "../host-ts/src/wasm-tier/vector-defs.ts";
 import { loadWat } from "../host-ts/src/wasm-tier/wat.ts";
 import type { EngineRun } from "../host-ts/src/model/engine.ts";
+import { Status } from "../host-ts/src/generated/opcodes.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outDir = join(root, "test-vectors/wasm");
 
 function codeName(run: EngineRun): string {
   const r = run.result;
-  if (r.status === 2) return trapName(Number(r.code));
-  if (r.status === 3) return errorName(Number(r.code));
+  if (r.status === Status.TRAP) return trapName(Number(r.code));
+  if (r.status === Status.INVALID) return errorName(Number(r.code));
   return r.code.toString();
 }
 
@@ -45,7 +46,7 @@ function check(d: WasmVectorDef, run: EngineRun): void {
 
 function covers(d: WasmVectorDef, run: EngineRun): Vector["covers"] {
   const r = run.result;
-  return { opcodes: [...(d.covers ?? [])].sort(), traps: r.status === 2 ? [codeName(run)] : [], errors: r.status === 3 ? [codeName(run)] : [] };
+  return { opcodes: [...(d.covers ?? [])].sort(), traps: r.status === Status.TRAP ? [codeName(run)] : [], errors: r.status === Status.INVALID ? [codeName(run)] : [] };
 }
 
 export async function generate(): Promise<Map<string, string>> {
@@ -59,7 +60,7 @@ export async function generate(): Promise<Map<string, string>> {
         let jobBytes = buildWasmJob(d);
         if (d.fuelExact) {
           const probe = await engine.run(jobBytes);
-          if (probe.result.status !== 0) throw new Error(`${d.name}: the probe run did not HALT`);
+          if (probe.result.status !== Status.HALT) throw new Error(`${d.name}: the probe run did not HALT`);
           jobBytes = buildWasmJob(d, probe.result.cycles - (d.fuelExact === "below" ? 1 : 0));
         }
         const run = await engine.run(jobBytes);

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { COSTS } from "../../host-ts/src/generated/opcodes.ts";
-import { hexToBytes } from "../../host-ts/src/model/hex.ts";
+import { concatBytes, hexToBytes } from "../../host-ts/src/model/bytes.ts";
 import { main, hex, type DefFile, type VectorDef } from "./lib.ts";
 
 const shared = (f: string) => JSON.parse(readFileSync(new URL(`../upstream/${f}`, import.meta.url), "utf8"));
@@ -19,7 +19,6 @@ const P = 2n ** 255n - 19n;
 
 const le = (n: bigint, len = 32) => Uint8Array.from({ length: len }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn));
 const fromLe = (b: Uint8Array) => b.reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
-const cat = (...parts: Uint8Array[]) => { const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0)); let o = 0; for (const p of parts) { out.set(p, o); o += p.length; } return out; };
 const flip = (b: Uint8Array, byte: number, bit = 0) => { const x = b.slice(); x[byte] ^= 1 << bit; return x; };
 
 /** Hash the whole input, EMIT the digest. */
@@ -28,12 +27,12 @@ const hashProgram = (memory: number, cycles = 1_000_000) => main(`PUSH 0\nLOAD.i
 /** input = pk(32) || sig(64) || msg; returns VERIFY_SIG's answer. */
 const SIG = main("PUSH 0\nPUSH 96\nLOAD.inlen\nPUSH 96\nSUB\nPUSH 32\nVERIFY_SIG\nHALT", { rets: 1, memory: 2048 });
 const sigVector = (name: string, description: string, pk: Uint8Array, sig: Uint8Array, msg: Uint8Array, ok: boolean): VectorDef =>
-  ({ name: `sig/${name}`, description, source: SIG, input: cat(pk, sig, msg), expect: { status: "HALT", returns: [ok ? 1n : 0n] } });
+  ({ name: `sig/${name}`, description, source: SIG, input: concatBytes(pk, sig, msg), expect: { status: "HALT", returns: [ok ? 1n : 0n] } });
 
 /** input = pk(32) || proof(80) || alpha; beta written at 1024 and EMITted either way (zeros when invalid). */
 const VRF = main("PUSH 0\nPUSH 112\nLOAD.inlen\nPUSH 112\nSUB\nPUSH 32\nPUSH 1024\nVERIFY_VRF\nPUSH 1024\nPUSH 64\nEMIT\nHALT", { rets: 1, memory: 2048 });
 const vrfVector = (name: string, description: string, pk: Uint8Array, proof: Uint8Array, alpha: Uint8Array, beta: Uint8Array | null): VectorDef =>
-  ({ name: `vrf/${name}`, description, source: VRF, input: cat(pk, proof, alpha), expect: { status: "HALT", returns: [beta ? 1n : 0n], output: hex(beta ?? new Uint8Array(64)) } });
+  ({ name: `vrf/${name}`, description, source: VRF, input: concatBytes(pk, proof, alpha), expect: { status: "HALT", returns: [beta ? 1n : 0n], output: hex(beta ?? new Uint8Array(64)) } });
 
 const blake3 = shared("blake3.json") as { cases: { input_len: number; hash: string }[] };
 const rfc8032 = shared("ed25519-rfc8032.json") as { name: string; secret_key: string; public_key: string; message: string; signature: string }[];
@@ -58,7 +57,7 @@ const T8 = (() => {
   throw new Error("no point of order 8 found");
 })();
 const modL = (x: bigint) => ((x % L) + L) % L;
-const hashToScalar = (...parts: Uint8Array[]) => modL(fromLe(sha512(cat(...parts))));
+const hashToScalar = (...parts: Uint8Array[]) => modL(fromLe(sha512(concatBytes(...parts))));
 
 // Signing with explicit scalars so R can be shifted by a torsion point (mixed order).
 const seed = hexToBytes(rfc8032[0].secret_key);
@@ -69,7 +68,7 @@ const Abytes = A.toBytes();
 function signWith(Rpoint: typeof B, r: bigint, msg: Uint8Array, pkBytes = Abytes, secret = a): Uint8Array {
   const Rb = Rpoint.toBytes();
   const k = hashToScalar(Rb, pkBytes, msg);
-  return cat(Rb, le(modL(r + k * secret)));
+  return concatBytes(Rb, le(modL(r + k * secret)));
 }
 const msg = new TextEncoder().encode("mixed order");
 const r = 0x1234567n;
@@ -77,10 +76,10 @@ const R = B.multiply(r);
 const mixedR = signWith(R.add(T8), r, msg); // cofactored accepts, cofactorless rejects
 // Small-order public key: A' = T8. [8]A' = 0, so the equation is [8]S B = [8]R: S = r, any message.
 const smallOrderPk = T8.toBytes();
-const smallOrderSig = (() => { const Rb = R.toBytes(); return cat(Rb, le(r)); })();
+const smallOrderSig = (() => { const Rb = R.toBytes(); return concatBytes(Rb, le(r)); })();
 const good = rfc8032[1];
 const gpk = hexToBytes(good.public_key), gsig = hexToBytes(good.signature), gmsg = hexToBytes(good.message);
-const sPlusL = cat(gsig.slice(0, 32), le(fromLe(gsig.slice(32)) + L));
+const sPlusL = concatBytes(gsig.slice(0, 32), le(fromLe(gsig.slice(32)) + L));
 
 const vrf0 = rfc9381[0];
 const vpk = hexToBytes(vrf0.PK), vpi = hexToBytes(vrf0.pi), valpha = hexToBytes(vrf0.alpha);
@@ -118,13 +117,13 @@ export const crypto: DefFile = {
       ];
     }),
     sigVector("s-plus-l", "S + L (non-canonical scalar) is rejected even though [S]B is unchanged", gpk, sPlusL, gmsg, false),
-    sigVector("s-equals-l", "S = L is rejected", gpk, cat(gsig.slice(0, 32), le(L)), gmsg, false),
-    sigVector("s-max", "S = 2^256-1 is rejected", gpk, cat(gsig.slice(0, 32), new Uint8Array(32).fill(0xff)), gmsg, false),
+    sigVector("s-equals-l", "S = L is rejected", gpk, concatBytes(gsig.slice(0, 32), le(L)), gmsg, false),
+    sigVector("s-max", "S = 2^256-1 is rejected", gpk, concatBytes(gsig.slice(0, 32), new Uint8Array(32).fill(0xff)), gmsg, false),
     sigVector("key-y-noncanonical", "a public key encoding y >= p is rejected", NONCANONICAL_Y, gsig, gmsg, false),
     sigVector("key-negative-zero", "a public key with x = 0 and the sign bit set is rejected", IDENTITY_NEG_ZERO, gsig, gmsg, false),
     sigVector("key-not-on-curve", "a public key with no square root is rejected", le(2n), gsig, gmsg, false),
-    sigVector("r-noncanonical", "an R encoding y >= p is rejected", gpk, cat(NONCANONICAL_Y, gsig.slice(32)), gmsg, false),
-    sigVector("identity-key-zero-sig", "identity key, R = identity, S = 0: accepted by the cofactored equation (small-order keys are not rejected)", IDENTITY, cat(IDENTITY, new Uint8Array(32)), msg, true),
+    sigVector("r-noncanonical", "an R encoding y >= p is rejected", gpk, concatBytes(NONCANONICAL_Y, gsig.slice(32)), gmsg, false),
+    sigVector("identity-key-zero-sig", "identity key, R = identity, S = 0: accepted by the cofactored equation (small-order keys are not rejected)", IDENTITY, concatBytes(IDENTITY, new Uint8Array(32)), msg, true),
     sigVector("small-order-key", "a small-order key with [8]S B = [8]R verifies for any message (SPEC §14.2)", smallOrderPk, smallOrderSig, msg, true),
     sigVector("mixed-order-r", "R shifted by a point of order 8: the cofactored equation accepts (a cofactorless verifier would reject)", Abytes, mixedR, msg, true),
     sigVector("empty-message", "a valid signature over the empty message", Abytes, signWith(R, r, new Uint8Array()), new Uint8Array(), true),
@@ -139,14 +138,14 @@ export const crypto: DefFile = {
         vrfVector(`example-${e.example}-flip-gamma`, "a bit of Gamma flipped: rejected, dst untouched", pk, flip(pi, 2), al, null),
         vrfVector(`example-${e.example}-flip-c`, "a bit of c flipped: rejected", pk, flip(pi, 33), al, null),
         vrfVector(`example-${e.example}-flip-s`, "a bit of s flipped: rejected", pk, flip(pi, 50), al, null),
-        vrfVector(`example-${e.example}-other-alpha`, "the proof for another alpha: rejected", pk, pi, cat(al, Uint8Array.of(0)), null),
+        vrfVector(`example-${e.example}-other-alpha`, "the proof for another alpha: rejected", pk, pi, concatBytes(al, Uint8Array.of(0)), null),
         vrfVector(`example-${e.example}-flip-key`, "another key: rejected", flip(pk, 1), pi, al, null),
       ];
     }),
-    vrfVector("s-plus-l", "s + L is rejected", vpk, cat(vpi.slice(0, 48), le(fromLe(vpi.slice(48)) + L)), valpha, null),
+    vrfVector("s-plus-l", "s + L is rejected", vpk, concatBytes(vpi.slice(0, 48), le(fromLe(vpi.slice(48)) + L)), valpha, null),
     vrfVector("small-order-key", "a small-order key is rejected (validate_key)", IDENTITY, vpi, valpha, null),
     vrfVector("torsion-key", "a key of order 8 is rejected", T8.toBytes(), vpi, valpha, null),
-    vrfVector("gamma-noncanonical", "a Gamma encoding y >= p is rejected", vpk, cat(NONCANONICAL_Y, vpi.slice(32)), valpha, null),
+    vrfVector("gamma-noncanonical", "a Gamma encoding y >= p is rejected", vpk, concatBytes(NONCANONICAL_Y, vpi.slice(32)), valpha, null),
     vrfVector("key-noncanonical", "a key encoding y >= p is rejected", NONCANONICAL_Y, vpi, valpha, null),
     { name: "vrf/dst-checked-when-invalid", description: "the output range is checked even for a proof that would fail", source: main("PUSH 0\nPUSH 0\nPUSH 0\nPUSH 0\nPUSH 200\nVERIFY_VRF\nHALT"), expect: { status: "TRAP", code: "MEMORY_OUT_OF_BOUNDS", cycles: 5 } },
     { name: "vrf/proof-out-of-bounds", description: "an 80-byte proof range past the end traps", source: main("PUSH 0\nPUSH 0\nPUSH 0\nPUSH 177\nPUSH 0\nVERIFY_VRF\nHALT"), expect: { status: "TRAP", code: "MEMORY_OUT_OF_BOUNDS" } },

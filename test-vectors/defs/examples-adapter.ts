@@ -1,7 +1,7 @@
 /** Turns the example-contract scenarios (examples.ts) into vector definitions. */
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { hexToBytes } from "../../host-ts/src/model/hex.ts";
+import { hexToBytes } from "../../host-ts/src/model/bytes.ts";
 import { TRAP_NAMES } from "../../host-ts/src/generated/opcodes.ts";
 import type { DefFile, VectorDef } from "./lib.ts";
 

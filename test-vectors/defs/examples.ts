@@ -8,6 +8,7 @@
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { blake3 } from "@noble/hashes/blake3.js";
+import { concatBytes } from "../../host-ts/src/model/bytes.ts";
 
 /** One scenario: a call of one function of one example contract. */
 export interface ExampleVectorDef {
@@ -54,12 +55,7 @@ export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 export const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
 export const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const asciiHex = (s: string): string => hex(ascii(s));
-export const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
+export const concat = concatBytes;
 export const u64le = (v: bigint): Uint8Array => {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);

@@ -5,7 +5,7 @@
  * reference, so the vectors pin the SPEC rather than the reference's behaviour.
  */
 import type { Job, Contract, StateMap } from "../../host-ts/src/model/types.ts";
-import { bytesToHex } from "../../host-ts/src/model/hex.ts";
+import { bytesToHex } from "../../host-ts/src/model/bytes.ts";
 
 export interface Expect {
   status?: "HALT" | "ABORT" | "TRAP" | "INVALID";

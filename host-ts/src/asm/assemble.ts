@@ -6,7 +6,7 @@
  */
 import { OP_BY_NAME, SPACES, type OpInfo } from "../generated/opcodes.ts";
 import { makeContract } from "../model/codec.ts";
-import { hexToBytes } from "../model/hex.ts";
+import { hexToBytes } from "../model/bytes.ts";
 import type { Contract, FunctionSignature } from "../model/types.ts";
 
 export class AsmError extends Error {

@@ -5,7 +5,7 @@
  * does not decode (vectors carry invalid code on purpose) is kept as `.byte`.
  */
 import { OP_BY_BYTE, SPACES, type OpInfo } from "../generated/opcodes.ts";
-import { bytesToHex } from "../model/hex.ts";
+import { bytesToHex } from "../model/bytes.ts";
 import type { Contract } from "../model/types.ts";
 
 export interface DecodedInstruction {

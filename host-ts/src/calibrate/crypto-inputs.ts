@@ -2,7 +2,7 @@
  * Valid inputs for the crypto microbenchmarks: VERIFY_SIG and VERIFY_VRF must
  * run their full verification path (an early reject would measure almost
  * nothing), so every signature and proof here verifies under the SPEC rules
- * (checked against the reference implementations in reference/crypto/).
+ * (checked against the reference implementations in crypto/).
  *
  * Ed25519: @noble/curves signs with a fixed seed (RFC 8032 signing is
  * deterministic, so the bytes are the same on every run).
@@ -17,9 +17,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha512 } from "@noble/hashes/sha2.js";
-import { BASE, L, bytesToNumberLE, concat, decodePointStrict, mulByCofactor, verifyEd25519, type EdwardsPoint } from "../reference/crypto/ed25519.ts";
-import { encodeToCurveTai, verifyEcvrf } from "../reference/crypto/ecvrf.ts";
-import { bytesToHex, hexToBytes } from "../model/hex.ts";
+import { BASE, L, bytesToNumberLE, decodePointStrict, mulByCofactor, verifyEd25519, type EdwardsPoint } from "../crypto/ed25519.ts";
+import { concatBytes } from "../model/bytes.ts";
+import { encodeToCurveTai, verifyEcvrf } from "../crypto/ecvrf.ts";
+import { bytesToHex, hexToBytes } from "../model/bytes.ts";
 
 /** Where the RFC 9381 vectors live in this workspace (read if present, never required). */
 export const RFC9381_VECTOR_FILE = process.env.MHR_ECVRF_VECTORS ?? fileURLToPath(new URL("../../../test-vectors/upstream/ecvrf-rfc9381.json", import.meta.url));
@@ -55,7 +56,7 @@ function expandKey(sk: Uint8Array): { x: bigint; pk: Uint8Array; prefix: Uint8Ar
 /** RFC 9381 §5.4.1.1: the counter value at which try-and-increment found H (the number of extra hash-and-decode tries). */
 export function taiCounter(pk: Uint8Array, alpha: Uint8Array): number {
   for (let ctr = 0; ctr <= 255; ctr++) {
-    const hash = sha512(concat(Uint8Array.of(SUITE, 0x01), pk, alpha, Uint8Array.of(ctr, 0x00)));
+    const hash = sha512(concatBytes(Uint8Array.of(SUITE, 0x01), pk, alpha, Uint8Array.of(ctr, 0x00)));
     const candidate = decodePointStrict(hash.subarray(0, 32));
     if (candidate !== undefined && !mulByCofactor(candidate).is0()) return ctr;
   }
@@ -70,14 +71,14 @@ export function vrfProve(sk: Uint8Array, alpha: Uint8Array): { pk: Uint8Array; p
   const hString = H.toBytes();
   const gamma = H.multiply(x);
   // §5.4.2.2 nonce generation: SHA-512(second half of SHA-512(SK) ‖ h_string) mod q.
-  const k = bytesToNumberLE(sha512(concat(prefix, hString))) % L;
+  const k = bytesToNumberLE(sha512(concatBytes(prefix, hString))) % L;
   const U = BASE.multiply(k);
   const V = H.multiply(k);
   // §5.4.3 challenge generation: first 16 bytes of SHA-512(suite ‖ 0x02 ‖ Y ‖ H ‖ Gamma ‖ U ‖ V ‖ 0x00).
-  const cBytes = sha512(concat(Uint8Array.of(SUITE, 0x02), pk, hString, gamma.toBytes(), U.toBytes(), V.toBytes(), Uint8Array.of(0x00))).slice(0, 16);
+  const cBytes = sha512(concatBytes(Uint8Array.of(SUITE, 0x02), pk, hString, gamma.toBytes(), U.toBytes(), V.toBytes(), Uint8Array.of(0x00))).slice(0, 16);
   const c = bytesToNumberLE(cBytes);
   const s = (k + c * x) % L;
-  return { pk, proof: concat(gamma.toBytes(), cBytes, leBytes(s, 32)) };
+  return { pk, proof: concatBytes(gamma.toBytes(), cBytes, leBytes(s, 32)) };
 }
 
 export interface VrfKey {

@@ -33,7 +33,7 @@
  */
 import { assemble } from "../asm/index.ts";
 import { emptyContext, encodeJob } from "../model/codec.ts";
-import { bytesToHex, hexToBytes } from "../model/hex.ts";
+import { bytesToHex, hexToBytes, concatBytes } from "../model/bytes.ts";
 import { decodeStrict, isMap, isBytes } from "../model/cbor.ts";
 import type { Contract, StateMap } from "../model/types.ts";
 import { COST_KEYS, COST_TABLES, Limit, Status, type Cost } from "../generated/opcodes.ts";
@@ -211,16 +211,6 @@ function keyBytes(klen: number, first: number, seed: number): Uint8Array {
   const k = patternBytes(klen, seed);
   k[0] = first;
   return k;
-}
-
-function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 // ---- the benchmark catalogue --------------------------------------------------------

@@ -5,9 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Cost } from "../generated/opcodes.ts";
+import { chargeOf, type Cost } from "../generated/opcodes.ts";
 import type { CalibrationResult } from "./run.ts";
-import { chargeOf, type CostTableEntry, type KeyFinding, type TermFinding } from "./solve.ts";
+import type { CostTableEntry, KeyFinding, TermFinding } from "./solve.ts";
 
 // ---- formatting -------------------------------------------------------------------------
 

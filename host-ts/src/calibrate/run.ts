@@ -16,7 +16,7 @@
 import { getBoard, BoardProfileError, CHIP_EMULATOR_PORTS, type BoardProfile } from "../boards/profiles.ts";
 import type { BoardClient } from "../protocol/client.ts";
 import type { BenchReply, HelloInfo } from "../protocol/messages.ts";
-import { bytesToHex, equalBytes } from "../model/hex.ts";
+import { bytesToHex, equalBytes } from "../model/bytes.ts";
 import { decodeResult, hash32 } from "../model/codec.ts";
 import { COST_KEYS, V1_COSTS, BASE_TABLE, buildMicrobenches, overheadJobs, type ValidatedBench } from "./microbench.ts";
 import { cpiModelFor, type CpiModel } from "./cpi-models.ts";

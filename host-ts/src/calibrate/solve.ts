@@ -12,7 +12,7 @@
  * 3. proposeTable: the smallest integer table with the v1 structure that
  *    charges every measured term at least margin × its measured time.
  */
-import type { Cost } from "../generated/opcodes.ts";
+import { chargeOf, type Cost } from "../generated/opcodes.ts";
 import type { TermInfo } from "./microbench.ts";
 
 export interface Equation {
@@ -187,11 +187,6 @@ export interface CostTableEntry {
 /** Integer ceiling that ignores floating-point dust (2.0000000001 → 2). */
 export function ceilInt(x: number): number {
   return Math.ceil(x - 1e-9);
-}
-
-export function chargeOf(c: Cost, n = 0): number {
-  if (c.per === undefined || c.unit === undefined) return c.base;
-  return c.base + c.per * Math.ceil(n / c.unit);
 }
 
 export interface SizePoint {

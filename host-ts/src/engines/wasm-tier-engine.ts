@@ -7,7 +7,7 @@
 import type { Engine, EngineRun, RunOptions } from "../model/engine.ts";
 import { hash32 } from "../model/codec.ts";
 import { Sandbox, type SandboxOptions, type SandboxRun } from "../wasm-tier/sandbox.ts";
-import type { NodeTier } from "../wasm-tier/constants.ts";
+import type { NodeTier } from "../generated/wasm-tier.ts";
 
 export interface WasmTierEngineRun extends EngineRun {
   /** "result" (a consensus result), "delegate" (tier above this node's), "timeout" / "crashed" (local outcomes). */

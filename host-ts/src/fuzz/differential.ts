@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Engine, EngineRun } from "../model/engine.ts";
-import { bytesToHex, equalBytes } from "../model/hex.ts";
+import { bytesToHex, equalBytes } from "../model/bytes.ts";
 import { encodeState } from "../model/codec.ts";
 import { expectedFromRun, type VectorFile } from "../vectors/format.ts";
 import { Rng, generateCase, type FuzzCase, type Insn } from "./generate.ts";

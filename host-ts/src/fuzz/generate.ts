@@ -4,10 +4,10 @@
  * machine. Programs are built as instruction lists (so a divergence can be
  * minimised instruction by instruction) and encoded with the assembler.
  */
-import { OPCODES, SPACES, Limit, type OpInfo } from "../generated/opcodes.ts";
+import { OPCODES, SPACES, Limit, type OpInfo, type OperandRole } from "../generated/opcodes.ts";
 import { encodePushImmediate } from "../asm/index.ts";
 import { encodeJob, makeContract } from "../model/codec.ts";
-import { bytesToHex } from "../model/hex.ts";
+import { bytesToHex } from "../model/bytes.ts";
 import type { Job, StateMap } from "../model/types.ts";
 import { ed25519 } from "@noble/curves/ed25519.js";
 
@@ -91,26 +91,16 @@ function jobFor(code: Uint8Array, s: Shape, rng: Rng): Uint8Array {
   return encodeJob(job);
 }
 
-/** A value an operand of this role might plausibly take: mostly in range, sometimes just outside. */
-function operand(rng: Rng, role: "addr" | "len" | "value" | "shift" | "key", memory: number): bigint {
+/** A value an operand of this role (the opcode table's operands column) might plausibly take: mostly in range, sometimes just outside. */
+function operand(rng: Rng, role: OperandRole, memory: number): bigint {
   switch (role) {
     case "addr": return rng.chance(0.9) ? BigInt(rng.int(Math.max(1, memory))) : rng.pick([-1n, BigInt(memory), BigInt(memory - 1), BigInt(memory + 1), MAX]);
     case "len": return rng.chance(0.85) ? BigInt(rng.int(Math.min(96, memory + 1))) : rng.pick([-1n, 0n, BigInt(memory), BigInt(memory + 1), 65n]);
-    case "key": return rng.chance(0.9) ? BigInt(1 + rng.int(8)) : rng.pick([0n, 64n, 65n, -1n]);
+    case "klen": return rng.chance(0.9) ? BigInt(1 + rng.int(8)) : rng.pick([0n, 64n, 65n, -1n]);
     case "shift": return rng.chance(0.85) ? BigInt(rng.int(64)) : rng.pick([64n, -1n, 100n]);
-    default: return rng.chance(0.5) ? rng.pick(EDGE) : rng.chance(0.5) ? BigInt(rng.int(20) - 5) : rng.i64();
+    case "value": return rng.chance(0.5) ? rng.pick(EDGE) : rng.chance(0.5) ? BigInt(rng.int(20) - 5) : rng.i64();
   }
 }
-
-/** Operand roles, bottom to top, for instructions whose operands are memory ranges. */
-const ROLES: Record<string, ("addr" | "len" | "value" | "shift" | "key")[]> = {
-  HASH: ["addr", "len", "addr"], VERIFY_SIG: ["addr", "addr", "len", "addr"], VERIFY_VRF: ["addr", "addr", "len", "addr", "addr"],
-  BALANCE: ["addr"], SENDER: ["addr"], SELF: ["addr"], TRANSFER: ["addr", "value"], LOG: ["addr", "len"], EMIT: ["addr", "len"],
-  SHL: ["value", "shift"], SHR: ["value", "shift"],
-  "LOAD.m8": ["addr"], "LOAD.m16": ["addr"], "LOAD.m32": ["addr"], "LOAD.m64": ["addr"],
-  "STORE.m8": ["value", "addr"], "STORE.m16": ["value", "addr"], "STORE.m32": ["value", "addr"], "STORE.m64": ["value", "addr"],
-  "LOAD.state": ["addr", "key", "addr", "len"], "STORE.state": ["addr", "key", "addr", "len"], "STORE.del": ["addr", "key"], "STORE.copy": ["addr", "addr", "len"],
-};
 
 /**
  * A straight-line-with-jumps program from the opcode table with plausible
@@ -120,16 +110,15 @@ const ROLES: Record<string, ("addr" | "len" | "value" | "shift" | "key")[]> = {
 export function structuredProgram(rng: Rng, memory: number): { insns: Insn[]; rets: number } {
   const insns: Insn[] = [];
   const n = 1 + rng.int(24);
-  const spaceOps: { op: OpInfo; space: number; key: string; pops: number }[] = [];
-  for (const o of OPCODES) if (o.immediate === "space") for (const s of SPACES) { const e = s[o.mnemonic as "LOAD" | "STORE"]; if (e) spaceOps.push({ op: o, space: s.byte, key: `${o.mnemonic}.${s.name}`, pops: e.pops }); }
+  const spaceOps: { op: OpInfo; space: number; key: string; operands: readonly OperandRole[] }[] = [];
+  for (const o of OPCODES) if (o.immediate === "space") for (const s of SPACES) { const e = s[o.mnemonic as "LOAD" | "STORE"]; if (e) spaceOps.push({ op: o, space: s.byte, key: `${o.mnemonic}.${s.name}`, operands: e.operands }); }
   let depth = 0;
   const pendingJumps: number[] = [];
   for (let k = 0; k < n; k++) {
     const choice = rng.int(OPCODES.length + spaceOps.length);
     if (choice >= OPCODES.length) {
       const s = spaceOps[choice - OPCODES.length];
-      const roles = ROLES[s.key] ?? [];
-      for (const r of roles) insns.push(push(operand(rng, r, memory)));
+      for (const r of s.operands) insns.push(push(operand(rng, r, memory)));
       insns.push({ op: s.op, imm: s.space });
       depth += (s.key.startsWith("LOAD") ? 1 : 0);
       continue;
@@ -145,9 +134,10 @@ export function structuredProgram(rng: Rng, memory: number): { insns: Insn[]; re
       continue;
     }
     if (op.immediate === "push") { insns.push(push(operand(rng, "value", memory))); depth++; continue; }
-    const roles = ROLES[op.mnemonic];
+    // Operands that name ranges, keys or shifts get plausible values; plain values come from the stack when it has them.
+    const ranged = op.operands.some((r) => r !== "value");
     const pops = typeof op.pops === "number" ? op.pops : 0;
-    if (roles) for (const r of roles) insns.push(push(operand(rng, r, memory)));
+    if (ranged) for (const r of op.operands) insns.push(push(operand(rng, r, memory)));
     else for (let i = 0; i < pops; i++) if (depth-- <= 0 || rng.chance(0.3)) { insns.push(push(operand(rng, "value", memory))); depth = Math.max(depth, 0); }
     insns.push({ op });
     depth += typeof op.pushes === "number" ? op.pushes : 0;

@@ -4,6 +4,8 @@ export const SPEC_VERSION = 1;
 
 export type Category = "stack" | "arithmetic" | "bitwise" | "comparison" | "control" | "crypto" | "system";
 export type ImmediateKind = "none" | "push" | "target" | "space";
+/** What a popped operand is (spec/opcodes.json operandRoles): addr: A memory address: the start of a range the instruction reads or writes. len: A byte count: the length of a range (or LOAD.state's capacity). klen: A state key's length in bytes (1..MAX_KEY_SIZE). shift: A shift count (0..63). value: Any 64-bit value. */
+export type OperandRole = "addr" | "len" | "klen" | "shift" | "value";
 export interface OpInfo {
   readonly byte: number;
   readonly mnemonic: Mnemonic;
@@ -12,10 +14,12 @@ export interface OpInfo {
   /** A count, "rets" (HALT: the function's return count) or "space" (see SPACES). */
   readonly pops: number | "rets" | "space";
   readonly pushes: number | "space";
+  /** What each popped operand is, deepest first (empty when the pops are "rets" or "space"). */
+  readonly operands: readonly OperandRole[];
   readonly stack: string;
   readonly doc: string;
 }
-export interface SpaceEffect { readonly pops: number; readonly pushes: number; readonly stack: string; readonly doc: string }
+export interface SpaceEffect { readonly pops: number; readonly pushes: number; readonly operands: readonly OperandRole[]; readonly stack: string; readonly doc: string }
 export interface SpaceInfo { readonly byte: number; readonly name: SpaceName; readonly LOAD?: SpaceEffect; readonly STORE?: SpaceEffect }
 export interface Cost { readonly base: number; readonly per?: number; readonly unit?: number; readonly of?: string }
 
@@ -71,53 +75,53 @@ export const Op = {
 export type Mnemonic = keyof typeof Op;
 
 export const OPCODES: readonly OpInfo[] = [
-  { byte: 0x01, mnemonic: "PUSH", category: "stack", immediate: "push", pops: 0, pushes: 1, stack: "-- v", doc: "Push the immediate." },
-  { byte: 0x02, mnemonic: "POP", category: "stack", immediate: "none", pops: 1, pushes: 0, stack: "a --", doc: "Discard the top value." },
-  { byte: 0x03, mnemonic: "DUP", category: "stack", immediate: "none", pops: 1, pushes: 2, stack: "a -- a a", doc: "Duplicate the top value." },
-  { byte: 0x04, mnemonic: "SWAP", category: "stack", immediate: "none", pops: 2, pushes: 2, stack: "a b -- b a", doc: "Exchange the top two values." },
-  { byte: 0x05, mnemonic: "OVER", category: "stack", immediate: "none", pops: 2, pushes: 3, stack: "a b -- a b a", doc: "Copy the second value to the top." },
-  { byte: 0x06, mnemonic: "ROT", category: "stack", immediate: "none", pops: 3, pushes: 3, stack: "a b c -- b c a", doc: "Rotate the third value to the top." },
-  { byte: 0x10, mnemonic: "ADD", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a+b", doc: "Signed addition; traps INTEGER_OVERFLOW." },
-  { byte: 0x11, mnemonic: "SUB", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a-b", doc: "Signed subtraction; traps INTEGER_OVERFLOW." },
-  { byte: 0x12, mnemonic: "MUL", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a*b", doc: "Signed multiplication; traps INTEGER_OVERFLOW." },
-  { byte: 0x13, mnemonic: "DIV", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a/b", doc: "Signed division truncating toward zero; traps DIVISION_BY_ZERO, and INTEGER_OVERFLOW for MIN/-1." },
-  { byte: 0x14, mnemonic: "MOD", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a%b", doc: "Remainder with the sign of the dividend; traps DIVISION_BY_ZERO; MIN % -1 is 0." },
-  { byte: 0x15, mnemonic: "NEG", category: "arithmetic", immediate: "none", pops: 1, pushes: 1, stack: "a -- -a", doc: "Negation; traps INTEGER_OVERFLOW for MIN." },
-  { byte: 0x16, mnemonic: "ABS", category: "arithmetic", immediate: "none", pops: 1, pushes: 1, stack: "a -- |a|", doc: "Absolute value; traps INTEGER_OVERFLOW for MIN." },
-  { byte: 0x17, mnemonic: "MIN", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, stack: "a b -- min", doc: "Signed minimum." },
-  { byte: 0x18, mnemonic: "MAX", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, stack: "a b -- max", doc: "Signed maximum." },
-  { byte: 0x20, mnemonic: "AND", category: "bitwise", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a&b", doc: "Bitwise and." },
-  { byte: 0x21, mnemonic: "OR", category: "bitwise", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a|b", doc: "Bitwise or." },
-  { byte: 0x22, mnemonic: "XOR", category: "bitwise", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a^b", doc: "Bitwise exclusive or." },
-  { byte: 0x23, mnemonic: "NOT", category: "bitwise", immediate: "none", pops: 1, pushes: 1, stack: "a -- ~a", doc: "Bitwise complement." },
-  { byte: 0x24, mnemonic: "SHL", category: "bitwise", immediate: "none", pops: 2, pushes: 1, stack: "a n -- a<<n", doc: "Shift left, bits shifted out are lost; traps SHIFT_OUT_OF_RANGE unless 0 <= n <= 63." },
-  { byte: 0x25, mnemonic: "SHR", category: "bitwise", immediate: "none", pops: 2, pushes: 1, stack: "a n -- a>>>n", doc: "Logical (zero-filling) shift right; traps SHIFT_OUT_OF_RANGE unless 0 <= n <= 63." },
-  { byte: 0x28, mnemonic: "EQ", category: "comparison", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a==b", doc: "1 if equal, else 0." },
-  { byte: 0x29, mnemonic: "NEQ", category: "comparison", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a!=b", doc: "1 if not equal, else 0." },
-  { byte: 0x2a, mnemonic: "LT", category: "comparison", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a<b", doc: "Signed less-than: 1 or 0." },
-  { byte: 0x2b, mnemonic: "GT", category: "comparison", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a>b", doc: "Signed greater-than: 1 or 0." },
-  { byte: 0x2c, mnemonic: "LTE", category: "comparison", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a<=b", doc: "Signed less-or-equal: 1 or 0." },
-  { byte: 0x2d, mnemonic: "GTE", category: "comparison", immediate: "none", pops: 2, pushes: 1, stack: "a b -- a>=b", doc: "Signed greater-or-equal: 1 or 0." },
-  { byte: 0x30, mnemonic: "JMP", category: "control", immediate: "target", pops: 0, pushes: 0, stack: "--", doc: "Jump to the target." },
-  { byte: 0x31, mnemonic: "JZ", category: "control", immediate: "target", pops: 1, pushes: 0, stack: "c --", doc: "Jump to the target if c is 0." },
-  { byte: 0x32, mnemonic: "JNZ", category: "control", immediate: "target", pops: 1, pushes: 0, stack: "c --", doc: "Jump to the target if c is not 0." },
-  { byte: 0x33, mnemonic: "CALL", category: "control", immediate: "target", pops: 0, pushes: 0, stack: "--", doc: "Push the address after this instruction on the call stack and jump; traps CALL_DEPTH_EXCEEDED." },
-  { byte: 0x34, mnemonic: "RET", category: "control", immediate: "none", pops: 0, pushes: 0, stack: "--", doc: "Pop a return address and jump to it; traps RETURN_WITHOUT_CALL." },
-  { byte: 0x35, mnemonic: "HALT", category: "control", immediate: "none", pops: "rets", pushes: 0, stack: "r1..rN --", doc: "End the call successfully; the top N values (N = the function's return count) are the return values, deepest first." },
-  { byte: 0x36, mnemonic: "ABORT", category: "control", immediate: "none", pops: 1, pushes: 0, stack: "code --", doc: "End the call unsuccessfully with the given code; state, transfers and output are discarded." },
-  { byte: 0x40, mnemonic: "HASH", category: "crypto", immediate: "none", pops: 3, pushes: 0, stack: "src len dst --", doc: "Write Blake3-256(mem[src..src+len]) to mem[dst..dst+32]." },
-  { byte: 0x41, mnemonic: "VERIFY_SIG", category: "crypto", immediate: "none", pops: 4, pushes: 1, stack: "pk msg len sig -- ok", doc: "Ed25519 verification (SPEC rule) of the 64-byte signature at sig over mem[msg..msg+len] by the 32-byte key at pk: 1 or 0." },
-  { byte: 0x42, mnemonic: "VERIFY_VRF", category: "crypto", immediate: "none", pops: 5, pushes: 1, stack: "pk alpha len proof dst -- ok", doc: "ECVRF-EDWARDS25519-SHA512-TAI verification of the 80-byte proof for alpha by the key at pk; on success writes the 64-byte output to dst and pushes 1, else pushes 0 and leaves dst untouched." },
-  { byte: 0x50, mnemonic: "BALANCE", category: "system", immediate: "none", pops: 1, pushes: 1, stack: "id -- balance", doc: "Snapshot balance of the 16-byte NodeID at id (0 if absent)." },
-  { byte: 0x51, mnemonic: "SENDER", category: "system", immediate: "none", pops: 1, pushes: 0, stack: "dst --", doc: "Write the caller's 16-byte NodeID to dst." },
-  { byte: 0x52, mnemonic: "SELF", category: "system", immediate: "none", pops: 1, pushes: 0, stack: "dst --", doc: "Write the executing node's 16-byte NodeID to dst." },
-  { byte: 0x53, mnemonic: "EPOCH", category: "system", immediate: "none", pops: 0, pushes: 1, stack: "-- epoch", doc: "Push the job's epoch number." },
-  { byte: 0x54, mnemonic: "TRANSFER", category: "system", immediate: "none", pops: 2, pushes: 1, stack: "to amount -- ok", doc: "Record a transfer of amount from SELF to the 16-byte NodeID at to if SELF's snapshot balance minus recorded transfers covers it: 1 or 0; traps INVALID_AMOUNT, TRANSFER_LIMIT_EXCEEDED." },
-  { byte: 0x55, mnemonic: "LOG", category: "system", immediate: "none", pops: 2, pushes: 0, stack: "src len --", doc: "Append mem[src..src+len] as a debug record (kept even when the call fails); traps LOG_LIMIT_EXCEEDED." },
-  { byte: 0x56, mnemonic: "LOAD", category: "system", immediate: "space", pops: "space", pushes: "space", stack: "see spaces", doc: "Read from memory, state or the input, by space." },
-  { byte: 0x57, mnemonic: "STORE", category: "system", immediate: "space", pops: "space", pushes: "space", stack: "see spaces", doc: "Write to memory or state, by space." },
-  { byte: 0x58, mnemonic: "MSIZE", category: "system", immediate: "none", pops: 0, pushes: 1, stack: "-- size", doc: "Push the memory size in bytes (the contract's max_memory)." },
-  { byte: 0x59, mnemonic: "EMIT", category: "system", immediate: "none", pops: 2, pushes: 0, stack: "src len --", doc: "Append mem[src..src+len] to the call's output; traps OUTPUT_LIMIT_EXCEEDED." },
+  { byte: 0x01, mnemonic: "PUSH", category: "stack", immediate: "push", pops: 0, pushes: 1, operands: [], stack: "-- v", doc: "Push the immediate." },
+  { byte: 0x02, mnemonic: "POP", category: "stack", immediate: "none", pops: 1, pushes: 0, operands: ["value"], stack: "a --", doc: "Discard the top value." },
+  { byte: 0x03, mnemonic: "DUP", category: "stack", immediate: "none", pops: 1, pushes: 2, operands: ["value"], stack: "a -- a a", doc: "Duplicate the top value." },
+  { byte: 0x04, mnemonic: "SWAP", category: "stack", immediate: "none", pops: 2, pushes: 2, operands: ["value","value"], stack: "a b -- b a", doc: "Exchange the top two values." },
+  { byte: 0x05, mnemonic: "OVER", category: "stack", immediate: "none", pops: 2, pushes: 3, operands: ["value","value"], stack: "a b -- a b a", doc: "Copy the second value to the top." },
+  { byte: 0x06, mnemonic: "ROT", category: "stack", immediate: "none", pops: 3, pushes: 3, operands: ["value","value","value"], stack: "a b c -- b c a", doc: "Rotate the third value to the top." },
+  { byte: 0x10, mnemonic: "ADD", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a+b", doc: "Signed addition; traps INTEGER_OVERFLOW." },
+  { byte: 0x11, mnemonic: "SUB", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a-b", doc: "Signed subtraction; traps INTEGER_OVERFLOW." },
+  { byte: 0x12, mnemonic: "MUL", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a*b", doc: "Signed multiplication; traps INTEGER_OVERFLOW." },
+  { byte: 0x13, mnemonic: "DIV", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a/b", doc: "Signed division truncating toward zero; traps DIVISION_BY_ZERO, and INTEGER_OVERFLOW for MIN/-1." },
+  { byte: 0x14, mnemonic: "MOD", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a%b", doc: "Remainder with the sign of the dividend; traps DIVISION_BY_ZERO; MIN % -1 is 0." },
+  { byte: 0x15, mnemonic: "NEG", category: "arithmetic", immediate: "none", pops: 1, pushes: 1, operands: ["value"], stack: "a -- -a", doc: "Negation; traps INTEGER_OVERFLOW for MIN." },
+  { byte: 0x16, mnemonic: "ABS", category: "arithmetic", immediate: "none", pops: 1, pushes: 1, operands: ["value"], stack: "a -- |a|", doc: "Absolute value; traps INTEGER_OVERFLOW for MIN." },
+  { byte: 0x17, mnemonic: "MIN", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- min", doc: "Signed minimum." },
+  { byte: 0x18, mnemonic: "MAX", category: "arithmetic", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- max", doc: "Signed maximum." },
+  { byte: 0x20, mnemonic: "AND", category: "bitwise", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a&b", doc: "Bitwise and." },
+  { byte: 0x21, mnemonic: "OR", category: "bitwise", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a|b", doc: "Bitwise or." },
+  { byte: 0x22, mnemonic: "XOR", category: "bitwise", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a^b", doc: "Bitwise exclusive or." },
+  { byte: 0x23, mnemonic: "NOT", category: "bitwise", immediate: "none", pops: 1, pushes: 1, operands: ["value"], stack: "a -- ~a", doc: "Bitwise complement." },
+  { byte: 0x24, mnemonic: "SHL", category: "bitwise", immediate: "none", pops: 2, pushes: 1, operands: ["value","shift"], stack: "a n -- a<<n", doc: "Shift left, bits shifted out are lost; traps SHIFT_OUT_OF_RANGE unless 0 <= n <= 63." },
+  { byte: 0x25, mnemonic: "SHR", category: "bitwise", immediate: "none", pops: 2, pushes: 1, operands: ["value","shift"], stack: "a n -- a>>>n", doc: "Logical (zero-filling) shift right; traps SHIFT_OUT_OF_RANGE unless 0 <= n <= 63." },
+  { byte: 0x28, mnemonic: "EQ", category: "comparison", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a==b", doc: "1 if equal, else 0." },
+  { byte: 0x29, mnemonic: "NEQ", category: "comparison", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a!=b", doc: "1 if not equal, else 0." },
+  { byte: 0x2a, mnemonic: "LT", category: "comparison", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a<b", doc: "Signed less-than: 1 or 0." },
+  { byte: 0x2b, mnemonic: "GT", category: "comparison", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a>b", doc: "Signed greater-than: 1 or 0." },
+  { byte: 0x2c, mnemonic: "LTE", category: "comparison", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a<=b", doc: "Signed less-or-equal: 1 or 0." },
+  { byte: 0x2d, mnemonic: "GTE", category: "comparison", immediate: "none", pops: 2, pushes: 1, operands: ["value","value"], stack: "a b -- a>=b", doc: "Signed greater-or-equal: 1 or 0." },
+  { byte: 0x30, mnemonic: "JMP", category: "control", immediate: "target", pops: 0, pushes: 0, operands: [], stack: "--", doc: "Jump to the target." },
+  { byte: 0x31, mnemonic: "JZ", category: "control", immediate: "target", pops: 1, pushes: 0, operands: ["value"], stack: "c --", doc: "Jump to the target if c is 0." },
+  { byte: 0x32, mnemonic: "JNZ", category: "control", immediate: "target", pops: 1, pushes: 0, operands: ["value"], stack: "c --", doc: "Jump to the target if c is not 0." },
+  { byte: 0x33, mnemonic: "CALL", category: "control", immediate: "target", pops: 0, pushes: 0, operands: [], stack: "--", doc: "Push the address after this instruction on the call stack and jump; traps CALL_DEPTH_EXCEEDED." },
+  { byte: 0x34, mnemonic: "RET", category: "control", immediate: "none", pops: 0, pushes: 0, operands: [], stack: "--", doc: "Pop a return address and jump to it; traps RETURN_WITHOUT_CALL." },
+  { byte: 0x35, mnemonic: "HALT", category: "control", immediate: "none", pops: "rets", pushes: 0, operands: [], stack: "r1..rN --", doc: "End the call successfully; the top N values (N = the function's return count) are the return values, deepest first." },
+  { byte: 0x36, mnemonic: "ABORT", category: "control", immediate: "none", pops: 1, pushes: 0, operands: ["value"], stack: "code --", doc: "End the call unsuccessfully with the given code; state, transfers and output are discarded." },
+  { byte: 0x40, mnemonic: "HASH", category: "crypto", immediate: "none", pops: 3, pushes: 0, operands: ["addr","len","addr"], stack: "src len dst --", doc: "Write Blake3-256(mem[src..src+len]) to mem[dst..dst+32]." },
+  { byte: 0x41, mnemonic: "VERIFY_SIG", category: "crypto", immediate: "none", pops: 4, pushes: 1, operands: ["addr","addr","len","addr"], stack: "pk msg len sig -- ok", doc: "Ed25519 verification (SPEC rule) of the 64-byte signature at sig over mem[msg..msg+len] by the 32-byte key at pk: 1 or 0." },
+  { byte: 0x42, mnemonic: "VERIFY_VRF", category: "crypto", immediate: "none", pops: 5, pushes: 1, operands: ["addr","addr","len","addr","addr"], stack: "pk alpha len proof dst -- ok", doc: "ECVRF-EDWARDS25519-SHA512-TAI verification of the 80-byte proof for alpha by the key at pk; on success writes the 64-byte output to dst and pushes 1, else pushes 0 and leaves dst untouched." },
+  { byte: 0x50, mnemonic: "BALANCE", category: "system", immediate: "none", pops: 1, pushes: 1, operands: ["addr"], stack: "id -- balance", doc: "Snapshot balance of the 16-byte NodeID at id (0 if absent)." },
+  { byte: 0x51, mnemonic: "SENDER", category: "system", immediate: "none", pops: 1, pushes: 0, operands: ["addr"], stack: "dst --", doc: "Write the caller's 16-byte NodeID to dst." },
+  { byte: 0x52, mnemonic: "SELF", category: "system", immediate: "none", pops: 1, pushes: 0, operands: ["addr"], stack: "dst --", doc: "Write the executing node's 16-byte NodeID to dst." },
+  { byte: 0x53, mnemonic: "EPOCH", category: "system", immediate: "none", pops: 0, pushes: 1, operands: [], stack: "-- epoch", doc: "Push the job's epoch number." },
+  { byte: 0x54, mnemonic: "TRANSFER", category: "system", immediate: "none", pops: 2, pushes: 1, operands: ["addr","value"], stack: "to amount -- ok", doc: "Record a transfer of amount from SELF to the 16-byte NodeID at to if SELF's snapshot balance minus recorded transfers covers it: 1 or 0; traps INVALID_AMOUNT, TRANSFER_LIMIT_EXCEEDED." },
+  { byte: 0x55, mnemonic: "LOG", category: "system", immediate: "none", pops: 2, pushes: 0, operands: ["addr","len"], stack: "src len --", doc: "Append mem[src..src+len] as a debug record (kept even when the call fails); traps LOG_LIMIT_EXCEEDED." },
+  { byte: 0x56, mnemonic: "LOAD", category: "system", immediate: "space", pops: "space", pushes: "space", operands: [], stack: "see spaces", doc: "Read from memory, state or the input, by space." },
+  { byte: 0x57, mnemonic: "STORE", category: "system", immediate: "space", pops: "space", pushes: "space", operands: [], stack: "see spaces", doc: "Write to memory or state, by space." },
+  { byte: 0x58, mnemonic: "MSIZE", category: "system", immediate: "none", pops: 0, pushes: 1, operands: [], stack: "-- size", doc: "Push the memory size in bytes (the contract's max_memory)." },
+  { byte: 0x59, mnemonic: "EMIT", category: "system", immediate: "none", pops: 2, pushes: 0, operands: ["addr","len"], stack: "src len --", doc: "Append mem[src..src+len] to the call's output; traps OUTPUT_LIMIT_EXCEEDED." },
 ];
 export const OP_BY_BYTE: ReadonlyMap<number, OpInfo> = new Map(OPCODES.map((o) => [o.byte, o]));
 export const OP_BY_NAME: ReadonlyMap<string, OpInfo> = new Map(OPCODES.map((o) => [o.mnemonic, o]));
@@ -134,14 +138,14 @@ export const Space = {
 } as const;
 export type SpaceName = keyof typeof Space;
 export const SPACES: readonly SpaceInfo[] = [
-  { byte: 0x01, name: "m8", LOAD: {"pops":1,"pushes":1,"stack":"addr -- v","doc":"Read 1 byte, zero-extended."}, STORE: {"pops":2,"pushes":0,"stack":"v addr --","doc":"Write the low byte of v."} },
-  { byte: 0x02, name: "m16", LOAD: {"pops":1,"pushes":1,"stack":"addr -- v","doc":"Read 2 bytes little-endian, zero-extended."}, STORE: {"pops":2,"pushes":0,"stack":"v addr --","doc":"Write the low 2 bytes of v little-endian."} },
-  { byte: 0x04, name: "m32", LOAD: {"pops":1,"pushes":1,"stack":"addr -- v","doc":"Read 4 bytes little-endian, zero-extended."}, STORE: {"pops":2,"pushes":0,"stack":"v addr --","doc":"Write the low 4 bytes of v little-endian."} },
-  { byte: 0x08, name: "m64", LOAD: {"pops":1,"pushes":1,"stack":"addr -- v","doc":"Read 8 bytes little-endian as a signed 64-bit value."}, STORE: {"pops":2,"pushes":0,"stack":"v addr --","doc":"Write v as 8 bytes little-endian."} },
-  { byte: 0x10, name: "state", LOAD: {"pops":4,"pushes":1,"stack":"key klen dst cap -- vlen","doc":"Copy min(vlen, cap) bytes of the state value under the key to dst; push its full length, or -1 if the key is absent."}, STORE: {"pops":4,"pushes":0,"stack":"key klen val vlen --","doc":"Set the state value under the key to mem[val..val+vlen]; traps STATE_LIMIT_EXCEEDED."} },
-  { byte: 0x11, name: "del", STORE: {"pops":2,"pushes":0,"stack":"key klen --","doc":"Delete the key from the state (no effect if absent)."} },
-  { byte: 0x20, name: "inlen", LOAD: {"pops":0,"pushes":1,"stack":"-- n","doc":"Push the length of the job's input (placed at memory address 0 before the call)."} },
-  { byte: 0x30, name: "copy", STORE: {"pops":3,"pushes":0,"stack":"dst src len --","doc":"Copy mem[src..src+len] to mem[dst..dst+len]; the ranges may overlap (memmove)."} },
+  { byte: 0x01, name: "m8", LOAD: {"pops":1,"pushes":1,"operands":["addr"],"stack":"addr -- v","doc":"Read 1 byte, zero-extended."}, STORE: {"pops":2,"pushes":0,"operands":["value","addr"],"stack":"v addr --","doc":"Write the low byte of v."} },
+  { byte: 0x02, name: "m16", LOAD: {"pops":1,"pushes":1,"operands":["addr"],"stack":"addr -- v","doc":"Read 2 bytes little-endian, zero-extended."}, STORE: {"pops":2,"pushes":0,"operands":["value","addr"],"stack":"v addr --","doc":"Write the low 2 bytes of v little-endian."} },
+  { byte: 0x04, name: "m32", LOAD: {"pops":1,"pushes":1,"operands":["addr"],"stack":"addr -- v","doc":"Read 4 bytes little-endian, zero-extended."}, STORE: {"pops":2,"pushes":0,"operands":["value","addr"],"stack":"v addr --","doc":"Write the low 4 bytes of v little-endian."} },
+  { byte: 0x08, name: "m64", LOAD: {"pops":1,"pushes":1,"operands":["addr"],"stack":"addr -- v","doc":"Read 8 bytes little-endian as a signed 64-bit value."}, STORE: {"pops":2,"pushes":0,"operands":["value","addr"],"stack":"v addr --","doc":"Write v as 8 bytes little-endian."} },
+  { byte: 0x10, name: "state", LOAD: {"pops":4,"pushes":1,"operands":["addr","klen","addr","len"],"stack":"key klen dst cap -- vlen","doc":"Copy min(vlen, cap) bytes of the state value under the key to dst; push its full length, or -1 if the key is absent."}, STORE: {"pops":4,"pushes":0,"operands":["addr","klen","addr","len"],"stack":"key klen val vlen --","doc":"Set the state value under the key to mem[val..val+vlen]; traps STATE_LIMIT_EXCEEDED."} },
+  { byte: 0x11, name: "del", STORE: {"pops":2,"pushes":0,"operands":["addr","klen"],"stack":"key klen --","doc":"Delete the key from the state (no effect if absent)."} },
+  { byte: 0x20, name: "inlen", LOAD: {"pops":0,"pushes":1,"operands":[],"stack":"-- n","doc":"Push the length of the job's input (placed at memory address 0 before the call)."} },
+  { byte: 0x30, name: "copy", STORE: {"pops":3,"pushes":0,"operands":["addr","addr","len"],"stack":"dst src len --","doc":"Copy mem[src..src+len] to mem[dst..dst+len]; the ranges may overlap (memmove)."} },
 ];
 
 export const Limit = {
@@ -205,7 +209,13 @@ export const Status = {
   /** The job was rejected before execution; the result code is the validation error code. */
   INVALID: 3,
 } as const;
-export const STATUS_NAMES: Readonly<Record<number, string>> = { 0: "HALT", 1: "ABORT", 2: "TRAP", 3: "INVALID" };
+/** A result's status code (SPEC §13). */
+export type StatusCode = (typeof Status)[keyof typeof Status];
+export type StatusName = keyof typeof Status;
+export const STATUS_NAMES: Readonly<Record<StatusCode, StatusName>> = { 0: "HALT", 1: "ABORT", 2: "TRAP", 3: "INVALID" };
+export function isStatusCode(n: number): n is StatusCode {
+  return Object.prototype.hasOwnProperty.call(STATUS_NAMES, n);
+}
 
 export const Trap = {
   /** An instruction needs more values than the data stack holds. */
@@ -349,3 +359,14 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
   },
 };
 export const COSTS: Readonly<Record<string, Cost>> = COST_TABLES[ACTIVE_COST_TABLE];
+
+/** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */
+export function chargeOf(c: Cost, n = 0): number {
+  return c.per === undefined || c.unit === undefined ? c.base : c.base + c.per * Math.ceil(n / c.unit);
+}
+/** The charge of cost key `key` (a mnemonic, or LOAD.space / STORE.space) under `table` (default: the active table). */
+export function costOf(key: string, n = 0, table: Readonly<Record<string, Cost>> = COSTS): number {
+  const c = table[key];
+  if (c === undefined) throw new Error(`no cost for ${key} in the cost table`);
+  return chargeOf(c, n);
+}

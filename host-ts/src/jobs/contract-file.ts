@@ -4,7 +4,7 @@ import { UserError } from "../model/errors.ts";
 import { Limit } from "../generated/opcodes.ts";
 import { assemble, AsmError } from "../asm/index.ts";
 import { decodeContract, emptyContext } from "../model/codec.ts";
-import { hexToBytes, bytesToHex } from "../model/hex.ts";
+import { hexToBytes, bytesToHex } from "../model/bytes.ts";
 import type { Contract, Context, Job, StateMap } from "../model/types.ts";
 
 function readOrFail(path: string): Buffer {

@@ -6,7 +6,7 @@
  * job is to say exactly which byte strings are canonical. `decodeStrict`
  * accepts exactly the encodings `encodeCanonical` produces.
  */
-import { compareBytes } from "./hex.ts";
+import { compareBytes } from "./bytes.ts";
 import { Limit } from "../generated/opcodes.ts";
 
 /** A decoded value of the subset: integers are always bigint, maps keep their key order. */

@@ -5,9 +5,9 @@
  * host-ts/src/reference/validate.ts, the VM in AssemblyScript.
  */
 import { blake3 } from "@noble/hashes/blake3.js";
-import { Status } from "../generated/opcodes.ts";
+import { Status, isStatusCode } from "../generated/opcodes.ts";
 import { encodeCanonical, decodeStrict, isMap, isBytes, isInt, isUint, CborError, type CborValue, type CborMap } from "./cbor.ts";
-import { bytesToHex, hexToBytes, compareBytes } from "./hex.ts";
+import { bytesToHex, hexToBytes, compareBytes } from "./bytes.ts";
 import type { Contract, Job, Result, StateMap, Context, FunctionSignature, Transfer } from "./types.ts";
 
 export const FORMAT_VERSION = 1;
@@ -154,6 +154,8 @@ export function decodeResult(bytes: Uint8Array): Result {
   const arr = (k: number) => { const x = get(k); if (!Array.isArray(x)) bad(`field ${k} not an array`); return x as CborValue[]; };
   const code = get(3);
   if (!isInt(code)) bad("code not an integer");
+  const status = Number(uint(2));
+  if (!isStatusCode(status)) return bad(`status ${status} is not one of SPEC §13's`);
   const transfers: Transfer[] = arr(8).map((t) => {
     if (!Array.isArray(t) || t.length !== 2 || !isBytes(t[0]) || !isUint(t[1])) bad("transfer entry malformed");
     const [to, amount] = t as [Uint8Array, bigint];
@@ -162,7 +164,7 @@ export function decodeResult(bytes: Uint8Array): Result {
   return {
     version: Number(uint(0)),
     jobHash: bytesF(1),
-    status: Number(uint(2)),
+    status,
     code: code as bigint,
     cycles: Number(uint(4)),
     returns: arr(5).map((x) => (isInt(x) ? x : bad("return value not an integer"))),

@@ -3,6 +3,7 @@
  * engine and tool on the host. Signed 64-bit values are bigint; byte strings
  * are Uint8Array; the state is a map keyed by the hex of each key.
  */
+import type { StatusCode } from "../generated/opcodes.ts";
 
 export interface FunctionSignature {
   name: string;
@@ -44,9 +45,6 @@ export interface Job {
   state: StateMap;
 }
 
-export const STATUS_NAMES = ["HALT", "ABORT", "TRAP", "INVALID"] as const;
-export type StatusName = (typeof STATUS_NAMES)[number];
-
 export interface Transfer {
   to: Uint8Array;
   amount: bigint;
@@ -55,8 +53,7 @@ export interface Transfer {
 export interface Result {
   version: number;
   jobHash: Uint8Array;
-  /** 0 HALT, 1 ABORT, 2 TRAP, 3 INVALID. */
-  status: number;
+  status: StatusCode;
   code: bigint;
   cycles: number;
   returns: bigint[];

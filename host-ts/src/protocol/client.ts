@@ -9,12 +9,13 @@
  * the board reports the request frame damaged, when the reply arrives damaged,
  * or when the board announces a restart. docs/PROTOCOL.md §6 has the rules.
  */
-import { Deframer, encodeFrame, MAX_PAYLOAD, type Frame, type FrameFault, type FrameResult } from "./framing.ts";
+import { Deframer, encodeFrame, type Frame, type FrameFault, type FrameResult } from "./framing.ts";
+import { LINK_ERRORS, MAX_PAYLOAD, Msg, MSG_NAMES, PROTO_ERROR_NAMES, ProtoError, type ProtoErrorName } from "../generated/protocol.ts";
 import {
-  Msg, MSG_NAMES, ProtoError, PROTO_ERROR_NAMES, LINK_ERRORS, MessageError,
+  MessageError,
   helloRequest, runRequest, benchRequest, stateRequest, resetRequest,
   parseHello, parseRunReply, parseBenchReply,
-  type HelloInfo, type RunReply, type BenchReply, type ProtoErrorName,
+  type HelloInfo, type RunReply, type BenchReply,
 } from "./messages.ts";
 
 /** What the client needs of a link: write bytes, be told of bytes that arrive. */

@@ -6,6 +6,7 @@
  * are chunked (the protocol must not care); the others damage the stream.
  */
 import type { ByteStream } from "./client.ts";
+import { concatBytes } from "../model/bytes.ts";
 
 /** Probabilities per chunk (each write, or each chunk the link delivers). */
 export interface FaultRates {
@@ -101,23 +102,23 @@ class FaultPipe {
     if (chunk.length > 0 && this.chance(r.drop)) {
       const i = this.int(0, chunk.length - 1);
       const n = Math.min(this.int(1, 8), chunk.length - i);
-      chunk = concat(chunk.subarray(0, i), chunk.subarray(i + n));
+      chunk = concatBytes(chunk.subarray(0, i), chunk.subarray(i + n));
       this.stats.dropped++;
     }
     if (chunk.length > 0 && this.chance(r.duplicate)) {
       const i = this.int(0, chunk.length - 1);
       const n = Math.min(this.int(1, 8), chunk.length - i);
-      chunk = concat(chunk.subarray(0, i + n), chunk.subarray(i));
+      chunk = concatBytes(chunk.subarray(0, i + n), chunk.subarray(i));
       this.stats.duplicated++;
     }
     if (this.chance(r.garbage)) {
       const i = this.int(0, chunk.length);
       const g = new Uint8Array(this.int(1, 8)).map(() => (this.rnd() < 0.25 ? 0 : this.int(1, 255)));
-      chunk = concat(chunk.subarray(0, i), g, chunk.subarray(i));
+      chunk = concatBytes(chunk.subarray(0, i), g, chunk.subarray(i));
       this.stats.garbage++;
     }
     if (this.held) {
-      chunk = concat(this.held, chunk);
+      chunk = concatBytes(this.held, chunk);
       this.held = undefined;
       if (this.flushTimer) clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
@@ -146,16 +147,6 @@ class FaultPipe {
     }
     this.deliver(chunk);
   }
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Wraps a stream so that bytes in each direction suffer the configured faults. */

@@ -3,14 +3,9 @@
  * delimiter around a 14-byte header, the payload and a CRC-32 trailer.
  * The firmware side is firmware/components/mhr_byte/proto/.
  */
-import { Limit } from "../generated/opcodes.ts";
+import { HEADER_SIZE, MAX_PAYLOAD, PROTOCOL_VERSION, TRAILER_SIZE } from "../generated/protocol.ts";
 
-export const PROTOCOL_VERSION = 1;
-export const HEADER_SIZE = 14;
-export const TRAILER_SIZE = 4;
 export const FRAME_OVERHEAD = HEADER_SIZE + TRAILER_SIZE;
-/** Largest payload either side must accept: one job of MAX_JOB_SIZE bytes. */
-export const MAX_PAYLOAD: number = Limit.MAX_JOB_SIZE;
 /** Largest decoded frame (header + payload + CRC). */
 export const MAX_FRAME = FRAME_OVERHEAD + MAX_PAYLOAD;
 /** Largest encoded frame on the wire: COBS adds one byte per 254, plus the two delimiters. */

@@ -6,7 +6,7 @@
  */
 import { EngineError, type Engine, type EngineRun, type RunOptions } from "../model/engine.ts";
 import { decodeResult, decodeState, encodeResult, hash32, invalidResult } from "../model/codec.ts";
-import { equalBytes } from "../model/hex.ts";
+import { equalBytes } from "../model/bytes.ts";
 import type { Result } from "../model/types.ts";
 import { ErrorCode, Limit, Status } from "../generated/opcodes.ts";
 import { BoardClient, BoardError, LinkError, type CallOptions } from "./client.ts";

@@ -1,55 +1,12 @@
 /**
- * Commands and replies of the board protocol (docs/PROTOCOL.md §4–§5):
- * message types, ERROR codes, and the payload layouts of each reply.
+ * Commands and replies of the board protocol (docs/PROTOCOL.md §4–§5): the
+ * request frames and the payload layouts of each reply. Message types, ERROR
+ * codes and feature bits are generated from spec/protocol.json
+ * (generated/protocol.ts).
  */
 import { decodeStrict, isMap, isText, isUint, CborError, type CborValue } from "../model/cbor.ts";
 import type { Frame } from "./framing.ts";
-
-export const Msg = {
-  HELLO: 0x01,
-  RUN: 0x02,
-  BENCH: 0x03,
-  STATE: 0x04,
-  RESET: 0x05,
-  /** A reply's type is its request's type with this bit set. */
-  REPLY: 0x80,
-  ERROR: 0xff,
-} as const;
-
-export const MSG_NAMES: Readonly<Record<number, string>> = {
-  0x01: "HELLO", 0x02: "RUN", 0x03: "BENCH", 0x04: "STATE", 0x05: "RESET",
-  0x81: "HELLO reply", 0x82: "RUN reply", 0x83: "BENCH reply", 0x84: "STATE reply", 0x85: "RESET reply",
-  0xff: "ERROR",
-};
-
-/** ERROR reply codes (the header's arg). */
-export const ProtoError = {
-  BAD_FRAME: 1,
-  BAD_HEADER: 2,
-  UNSUPPORTED_VERSION: 3,
-  FRAME_TOO_LARGE: 4,
-  TRUNCATED: 5,
-  BAD_LENGTH: 6,
-  BAD_CRC: 7,
-  UNKNOWN_COMMAND: 8,
-  BAD_ARGUMENT: 9,
-  NO_STATE: 10,
-  VM_FAILURE: 11,
-} as const;
-export type ProtoErrorName = keyof typeof ProtoError;
-
-export const PROTO_ERROR_NAMES: Readonly<Record<number, ProtoErrorName>> = Object.fromEntries(
-  Object.entries(ProtoError).map(([k, v]) => [v, k as ProtoErrorName]),
-);
-
-/** Errors that say the request frame was damaged on the way: the request is safe to send again. */
-export const LINK_ERRORS: ReadonlySet<number> = new Set([
-  ProtoError.BAD_FRAME, ProtoError.BAD_HEADER, ProtoError.TRUNCATED, ProtoError.BAD_LENGTH, ProtoError.BAD_CRC,
-]);
-
-export const Feature = { INSTRET: 0x1, RESET: 0x2, VM_READY: 0x4 } as const;
-export const BENCH_RESULT_VARIED = 0x2;
-export const MAX_BENCH = 1_000_000;
+import { BENCH_METRICS_SIZE, BenchFlag, Feature, Msg, RUN_METRICS_SIZE } from "../generated/protocol.ts";
 
 // ---- requests ---------------------------------------------------------------
 
@@ -143,8 +100,6 @@ export interface RunReply {
   instret?: number;
 }
 
-export const RUN_METRICS_SIZE = 12;
-
 export function parseRunReply(payload: Uint8Array): RunReply {
   if (payload.length <= RUN_METRICS_SIZE) throw new MessageError(`RUN reply of ${payload.length} bytes has no result`);
   const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -171,13 +126,11 @@ export interface BenchReply {
   resultBytes: Uint8Array;
 }
 
-export const BENCH_METRICS_SIZE = 40;
-
 export function parseBenchReply(payload: Uint8Array): BenchReply {
   if (payload.length <= BENCH_METRICS_SIZE) throw new MessageError(`BENCH reply of ${payload.length} bytes has no result`);
   const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const flags = v.getUint32(4, true);
-  const instret = (flags & Feature.INSTRET) !== 0;
+  const instret = (flags & BenchFlag.INSTRET) !== 0;
   return {
     iterations: v.getUint32(0, true),
     totalCycles: v.getBigUint64(8, true),
@@ -186,7 +139,7 @@ export function parseBenchReply(payload: Uint8Array): BenchReply {
     totalInstret: instret ? v.getBigUint64(24, true) : undefined,
     minInstret: instret ? v.getUint32(32, true) : undefined,
     maxInstret: instret ? v.getUint32(36, true) : undefined,
-    resultVaried: (flags & BENCH_RESULT_VARIED) !== 0,
+    resultVaried: (flags & BenchFlag.RESULT_VARIED) !== 0,
     resultBytes: payload.slice(BENCH_METRICS_SIZE),
   };
 }

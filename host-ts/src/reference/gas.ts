@@ -1,25 +1,11 @@
 /**
- * Costs (SPEC §10) and the GAS phase of the step (SPEC §8.1).
- *
- * Every number comes from the active generated cost table; an instruction's
- * cost is `base + per × ceil(n / unit)`, where `n` is the byte count named in
- * the table's *of* column (computed by the instruction after its OPERANDS
- * phase).
+ * The GAS phase of the step (SPEC §8.1). Costs (SPEC §10) come from the one
+ * generated cost function, `costOf` in generated/opcodes.ts, over the active
+ * cost table: each instruction computes the byte count of its *of* column in
+ * its OPERANDS phase and charges `costOf(ins.key, n)` here.
  */
-import { COSTS } from "../generated/opcodes.ts";
 import type { Machine } from "./machine.ts";
 import { Trap, TrapCode } from "./traps.ts";
-
-/**
- * The cost of the instruction named by `key` (a mnemonic, or `LOAD.space` /
- * `STORE.space`), with `n` the byte count of its *of* column (0 when it has none).
- */
-export function cost(key: string, n = 0): number {
-  const c = COSTS[key];
-  if (c === undefined) throw new Error(`no cost for ${key} in the active cost table`);
-  if (c.per === undefined || c.unit === undefined) return c.base;
-  return c.base + c.per * Math.ceil(n / c.unit);
-}
 
 /**
  * GAS phase: if `cycles + amount > max_cycles`, trap OUT_OF_CYCLES and leave

@@ -5,12 +5,11 @@
  *   code.ts          §5.1 instruction encoding
  *   machine.ts       §3 machine state, STACK phase
  *   operands.ts      §8.1 OPERANDS phase (ranges, keys, amounts)
- *   gas.ts           §10 costs, GAS phase
+ *   gas.ts           §8.1 GAS phase (costs: generated/opcodes.ts costOf, §10)
  *   instructions/    §9 one module per category, one function per instruction
  *   interpreter.ts   §8.1 the step loop (dispatch only)
  *   traps.ts         §12.2 traps
  *   result.ts        §13 result
- *   crypto/          §14.2 Ed25519 rule, §14.3 ECVRF
  */
 import type { TraceStep } from "../model/engine.ts";
 import { encodeResult, hash32 } from "../model/codec.ts";
@@ -25,10 +24,7 @@ export { validateJob, type ValidatedJob, type Validation } from "./validate.ts";
 export { execute } from "./interpreter.ts";
 export { createMachine, type Machine, type CallEnd } from "./machine.ts";
 export { Trap, TrapCode } from "./traps.ts";
-export { cost } from "./gas.ts";
 export { decodeProgram, decodeInstruction, type Instruction, type Program } from "./code.ts";
-export { verifyEd25519 } from "./crypto/ed25519.ts";
-export { verifyEcvrf } from "./crypto/ecvrf.ts";
 
 export interface RunJobOptions {
   /** Collect one TraceStep per executed instruction. */

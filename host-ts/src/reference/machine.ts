@@ -10,8 +10,7 @@ import type { ValidatedJob } from "./validate.ts";
 
 /** How a call ended (SPEC §8.2); traps are reported by the interpreter. */
 export interface CallEnd {
-  /** Status HALT, ABORT or TRAP. */
-  readonly status: number;
+  readonly status: typeof Status.HALT | typeof Status.ABORT | typeof Status.TRAP;
   /** 0 for HALT, the ABORT value, or the trap code. */
   readonly code: bigint;
   /** HALT: the return values, deepest first. */

@@ -6,6 +6,7 @@ import { Status } from "../generated/opcodes.ts";
 import { FORMAT_VERSION, stateHash } from "../model/codec.ts";
 import type { Result, StateMap } from "../model/types.ts";
 import type { Machine } from "./machine.ts";
+import { concatBytes } from "../model/bytes.ts";
 
 /**
  * The result of an executed call (SPEC §8.2, §13): HALT commits returns,
@@ -24,20 +25,10 @@ export function executedResult(jobHash: Uint8Array, m: Machine, priorState: Stat
     code: end.code,
     cycles: m.cycles,
     returns: halted ? [...end.returns] : [],
-    output: halted ? concatBytes(m.output) : new Uint8Array(0),
+    output: halted ? concatBytes(...m.output) : new Uint8Array(0),
     logs: [...m.logs],
     transfers: halted ? [...m.transfers] : [],
     stateHash: stateHash(state),
   };
   return { result, state };
-}
-
-function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

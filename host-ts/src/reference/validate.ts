@@ -6,7 +6,7 @@
 import { ErrorCode, Limit } from "../generated/opcodes.ts";
 import { decodeStrict, isBytes, isInt, isMap, isText, isUint, type CborMap, type CborValue } from "../model/cbor.ts";
 import { hash32 } from "../model/codec.ts";
-import { bytesToHex, equalBytes } from "../model/hex.ts";
+import { bytesToHex, equalBytes } from "../model/bytes.ts";
 import type { Context, Contract, FunctionSignature, StateMap } from "../model/types.ts";
 import { decodeProgram, isInstructionStart, type Program } from "./code.ts";
 import { fitsInt64, INT64_MAX } from "./int64.ts";

@@ -16,6 +16,7 @@
  */
 import { realpathSync } from "node:fs";
 import { SerialPort as NodeSerialPort } from "serialport";
+import { concatBytes } from "../model/bytes.ts";
 
 export interface UsbInfo {
   usbVendorId?: number;
@@ -94,17 +95,6 @@ interface ReadableSlot {
 interface WritableSlot {
   stream: WritableStream<Uint8Array>;
   ended: boolean;
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 export class WebSerialAdapter implements WebSerialLike {
@@ -262,7 +252,7 @@ export class WebSerialAdapter implements WebSerialLike {
   }
 
   private takeAll(): Uint8Array {
-    const out = concat(this.queue, this.queued);
+    const out = this.queue.length === 1 ? this.queue[0] : concatBytes(...this.queue);
     this.queue = [];
     this.queued = 0;
     return out;

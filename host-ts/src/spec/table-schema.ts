@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 
 export type ImmediateKind = "none" | "push" | "target" | "space";
 export type Category = "stack" | "arithmetic" | "bitwise" | "comparison" | "control" | "crypto" | "system";
+export type OperandRole = "addr" | "len" | "klen" | "shift" | "value";
+export const OPERAND_ROLES: readonly OperandRole[] = ["addr", "len", "klen", "shift", "value"];
 
 export interface OpcodeRow {
   byte: string;
@@ -16,11 +18,13 @@ export interface OpcodeRow {
   immediate: ImmediateKind;
   pops: number | "rets" | "space";
   pushes: number | "space";
+  /** What each popped operand is, deepest first (empty when the pops depend on the function or the space). */
+  operands: OperandRole[];
   stack: string;
   doc: string;
 }
 
-export interface SpaceEffect { pops: number; pushes: number; stack: string; doc: string }
+export interface SpaceEffect { pops: number; pushes: number; operands: OperandRole[]; stack: string; doc: string }
 export interface SpaceRow { byte: string; name: string; LOAD?: SpaceEffect; STORE?: SpaceEffect }
 export interface CodeRow { code: number; name: string; doc: string }
 export interface LimitRow { name: string; value: number; doc: string }
@@ -36,6 +40,7 @@ export interface OpcodeTable {
   traps: CodeRow[];
   errors: CodeRow[];
   immediates: { kind: ImmediateKind; size: string; doc: string }[];
+  operandRoles: { role: OperandRole; doc: string }[];
   opcodes: OpcodeRow[];
   spaces: SpaceRow[];
   costTables: Record<string, CostTable>;
@@ -69,6 +74,18 @@ export function checkTable(table: OpcodeTable): void {
     if (names.has(op.mnemonic)) fail(`duplicate mnemonic ${op.mnemonic}`);
     bytes.add(b);
     names.add(op.mnemonic);
+    const want = typeof op.pops === "number" ? op.pops : 0;
+    if (!Array.isArray(op.operands) || op.operands.length !== want || !op.operands.every((r) => OPERAND_ROLES.includes(r))) {
+      fail(`${op.mnemonic}: operands must name ${want} roles of ${OPERAND_ROLES.join(", ")}`);
+    }
+  }
+  for (const s of table.spaces) {
+    for (const k of ["LOAD", "STORE"] as const) {
+      const e = s[k];
+      if (e && (!Array.isArray(e.operands) || e.operands.length !== e.pops || !e.operands.every((r) => OPERAND_ROLES.includes(r)))) {
+        fail(`${k}.${s.name}: operands must name ${e.pops} roles of ${OPERAND_ROLES.join(", ")}`);
+      }
+    }
   }
   for (const [name, ct] of Object.entries(table.costTables)) {
     for (const key of costKeys(table)) {
@@ -77,6 +94,8 @@ export function checkTable(table: OpcodeTable): void {
       if ((c.per === undefined) !== (c.unit === undefined) || (c.per === undefined) !== (c.of === undefined)) {
         fail(`cost table ${name}, ${key}: per, unit and of go together`);
       }
+      const whole = (x: number | undefined, min: number) => x === undefined || (Number.isSafeInteger(x) && x >= min);
+      if (!whole(c.base, 0) || !whole(c.per, 0) || !whole(c.unit, 1)) fail(`cost table ${name}, ${key}: base and per are whole numbers >= 0, unit >= 1`);
     }
     for (const key of Object.keys(ct.costs)) if (!costKeys(table).includes(key)) fail(`cost table ${name}: unknown key ${key}`);
   }

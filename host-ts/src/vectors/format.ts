@@ -2,11 +2,11 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bytesToHex } from "../model/hex.ts";
+import { bytesToHex } from "../model/bytes.ts";
+import { STATUS_NAMES, Status } from "../generated/opcodes.ts";
 import { hash32 } from "../model/codec.ts";
 import type { EngineRun } from "../model/engine.ts";
 import type { Result, StateMap } from "../model/types.ts";
-import { STATUS_NAMES } from "../model/types.ts";
 
 export const VECTORS_DIR = fileURLToPath(new URL("../../../test-vectors/", import.meta.url));
 
@@ -51,7 +51,7 @@ export interface LoadedVector extends Vector {
 export function expectedFromRun(run: Pick<EngineRun, "result" | "resultBytes" | "state">): ExpectedResult {
   const r = run.result;
   const e: ExpectedResult = {
-    status: STATUS_NAMES[r.status] ?? String(r.status),
+    status: STATUS_NAMES[r.status],
     code: r.code.toString(),
     cycles: r.cycles,
     returns: r.returns.map(String),
@@ -62,7 +62,7 @@ export function expectedFromRun(run: Pick<EngineRun, "result" | "resultBytes" | 
     result: bytesToHex(run.resultBytes),
     resultHash: bytesToHex(hash32(run.resultBytes)),
   };
-  if (run.state && r.status !== 3) e.state = stateToJson(run.state);
+  if (run.state && r.status !== Status.INVALID) e.state = stateToJson(run.state);
   return e;
 }
 

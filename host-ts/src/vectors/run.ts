@@ -1,5 +1,5 @@
 /** Runs vectors on one engine and judges each result against its expectation. */
-import { hexToBytes } from "../model/hex.ts";
+import { hexToBytes } from "../model/bytes.ts";
 import { diffResult, type LoadedVector, type FieldDiff } from "./format.ts";
 import type { Engine, EngineRun } from "../model/engine.ts";
 

@@ -7,12 +7,14 @@
  * does not fit; then the operation runs. Every function reads the job's
  * captured context and never the host's.
  */
-import { blake3 } from "@noble/hashes/blake3.js";
-import { bytesToHex } from "../model/hex.ts";
+import { bytesToHex } from "../model/bytes.ts";
 import type { Context, StateMap, Transfer } from "../model/types.ts";
-import { HOST_BY_NAME, SharedLimit, WasmTrap, costOf } from "./constants.ts";
+import { chargeOf } from "../generated/opcodes.ts";
+import { HOST_BY_NAME } from "./constants.ts";
+import { SharedLimit, WasmTrap } from "../generated/wasm-tier.ts";
 // The same SPEC §14.2 rule as VERIFY_SIG: one implementation, so the tiers cannot drift.
-import { verifyEd25519 } from "../reference/crypto/ed25519.ts";
+import { verifyEd25519 } from "../crypto/ed25519.ts";
+import { hash32 } from "../model/codec.ts";
 
 /** A trap raised by a host function: it unwinds the WebAssembly stack to the runner. */
 export class HostTrap extends Error {
@@ -54,7 +56,7 @@ export function newHostEnv(context: Context, input: Uint8Array, state: StateMap,
   };
 }
 
-const cost = (name: string, n = 0) => costOf(HOST_BY_NAME.get(name)!.cost, n);
+const cost = (name: string, n = 0) => chargeOf(HOST_BY_NAME.get(name)!.cost, n);
 
 export function hostImports(env: HostEnv): WebAssembly.Imports {
   const mem = (): Uint8Array => (env.memory ? new Uint8Array(env.memory.buffer) : new Uint8Array(0));
@@ -153,7 +155,7 @@ export function hostImports(env: HostEnv): WebAssembly.Imports {
       const [sp, sl] = range(src, len);
       const [dp] = range(dst, 32);
       charge(cost("mehr_hash", sl));
-      const digest = blake3(mem().subarray(sp, sp + sl));
+      const digest = hash32(mem().subarray(sp, sp + sl));
       mem().set(digest, dp);
     },
     mehr_verify_sig(pk: number, msg: number, len: number, sig: number): number {

@@ -3,7 +3,8 @@
  * tables, whether it fits each tier, which functions a contract can call,
  * and what instrumentation does to it.
  */
-import { TIERS, WASM_PAGE, errorName, type WasmTierValue } from "./constants.ts";
+import { errorName } from "./constants.ts";
+import { TIERS, WASM_PAGE, type WasmTierValue } from "../generated/wasm-tier.ts";
 import { analyzeModule, checkMemoryLimit, instrumentModule, type InstrumentStats, type ModuleFacts } from "./instrument.ts";
 
 export interface InspectReport {

@@ -23,7 +23,8 @@
  */
 import { getBinaryen, type Binaryen } from "./binaryen.ts";
 import { readLimits, stripCustomSections } from "./binary.ts";
-import { HOST_BY_NAME, HOST_MODULE, WASM_COSTS, WASM_PAGE, WasmError, WasmLimit, WasmTrap } from "./constants.ts";
+import { HOST_BY_NAME, WASM_COSTS } from "./constants.ts";
+import { HOST_MODULE, WASM_PAGE, WasmError, WasmLimit, WasmTrap } from "../generated/wasm-tier.ts";
 
 type Ref = number;
 // binaryen.js returns loosely typed info objects; this is the shape we read.

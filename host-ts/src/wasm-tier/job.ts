@@ -6,9 +6,10 @@
  */
 import { decodeStrict, encodeCanonical, isBytes, isInt, isMap, isText, isUint, type CborMap, type CborValue } from "../model/cbor.ts";
 import { contractToCbor, hash32, jobToCbor, FORMAT_VERSION } from "../model/codec.ts";
-import { bytesToHex, compareBytes } from "../model/hex.ts";
+import { bytesToHex, compareBytes } from "../model/bytes.ts";
 import type { Contract, Context, FunctionSignature, Job, StateMap } from "../model/types.ts";
-import { SharedLimit, TIERS, WasmError, WasmLimit, type NodeTier, type TierLimits, type WasmTierValue, tierValue } from "./constants.ts";
+import { tierValue } from "./constants.ts";
+import { SharedLimit, TIERS, WasmError, WasmLimit, type NodeTier, type TierLimits, type WasmTierValue } from "../generated/wasm-tier.ts";
 
 export interface WasmContract extends Contract {
   wasmTier: WasmTierValue;

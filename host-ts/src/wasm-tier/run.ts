@@ -6,10 +6,10 @@
  * wall-clock limit; calling it directly gives no wall-clock protection.
  */
 import { encodeResult, hash32, invalidResult, stateHash } from "../model/codec.ts";
-import { bytesToHex } from "../model/hex.ts";
+import { bytesToHex, concatBytes } from "../model/bytes.ts";
 import type { Result, StateMap } from "../model/types.ts";
-import { Status } from "../generated/opcodes.ts";
-import { WASM_PAGE, WasmError, WasmTrap, type NodeTier } from "./constants.ts";
+import { Status, type StatusCode } from "../generated/opcodes.ts";
+import { WASM_PAGE, WasmError, WasmTrap, type NodeTier } from "../generated/wasm-tier.ts";
 import { analyzeModule, checkMemoryLimit, instrumentModule, RESERVED, type InstrumentStats, type ModuleFacts } from "./instrument.ts";
 import { checkAfterModule, checkJob, type ExportSig, type WasmJob } from "./job.ts";
 import { HostAbort, HostTrap, hostImports, newHostEnv } from "./host.ts";
@@ -136,7 +136,7 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
     return g ? Number(limit - (g.value as bigint)) : 0;
   };
   const memoryBytes = () => (env.memory ? env.memory.buffer.byteLength : 0);
-  const ended = (status: number, code: bigint, message?: string): RunOutcome => finish({
+  const ended = (status: StatusCode, code: bigint, message?: string): RunOutcome => finish({
     jobHash, status, code, cycles: fuelUsed(), returns: [], output: new Uint8Array(), logs: env.logs, transfers: [], stateHash: priorHash,
   }, { state: job.state, memoryBytes: memoryBytes(), stats: p.stats, message });
 
@@ -173,9 +173,7 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
     throw e;
   }
   const returns = fn.rets === 0 ? [] : [BigInt.asIntN(64, ret as bigint)];
-  const out = new Uint8Array(env.outputBytes);
-  let o = 0;
-  for (const chunk of env.output) { out.set(chunk, o); o += chunk.length; }
+  const out = concatBytes(...env.output);
   return finish({
     jobHash, status: Status.HALT, code: 0n, cycles: fuelUsed(), returns, output: out, logs: env.logs, transfers: env.transfers, stateHash: stateHash(env.state),
   }, { state: env.state, memoryBytes: memoryBytes(), stats: p.stats });

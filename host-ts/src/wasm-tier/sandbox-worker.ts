@@ -6,7 +6,7 @@
 import { parentPort } from "node:worker_threads";
 import { ModuleCache, runWasmJob } from "./run.ts";
 import { inspectModule, type InspectReport } from "./inspect.ts";
-import type { NodeTier } from "./constants.ts";
+import type { NodeTier } from "../generated/wasm-tier.ts";
 
 export interface RunRequest { type: "run"; id: number; job: Uint8Array; nodeTier: NodeTier }
 export interface InspectRequest { type: "inspect"; id: number; code: Uint8Array; withBinary?: boolean }

@@ -10,7 +10,7 @@ import { Worker } from "node:worker_threads";
 import { EngineError } from "../model/engine.ts";
 import { decodeResult, encodeResult, hash32 } from "../model/codec.ts";
 import type { Result, StateMap } from "../model/types.ts";
-import { WasmTrap, type NodeTier } from "./constants.ts";
+import { WasmTrap, type NodeTier } from "../generated/wasm-tier.ts";
 import { timeoutResult } from "./run.ts";
 import type { InspectRequest, RunRequest, WorkerMessage } from "./sandbox-worker.ts";
 import type { InspectReport } from "./inspect.ts";

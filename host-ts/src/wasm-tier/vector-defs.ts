@@ -9,10 +9,10 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { blake3 } from "@noble/hashes/blake3.js";
-import { bytesToHex } from "../model/hex.ts";
+import { bytesToHex } from "../model/bytes.ts";
 import type { StateMap } from "../model/types.ts";
 import { encodeWasmJob, makeWasmContract, type WasmContract, type WasmJob } from "./job.ts";
-import { TIERS, type WasmTierValue } from "./constants.ts";
+import { TIERS, type WasmTierValue } from "../generated/wasm-tier.ts";
 import { hostImportsWat, wat } from "./wat.ts";
 
 export interface WasmExpect {

@@ -10,7 +10,7 @@ import { Limit, Status } from "../../src/generated/opcodes.ts";
 import { buildMicrobenches, COST_KEYS, overheadJobs, valueOfLength, type MicrobenchSet } from "../../src/calibrate/microbench.ts";
 import { encodePushImmediate } from "../../src/asm/index.ts";
 import { taiCounter, vrfInput, vrfKey, patternBytes } from "../../src/calibrate/crypto-inputs.ts";
-import { verifyEcvrf } from "../../src/reference/crypto/ecvrf.ts";
+import { verifyEcvrf } from "../../src/crypto/ecvrf.ts";
 
 let set: MicrobenchSet;
 beforeAll(async () => {

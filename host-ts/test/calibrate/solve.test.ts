@@ -7,7 +7,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildMicrobenches, COST_KEYS, V1_COSTS, type MicrobenchSet } from "../../src/calibrate/microbench.ts";
-import { analyse, ceilInt, chargeOf, fitSizeCost, proposeTable, solveTerms, soundnessViolations, termFindings, SolveError, type Equation } from "../../src/calibrate/solve.ts";
+import { chargeOf } from "../../src/generated/opcodes.ts";
+import { analyse, ceilInt, fitSizeCost, proposeTable, solveTerms, soundnessViolations, termFindings, SolveError, type Equation } from "../../src/calibrate/solve.ts";
 import { calibrate, usOf, type CalibrationResult } from "../../src/calibrate/run.ts";
 import { CPI_MODELS } from "../../src/calibrate/cpi-models.ts";
 import { fakeConnect, trueUnits } from "./fake-board.ts";

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { createBoardEngine } from "../../src/engines/board-engines.ts";
 import { assemble } from "../../src/asm/index.ts";
 import { encodeJob, emptyContext, decodeState, stateHash } from "../../src/model/codec.ts";
-import { bytesToHex } from "../../src/model/hex.ts";
+import { bytesToHex } from "../../src/model/bytes.ts";
 
 const HOST = fileURLToPath(new URL("../../../build/firmware/host/mhr-host", import.meta.url));
 

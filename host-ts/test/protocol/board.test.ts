@@ -5,8 +5,9 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { buildFakeBoard, spawnBoard, fakeDigest, type ChildBoard } from "./harness.ts";
-import { Deframer, encodeFrame, frameBody, wrapWire, cobsEncode, MAX_PAYLOAD, type Frame, type FrameResult } from "../../src/protocol/framing.ts";
-import { Msg, ProtoError, parseHello, parseRunReply } from "../../src/protocol/messages.ts";
+import { Deframer, encodeFrame, frameBody, wrapWire, cobsEncode, type Frame, type FrameResult } from "../../src/protocol/framing.ts";
+import { parseHello, parseRunReply } from "../../src/protocol/messages.ts";
+import { MAX_PAYLOAD, Msg, ProtoError } from "../../src/generated/protocol.ts";
 import { BoardClient, BoardError, type ClientEvent } from "../../src/protocol/client.ts";
 import { createLinkEngine } from "../../src/protocol/link-engine.ts";
 import { decodeResult, hash32 } from "../../src/model/codec.ts";

@@ -9,7 +9,7 @@ import { BoardClient } from "../../src/protocol/client.ts";
 import { createLinkEngine } from "../../src/protocol/link-engine.ts";
 import { withFaults, parseFaultSpec, prng, type FaultRates } from "../../src/protocol/faults.ts";
 import { decodeResult, hash32 } from "../../src/model/codec.ts";
-import { equalBytes } from "../../src/model/hex.ts";
+import { equalBytes } from "../../src/model/bytes.ts";
 
 const RATES: FaultRates = { corrupt: 0.05, drop: 0.03, duplicate: 0.02, garbage: 0.03, split: 0.25, merge: 0.1 };
 

@@ -2,8 +2,9 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import {
   crc32, cobsEncode, cobsDecode, encodeFrame, frameBody, wrapWire, parseFrameBody, Deframer,
-  HEADER_SIZE, MAX_PAYLOAD, MAX_WIRE_FRAME, type Frame, type FrameResult,
+  MAX_WIRE_FRAME, type Frame, type FrameResult,
 } from "../../src/protocol/framing.ts";
+import { HEADER_SIZE, MAX_PAYLOAD } from "../../src/generated/protocol.ts";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 

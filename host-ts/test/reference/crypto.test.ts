@@ -9,9 +9,10 @@ import { blake3 } from "@noble/hashes/blake3.js";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
 import { Limit, Status, Trap } from "../../src/generated/opcodes.ts";
-import { encodeToCurveTai } from "../../src/reference/crypto/ecvrf.ts";
-import { L, bytesToNumberLE, concat, decodePointStrict } from "../../src/reference/crypto/ed25519.ts";
-import { cost, verifyEcvrf, verifyEd25519 } from "../../src/reference/index.ts";
+import { encodeToCurveTai, verifyEcvrf } from "../../src/crypto/ecvrf.ts";
+import { L, bytesToNumberLE, decodePointStrict, verifyEd25519 } from "../../src/crypto/ed25519.ts";
+import { concatBytes } from "../../src/model/bytes.ts";
+import { costOf as cost } from "../../src/generated/opcodes.ts";
 import { asm, fromHex, hex, outcome, run, type Item } from "./helpers.ts";
 
 const vectors = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../test-vectors/upstream/${name}`, import.meta.url), "utf8"));
@@ -61,7 +62,7 @@ function offCurveEncoding(): Uint8Array {
 // VERIFY_SIG through a program: memory = pk (0..32) ‖ sig (32..96) ‖ msg (96..)
 function runVerifySig(pk: Uint8Array, msg: Uint8Array, sig: Uint8Array) {
   const code = asm(...pushes(0, 96, msg.length, 32), "VERIFY_SIG", "HALT");
-  return run({ code, rets: 1, input: concat(pk, sig, msg), maxMemory: 96 + msg.length + 64, maxCycles: 100_000 }, true);
+  return run({ code, rets: 1, input: concatBytes(pk, sig, msg), maxMemory: 96 + msg.length + 64, maxCycles: 100_000 }, true);
 }
 function sigOk(pk: Uint8Array, msg: Uint8Array, sig: Uint8Array): bigint {
   const r = runVerifySig(pk, msg, sig);
@@ -95,22 +96,22 @@ describe("VERIFY_SIG: the rule of SPEC §14.2", () => {
   const S = bytesToNumberLE(sig.subarray(32));
 
   it("rejects S ≥ L (S + L would pass a mod-L check)", () => {
-    expect(sigOk(pk, msg, concat(R, le32(S + L)))).toBe(0n);
-    expect(sigOk(pk, msg, concat(R, le32(L)))).toBe(0n);
-    expect(sigOk(pk, msg, concat(R, le32((1n << 256n) - 1n)))).toBe(0n);
+    expect(sigOk(pk, msg, concatBytes(R, le32(S + L)))).toBe(0n);
+    expect(sigOk(pk, msg, concatBytes(R, le32(L)))).toBe(0n);
+    expect(sigOk(pk, msg, concatBytes(R, le32((1n << 256n) - 1n)))).toBe(0n);
   });
 
   it("accepts a small-order A when the equation holds (noble's strict verify would not)", () => {
     // A = identity: [8][S]B = [8]R + [8][k]O holds for R = [S]B, any message.
     const s = 5n;
-    const sig2 = concat(Point.BASE.multiply(s).toBytes(), le32(s));
+    const sig2 = concatBytes(Point.BASE.multiply(s).toBytes(), le32(s));
     expect(sigOk(IDENTITY, Uint8Array.from([1, 2, 3]), sig2)).toBe(1n);
     expect(sigOk(ORDER2, Uint8Array.from([4]), sig2)).toBe(1n);
     expect(ed25519.verify(sig2, Uint8Array.from([1, 2, 3]), IDENTITY, { zip215: false })).toBe(false);
   });
 
   it("accepts small-order R: identity-key signature with R of order 2 and S = 0", () => {
-    expect(sigOk(IDENTITY, new Uint8Array(0), concat(ORDER2, le32(0n)))).toBe(1n);
+    expect(sigOk(IDENTITY, new Uint8Array(0), concatBytes(ORDER2, le32(0n)))).toBe(1n);
   });
 
   it("uses the cofactored equation: R with a small-order component is accepted", () => {
@@ -124,9 +125,9 @@ describe("VERIFY_SIG: the rule of SPEC §14.2", () => {
     const r = 123456789n;
     const Rmixed = Point.BASE.multiply(r).add(T);
     const m = Uint8Array.from([0x61, 0x62, 0x63]);
-    const k = bytesToNumberLE(sha512(concat(Rmixed.toBytes(), pk, m))) % L;
+    const k = bytesToNumberLE(sha512(concatBytes(Rmixed.toBytes(), pk, m))) % L;
     const Smixed = (r + k * a) % L;
-    const mixedSig = concat(Rmixed.toBytes(), le32(Smixed));
+    const mixedSig = concatBytes(Rmixed.toBytes(), le32(Smixed));
     // the cofactorless equation [S]B = R + [k]A fails ...
     expect(Point.BASE.multiply(Smixed).equals(Rmixed.add(A.multiply(k)))).toBe(false);
     // ... the cofactored one holds
@@ -135,7 +136,7 @@ describe("VERIFY_SIG: the rule of SPEC §14.2", () => {
 
   it("decodes A strictly: y ≥ p, x = 0 with the sign bit, and no x are rejected", () => {
     const s = 5n;
-    const sig2 = concat(Point.BASE.multiply(s).toBytes(), le32(s));
+    const sig2 = concatBytes(Point.BASE.multiply(s).toBytes(), le32(s));
     expect(sigOk(IDENTITY, msg, sig2)).toBe(1n); // the canonical form of the same point passes
     expect(sigOk(IDENTITY_NONCANONICAL, msg, sig2)).toBe(0n);
     expect(sigOk(IDENTITY_NEGATIVE_ZERO, msg, sig2)).toBe(0n);
@@ -145,11 +146,11 @@ describe("VERIFY_SIG: the rule of SPEC §14.2", () => {
 
   it("decodes R strictly the same way", () => {
     // identity key, S = 0: any R of small order satisfies the equation, so only decoding can reject
-    expect(sigOk(IDENTITY, msg, concat(IDENTITY, le32(0n)))).toBe(1n);
-    expect(sigOk(IDENTITY, msg, concat(IDENTITY_NONCANONICAL, le32(0n)))).toBe(0n);
-    expect(sigOk(IDENTITY, msg, concat(IDENTITY_NEGATIVE_ZERO, le32(0n)))).toBe(0n);
-    expect(sigOk(IDENTITY, msg, concat(Y_EQUALS_P, le32(0n)))).toBe(0n);
-    expect(sigOk(IDENTITY, msg, concat(offCurveEncoding(), le32(0n)))).toBe(0n);
+    expect(sigOk(IDENTITY, msg, concatBytes(IDENTITY, le32(0n)))).toBe(1n);
+    expect(sigOk(IDENTITY, msg, concatBytes(IDENTITY_NONCANONICAL, le32(0n)))).toBe(0n);
+    expect(sigOk(IDENTITY, msg, concatBytes(IDENTITY_NEGATIVE_ZERO, le32(0n)))).toBe(0n);
+    expect(sigOk(IDENTITY, msg, concatBytes(Y_EQUALS_P, le32(0n)))).toBe(0n);
+    expect(sigOk(IDENTITY, msg, concatBytes(offCurveEncoding(), le32(0n)))).toBe(0n);
   });
 
   it("the rule's decoder agrees with RFC 8032 §5.1.3 on the edge encodings", () => {
@@ -187,7 +188,7 @@ const DST = 1024;
 const PREFILL = Uint8Array.from({ length: 64 }, (_, i) => 0xa0 ^ i);
 function runVerifyVrf(pk: Uint8Array, alpha: Uint8Array, proof: Uint8Array) {
   const input = new Uint8Array(DST + 64);
-  input.set(concat(pk, proof, alpha));
+  input.set(concatBytes(pk, proof, alpha));
   input.set(PREFILL, DST);
   const code = asm(...pushes(0, 112, alpha.length, 32, DST), "VERIFY_VRF", ...pushes(DST, 64), "EMIT", "HALT");
   const r = run({ code, rets: 1, input, maxMemory: 2048, maxCycles: 100_000 }, true);
@@ -208,7 +209,7 @@ describe("VERIFY_VRF: RFC 9381 B.3 (ECVRF-EDWARDS25519-SHA512-TAI)", () => {
       expect(hex(good.out)).toBe(v.beta);
       expect(good.run.trace!.find((s) => s.op === "VERIFY_VRF")!.cost).toBe(cost("VERIFY_VRF", alpha.length));
       for (const bad of [
-        runVerifyVrf(pk, concat(alpha, Uint8Array.from([0])), pi),
+        runVerifyVrf(pk, concatBytes(alpha, Uint8Array.from([0])), pi),
         runVerifyVrf(pk, alpha, flip(pi, 0)), // Gamma
         runVerifyVrf(pk, alpha, flip(pi, 40)), // c
         runVerifyVrf(pk, alpha, flip(pi, 60)), // s
@@ -233,9 +234,9 @@ function prove(x: bigint, Ybytes: Uint8Array, alpha: Uint8Array, GammaOverride?:
   const k = 987654321987654321n;
   const U = Point.BASE.multiply(k);
   const V = H.multiply(k);
-  const c = sha512(concat(Uint8Array.from([3, 2]), Ybytes, H.toBytes(), Gamma.toBytes(), U.toBytes(), V.toBytes(), Uint8Array.from([0]))).subarray(0, 16);
+  const c = sha512(concatBytes(Uint8Array.from([3, 2]), Ybytes, H.toBytes(), Gamma.toBytes(), U.toBytes(), V.toBytes(), Uint8Array.from([0]))).subarray(0, 16);
   const s = (k + bytesToNumberLE(c) * x) % L;
-  return concat(Gamma.toBytes(), c, le32(s));
+  return concatBytes(Gamma.toBytes(), c, le32(s));
 }
 
 describe("VERIFY_VRF: the rule of SPEC §14.3", () => {
@@ -249,7 +250,7 @@ describe("VERIFY_VRF: the rule of SPEC §14.3", () => {
     const alpha = Uint8Array.from([1, 2, 3, 4]);
     const proof = prove(x, Y, alpha);
     const Gamma = Point.fromBytes(proof.subarray(0, 32));
-    const beta = sha512(concat(Uint8Array.from([3, 3]), Gamma.multiplyUnsafe(8n).toBytes(), Uint8Array.from([0])));
+    const beta = sha512(concatBytes(Uint8Array.from([3, 3]), Gamma.multiplyUnsafe(8n).toBytes(), Uint8Array.from([0])));
     const r = runVerifyVrf(Y, alpha, proof);
     expect(r.ok).toBe(1n);
     expect(hex(r.out)).toBe(hex(beta));
@@ -263,7 +264,7 @@ describe("VERIFY_VRF: the rule of SPEC §14.3", () => {
     const s = bytesToNumberLE(proof.subarray(48));
     const U = Point.BASE.multiply(s);
     const V = H.multiply(s);
-    const c = sha512(concat(Uint8Array.from([3, 2]), IDENTITY, H.toBytes(), IDENTITY, U.toBytes(), V.toBytes(), Uint8Array.from([0]))).subarray(0, 16);
+    const c = sha512(concatBytes(Uint8Array.from([3, 2]), IDENTITY, H.toBytes(), IDENTITY, U.toBytes(), V.toBytes(), Uint8Array.from([0]))).subarray(0, 16);
     expect(hex(c)).toBe(hex(proof.subarray(32, 48))); // the challenge would match
     expect(runVerifyVrf(IDENTITY, alpha, proof).ok).toBe(0n);
     expect(verifyEcvrf(ORDER2, alpha, proof)).toBeUndefined();
@@ -271,14 +272,14 @@ describe("VERIFY_VRF: the rule of SPEC §14.3", () => {
 
   it("rejects s ≥ L", () => {
     const s = bytesToNumberLE(pi.subarray(48));
-    expect(runVerifyVrf(pk, new Uint8Array(0), concat(pi.subarray(0, 48), le32(s + L))).ok).toBe(0n);
+    expect(runVerifyVrf(pk, new Uint8Array(0), concatBytes(pi.subarray(0, 48), le32(s + L))).ok).toBe(0n);
   });
 
   it("decodes Y and Gamma strictly", () => {
     expect(verifyEcvrf(IDENTITY_NONCANONICAL, new Uint8Array(0), pi)).toBeUndefined();
     expect(verifyEcvrf(Y_EQUALS_P, new Uint8Array(0), pi)).toBeUndefined();
-    expect(verifyEcvrf(pk, new Uint8Array(0), concat(IDENTITY_NEGATIVE_ZERO, pi.subarray(32)))).toBeUndefined();
-    expect(verifyEcvrf(pk, new Uint8Array(0), concat(offCurveEncoding(), pi.subarray(32)))).toBeUndefined();
+    expect(verifyEcvrf(pk, new Uint8Array(0), concatBytes(IDENTITY_NEGATIVE_ZERO, pi.subarray(32)))).toBeUndefined();
+    expect(verifyEcvrf(pk, new Uint8Array(0), concatBytes(offCurveEncoding(), pi.subarray(32)))).toBeUndefined();
   });
 
   it("finds H by try-and-increment (example 17 needs ctr = 1)", () => {
@@ -320,6 +321,6 @@ describe("HASH: Blake3 vectors (input byte i = i % 251; the 32-byte prefix)", ()
     const input = Uint8Array.from({ length: 64 }, (_, i) => i);
     const code = asm(...pushes(0, 64, 16), "HASH", ...pushes(0, 64), "EMIT", "HALT");
     const r = run({ code, input, maxMemory: 64 });
-    expect(hex(r.result.output)).toBe(hex(concat(input.subarray(0, 16), blake3(input), input.subarray(48))));
+    expect(hex(r.result.output)).toBe(hex(concatBytes(input.subarray(0, 16), blake3(input), input.subarray(48))));
   });
 });

@@ -5,7 +5,7 @@
  */
 import { Op, Space, type Mnemonic, type SpaceName } from "../../src/generated/opcodes.ts";
 import { emptyContext, encodeJob, makeContract } from "../../src/model/codec.ts";
-import { bytesToHex } from "../../src/model/hex.ts";
+import { bytesToHex } from "../../src/model/bytes.ts";
 import type { Context, FunctionSignature, Job, StateMap } from "../../src/model/types.ts";
 import { runJob, type ReferenceRun } from "../../src/reference/index.ts";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { COST_KEYS, OPCODES, SPACES, Status } from "../../src/generated/opcodes.ts";
 import { INSTRUCTIONS } from "../../src/reference/instructions/index.ts";
-import { cost } from "../../src/reference/index.ts";
+import { costOf as cost } from "../../src/generated/opcodes.ts";
 import { asm, fromHex, hex, outcome, run, type Item, type JobSpec } from "./helpers.ts";
 
 const MIN = -(1n << 63n);

@@ -1,7 +1,7 @@
 /** SPEC §11: every limit at its bound and one past it. */
 import { describe, expect, it } from "vitest";
 import { Limit, Status, Trap } from "../../src/generated/opcodes.ts";
-import { cost } from "../../src/reference/index.ts";
+import { costOf as cost } from "../../src/generated/opcodes.ts";
 import { asm, outcome, run, type Item, type JobSpec } from "./helpers.ts";
 
 const pushes = (...vs: (bigint | number)[]): Item[] => vs.map((v) => ["PUSH", v] as Item);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Limit, Status, Trap } from "../../src/generated/opcodes.ts";
-import { cost } from "../../src/reference/index.ts";
+import { costOf as cost } from "../../src/generated/opcodes.ts";
 import { asm, outcome, run, type Item, type JobSpec } from "./helpers.ts";
 
 const MIN = -(1n << 63n);

@@ -16,7 +16,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { createWasmTierEngine } from "../../src/engines/wasm-tier-engine.ts";
 import type { Engine, EngineRun } from "../../src/model/engine.ts";
 import { encodeJob } from "../../src/model/codec.ts";
-import { bytesToHex } from "../../src/model/hex.ts";
+import { bytesToHex } from "../../src/model/bytes.ts";
 import type { Contract, Context, StateMap } from "../../src/model/types.ts";
 import { encodeWasmJob, makeWasmContract, type WasmContract } from "../../src/wasm-tier/job.ts";
 import { exampleModule } from "../../src/wasm-tier/vector-defs.ts";

@@ -8,7 +8,7 @@ import { loadWat, wat, hostImportsWat } from "../../src/wasm-tier/wat.ts";
 import { runWasmJob, ModuleCache } from "../../src/wasm-tier/run.ts";
 import { analyzeModule, instrumentModule } from "../../src/wasm-tier/instrument.ts";
 import { buildWasmJob } from "../../src/wasm-tier/vector-defs.ts";
-import { WasmError, WasmTrap } from "../../src/wasm-tier/constants.ts";
+import { WasmError, WasmTrap } from "../../src/generated/wasm-tier.ts";
 
 beforeAll(async () => { await loadBinaryen(); await loadWat(); });
 const cache = new ModuleCache();

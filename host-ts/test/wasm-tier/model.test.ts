@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createWasmTierEngine } from "../../src/engines/wasm-tier-engine.ts";
-import { bytesToHex } from "../../src/model/hex.ts";
+import { bytesToHex } from "../../src/model/bytes.ts";
 import type { StateMap } from "../../src/model/types.ts";
 import { encodeWasmJob, makeWasmContract } from "../../src/wasm-tier/job.ts";
 import { exampleModule } from "../../src/wasm-tier/vector-defs.ts";

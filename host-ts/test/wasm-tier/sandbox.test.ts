@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWasmTierEngine } from "../../src/engines/wasm-tier-engine.ts";
-import { bytesToHex } from "../../src/model/hex.ts";
-import { WasmError, WasmTrap } from "../../src/wasm-tier/constants.ts";
+import { bytesToHex } from "../../src/model/bytes.ts";
+import { WasmError, WasmTrap } from "../../src/generated/wasm-tier.ts";
 import { buildWasmJob, type WasmVectorDef } from "../../src/wasm-tier/vector-defs.ts";
 import { loadWat } from "../../src/wasm-tier/wat.ts";
 

@@ -115,8 +115,6 @@ static size_t cbor_head(uint8_t *p, uint8_t major, uint32_t v) {
   return 5;
 }
 
-#define HELLO_TEXT_MAX 64u
-
 typedef struct hello_field { uint8_t key; const char *text; uint32_t num; } hello_field_t;
 
 /* The map is built twice, once to measure and once to send (no buffer). */
@@ -132,7 +130,7 @@ static uint32_t hello_emit(server_t *s, const hello_field_t *f, size_t count, in
     total += (uint32_t)hl;
     if (f[i].text) {
       size_t n = str_len(f[i].text);
-      if (n > HELLO_TEXT_MAX) n = HELLO_TEXT_MAX;
+      if (n > MHR_PROTO_HELLO_TEXT_MAX) n = MHR_PROTO_HELLO_TEXT_MAX;
       hl = cbor_head(head, 3, (uint32_t)n);
       if (send) { tx_put(s, head, hl); tx_put(s, (const uint8_t *)f[i].text, n); }
       total += (uint32_t)(hl + n);
@@ -196,7 +194,7 @@ static size_t run_once(server_t *s, uint32_t job_len, const uint8_t **result, ui
   *instret = i1 - i0;
   *result = r;
   /* A reply payload never exceeds MHR_PROTO_MAX_PAYLOAD, metrics included. */
-  if (r == 0 || n == 0 || n > MHR_PROTO_MAX_PAYLOAD - 64u) return 0;
+  if (r == 0 || n == 0 || n > MHR_PROTO_MAX_RESULT) return 0;
   return n;
 }
 
@@ -206,7 +204,7 @@ static void cmd_run(server_t *s) {
   size_t n = run_once(s, s->rx.len, &result, &cycles, &instret);
   s->state_valid = 1;
   if (n == 0) { send_error(s, s->rx.id, MHR_PERR_VM_FAILURE); return; }
-  uint8_t m[12];
+  uint8_t m[MHR_PROTO_RUN_METRICS_SIZE];
   put_u32(m, cycles);
   put_u32(m + 4, instret);
   put_u32(m + 8, features(s) & MHR_FEAT_INSTRET);
@@ -224,7 +222,7 @@ static void cmd_bench(server_t *s) {
   }
   uint64_t total_c = 0, total_i = 0;
   uint32_t min_c = 0xFFFFFFFFu, max_c = 0, min_i = 0xFFFFFFFFu, max_i = 0;
-  uint32_t first_crc = 0, flags = features(s) & MHR_FEAT_INSTRET;
+  uint32_t first_crc = 0, flags = (features(s) & MHR_FEAT_INSTRET) ? MHR_BENCH_INSTRET : 0u;
   const uint8_t *result = 0;
   size_t n = 0, first_n = 0;
   for (uint32_t k = 0; k < iterations; k++) {
@@ -243,7 +241,7 @@ static void cmd_bench(server_t *s) {
   }
   s->state_valid = 1;
   if (n == 0) { send_error(s, s->rx.id, MHR_PERR_VM_FAILURE); return; }
-  uint8_t m[40];
+  uint8_t m[MHR_PROTO_BENCH_METRICS_SIZE];
   put_u32(m, iterations);
   put_u32(m + 4, flags);
   put_u64(m + 8, total_c);

@@ -41,48 +41,15 @@ int mhr_proto_serve(const mhr_hal_t *hal);
 
 /* ---- wire constants (docs/PROTOCOL.md §2–§5) ----------------------------- */
 
-#define MHR_PROTO_VERSION 1u
+/* Message types, error codes, feature bits and sizes: generated from spec/protocol.json. */
+#include "mhr_proto_codes.h"
 
 #ifndef MHR_FIRMWARE_VERSION
 #define MHR_FIRMWARE_VERSION "0.1.0"
 #endif
 
-/* Decoded frame: header (14 bytes) | payload (len bytes) | CRC-32 (4 bytes). */
-#define MHR_PROTO_HEADER_SIZE 14u
-#define MHR_PROTO_TRAILER_SIZE 4u
+/* Decoded frame: header | payload (len bytes) | CRC-32. */
 #define MHR_PROTO_OVERHEAD (MHR_PROTO_HEADER_SIZE + MHR_PROTO_TRAILER_SIZE)
-/* Largest request payload a conforming board must accept (= MAX_JOB_SIZE). */
-#define MHR_PROTO_MAX_PAYLOAD 65536u
-/* Largest BENCH iteration count. */
-#define MHR_PROTO_MAX_BENCH 1000000u
-
-/* Message types: requests, replies (request | 0x80), and ERROR. */
-#define MHR_MSG_HELLO 0x01u
-#define MHR_MSG_RUN 0x02u
-#define MHR_MSG_BENCH 0x03u
-#define MHR_MSG_STATE 0x04u
-#define MHR_MSG_RESET 0x05u
-#define MHR_MSG_REPLY 0x80u
-#define MHR_MSG_ERROR 0xFFu
-
-/* ERROR reply codes (carried in the header's arg field). */
-#define MHR_PERR_BAD_FRAME 1u           /* COBS error or shorter than a header; id 0 */
-#define MHR_PERR_BAD_HEADER 2u          /* header check failed; id 0 */
-#define MHR_PERR_UNSUPPORTED_VERSION 3u /* header version is not MHR_PROTO_VERSION */
-#define MHR_PERR_FRAME_TOO_LARGE 4u     /* payload length over the board's capacity */
-#define MHR_PERR_TRUNCATED 5u           /* frame ended before header length + CRC */
-#define MHR_PERR_BAD_LENGTH 6u          /* bytes after the CRC before the delimiter */
-#define MHR_PERR_BAD_CRC 7u             /* CRC-32 mismatch */
-#define MHR_PERR_UNKNOWN_COMMAND 8u     /* type is not a request this board knows */
-#define MHR_PERR_BAD_ARGUMENT 9u        /* BENCH count 0 or too large; payload where none belongs */
-#define MHR_PERR_NO_STATE 10u           /* STATE with no state of a last run to report */
-#define MHR_PERR_VM_FAILURE 11u         /* mhr_byte_init failed, or the VM returned no result */
-
-/* Feature bits in HELLO (key 9) and flags in RUN/BENCH replies. */
-#define MHR_FEAT_INSTRET 0x1u     /* instret deltas are real */
-#define MHR_FEAT_RESET 0x2u       /* RESET reaches a port reset hook */
-#define MHR_FEAT_VM_READY 0x4u    /* mhr_byte_init() succeeded */
-#define MHR_BENCH_RESULT_VARIED 0x2u /* BENCH flag: not every run produced the same result bytes */
 
 /* ---- framing primitives (mhr_crc32.c, mhr_cobs.c) ------------------------ */
 

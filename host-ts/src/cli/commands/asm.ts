@@ -4,11 +4,11 @@ import type { Command } from "commander";
 import { UserError } from "../../model/errors.ts";
 import { disassemble } from "../../asm/index.ts";
 import { encodeContract, encodeJob } from "../../model/codec.ts";
-import { bytesToHex } from "../../model/hex.ts";
+import { bytesToHex } from "../../model/bytes.ts";
 import { loadContract, buildJob, type JobFlags } from "../../jobs/contract-file.ts";
 import { createEngine } from "../../engines/registry.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
-import { TRAP_NAMES, ERRORCODE_NAMES } from "../../generated/opcodes.ts";
+import { TRAP_NAMES, ERRORCODE_NAMES, Status } from "../../generated/opcodes.ts";
 import type { EngineRun } from "../../model/engine.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -26,9 +26,9 @@ export function describeRun(run: EngineRun, o: DescribeOptions = {}): string {
   const e = expectedFromRun(run);
   const trap = o.trapName ?? ((c: number) => TRAP_NAMES[c] ?? "?");
   const err = o.errorName ?? ((c: number) => ERRORCODE_NAMES[c] ?? "?");
-  const codeName = r.status === 2 ? ` ${trap(Number(r.code))}` : r.status === 3 ? ` ${err(Number(r.code))}` : "";
+  const codeName = r.status === Status.TRAP ? ` ${trap(Number(r.code))}` : r.status === Status.INVALID ? ` ${err(Number(r.code))}` : "";
   const lines = [
-    `status      ${e.status}${r.status === 0 ? "" : ` (code ${e.code}${codeName})`}`,
+    `status      ${e.status}${r.status === Status.HALT ? "" : ` (code ${e.code}${codeName})`}`,
     `${(o.counter ?? "cycles").padEnd(12)}${r.cycles}`,
     `returns     [${e.returns.join(", ")}]`,
   ];
@@ -100,7 +100,7 @@ export function registerAsmCommands(program: Command): void {
         }
         if (opts.json || opts.trace) console.log(JSON.stringify(expectedFromRun(run)));
         else console.log(describeRun(run));
-        if (run.result.status !== 0) process.exitCode = 3;
+        if (run.result.status !== Status.HALT) process.exitCode = 3;
       } finally {
         await engine.close();
       }

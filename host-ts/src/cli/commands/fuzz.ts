@@ -4,7 +4,7 @@ import { UserError } from "../../model/errors.ts";
 import { createEngine, engineSpec } from "../../engines/registry.ts";
 import { fuzz } from "../../fuzz/differential.ts";
 import { loadVectors } from "../../vectors/format.ts";
-import { hexToBytes } from "../../model/hex.ts";
+import { hexToBytes } from "../../model/bytes.ts";
 import type { Engine } from "../../model/engine.ts";
 
 export function registerFuzzCommands(program: Command): void {

@@ -2,15 +2,17 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserError } from "../../model/errors.ts";
+import { Status } from "../../generated/opcodes.ts";
 import { buildJob, type JobFlags } from "../../jobs/contract-file.ts";
-import { bytesToHex } from "../../model/hex.ts";
+import { bytesToHex } from "../../model/bytes.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
 import { createWasmTierEngine, type WasmTierEngineRun } from "../../engines/wasm-tier-engine.ts";
 import { Sandbox } from "../../wasm-tier/sandbox.ts";
 import { formatInspect, type InspectReport } from "../../wasm-tier/inspect.ts";
 import { decodeWasmContract, encodeWasmContract, encodeWasmJob, makeWasmContract, type WasmContract } from "../../wasm-tier/job.ts";
 import { describeRun } from "./asm.ts";
-import { TIERS, errorName, trapName, type NodeTier, type WasmTierValue } from "../../wasm-tier/constants.ts";
+import { errorName, trapName } from "../../wasm-tier/constants.ts";
+import { TIERS, type NodeTier, type WasmTierValue } from "../../generated/wasm-tier.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -98,7 +100,7 @@ async function loadWasmContract(path: string, f: PackFlags): Promise<WasmContrac
 export function describeWasmRun(run: WasmTierEngineRun): string {
   const lines = [describeRun(run, { counter: "fuel", trapName, errorName })];
   if (run.outcome !== "result") lines.push(`outcome     ${run.outcome.toUpperCase()}${run.delegate ? ` (contract tier ${run.delegate.contractTier}, node tier ${run.delegate.nodeTier})` : ""}: not a consensus result`);
-  if (run.message && run.result.status !== 0) lines.push(`detail      ${run.message}`);
+  if (run.message && run.result.status !== Status.HALT) lines.push(`detail      ${run.message}`);
   return lines.join("\n");
 }
 
@@ -139,11 +141,11 @@ export function registerWasmCommands(program: Command): void {
       try {
         const run = await sandboxed(() => engine.run(jobBytes));
         console.log(opts.json ? JSON.stringify({ ...expectedFromRun(run), outcome: run.outcome, ...(run.message ? { detail: run.message } : {}) }) : describeWasmRun(run));
-        if (opts.stateOut && run.result.status === 0 && run.state) {
+        if (opts.stateOut && run.result.status === Status.HALT && run.state) {
           writeFileSync(opts.stateOut, JSON.stringify(Object.fromEntries([...run.state.entries()].sort().map(([k, v]) => [k, bytesToHex(v)])), null, 2) + "\n");
         }
         if (run.outcome === "delegate") process.exitCode = 4;
-        else if (run.result.status !== 0) process.exitCode = 3;
+        else if (run.result.status !== Status.HALT) process.exitCode = 3;
       } finally {
         await engine.close();
       }

@@ -3,8 +3,9 @@
  * MOD, NEG, ABS, MIN, MAX — signed 64-bit, trapping instead of wrapping.
  * Arithmetic traps are raised in the OPERATION phase, after the charge.
  */
+import { costOf } from "../../generated/opcodes.ts";
 import type { Instruction } from "../code.ts";
-import { chargeGas, cost } from "../gas.ts";
+import { chargeGas } from "../gas.ts";
 import { checkedInt64 } from "../int64.ts";
 import { pop, push, requireStackEffect, type Machine } from "../machine.ts";
 import { Trap, TrapCode } from "../traps.ts";
@@ -15,7 +16,7 @@ export function add(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -30,7 +31,7 @@ export function sub(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -45,7 +46,7 @@ export function mul(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -60,7 +61,7 @@ export function div(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -76,7 +77,7 @@ export function mod(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -92,7 +93,7 @@ export function neg(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const a = pop(m);
   push(m, checkedInt64(-a));
@@ -106,7 +107,7 @@ export function abs(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const a = pop(m);
   push(m, checkedInt64(a < 0n ? -a : a));
@@ -120,7 +121,7 @@ export function minimum(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -135,7 +136,7 @@ export function maximum(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);

@@ -4,8 +4,9 @@
  * SHR (logical, zero-filling), both trapping SHIFT_OUT_OF_RANGE unless
  * `0 <= n <= 63`.
  */
+import { costOf } from "../../generated/opcodes.ts";
 import type { Instruction } from "../code.ts";
-import { chargeGas, cost } from "../gas.ts";
+import { chargeGas } from "../gas.ts";
 import { toUint64, wrapInt64 } from "../int64.ts";
 import { pop, push, requireStackEffect, type Machine } from "../machine.ts";
 import { Trap, TrapCode } from "../traps.ts";
@@ -22,7 +23,7 @@ export function and(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -37,7 +38,7 @@ export function or(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -52,7 +53,7 @@ export function xor(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -67,7 +68,7 @@ export function not(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const a = pop(m);
   push(m, ~a);
@@ -81,7 +82,7 @@ export function shl(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const n = pop(m);
   const a = pop(m);
@@ -96,7 +97,7 @@ export function shr(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const n = pop(m);
   const a = pop(m);

@@ -2,8 +2,9 @@
  * Comparison instructions (SPEC §9.4): EQ, NEQ, LT, GT, LTE, GTE push 1 or 0;
  * the orderings are signed.
  */
+import { costOf } from "../../generated/opcodes.ts";
 import type { Instruction } from "../code.ts";
-import { chargeGas, cost } from "../gas.ts";
+import { chargeGas } from "../gas.ts";
 import { bool } from "../int64.ts";
 import { pop, push, requireStackEffect, type Machine } from "../machine.ts";
 
@@ -13,7 +14,7 @@ export function eq(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -28,7 +29,7 @@ export function neq(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -43,7 +44,7 @@ export function lt(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -58,7 +59,7 @@ export function gt(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -73,7 +74,7 @@ export function lte(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -88,7 +89,7 @@ export function gte(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);

@@ -4,9 +4,9 @@
  * There are no frames: CALL only pushes a return address, and callee and
  * caller share the data stack. The call stack is checked in the STACK phase.
  */
-import { Limit, Status } from "../../generated/opcodes.ts";
+import { Limit, Status, costOf } from "../../generated/opcodes.ts";
 import type { Instruction } from "../code.ts";
-import { chargeGas, cost } from "../gas.ts";
+import { chargeGas } from "../gas.ts";
 import { endCall, pop, requireStackEffect, type Machine } from "../machine.ts";
 import { Trap, TrapCode } from "../traps.ts";
 
@@ -16,7 +16,7 @@ export function jmp(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION: none
   // PROGRAM COUNTER
   m.pc = ins.target;
@@ -28,7 +28,7 @@ export function jz(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const c = pop(m);
   // PROGRAM COUNTER
@@ -41,7 +41,7 @@ export function jnz(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const c = pop(m);
   // PROGRAM COUNTER
@@ -55,7 +55,7 @@ export function call(m: Machine, ins: Instruction): void {
   if (m.callStack.length >= Limit.CALL_DEPTH) throw new Trap(TrapCode.CALL_DEPTH_EXCEEDED);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   m.callStack.push(ins.next);
   // PROGRAM COUNTER
@@ -69,7 +69,7 @@ export function ret(m: Machine, ins: Instruction): void {
   if (m.callStack.length === 0) throw new Trap(TrapCode.RETURN_WITHOUT_CALL);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const address = m.callStack.pop() as number;
   // PROGRAM COUNTER
@@ -82,7 +82,7 @@ export function halt(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const returns = m.stack.splice(m.stack.length - m.rets, m.rets);
   endCall(m, Status.HALT, 0n, returns);
@@ -95,7 +95,7 @@ export function abort(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const code = pop(m);
   endCall(m, Status.ABORT, code, []);

@@ -3,12 +3,12 @@
  * (Ed25519, SPEC §14.2), VERIFY_VRF (ECVRF-EDWARDS25519-SHA512-TAI, SPEC §14.3).
  * Their costs grow with the message length.
  */
-import { blake3 } from "@noble/hashes/blake3.js";
-import { Limit } from "../../generated/opcodes.ts";
+import { Limit, costOf } from "../../generated/opcodes.ts";
 import type { Instruction } from "../code.ts";
-import { verifyEcvrf } from "../crypto/ecvrf.ts";
-import { verifyEd25519 } from "../crypto/ed25519.ts";
-import { chargeGas, cost } from "../gas.ts";
+import { verifyEcvrf } from "../../crypto/ecvrf.ts";
+import { verifyEd25519 } from "../../crypto/ed25519.ts";
+import { hash32 } from "../../model/codec.ts";
+import { chargeGas } from "../gas.ts";
 import { bool } from "../int64.ts";
 import { drop, operands, push, requireStackEffect, type Machine } from "../machine.ts";
 import { bytesAt, memoryRange } from "../operands.ts";
@@ -22,10 +22,10 @@ export function hash(m: Machine, ins: Instruction): void {
   const input = memoryRange(m, src, len);
   const digestAt = memoryRange(m, dst, Limit.HASH_SIZE);
   // GAS
-  chargeGas(m, cost(ins.key, input.len));
+  chargeGas(m, costOf(ins.key, input.len));
   // OPERATION
   drop(m, 3);
-  const digest = blake3(bytesAt(m, input));
+  const digest = hash32(bytesAt(m, input));
   m.memory.set(digest, digestAt.addr);
   // PROGRAM COUNTER
   m.pc = ins.next;
@@ -41,7 +41,7 @@ export function verifySig(m: Machine, ins: Instruction): void {
   const msgAt = memoryRange(m, msg, len);
   const sigAt = memoryRange(m, sig, Limit.SIGNATURE_SIZE);
   // GAS
-  chargeGas(m, cost(ins.key, msgAt.len));
+  chargeGas(m, costOf(ins.key, msgAt.len));
   // OPERATION
   drop(m, 4);
   push(m, bool(verifyEd25519(bytesAt(m, keyAt), bytesAt(m, msgAt), bytesAt(m, sigAt))));
@@ -64,7 +64,7 @@ export function verifyVrf(m: Machine, ins: Instruction): void {
   const proofAt = memoryRange(m, proof, Limit.VRF_PROOF_SIZE);
   const outputAt = memoryRange(m, dst, Limit.VRF_OUTPUT_SIZE);
   // GAS
-  chargeGas(m, cost(ins.key, alphaAt.len));
+  chargeGas(m, costOf(ins.key, alphaAt.len));
   // OPERATION
   drop(m, 5);
   const beta = verifyEcvrf(bytesAt(m, keyAt), bytesAt(m, alphaAt), bytesAt(m, proofAt));

@@ -4,8 +4,9 @@
  * zero-extend, m64 loads read a signed 64-bit value, and stores write the low
  * bytes of the value.
  */
+import { costOf } from "../../generated/opcodes.ts";
 import type { Instruction } from "../code.ts";
-import { chargeGas, cost } from "../gas.ts";
+import { chargeGas } from "../gas.ts";
 import { toUint64 } from "../int64.ts";
 import { drop, operands, push, requireStackEffect, type Machine } from "../machine.ts";
 import { memoryRange, type Range } from "../operands.ts";
@@ -38,7 +39,7 @@ function loadWord(m: Machine, ins: Instruction, space: WordSpace): void {
   const [addr] = operands(m, 1);
   const word = memoryRange(m, addr, WORD_SIZE[space]);
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   drop(m, 1);
   push(m, readWord(m, word));
@@ -54,7 +55,7 @@ function storeWord(m: Machine, ins: Instruction, space: WordSpace): void {
   const [v, addr] = operands(m, 2);
   const word = memoryRange(m, addr, WORD_SIZE[space]);
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   drop(m, 2);
   writeWord(m, word, v);
@@ -85,7 +86,7 @@ export function loadInlen(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   push(m, BigInt(m.inputLength));
   // PROGRAM COUNTER
@@ -101,7 +102,7 @@ export function storeCopy(m: Machine, ins: Instruction): void {
   const from = memoryRange(m, src, len);
   const to = memoryRange(m, dst, len);
   // GAS
-  chargeGas(m, cost(ins.key, from.len));
+  chargeGas(m, costOf(ins.key, from.len));
   // OPERATION
   drop(m, 3);
   m.memory.copyWithin(to.addr, from.addr, from.addr + from.len); // memmove semantics

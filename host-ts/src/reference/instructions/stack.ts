@@ -4,8 +4,9 @@
  * Every instruction runs the phases of SPEC §8.1 in order: STACK, OPERANDS,
  * GAS, OPERATION, PROGRAM COUNTER.
  */
+import { costOf } from "../../generated/opcodes.ts";
 import type { Instruction } from "../code.ts";
-import { chargeGas, cost } from "../gas.ts";
+import { chargeGas } from "../gas.ts";
 import { pop, push, requireStackEffect, type Machine } from "../machine.ts";
 
 /** PUSH `-- v`: push the immediate. */
@@ -14,7 +15,7 @@ export function pushImmediate(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   push(m, ins.value);
   // PROGRAM COUNTER
@@ -27,7 +28,7 @@ export function popValue(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   pop(m);
   // PROGRAM COUNTER
@@ -40,7 +41,7 @@ export function dup(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const a = pop(m);
   push(m, a);
@@ -55,7 +56,7 @@ export function swap(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -71,7 +72,7 @@ export function over(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -88,7 +89,7 @@ export function rot(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, cost(ins.key));
+  chargeGas(m, costOf(ins.key));
   // OPERATION
   const c = pop(m);
   const b = pop(m);

@@ -4,10 +4,10 @@
  * empty value is not an absent key. STOREs change the working state, which
  * only HALT commits.
  */
-import { Limit } from "../../generated/opcodes.ts";
-import { bytesToHex } from "../../model/hex.ts";
+import { Limit, costOf } from "../../generated/opcodes.ts";
+import { bytesToHex } from "../../model/bytes.ts";
 import type { Instruction } from "../code.ts";
-import { chargeGas, cost } from "../gas.ts";
+import { chargeGas } from "../gas.ts";
 import { drop, operands, push, requireStackEffect, type Machine } from "../machine.ts";
 import { bytesAt, memoryRange, requireKeyLength } from "../operands.ts";
 import { Trap, TrapCode } from "../traps.ts";
@@ -31,7 +31,7 @@ export function loadState(m: Machine, ins: Instruction): void {
   const dstAt = memoryRange(m, dst, cap);
   requireKeyLength(klen);
   // GAS
-  chargeGas(m, cost(ins.key, keyAt.len + dstAt.len));
+  chargeGas(m, costOf(ins.key, keyAt.len + dstAt.len));
   // OPERATION
   drop(m, 4);
   const value = m.state.get(bytesToHex(bytesAt(m, keyAt)));
@@ -59,7 +59,7 @@ export function storeState(m: Machine, ins: Instruction): void {
   const valueAt = memoryRange(m, val, vlen);
   requireKeyLength(klen);
   // GAS
-  chargeGas(m, cost(ins.key, keyAt.len + valueAt.len));
+  chargeGas(m, costOf(ins.key, keyAt.len + valueAt.len));
   // OPERATION
   drop(m, 4);
   const hexKey = bytesToHex(bytesAt(m, keyAt));
@@ -81,7 +81,7 @@ export function storeDel(m: Machine, ins: Instruction): void {
   const keyAt = memoryRange(m, key, klen);
   requireKeyLength(klen);
   // GAS
-  chargeGas(m, cost(ins.key, keyAt.len));
+  chargeGas(m, costOf(ins.key, keyAt.len));
   // OPERATION
   drop(m, 2);
   const hexKey = bytesToHex(bytesAt(m, keyAt));

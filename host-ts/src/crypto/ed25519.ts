@@ -7,6 +7,7 @@
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha512 } from "@noble/hashes/sha2.js";
+import { concatBytes } from "../model/bytes.ts";
 
 export type EdwardsPoint = InstanceType<typeof ed25519.Point>;
 
@@ -54,19 +55,9 @@ export function verifyEd25519(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8
   const S = bytesToNumberLE(sig.subarray(32, 64));
   if (S >= L) return false;
   // 3. k = SHA-512(R ‖ A ‖ msg) mod L, over the bytes as given.
-  const k = bytesToNumberLE(sha512(concat(sig.subarray(0, 32), publicKey, msg))) % L;
+  const k = bytesToNumberLE(sha512(concatBytes(sig.subarray(0, 32), publicKey, msg))) % L;
   // 4. Accept iff [8][S]B = [8]R + [8][k]A (small-order A and R included).
   const left = mulByCofactor(BASE.multiplyUnsafe(S));
   const right = mulByCofactor(R).add(mulByCofactor(A.multiplyUnsafe(k)));
   return left.equals(right);
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -4,7 +4,8 @@
  * arithmetic and SHA-512.
  */
 import { sha512 } from "@noble/hashes/sha2.js";
-import { BASE, L, bytesToNumberLE, concat, decodePointStrict, mulByCofactor, type EdwardsPoint } from "./ed25519.ts";
+import { concatBytes } from "../model/bytes.ts";
+import { BASE, L, bytesToNumberLE, decodePointStrict, mulByCofactor, type EdwardsPoint } from "./ed25519.ts";
 
 /** suite_string of ECVRF-EDWARDS25519-SHA512-TAI. */
 const SUITE = 0x03;
@@ -25,7 +26,7 @@ const bytes = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
  */
 export function encodeToCurveTai(publicKey: Uint8Array, alpha: Uint8Array): EdwardsPoint | undefined {
   for (let ctr = 0; ctr <= 255; ctr++) {
-    const hash = sha512(concat(bytes(SUITE, ENCODE_TO_CURVE_FRONT), publicKey, alpha, bytes(ctr, BACK)));
+    const hash = sha512(concatBytes(bytes(SUITE, ENCODE_TO_CURVE_FRONT), publicKey, alpha, bytes(ctr, BACK)));
     const candidate = decodePointStrict(hash.subarray(0, 32));
     if (candidate === undefined) continue;
     const H = mulByCofactor(candidate);
@@ -36,7 +37,7 @@ export function encodeToCurveTai(publicKey: Uint8Array, alpha: Uint8Array): Edwa
 
 /** RFC 9381 §5.4.3: the first 16 bytes of `SHA-512(suite ‖ 0x02 ‖ P1 ‖ … ‖ P5 ‖ 0x00)`. */
 function challenge(points: Uint8Array[]): Uint8Array {
-  return sha512(concat(bytes(SUITE, CHALLENGE_FRONT), ...points, bytes(BACK))).subarray(0, 16);
+  return sha512(concatBytes(bytes(SUITE, CHALLENGE_FRONT), ...points, bytes(BACK))).subarray(0, 16);
 }
 
 /**
@@ -65,5 +66,5 @@ export function verifyEcvrf(publicKey: Uint8Array, alpha: Uint8Array, proof: Uin
   const expected = challenge([publicKey, H.toBytes(), gammaBytes, U.toBytes(), V.toBytes()]);
   if (!expected.every((b, i) => b === cBytes[i])) return undefined;
   // 5. β = SHA-512(suite ‖ 0x03 ‖ [8]Gamma ‖ 0x00).
-  return sha512(concat(bytes(SUITE, PROOF_TO_HASH_FRONT), mulByCofactor(Gamma).toBytes(), bytes(BACK)));
+  return sha512(concatBytes(bytes(SUITE, PROOF_TO_HASH_FRONT), mulByCofactor(Gamma).toBytes(), bytes(BACK)));
 }

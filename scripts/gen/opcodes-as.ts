@@ -1,0 +1,45 @@
+/** interpreter-as/assembly/generated/opcodes.ts: constants and byte tables for the AssemblyScript VM. */
+import { costKeys, type OpcodeTable } from "../../host-ts/src/spec/table-schema.ts";
+import { HEADER, cname, hex2 } from "./util.ts";
+
+export function opcodesAs(t: OpcodeTable): string {
+  const L: string[] = [`// ${HEADER}`, "// AssemblyScript constants for the VM. Shared data only, never logic.", ""];
+  L.push(`export const SPEC_VERSION: i32 = ${t.specVersion};`, "");
+  for (const o of t.opcodes) L.push(`export const OP_${o.mnemonic}: u8 = ${hex2(Number(o.byte))};`);
+  L.push("");
+  for (const s of t.spaces) L.push(`export const SPACE_${s.name.toUpperCase()}: u8 = ${hex2(Number(s.byte))};`);
+  L.push("");
+  for (const l of t.limits) L.push(`export const LIMIT_${l.name}: ${l.value > 0x7fffffff ? "u64" : "i32"} = ${l.value};`);
+  L.push("");
+  for (const r of t.status) L.push(`export const STATUS_${r.name}: i32 = ${r.code};`);
+  for (const r of t.traps) L.push(`export const TRAP_${r.name}: i32 = ${r.code};`);
+  for (const r of t.errors) L.push(`export const ERR_${r.name}: i32 = ${r.code};`);
+  L.push("");
+  const costs = t.costTables[t.activeCostTable].costs;
+  L.push(`// Cost table ${t.activeCostTable}: cost = BASE + PER * ceil(n / UNIT).`);
+  for (const k of costKeys(t)) {
+    const c = costs[k];
+    L.push(`export const COST_${cname(k)}: u32 = ${c.base};`);
+    if (c.per !== undefined) L.push(`export const COST_${cname(k)}_PER: u32 = ${c.per};\nexport const COST_${cname(k)}_UNIT: u32 = ${c.unit};`);
+  }
+  L.push("");
+  // Per-byte immediate kind: 0 = not an opcode, 1 none, 2 push, 3 target, 4 space.
+  const kinds = new Array<number>(256).fill(0);
+  const kindCode = { none: 1, push: 2, target: 3, space: 4 } as const;
+  for (const o of t.opcodes) kinds[Number(o.byte)] = kindCode[o.immediate];
+  L.push("export const IMM_INVALID: u8 = 0;\nexport const IMM_NONE: u8 = 1;\nexport const IMM_PUSH: u8 = 2;\nexport const IMM_TARGET: u8 = 3;\nexport const IMM_SPACE: u8 = 4;");
+  L.push("/** 256 bytes: the immediate kind of each opcode byte (IMM_*). */");
+  L.push(`export const OPCODE_IMMEDIATE: usize = memory.data<u8>([${kinds.join(",")}]);`);
+  // Fixed stack effects (pops, pushes) per byte; 255 marks a dynamic effect (HALT, LOAD, STORE).
+  const pops = new Array<number>(256).fill(0), pushes = new Array<number>(256).fill(0);
+  for (const o of t.opcodes) {
+    pops[Number(o.byte)] = typeof o.pops === "number" ? o.pops : 255;
+    pushes[Number(o.byte)] = typeof o.pushes === "number" ? o.pushes : 255;
+  }
+  L.push("/** 256 bytes: fixed pop count per opcode byte; 255 = depends on the function (HALT) or the space. */");
+  L.push(`export const OPCODE_POPS: usize = memory.data<u8>([${pops.join(",")}]);`);
+  L.push("/** 256 bytes: fixed push count per opcode byte; 255 = depends on the space. */");
+  L.push(`export const OPCODE_PUSHES: usize = memory.data<u8>([${pushes.join(",")}]);`);
+  return L.join("\n") + "\n";
+}
+

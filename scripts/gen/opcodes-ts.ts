@@ -1,0 +1,84 @@
+/** host-ts/src/generated/opcodes.ts: the opcode table for the reference, the assembler and the tools. */
+import { costKeys, type OpcodeTable } from "../../host-ts/src/spec/table-schema.ts";
+import { HEADER, hex2 } from "./util.ts";
+
+export function opcodesTs(t: OpcodeTable): string {
+  const L: string[] = [`// ${HEADER}`, "", `export const SPEC_VERSION = ${t.specVersion};`, ""];
+  L.push("export type Category = " + [...new Set(t.opcodes.map((o) => JSON.stringify(o.category)))].join(" | ") + ";");
+  L.push('export type ImmediateKind = "none" | "push" | "target" | "space";');
+  L.push("/** What a popped operand is (spec/opcodes.json operandRoles): " + t.operandRoles.map((r) => `${r.role}: ${r.doc}`).join(" ") + " */");
+  L.push(`export type OperandRole = ${t.operandRoles.map((r) => JSON.stringify(r.role)).join(" | ")};`);
+  L.push("export interface OpInfo {\n  readonly byte: number;\n  readonly mnemonic: Mnemonic;\n  readonly category: Category;\n  readonly immediate: ImmediateKind;\n  /** A count, \"rets\" (HALT: the function's return count) or \"space\" (see SPACES). */\n  readonly pops: number | \"rets\" | \"space\";\n  readonly pushes: number | \"space\";\n  /** What each popped operand is, deepest first (empty when the pops are \"rets\" or \"space\"). */\n  readonly operands: readonly OperandRole[];\n  readonly stack: string;\n  readonly doc: string;\n}");
+  L.push("export interface SpaceEffect { readonly pops: number; readonly pushes: number; readonly operands: readonly OperandRole[]; readonly stack: string; readonly doc: string }");
+  L.push("export interface SpaceInfo { readonly byte: number; readonly name: SpaceName; readonly LOAD?: SpaceEffect; readonly STORE?: SpaceEffect }");
+  L.push("export interface Cost { readonly base: number; readonly per?: number; readonly unit?: number; readonly of?: string }");
+  L.push("");
+  L.push("export const Op = {");
+  for (const o of t.opcodes) L.push(`  ${o.mnemonic}: ${hex2(Number(o.byte))},`);
+  L.push("} as const;");
+  L.push("export type Mnemonic = keyof typeof Op;");
+  L.push("");
+  L.push("export const OPCODES: readonly OpInfo[] = [");
+  for (const o of t.opcodes) {
+    L.push(`  { byte: ${hex2(Number(o.byte))}, mnemonic: "${o.mnemonic}", category: "${o.category}", immediate: "${o.immediate}", pops: ${JSON.stringify(o.pops)}, pushes: ${JSON.stringify(o.pushes)}, operands: ${JSON.stringify(o.operands)}, stack: ${JSON.stringify(o.stack)}, doc: ${JSON.stringify(o.doc)} },`);
+  }
+  L.push("];");
+  L.push("export const OP_BY_BYTE: ReadonlyMap<number, OpInfo> = new Map(OPCODES.map((o) => [o.byte, o]));");
+  L.push("export const OP_BY_NAME: ReadonlyMap<string, OpInfo> = new Map(OPCODES.map((o) => [o.mnemonic, o]));");
+  L.push("");
+  L.push("export const Space = {");
+  for (const s of t.spaces) L.push(`  ${s.name}: ${hex2(Number(s.byte))},`);
+  L.push("} as const;");
+  L.push("export type SpaceName = keyof typeof Space;");
+  L.push("export const SPACES: readonly SpaceInfo[] = [");
+  for (const s of t.spaces) {
+    const parts = [`byte: ${hex2(Number(s.byte))}`, `name: "${s.name}"`];
+    for (const k of ["LOAD", "STORE"] as const) if (s[k]) parts.push(`${k}: ${JSON.stringify(s[k])}`);
+    L.push(`  { ${parts.join(", ")} },`);
+  }
+  L.push("];");
+  L.push("");
+  L.push("export const Limit = {");
+  for (const l of t.limits) L.push(`  /** ${l.doc} */\n  ${l.name}: ${l.value},`);
+  L.push("} as const;");
+  L.push("");
+  for (const [name, rows] of [["Status", t.status], ["Trap", t.traps], ["ErrorCode", t.errors]] as const) {
+    L.push(`export const ${name} = {`);
+    for (const r of rows) L.push(`  /** ${r.doc} */\n  ${r.name}: ${r.code},`);
+    L.push("} as const;");
+    if (name === "Status") {
+      L.push("/** A result's status code (SPEC §13). */");
+      L.push("export type StatusCode = (typeof Status)[keyof typeof Status];");
+      L.push("export type StatusName = keyof typeof Status;");
+      L.push(`export const STATUS_NAMES: Readonly<Record<StatusCode, StatusName>> = { ${rows.map((r) => `${r.code}: "${r.name}"`).join(", ")} };`);
+      L.push("export function isStatusCode(n: number): n is StatusCode {\n  return Object.prototype.hasOwnProperty.call(STATUS_NAMES, n);\n}");
+    } else {
+      L.push(`export const ${name.toUpperCase()}_NAMES: Readonly<Record<number, string>> = { ${rows.map((r) => `${r.code}: "${r.name}"`).join(", ")} };`);
+    }
+    L.push("");
+  }
+  L.push("/** Every cost key: the mnemonic, or MNEMONIC.space for LOAD and STORE. */");
+  L.push(`export const COST_KEYS: readonly string[] = ${JSON.stringify(costKeys(t))};`);
+  L.push(`export const ACTIVE_COST_TABLE = ${JSON.stringify(t.activeCostTable)};`);
+  L.push("export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>>> = {");
+  for (const [name, ct] of Object.entries(t.costTables)) {
+    L.push(`  ${JSON.stringify(name)}: {`);
+    for (const k of costKeys(t)) L.push(`    ${JSON.stringify(k)}: ${JSON.stringify(ct.costs[k])},`);
+    L.push("  },");
+  }
+  L.push("};");
+  L.push("export const COSTS: Readonly<Record<string, Cost>> = COST_TABLES[ACTIVE_COST_TABLE];");
+  L.push("");
+  L.push("/** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */");
+  L.push("export function chargeOf(c: Cost, n = 0): number {");
+  L.push("  return c.per === undefined || c.unit === undefined ? c.base : c.base + c.per * Math.ceil(n / c.unit);");
+  L.push("}");
+  L.push("/** The charge of cost key `key` (a mnemonic, or LOAD.space / STORE.space) under `table` (default: the active table). */");
+  L.push("export function costOf(key: string, n = 0, table: Readonly<Record<string, Cost>> = COSTS): number {");
+  L.push("  const c = table[key];");
+  L.push("  if (c === undefined) throw new Error(`no cost for ${key} in the cost table`);");
+  L.push("  return chargeOf(c, n);");
+  L.push("}");
+  return L.join("\n") + "\n";
+}
+
