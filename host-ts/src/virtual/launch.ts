@@ -224,12 +224,13 @@ function hasMachine(bin: string, machine: string): boolean {
  * line. The project never builds, downloads or ships it: the user installs
  * Espressif's QEMU and names it in the environment.
  */
-export function espQemuStatus(port: "qemu-esp32c3" | "qemu-esp32", env: NodeJS.ProcessEnv = process.env): { ok: true; qemu: string } | { ok: false; reason: string } {
+export function espQemuStatus(port: "qemu-esp32c3" | "qemu-esp32", env: NodeJS.ProcessEnv = process.env): { ok: true; qemu: string } | { ok: false; reason: string; fix: string } {
   const q = ESP_QEMU[port];
   const bin = env[q.env];
-  if (!bin) return { ok: false, reason: `${port}: Espressif's QEMU is not installed (set ${q.env} to its ${q.binary}; see README "Real chips")` };
-  if (!which(bin)) return { ok: false, reason: `${port}: Espressif's QEMU is not installed (${q.env}=${bin} does not run)` };
-  if (!hasMachine(bin, q.machine)) return { ok: false, reason: `${port}: ${q.env}=${bin} has no "${q.machine}" machine: it is not Espressif's QEMU` };
+  const fix = `install Espressif's QEMU and set ${q.env} to its ${q.binary} (README "Real chips")`;
+  if (!bin) return { ok: false, reason: `${port}: Espressif's QEMU is not installed`, fix };
+  if (!which(bin)) return { ok: false, reason: `${port}: Espressif's QEMU is not installed (${q.env}=${bin} does not run)`, fix };
+  if (!hasMachine(bin, q.machine)) return { ok: false, reason: `${port}: ${q.env}=${bin} has no "${q.machine}" machine, so it is not Espressif's QEMU`, fix };
   return { ok: true, qemu: bin };
 }
 
@@ -260,7 +261,7 @@ export function launchEspQemu(port: "qemu-esp32c3" | "qemu-esp32", opts: LaunchO
   let qemu = opts.qemu;
   if (qemu === undefined) {
     const st = espQemuStatus(port, opts.env ?? process.env);
-    if (!st.ok) throw new VirtualBoardError(st.reason, "NO_EMULATOR", `install Espressif's QEMU and set ${q.env}`);
+    if (!st.ok) throw new VirtualBoardError(st.reason, "NO_EMULATOR", st.fix);
     qemu = st.qemu;
   } else requireQemu(qemu);
   const bytes = new Uint8Array(readFileSync(image));
