@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { createAsEngine } from "../../host-ts/src/engines/as-engine.ts";
 import type { Engine, EngineRun } from "../../host-ts/src/model/engine.ts";
 import { makeContract, encodeJob, emptyContext, encodeResult, hash32 } from "../../host-ts/src/model/codec.ts";
-import { bytesToHex } from "../../host-ts/src/model/hex.ts";
+import { bytesToHex } from "../../host-ts/src/model/bytes.ts";
 import type { Job } from "../../host-ts/src/model/types.ts";
 import { OPCODES, SPACES, Status, Limit, ErrorCode } from "../../host-ts/src/generated/opcodes.ts";
 

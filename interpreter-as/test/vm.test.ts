@@ -14,7 +14,7 @@ import { createAsEngine } from "../../host-ts/src/engines/as-engine.ts";
 import type { Engine, EngineRun } from "../../host-ts/src/model/engine.ts";
 import { makeContract, encodeJob, emptyContext, encodeResult, hash32, stateHash, jobToCbor, encodeState } from "../../host-ts/src/model/codec.ts";
 import { encodeCanonical, type CborMap, type CborValue } from "../../host-ts/src/model/cbor.ts";
-import { bytesToHex, hexToBytes } from "../../host-ts/src/model/hex.ts";
+import { bytesToHex, hexToBytes } from "../../host-ts/src/model/bytes.ts";
 import type { Job, StateMap, Context, FunctionSignature } from "../../host-ts/src/model/types.ts";
 import { Op, Space, Trap, ErrorCode, Status, Limit } from "../../host-ts/src/generated/opcodes.ts";
 
