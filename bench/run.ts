@@ -14,7 +14,8 @@ import { blake3 } from "@noble/hashes/blake3.js";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import sodium from "libsodium-wrappers";
 import { assemble } from "../host-ts/src/asm/index.ts";
-import { encodeJob, emptyContext } from "../host-ts/src/model/codec.ts";
+import { encodeJob } from "../host-ts/src/model/codec.ts";
+import { makeJob } from "../host-ts/src/model/job.ts";
 import { bytesToHex, hexToBytes } from "../host-ts/src/model/bytes.ts";
 import type { Contract, StateMap } from "../host-ts/src/model/types.ts";
 import { runJob } from "../host-ts/src/reference/index.ts";
@@ -39,7 +40,7 @@ async function time(f: () => unknown | Promise<unknown>, minMs = quick ? 300 : 1
 }
 
 function job(c: Contract, fn: string, args: bigint[] = [], input: Uint8Array = new Uint8Array(), state: StateMap = new Map()): Uint8Array {
-  return encodeJob({ version: 1, contract: c, function: fn, args, input, context: emptyContext(), state });
+  return encodeJob(makeJob(c, { fn, args, input, state }));
 }
 
 /** Executed instructions, from the reference's trace (and a check the job ends in HALT). */

@@ -18,7 +18,8 @@ import { sha512 } from "@noble/hashes/sha2.js";
 import { BoardClient } from "../host-ts/src/protocol/client.ts";
 import { launchQemuRv32 } from "../host-ts/src/virtual/index.ts";
 import { assemble } from "../host-ts/src/asm/index.ts";
-import { decodeResult, emptyContext, encodeJob } from "../host-ts/src/model/codec.ts";
+import { decodeResult } from "../host-ts/src/model/codec.ts";
+import { jobFromSource } from "../host-ts/src/jobs/from-source.ts";
 import { encodeToCurveTai, verifyEcvrf } from "../host-ts/src/crypto/ecvrf.ts";
 import { GENERATED, REPO } from "./build-firmware.ts";
 
@@ -26,8 +27,7 @@ const TARGET_PER_OP = 45;
 const TARGET_ED25519 = 4_000_000;
 
 function job(source: string, args: bigint[] = [], input: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const contract = assemble(source);
-  return encodeJob({ version: 1, contract, function: contract.functions[0].name, args, input: new Uint8Array(input), context: emptyContext(), state: new Map() });
+  return jobFromSource(source, { args, input }).bytes;
 }
 
 /** A counted loop around `body` (stack-neutral), n iterations; 5 loop instructions per iteration besides the body. */

@@ -1,5 +1,5 @@
 /**
- * Generates test-vectors/wasm/*.json from host-ts/src/wasm-tier/vector-defs.ts.
+ * Generates test-vectors/wasm/*.json from test-vectors/defs/wasm.ts.
  * Each job runs on the wasm-tier engine (node tier "full"); each definition's
  * `expect` — derived by hand from docs/WASM.md — must agree or generation
  * fails. Output is deterministic: the same bytes on every run.
@@ -12,7 +12,8 @@ import { createWasmTierEngine } from "../host-ts/src/engines/wasm-tier-engine.ts
 import { bytesToHex } from "../host-ts/src/model/bytes.ts";
 import { expectedFromRun, type Vector, type VectorFile } from "../host-ts/src/vectors/format.ts";
 import { errorName, trapName } from "../host-ts/src/wasm-tier/constants.ts";
-import { buildWasmJob, wasmVectorDefs, type WasmVectorDef } from "../host-ts/src/wasm-tier/vector-defs.ts";
+import { buildWasmJob, wasmVectorDefs, type WasmVectorDef } from "../test-vectors/defs/wasm.ts";
+import { expectationMismatches, type CodeNamer } from "../host-ts/src/vectors/expect.ts";
 import { loadWat } from "../host-ts/src/wasm-tier/wat.ts";
 import type { EngineRun } from "../host-ts/src/model/engine.ts";
 import { Status } from "../host-ts/src/generated/opcodes.ts";
@@ -20,28 +21,13 @@ import { Status } from "../host-ts/src/generated/opcodes.ts";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outDir = join(root, "test-vectors/wasm");
 
-function codeName(run: EngineRun): string {
-  const r = run.result;
-  if (r.status === Status.TRAP) return trapName(Number(r.code));
-  if (r.status === Status.INVALID) return errorName(Number(r.code));
-  return r.code.toString();
-}
+const wasmCodeName: CodeNamer = (status, code) =>
+  status === Status.TRAP ? trapName(Number(code)) : status === Status.INVALID ? errorName(Number(code)) : code.toString();
+const codeName = (run: EngineRun): string => wasmCodeName(run.result.status, run.result.code);
 
 function check(d: WasmVectorDef, run: EngineRun): void {
-  const e = d.expect;
-  const got = expectedFromRun(run);
-  const fail = (what: string, want: unknown, have: unknown) => {
-    throw new Error(`${d.name}: expected ${what} ${JSON.stringify(want, (_, x) => (typeof x === "bigint" ? x.toString() : x))}, the engine gave ${JSON.stringify(have)}`);
-  };
-  if (got.status !== e.status) fail("status", e.status, `${got.status} ${codeName(run)}`);
-  if (e.code !== undefined && codeName(run) !== e.code) fail("code", e.code, codeName(run));
-  if (e.returns && JSON.stringify(got.returns) !== JSON.stringify(e.returns.map(String))) fail("returns", e.returns, got.returns);
-  if (e.cycles !== undefined && got.cycles !== e.cycles) fail("cycles", e.cycles, got.cycles);
-  if (e.output !== undefined && got.output !== e.output) fail("output", e.output, got.output);
-  if (e.logs && JSON.stringify(got.logs) !== JSON.stringify(e.logs)) fail("logs", e.logs, got.logs);
-  if (e.transfers && JSON.stringify(got.transfers) !== JSON.stringify(e.transfers.map((t) => ({ to: t.to, amount: t.amount.toString() })))) fail("transfers", e.transfers, got.transfers);
-  const sorted = (o: Record<string, string> | undefined) => JSON.stringify(Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)));
-  if (e.state && sorted(got.state) !== sorted(e.state)) fail("state", e.state, got.state);
+  const wrong = expectationMismatches(d.expect, run, wasmCodeName);
+  if (wrong.length) throw new Error(`${d.name}: the engine disagrees with docs/WASM.md: ${wrong.join("; ")}`);
 }
 
 function covers(d: WasmVectorDef, run: EngineRun): Vector["covers"] {
@@ -72,7 +58,7 @@ export async function generate(): Promise<Map<string, string>> {
           name: d.name,
           description: d.description,
           covers: covers(d, run),
-          ...(d.wat ? { source: d.wat.length > 2000 ? `${d.wat.slice(0, 300)} … (${d.wat.length} characters; see host-ts/src/wasm-tier/vector-defs.ts)` : d.wat } : d.example ? { source: `examples/wasm/${d.example}.ts` } : {}),
+          ...(d.wat ? { source: d.wat.length > 2000 ? `${d.wat.slice(0, 300)} … (${d.wat.length} characters; see test-vectors/defs/wasm.ts)` : d.wat } : d.example ? { source: `examples/wasm/${d.example}.ts` } : {}),
           job: bytesToHex(jobBytes),
           expected: expectedFromRun(run),
         });

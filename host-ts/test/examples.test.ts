@@ -11,11 +11,12 @@ import { fileURLToPath } from "node:url";
 import { assemble } from "../src/asm/index.ts";
 import { encodeJob } from "../src/model/codec.ts";
 import { bytesToHex, hexToBytes } from "../src/model/bytes.ts";
-import type { Contract, Job, StateMap } from "../src/model/types.ts";
+import type { Contract, StateMap } from "../src/model/types.ts";
 import { STATUS_NAMES } from "../src/generated/opcodes.ts";
 import { createReferenceEngine } from "../src/engines/reference-engine.ts";
 import { blake3 } from "@noble/hashes/blake3.js";
-import { SENDER, SELF } from "../../test-vectors/defs/lib.ts";
+import { SELF, SENDER, vectorJobParts } from "../../test-vectors/defs/lib.ts";
+import { makeJob } from "../src/model/job.ts";
 import {
   examples, CONTRACTS, type ExampleVectorDef, hex, ascii, asciiHex, concat, node, u64le, pub, sign, listing,
   lwwMap, orAdds, orTombs, orReplica, tag, type LwwEntry,
@@ -36,21 +37,17 @@ function contractOf(path: string): Contract {
 
 /** Builds the job exactly as the vector generator does (same defaults). */
 function jobOf(d: ExampleVectorDef, state?: StateMap): Uint8Array {
-  const job: Job = {
-    version: 1,
-    contract: contractOf(d.contract),
-    function: d.fn,
-    args: d.args ?? [],
-    input: d.input ? hexToBytes(d.input) : new Uint8Array(),
-    context: {
-      sender: d.sender ? hexToBytes(d.sender) : SENDER,
-      self: d.self ? hexToBytes(d.self) : SELF,
-      epoch: d.epoch ?? 7n,
-      balances: new Map(Object.entries(d.balances ?? { [bytesToHex(SELF)]: 1000n })),
-    },
+  const contract = contractOf(d.contract);
+  return encodeJob(makeJob(contract, vectorJobParts({
+    fn: d.fn,
+    args: d.args,
+    input: d.input ? hexToBytes(d.input) : undefined,
+    sender: d.sender ? hexToBytes(d.sender) : undefined,
+    self: d.self ? hexToBytes(d.self) : undefined,
+    epoch: d.epoch,
+    balances: d.balances,
     state: state ?? new Map(Object.entries(d.state ?? {}).map(([k, v]) => [k, hexToBytes(v)])),
-  };
-  return encodeJob(job);
+  }, contract)));
 }
 
 async function run(d: ExampleVectorDef, state?: StateMap) {

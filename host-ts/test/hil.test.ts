@@ -90,7 +90,7 @@ describe.skipIf(!HIL_PORT)(`hardware smoke test on ${HIL_PORT ?? "(HIL_PORT not 
     const report = await flashBoard({ board, port: HIL_PORT!, firmware: "bare-metal" });
     await report.port.close();
     const { createBoardEngine } = await import("../src/engines/board-engines.ts");
-    const engine = await createBoardEngine(board.name, { port: HIL_PORT! });
+    const engine = await createBoardEngine(board, { port: HIL_PORT! });
     try {
       const hello = await engine.hello();
       expect(hello.chip).toBe(board.chip);

@@ -6,26 +6,13 @@
  */
 import type { Job, Contract, StateMap } from "../../host-ts/src/model/types.ts";
 import { bytesToHex } from "../../host-ts/src/model/bytes.ts";
+import type { JobParts } from "../../host-ts/src/model/job.ts";
+import type { Expect } from "../../host-ts/src/vectors/expect.ts";
 
-export interface Expect {
-  status?: "HALT" | "ABORT" | "TRAP" | "INVALID";
-  /** Trap or error name for TRAP/INVALID, the decimal code for ABORT. */
-  code?: string;
-  returns?: bigint[];
-  cycles?: number;
-  output?: string;
-  logs?: string[];
-  transfers?: { to: string; amount: bigint }[];
-  state?: Record<string, string>;
-}
+export type { Expect };
 
-export interface VectorDef {
-  name: string;
-  description: string;
-  /** Assembly; the contract is assembled from it. */
-  source?: string;
-  /** What the vector's `source` field shows instead of the whole source (e.g. the contract's path). */
-  sourceNote?: string;
+/** The job fields a definition may set; everything else takes the vector defaults below. */
+export interface JobFields {
   /** Function to call (default: the first in the table). */
   fn?: string;
   args?: bigint[];
@@ -35,6 +22,15 @@ export interface VectorDef {
   epoch?: bigint;
   balances?: Record<string, bigint>;
   state?: StateMap;
+}
+
+export interface VectorDef extends JobFields {
+  name: string;
+  description: string;
+  /** Assembly; the contract is assembled from it. */
+  source?: string;
+  /** What the vector's `source` field shows instead of the whole source (e.g. the contract's path). */
+  sourceNote?: string;
   /** Edit the job model before encoding (bad hashes, out-of-range fields). */
   mutate?: (job: Job) => void;
   /** Edit the contract after assembly (its hash is recomputed unless keepHash). */
@@ -60,6 +56,24 @@ export const SENDER = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
 export const SELF = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 export const OTHER = Uint8Array.from({ length: 16 }, (_, i) => 0x50 + i);
 export const hex = bytesToHex;
+
+/**
+ * Every vector's job unless its definition says otherwise: the contract's first
+ * function ("main" when its table is empty), SENDER calls, SELF runs with 1000
+ * µMHR, epoch 7.
+ */
+export function vectorJobParts(d: JobFields, contract: Pick<Contract, "functions">): JobParts {
+  return {
+    fn: d.fn ?? contract.functions[0]?.name ?? "main",
+    args: d.args ?? [],
+    input: d.input ?? new Uint8Array(),
+    sender: d.sender ?? SENDER,
+    self: d.self ?? SELF,
+    epoch: d.epoch ?? 7n,
+    balances: d.balances ?? { [bytesToHex(SELF)]: 1000n },
+    state: d.state ?? new Map(),
+  };
+}
 
 export const ascii = (s: string) => new TextEncoder().encode(s);
 

@@ -7,6 +7,7 @@ import { jobToCbor, encodeJob } from "../../host-ts/src/model/codec.ts";
 import { assemble } from "../../host-ts/src/asm/index.ts";
 import { Limit } from "../../host-ts/src/generated/opcodes.ts";
 import type { Job } from "../../host-ts/src/model/types.ts";
+import { makeJob } from "../../host-ts/src/model/job.ts";
 import { main, SENDER, SELF, hex, type DefFile, type VectorDef } from "./lib.ts";
 
 const OK = main("PUSH 1\nHALT", { rets: 1 });
@@ -34,7 +35,7 @@ function head(major: number, n: number, width?: 0 | 1 | 2 | 4 | 8): number[] {
 const enc = (v: CborValue) => [...encodeCanonical(v)];
 function baseJob(): Job {
   const c = assemble(OK);
-  return { version: 1, contract: c, function: "main", args: [], input: new Uint8Array(), context: { sender: SENDER, self: SELF, epoch: 7n, balances: new Map() }, state: new Map() };
+  return makeJob(c, { fn: "main", sender: SENDER, self: SELF, epoch: 7n });
 }
 /** The job map's entries as encoded [key, value] byte arrays, in canonical order. */
 const entries = (j: Job = baseJob()) => [...jobToCbor(j)].map(([k, v]) => [enc(k), enc(v)] as [number[], number[]]);

@@ -122,10 +122,23 @@ export interface AssembleOptions {
   defaults?: Partial<Pick<Contract, "maxMemory" | "maxCycles" | "maxStateSize">>;
 }
 
+/** Where each part of the contract came from in the source, so a check of the contract can name a line. */
+export interface SourceMap {
+  /** The line of the directive that set each limit (absent: the default). */
+  limits: Partial<Record<"maxMemory" | "maxCycles" | "maxStateSize", number>>;
+  /** One entry per encoded piece of code, in order: its offset, size and source line. */
+  code: { offset: number; size: number; line: number }[];
+  /** The `.func` line of each function-table entry. */
+  functions: number[];
+  /** The source's last line. */
+  lastLine: number;
+}
+
 export interface Assembled {
   contract: Contract;
   /** Label -> code offset (for tools and traces). */
   labels: Map<string, number>;
+  source: SourceMap;
 }
 
 export function assemble(source: string, options: AssembleOptions = {}): Contract {
@@ -142,6 +155,7 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
   const labelItem = new Map<string, number>(); // label -> item index it precedes
   const funcs: FuncDecl[] = [];
   const lines = source.split(/\r?\n/);
+  const limitLines: SourceMap["limits"] = {};
 
   const uintDirective = (toks: string[], n: number, max: number): number => {
     const v = toks[1] === undefined ? null : parseNumber(toks[1]);
@@ -177,9 +191,9 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
     const lower = head.toLowerCase();
     if (head.startsWith(".")) {
       switch (lower) {
-        case ".memory": maxMemory = uintDirective(toks, n, 2 ** 32 - 1); return;
-        case ".cycles": maxCycles = uintDirective(toks, n, Number.MAX_SAFE_INTEGER); return;
-        case ".state": maxStateSize = uintDirective(toks, n, 2 ** 32 - 1); return;
+        case ".memory": maxMemory = uintDirective(toks, n, 2 ** 32 - 1); limitLines.maxMemory = n; return;
+        case ".cycles": maxCycles = uintDirective(toks, n, Number.MAX_SAFE_INTEGER); limitLines.maxCycles = n; return;
+        case ".state": maxStateSize = uintDirective(toks, n, 2 ** 32 - 1); limitLines.maxStateSize = n; return;
         case ".state_key": {
           let b: Uint8Array;
           try { b = hexToBytes(toks[1] ?? ""); } catch { throw new AsmError(".state_key takes 32 bytes of hex", n); }
@@ -318,9 +332,12 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
   }
 
   const code: number[] = [];
+  const codeMap: SourceMap["code"] = [];
   for (const { parts } of flat) {
     for (const p of parts) {
-      if ("raw" in p) { code.push(...p.raw); continue; }
+      const offset = code.length;
+      const mapped = () => codeMap.push({ offset, size: code.length - offset, line: p.line });
+      if ("raw" in p) { code.push(...p.raw); mapped(); continue; }
       code.push(p.op.byte);
       if (p.op.immediate === "push") code.push(...encodePushImmediate(typeof p.arg === "bigint" ? p.arg : evaluate(p.arg!, p.line, true)));
       else if (p.op.immediate === "space") code.push(p.space!);
@@ -330,6 +347,7 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
         if (t < 0n || t > 0xffffn) throw new AsmError(`target ${arg} outside 0..65535`, p.line);
         code.push(Number(t) & 0xff, Number(t) >> 8);
       }
+      mapped();
     }
   }
 
@@ -346,6 +364,6 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
   });
   if (!functions.length) throw new AsmError("no .func declared: a contract needs at least one function", lines.length);
   const contract = makeContract({ code: Uint8Array.from(code), maxMemory, maxCycles, maxStateSize, stateKey, functions });
-  return { contract, labels: labelOffsets };
+  return { contract, labels: labelOffsets, source: { limits: limitLines, code: codeMap, functions: funcs.map((f) => f.line), lastLine: lines.length } };
 }
 

@@ -1,2 +1,2 @@
-export { assemble, assembleDetailed, encodePushImmediate, AsmError, type AssembleOptions, type Assembled } from "./assemble.ts";
+export { assemble, assembleDetailed, encodePushImmediate, AsmError, type AssembleOptions, type Assembled, type SourceMap } from "./assemble.ts";
 export { disassemble, decodeAt, type DecodedInstruction } from "./disassemble.ts";

@@ -93,6 +93,12 @@ export interface BoardProfile {
   build: EspIdfBuild | null;
   /** Virtual boards only: free-text cycles-per-instruction model note. */
   cyclesPerInstruction: string | null;
+  /**
+   * Boards that run without a serial port (every port but esp-idf) are also
+   * engines: the name `--engine` knows them by (the profile's `engine` field,
+   * or the board's own name).
+   */
+  engine: string | null;
   /** The file the profile came from. */
   file: string;
 }
@@ -186,6 +192,7 @@ const TOP_FIELDS = [
   "serial",
   "build",
   "cyclesPerInstruction",
+  "engine",
 ] as const;
 
 function parseSerial(r: FieldReader, value: Json | undefined): SerialSpec {
@@ -286,6 +293,14 @@ export function parseBoardProfile(raw: unknown, file: string): BoardProfile {
   if ((port === "qemu-rv32" || port === "qemu-lx106") && cyclesPerInstruction === null) {
     r.fail("cyclesPerInstruction", `is required for virtual port "${port}" (free text until calibrated)`);
   }
+  let engine: string | null = null;
+  if (top.engine !== undefined && top.engine !== null) {
+    if (port === "esp-idf") r.fail("engine", 'is only for boards that run without a serial port (port "esp-idf" needs --port)');
+    engine = r.string(top, "engine", "engine");
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(engine)) r.fail("engine", "must be lower-case letters, digits and dashes", engine);
+  } else if (port !== "esp-idf") {
+    engine = name;
+  }
   return {
     name,
     description,
@@ -297,6 +312,7 @@ export function parseBoardProfile(raw: unknown, file: string): BoardProfile {
     serial,
     build,
     cyclesPerInstruction,
+    engine,
     file,
   };
 }

@@ -32,7 +32,8 @@
  * legal), RET as K×(CALL f … f: RET) minus CALL.
  */
 import { assemble } from "../asm/index.ts";
-import { emptyContext, encodeJob } from "../model/codec.ts";
+import { encodeJob } from "../model/codec.ts";
+import { makeJob } from "../model/job.ts";
 import { bytesToHex, hexToBytes, concatBytes } from "../model/bytes.ts";
 import { decodeStrict, isMap, isBytes } from "../model/cbor.ts";
 import type { Contract, StateMap } from "../model/types.ts";
@@ -124,12 +125,7 @@ interface JobEnv {
 }
 
 function encode(contract: Contract, fn: string, env: JobEnv): Uint8Array {
-  const context = emptyContext();
-  if (env.self) context.self = env.self;
-  if (env.sender) context.sender = env.sender;
-  if (env.epoch !== undefined) context.epoch = env.epoch;
-  if (env.balances) context.balances = env.balances;
-  return encodeJob({ version: 1, contract, function: fn, args: [], input: env.input ?? new Uint8Array(0), context, state: env.state ?? new Map() });
+  return encodeJob(makeJob(contract, { fn, ...env }));
 }
 
 function header(env: JobEnv): string[] {

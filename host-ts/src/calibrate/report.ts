@@ -3,7 +3,8 @@
  * (inline CSS and SVG, no scripts, fonts or network), and the files written
  * to the output directory.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { makeOutputDir } from "../model/output-dir.ts";
 import { join } from "node:path";
 import { chargeOf, type Cost } from "../generated/opcodes.ts";
 import type { CalibrationResult } from "./run.ts";
@@ -363,7 +364,7 @@ export interface WrittenFiles {
 }
 
 export function writeOutputs(r: CalibrationResult, dir: string): WrittenFiles {
-  mkdirSync(dir, { recursive: true });
+  makeOutputDir(dir);
   const files: WrittenFiles = { calibration: join(dir, "calibration.json"), report: join(dir, "report.html"), proposed: join(dir, "proposed-cost-table.json") };
   writeFileSync(files.calibration, JSON.stringify(r, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 1) + "\n");
   writeFileSync(files.report, reportHtml(r));

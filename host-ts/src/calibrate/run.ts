@@ -13,7 +13,8 @@
  *     nothing for a microcontroller; it is calibrated only if it reports
  *     retired instructions, and skipped otherwise.
  */
-import { getBoard, BoardProfileError, CHIP_EMULATOR_PORTS, type BoardProfile } from "../boards/profiles.ts";
+import { CHIP_EMULATOR_PORTS, type BoardProfile } from "../boards/profiles.ts";
+import { resolveTarget } from "../engines/targets.ts";
 import type { BoardClient } from "../protocol/client.ts";
 import type { BenchReply, HelloInfo } from "../protocol/messages.ts";
 import { bytesToHex, equalBytes } from "../model/bytes.ts";
@@ -167,7 +168,7 @@ export function usOf(units: number, basis: Basis): number {
 
 async function defaultConnect(board: BoardProfile, port?: string): Promise<{ client: BoardClient; close: () => Promise<void> }> {
   const { createBoardEngine } = await import("../engines/board-engines.ts");
-  const engine = await createBoardEngine(board.name, { port });
+  const engine = await createBoardEngine(board, { port });
   return { client: engine.client, close: () => engine.close() };
 }
 
@@ -193,13 +194,9 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   const k = opts.k ?? 64;
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1_000_000) throw new CalibrationError(`--repeat must be an integer from 1 to 1000000, got ${opts.repeat}`);
   if (!Number.isFinite(margin) || margin < 1) throw new CalibrationError(`--margin must be a number ≥ 1, got ${opts.margin}`);
-  let board: BoardProfile;
-  try {
-    board = getBoard(opts.board);
-  } catch (e) {
-    if (e instanceof BoardProfileError) throw new CalibrationError(e.message);
-    throw e;
-  }
+  const target = resolveTarget(opts.board, "mhr-byte");
+  const board = target.board;
+  if (!board) throw new CalibrationError(`${target.name} is an in-process engine, not a board: calibration measures a board (qemu-rv32, qemu-lx106, or a real one with --port)`);
   if (board.port === "esp-idf" && !opts.port && !opts.connect) throw new CalibrationError(`board ${board.name} is a real board: give its serial port with --port (see \`mhr ports\`)`);
   if (CHIP_EMULATOR_PORTS[board.port] !== undefined) {
     throw new CalibrationSkipped(`board ${board.name}: in Espressif's QEMU the chip's cycle counter follows virtual time, not instructions, and these machines hang under -icount shift=0; calibrate on qemu-rv32 or on the real chip`);

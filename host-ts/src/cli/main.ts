@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { UserError } from "../model/errors.ts";
 import { registerAll } from "./commands/index.ts";
+import { examples } from "./options.ts";
 
 const program = new Command();
 program
@@ -10,6 +11,14 @@ program
   .exitOverride();
 
 registerAll(program);
+examples(program,
+  "mhr asm examples/contracts/naming.masm                  # assemble a contract",
+  "mhr run examples/contracts/naming.masm --fn register --input text:maryam --sender 000102030405060708090a0b0c0d0e0f",
+  "mhr vectors check --engine as                           # every conformance vector on one engine",
+  "mhr conform --board qemu-rv32                           # conformance on a virtual ESP32-C3 stand-in",
+  "mhr calibrate --board qemu-rv32                         # cost calibration, HTML report",
+);
+program.addHelpText("after", "Each command's --help lists its options and examples (e.g. `mhr conform --help`).\n");
 
 function oneLine(message: string): string {
   return message.replace(/\s+/g, " ").trim();

@@ -1,74 +1,39 @@
 /**
- * Conformance over any engine or board. Each board runs the suite in order on
- * its own engine; several boards run concurrently (a multi-device HIL rig).
- * A link failure retries the same vector on the same board, and a result is
- * only ever recorded against the vector whose job produced it (the protocol's
- * request ids guarantee that below us; here each vector is awaited in turn).
+ * Conformance over engines and boards: the shared suite runner
+ * (vectors/run.ts) on every target at once — a multi-device HIL rig runs its
+ * boards in parallel — and the reports: one JSON file per target and one
+ * JUnit XML for CI.
  */
-import type { Engine } from "../model/engine.ts";
-import { runVector, type VectorOutcome, type Summary, summarize } from "../vectors/run.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runSuite, type SuiteOptions, type SuiteRun, type SuiteTarget } from "../vectors/run.ts";
 import type { LoadedVector } from "../vectors/format.ts";
+import { makeOutputDir } from "../model/output-dir.ts";
+import { junitXml } from "./junit.ts";
 
-export interface BoardTarget {
-  board: string;
-  create: () => Promise<Engine>;
+export async function conform(targets: readonly SuiteTarget[], vectors: readonly LoadedVector[], opts: SuiteOptions = {}): Promise<SuiteRun[]> {
+  return Promise.all(targets.map((t) => runSuite(t, vectors, opts)));
 }
 
-export interface BoardProgress {
-  board: string;
-  done: number;
-  total: number;
-  passed: number;
-  failed: number;
-  retries: number;
-}
-
-export interface BoardRun {
-  board: string;
-  outcomes: VectorOutcome[];
-  summary: Summary;
-  retries: number;
-  seconds: number;
-  engineInfo?: string;
-}
-
-export interface ConformOptions {
-  /** Attempts per vector when the engine fails (link error, dead process); results never retry. */
-  attempts?: number;
-  onProgress?: (p: BoardProgress) => void;
-  onOutcome?: (board: string, o: VectorOutcome) => void;
-}
-
-async function runBoard(target: BoardTarget, vectors: LoadedVector[], opts: ConformOptions): Promise<BoardRun> {
-  const t0 = performance.now();
-  const attempts = opts.attempts ?? 3;
-  let engine: Engine | null = null;
-  const outcomes: VectorOutcome[] = [];
-  let retries = 0, passed = 0;
-  try {
-    for (const v of vectors) {
-      let outcome: VectorOutcome | null = null;
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        if (!engine) engine = await target.create();
-        outcome = await runVector(engine, v);
-        if (!outcome.engineError) break;
-        // The engine failed: start a fresh one (reboots a virtual board, reopens a port) and retry this vector.
-        retries++;
-        await engine.close().catch(() => {});
-        engine = null;
-      }
-      outcomes.push(outcome!);
-      if (outcome!.passed) passed++;
-      opts.onOutcome?.(target.board, outcome!);
-      opts.onProgress?.({ board: target.board, done: outcomes.length, total: vectors.length, passed, failed: outcomes.length - passed, retries });
-    }
-  } finally {
-    await engine?.close().catch(() => {});
+/** Writes `<name>.json` per run and `junit.xml` into `dir` (created if missing); returns the files written. */
+export function writeReports(runs: readonly SuiteRun[], dir: string): string[] {
+  makeOutputDir(dir);
+  const files: string[] = [];
+  for (const r of runs) {
+    const file = join(dir, `${r.name}.json`);
+    writeFileSync(file, JSON.stringify({
+      board: r.name, summary: r.summary, retries: r.retries, seconds: r.seconds,
+      results: r.outcomes.map((o) => ({
+        name: o.vector.name, passed: o.passed, ms: Math.round(o.ms * 1000) / 1000,
+        ...(o.run?.cpuCycles !== undefined ? { cpuCycles: o.run.cpuCycles } : {}),
+        ...(o.run?.cpuInstructions !== undefined ? { cpuInstructions: o.run.cpuInstructions } : {}),
+        ...(o.engineError ? { engineError: o.engineError } : {}),
+        ...(o.diffs.length ? { diffs: o.diffs } : {}),
+      })),
+    }, null, 1) + "\n");
+    files.push(file);
   }
-  return { board: target.board, outcomes, summary: summarize(target.board, outcomes), retries, seconds: (performance.now() - t0) / 1000 };
+  const junit = join(dir, "junit.xml");
+  writeFileSync(junit, junitXml(runs.map((r) => ({ board: r.name, outcomes: r.outcomes, seconds: r.seconds }))));
+  return [junit, ...files];
 }
-
-export async function conform(targets: BoardTarget[], vectors: LoadedVector[], opts: ConformOptions = {}): Promise<BoardRun[]> {
-  return Promise.all(targets.map((t) => runBoard(t, vectors, opts)));
-}
-

@@ -5,8 +5,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { EngineError, type Engine, type EngineRun, type RunOptions } from "../model/engine.ts";
-import { decodeResult, decodeState, hash32 } from "../model/codec.ts";
+import { EngineError, runRecord, runRecordOf, type Engine, type EngineRun, type RunOptions } from "../model/engine.ts";
+import { decodeState, tooLargeJobResult } from "../model/codec.ts";
+import type { StateMap } from "../model/types.ts";
 
 interface VmExports {
   memory: WebAssembly.Memory;
@@ -21,8 +22,6 @@ interface VmExports {
 
 const NAME = "as";
 const ABI_VERSION = 1;
-/** Offset of job_hash in a result: map head (1), key 0 + version (2), key 1 + bstr(32) head (1 + 2). */
-const JOB_HASH_OFFSET = 6;
 
 export const DEFAULT_WASM_PATH = fileURLToPath(new URL("../../../build/mhr-vm.wasm", import.meta.url));
 
@@ -53,37 +52,34 @@ export async function createAsEngine(wasmPath: string = DEFAULT_WASM_PATH): Prom
     async run(job: Uint8Array, options: RunOptions = {}): Promise<EngineRun> {
       void options; // the VM does not trace
       if (closed) throw new EngineError("engine is closed", NAME, "CLOSED");
+      // SPEC §7 step 0 is the host's: the VM never sees bytes it could not hold.
+      const tooLarge = tooLargeJobResult(job);
+      if (tooLarge) return runRecordOf(tooLarge);
+      if (job.length > jobCap) throw new EngineError(`job of ${job.length} bytes exceeds the VM's job buffer (${jobCap} bytes)`, NAME, "BAD_BUILD");
       let len: number;
       try {
-        const fits = job.length <= jobCap;
-        if (fits) new Uint8Array(vm.memory.buffer, jobPtr, job.length).set(job);
-        len = vm.mhr_run(fits ? job.length : Math.min(job.length, 0x7fffffff));
+        new Uint8Array(vm.memory.buffer, jobPtr, job.length).set(job);
+        len = vm.mhr_run(job.length);
       } catch (e) {
         throw new EngineError(`the VM trapped: ${(e as Error).message}`, NAME, "VM_TRAP");
       }
       const mem = new Uint8Array(vm.memory.buffer);
       const resultBytes = mem.slice(vm.mhr_result_ptr(), vm.mhr_result_ptr() + len);
-      if (job.length > jobCap) {
-        // The VM answered JOB_TOO_LARGE without seeing the bytes; only the host can hash them.
-        resultBytes.set(hash32(job), JOB_HASH_OFFSET);
-      }
-      let result;
-      try {
-        result = decodeResult(resultBytes);
-      } catch (e) {
-        throw new EngineError(`the VM returned bytes that are not a result: ${(e as Error).message}`, NAME, "BAD_RESULT");
-      }
-      const run: EngineRun = { resultBytes, result, resultHash: hash32(resultBytes) };
+      let state: StateMap | undefined;
       const stateLen = vm.mhr_state_len();
       if (stateLen > 0) {
         const sp = vm.mhr_state_ptr();
         try {
-          run.state = decodeState(mem.slice(sp, sp + stateLen));
+          state = decodeState(mem.slice(sp, sp + stateLen));
         } catch (e) {
           throw new EngineError(`the VM reported a state that is not a state encoding: ${(e as Error).message}`, NAME, "BAD_STATE");
         }
       }
-      return run;
+      try {
+        return runRecord(resultBytes, state ? { state } : {});
+      } catch (e) {
+        throw new EngineError(`the VM returned bytes that are not a result: ${(e as Error).message}`, NAME, "BAD_RESULT");
+      }
     },
     async close(): Promise<void> {
       closed = true;

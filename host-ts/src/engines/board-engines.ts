@@ -10,7 +10,7 @@ import { createLinkEngine } from "../protocol/link-engine.ts";
 import { withFaults, type FaultOptions } from "../protocol/faults.ts";
 import type { HelloInfo } from "../protocol/messages.ts";
 import { launchVirtual, VirtualBoardError, type VirtualPort } from "../virtual/index.ts";
-import { getBoard, type BoardProfile } from "../boards/profiles.ts";
+import type { BoardProfile } from "../boards/profiles.ts";
 import { UserError } from "../model/errors.ts";
 import type { Engine } from "../model/engine.ts";
 
@@ -78,9 +78,8 @@ const FAULT_RIG_TIMING: Readonly<Record<BoardProfile["port"], LinkTiming>> = {
   "esp-idf": { replyMs: 1000, runMs: 1000, retries: 8 },
 };
 
-/** Creates an engine for a board profile name (boards/*.json) or a port name (host, qemu-rv32, qemu-lx106). */
-export async function createBoardEngine(boardName: string, opts: BoardEngineOptions = {}): Promise<BoardEngine> {
-  const board = getBoard(boardName);
+/** Creates the engine of a board profile (resolve names with engines/targets.ts). */
+export async function createBoardEngine(board: BoardProfile, opts: BoardEngineOptions = {}): Promise<BoardEngine> {
   let stream: ByteStream;
   let shutdown: () => Promise<void>;
   let bytesPerSecond = 10_000_000;

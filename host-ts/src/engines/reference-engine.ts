@@ -6,11 +6,7 @@ export function createReferenceEngine(): Engine {
   return {
     name: "reference",
     async run(job: Uint8Array, options?: RunOptions): Promise<EngineRun> {
-      const run = runJob(job, { trace: options?.trace === true });
-      const out: EngineRun = { resultBytes: run.resultBytes, result: run.result, resultHash: run.resultHash };
-      if (run.state !== undefined) out.state = run.state;
-      if (run.trace !== undefined) out.trace = run.trace;
-      return out;
+      return runJob(job, { trace: options?.trace === true });
     },
     async close(): Promise<void> {},
   };

@@ -5,7 +5,8 @@
  * expectation is the first engine's result, ready to review and add to
  * test-vectors/.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { makeOutputDir } from "../model/output-dir.ts";
 import { join } from "node:path";
 import type { Engine, EngineRun } from "../model/engine.ts";
 import { bytesToHex, equalBytes } from "../model/bytes.ts";
@@ -101,7 +102,7 @@ export async function fuzz(engines: Engine[], opts: FuzzOptions): Promise<FuzzRe
       const job = await minimise(engines, c);
       const final = await runAll(engines, job);
       const ref = final[0];
-      mkdirSync(opts.outDir, { recursive: true });
+      makeOutputDir(opts.outDir);
       const file = join(opts.outDir, `divergence-seed${opts.seed}-${i}.json`);
       const vf: VectorFile = {
         format: "mhr-vectors/1",

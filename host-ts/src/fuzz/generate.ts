@@ -8,7 +8,8 @@ import { OPCODES, SPACES, Limit, type OpInfo, type OperandRole } from "../genera
 import { encodePushImmediate } from "../asm/index.ts";
 import { encodeJob, makeContract } from "../model/codec.ts";
 import { bytesToHex } from "../model/bytes.ts";
-import type { Job, StateMap } from "../model/types.ts";
+import { makeJob } from "../model/job.ts";
+import type { StateMap } from "../model/types.ts";
 import { ed25519 } from "@noble/curves/ed25519.js";
 
 /** xoshiro128** — small, fast, and identical everywhere. */
@@ -74,21 +75,16 @@ interface Shape { memory: number; cycles: number; stateSize: number; rets: numbe
 function jobFor(code: Uint8Array, s: Shape, rng: Rng): Uint8Array {
   const self = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
   const other = Uint8Array.from({ length: 16 }, (_, i) => 0x50 + i);
-  const job: Job = {
-    version: 1,
-    contract: makeContract({ code, maxMemory: s.memory, maxCycles: s.cycles, maxStateSize: s.stateSize, functions: [{ name: "f", entry: 0, args: s.args.length, rets: s.rets }] }),
-    function: "f",
+  const contract = makeContract({ code, maxMemory: s.memory, maxCycles: s.cycles, maxStateSize: s.stateSize, functions: [{ name: "f", entry: 0, args: s.args.length, rets: s.rets }] });
+  return encodeJob(makeJob(contract, {
     args: s.args,
     input: s.input,
-    context: {
-      sender: Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i),
-      self,
-      epoch: BigInt(rng.int(1000)),
-      balances: new Map([[bytesToHex(self), BigInt(rng.int(1000))], [bytesToHex(other), 5n]]),
-    },
+    sender: Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i),
+    self,
+    epoch: BigInt(rng.int(1000)),
+    balances: new Map([[bytesToHex(self), BigInt(rng.int(1000))], [bytesToHex(other), 5n]]),
     state: s.state,
-  };
-  return encodeJob(job);
+  }));
 }
 
 /** A value an operand of this role (the opcode table's operands column) might plausibly take: mostly in range, sometimes just outside. */

@@ -2,10 +2,12 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../model/errors.ts";
 import { Limit } from "../generated/opcodes.ts";
-import { assemble, AsmError } from "../asm/index.ts";
-import { decodeContract, emptyContext } from "../model/codec.ts";
+import { AsmError } from "../asm/index.ts";
+import { assembleChecked, decodeSourceText } from "./source.ts";
+import { decodeContract } from "../model/codec.ts";
+import { makeJob, type JobParts } from "../model/job.ts";
 import { hexToBytes, bytesToHex } from "../model/bytes.ts";
-import type { Contract, Context, Job, StateMap } from "../model/types.ts";
+import type { Contract, Job, StateMap } from "../model/types.ts";
 
 function readOrFail(path: string): Buffer {
   try {
@@ -21,7 +23,7 @@ export function loadContract(path: string): Contract {
   const data = readOrFail(path);
   if (path.endsWith(".masm") || path.endsWith(".asm")) {
     try {
-      return assemble(data.toString("utf8"));
+      return assembleChecked(decodeSourceText(new Uint8Array(data), path)).contract;
     } catch (e) {
       if (e instanceof AsmError) throw new UserError(`${path}: ${e.message}`);
       throw e;
@@ -88,23 +90,26 @@ export function loadStateFile(path: string): StateMap {
   return state;
 }
 
-export function buildJob(contract: Contract, f: JobFlags): Job {
-  const context: Context = emptyContext();
-  if (f.sender) context.sender = parseNodeId(f.sender, "--sender");
-  if (f.self) context.self = parseNodeId(f.self, "--self");
-  if (f.epoch) context.epoch = parseIntArg(f.epoch, "--epoch");
+/** The job parts the command line's flags name (the model's makeJob supplies the rest). */
+export function jobParts(f: JobFlags): JobParts {
+  const balances = new Map<string, bigint>();
   for (const b of f.balance ?? []) {
     const [id, amount] = b.split("=");
     if (!id || amount === undefined) throw new UserError(`--balance: expected NODEID=AMOUNT, got "${b}"`);
-    context.balances.set(bytesToHex(parseNodeId(id, "--balance")), parseIntArg(amount, "--balance amount"));
+    balances.set(bytesToHex(parseNodeId(id, "--balance")), parseIntArg(amount, "--balance amount"));
   }
   return {
-    version: 1,
-    contract,
-    function: f.fn,
+    fn: f.fn,
     args: (f.args ?? []).flatMap((a) => a.split(",")).filter((a) => a.length).map((a) => parseIntArg(a, "--args")),
-    input: f.input ? parseBytesArg(f.input, "--input") : new Uint8Array(),
-    context,
-    state: f.state ? loadStateFile(f.state) : new Map(),
+    ...(f.input ? { input: parseBytesArg(f.input, "--input") } : {}),
+    ...(f.sender ? { sender: parseNodeId(f.sender, "--sender") } : {}),
+    ...(f.self ? { self: parseNodeId(f.self, "--self") } : {}),
+    ...(f.epoch ? { epoch: parseIntArg(f.epoch, "--epoch") } : {}),
+    balances,
+    ...(f.state ? { state: loadStateFile(f.state) } : {}),
   };
+}
+
+export function buildJob<C extends Contract>(contract: C, f: JobFlags): Omit<Job, "contract"> & { contract: C } {
+  return makeJob(contract, jobParts(f));
 }

@@ -5,7 +5,7 @@
  * host-ts/src/reference/validate.ts, the VM in AssemblyScript.
  */
 import { blake3 } from "@noble/hashes/blake3.js";
-import { Status, isStatusCode } from "../generated/opcodes.ts";
+import { ErrorCode, Limit, Status, isStatusCode } from "../generated/opcodes.ts";
 import { encodeCanonical, decodeStrict, isMap, isBytes, isInt, isUint, CborError, type CborValue, type CborMap } from "./cbor.ts";
 import { bytesToHex, hexToBytes, compareBytes } from "./bytes.ts";
 import type { Contract, Job, Result, StateMap, Context, FunctionSignature, Transfer } from "./types.ts";
@@ -107,6 +107,21 @@ export function invalidResult(jobHash: Uint8Array, error: number): Result {
   };
 }
 
+/**
+ * SPEC §7 step 0, the one too-large-job rule: the error code for a job of
+ * `length` bytes (JOB_TOO_LARGE past `max`), or undefined when it may be
+ * decoded. `max` is MAX_JOB_SIZE for MHR-Byte; the WASM tier passes its own.
+ */
+export function jobSizeError(length: number, max: number = Limit.MAX_JOB_SIZE): number | undefined {
+  return length > max ? ErrorCode.JOB_TOO_LARGE : undefined;
+}
+
+/** The result the rule prescribes, for engines that answer a too-large job without running it (the `as` VM, boards). */
+export function tooLargeJobResult(job: Uint8Array, max: number = Limit.MAX_JOB_SIZE): Result | undefined {
+  const error = jobSizeError(job.length, max);
+  return error === undefined ? undefined : invalidResult(hash32(job), error);
+}
+
 /** Builds a contract from its parts, computing the hash of the code. */
 export function makeContract(parts: Omit<Contract, "hash" | "version" | "stateKey"> & { stateKey?: Uint8Array }): Contract {
   return {
@@ -119,10 +134,6 @@ export function makeContract(parts: Omit<Contract, "hash" | "version" | "stateKe
     stateKey: parts.stateKey ?? new Uint8Array(32),
     functions: parts.functions.map((f) => ({ ...f })),
   };
-}
-
-export function emptyContext(): Context {
-  return { sender: new Uint8Array(16), self: new Uint8Array(16), epoch: 0n, balances: new Map() };
 }
 
 /** Decodes a contract package that tools load from disk (not the SPEC §7 validation). */

@@ -4,6 +4,7 @@
  * real boards over serial all take the same job bytes and return the same
  * result. The conformance runner never asks which kind it is talking to.
  */
+import { decodeResult, encodeResult, hash32 } from "./codec.ts";
 import type { Result, StateMap } from "./types.ts";
 
 export interface TraceStep {
@@ -24,6 +25,15 @@ export interface RunOptions {
   trace?: boolean;
 }
 
+/** How a run ended on the node that made it: a consensus result, or one of the local outcomes of the WASM tier (docs/WASM.md §10). */
+export type RunOutcome = "result" | "delegate" | "timeout" | "crashed";
+
+/**
+ * The one run record: what every engine returns for a job. Make it with
+ * `runRecord` or `runRecordOf`, which decode or encode the result and hash it
+ * exactly once; everything downstream (vectors, reports, fuzzing) reads
+ * `resultHash` instead of hashing again.
+ */
 export interface EngineRun {
   /** The canonical result encoding (SPEC §13) exactly as the engine produced it. */
   resultBytes: Uint8Array;
@@ -37,6 +47,28 @@ export interface EngineRun {
   /** Retired-instruction delta of the execution, when the core counts them (QEMU -icount, rv32 instret). */
   cpuInstructions?: number;
   trace?: TraceStep[];
+  /** Absent means "result". */
+  outcome?: RunOutcome;
+  /** The delegate outcome: the contract's tier is above this node's. */
+  delegate?: { contractTier: string; nodeTier: string };
+  /** Validation or trap detail, for people. */
+  message?: string;
+  /** The WASM tier: linear memory at the end of the call, and the wall-clock time of the run. */
+  memoryBytes?: number;
+  wallMs?: number;
+}
+
+export type RunDetails = Omit<EngineRun, "resultBytes" | "result" | "resultHash">;
+
+/** A run record from result bytes an engine produced; throws CborError when they are not a result. */
+export function runRecord(resultBytes: Uint8Array, details: RunDetails = {}): EngineRun {
+  return { resultBytes, result: decodeResult(resultBytes), resultHash: hash32(resultBytes), ...details };
+}
+
+/** A run record from a result the host built itself (the reference, local outcomes, too-large jobs). */
+export function runRecordOf(result: Result, details: RunDetails = {}): EngineRun {
+  const resultBytes = encodeResult(result);
+  return { resultBytes, result, resultHash: hash32(resultBytes), ...details };
 }
 
 export interface Engine {

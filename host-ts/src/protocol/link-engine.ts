@@ -4,11 +4,9 @@
  * executable on stdio. Whatever carries the bytes, the job goes out as a RUN
  * request and the board's result bytes come back untouched.
  */
-import { EngineError, type Engine, type EngineRun, type RunOptions } from "../model/engine.ts";
-import { decodeResult, decodeState, encodeResult, hash32, invalidResult } from "../model/codec.ts";
+import { EngineError, runRecord, runRecordOf, type Engine, type EngineRun, type RunOptions } from "../model/engine.ts";
+import { decodeState, hash32, tooLargeJobResult } from "../model/codec.ts";
 import { equalBytes } from "../model/bytes.ts";
-import type { Result } from "../model/types.ts";
-import { ErrorCode, Limit, Status } from "../generated/opcodes.ts";
 import { BoardClient, BoardError, LinkError, type CallOptions } from "./client.ts";
 import type { HelloInfo } from "./messages.ts";
 
@@ -21,11 +19,6 @@ export interface LinkEngineOptions {
   verifyJobHash?: boolean;
   /** Called by close() after the client is closed: end the process, close the port, stop QEMU. */
   onClose?: () => void | Promise<void>;
-}
-
-/** The result SPEC §7 step 0 prescribes for a job over MAX_JOB_SIZE bytes. */
-export function jobTooLargeResult(job: Uint8Array): Result {
-  return invalidResult(hash32(job), ErrorCode.JOB_TOO_LARGE);
 }
 
 export function createLinkEngine(name: string, client: BoardClient, opts: LinkEngineOptions = {}): Engine & { hello(): Promise<HelloInfo> } {
@@ -48,11 +41,9 @@ export function createLinkEngine(name: string, client: BoardClient, opts: LinkEn
 
     async run(job: Uint8Array, options: RunOptions = {}): Promise<EngineRun> {
       void options; // boards do not trace
-      if (job.length > Limit.MAX_JOB_SIZE) {
-        // Answered here without sending: the frame could not carry it, and the SPEC fixes the result.
-        const resultBytes = encodeResult(jobTooLargeResult(job));
-        return { resultBytes, result: decodeResult(resultBytes), resultHash: hash32(resultBytes) };
-      }
+      // Answered here without sending: no frame could carry it, and SPEC §7 step 0 fixes the result.
+      const tooLarge = tooLargeJobResult(job);
+      if (tooLarge) return runRecordOf(tooLarge);
       try {
         const info = await handshake();
         if (job.length > info.maxPayload) {
@@ -60,16 +51,15 @@ export function createLinkEngine(name: string, client: BoardClient, opts: LinkEn
         }
         const call: CallOptions = opts.runTimeoutMs !== undefined ? { timeoutMs: opts.runTimeoutMs } : {};
         const reply = await client.run(job, call);
-        let result: Result;
+        let run: EngineRun;
         try {
-          result = decodeResult(reply.resultBytes);
+          run = runRecord(reply.resultBytes, { cpuCycles: reply.cycles, ...(reply.instret !== undefined ? { cpuInstructions: reply.instret } : {}) });
         } catch (e) {
           throw new EngineError(`${name}: the board returned bytes that are not a result (${(e as Error).message})`, name, "BAD_RESULT");
         }
-        if (opts.verifyJobHash && !equalBytes(result.jobHash, hash32(job))) {
+        if (opts.verifyJobHash && !equalBytes(run.result.jobHash, hash32(job))) {
           throw new EngineError(`${name}: the result's job_hash is not the hash of the job sent`, name, "JOB_HASH_MISMATCH");
         }
-        const run: EngineRun = { resultBytes: reply.resultBytes, result, resultHash: hash32(reply.resultBytes), cpuCycles: reply.cycles, ...(reply.instret !== undefined && reply.instret !== null ? { cpuInstructions: reply.instret } : {}) };
         if (opts.fetchState) {
           const st = await client.state();
           if (st !== undefined) {

@@ -89,22 +89,23 @@ export function decodeInstruction(code: Uint8Array, offset: number): Decoded {
 
 /**
  * SPEC §7 steps 9 and 10: scan the code from offset 0, then check every
- * target. Returns the program or the first error code.
+ * target. Returns the program, or the first error code with the offset of the
+ * instruction it concerns.
  */
-export function decodeProgram(code: Uint8Array): { ok: true; program: Program } | { ok: false; error: number } {
+export function decodeProgram(code: Uint8Array): { ok: true; program: Program } | { ok: false; error: number; offset: number } {
   // Step 9: one instruction at a time, stopping at the first problem.
   const instructions: Instruction[] = [];
   const at: (Instruction | undefined)[] = new Array<Instruction | undefined>(code.length).fill(undefined);
   for (let offset = 0; offset < code.length; ) {
     const d = decodeInstruction(code, offset);
-    if (!d.ok) return d;
+    if (!d.ok) return { ok: false, error: d.error, offset };
     instructions.push(d.instruction);
     at[offset] = d.instruction;
     offset = d.instruction.next;
   }
   // Step 10: every target is an instruction start.
   for (const ins of instructions) {
-    if (ins.op.immediate === "target" && !(ins.target < code.length && at[ins.target] !== undefined)) return { ok: false, error: ErrorCode.BAD_JUMP_TARGET };
+    if (ins.op.immediate === "target" && !(ins.target < code.length && at[ins.target] !== undefined)) return { ok: false, error: ErrorCode.BAD_JUMP_TARGET, offset: ins.offset };
   }
   return { ok: true, program: { code, instructions, at } };
 }

@@ -11,16 +11,14 @@
  *   traps.ts         §12.2 traps
  *   result.ts        §13 result
  */
-import type { TraceStep } from "../model/engine.ts";
-import { encodeResult, hash32 } from "../model/codec.ts";
-import type { Result, StateMap } from "../model/types.ts";
+import { runRecordOf, type EngineRun, type TraceStep } from "../model/engine.ts";
+import { hash32, invalidResult } from "../model/codec.ts";
 import { execute } from "./interpreter.ts";
 import { createMachine } from "./machine.ts";
 import { executedResult } from "./result.ts";
-import { invalidResult } from "../model/codec.ts";
 import { validateJob } from "./validate.ts";
 
-export { validateJob, type ValidatedJob, type Validation } from "./validate.ts";
+export { validateJob, validateContract, checkContractFields, type ValidatedJob, type Validation, type ContractCheck, type ContractFault, type RawContract } from "./validate.ts";
 export { execute } from "./interpreter.ts";
 export { createMachine, type Machine, type CallEnd } from "./machine.ts";
 export { Trap, TrapCode } from "./traps.ts";
@@ -31,35 +29,18 @@ export interface RunJobOptions {
   trace?: boolean;
 }
 
-export interface ReferenceRun {
-  result: Result;
-  /** The canonical encoding of `result` (SPEC §13). */
-  resultBytes: Uint8Array;
-  /** Blake3-256 of resultBytes. */
-  resultHash: Uint8Array;
-  /** The state the result's state_hash covers (final on HALT, prior on ABORT/TRAP); absent for INVALID. */
-  state?: StateMap;
-  trace?: TraceStep[];
-}
-
-/** Runs one job (SPEC §7, §8, §13). Never throws for any input bytes. */
-export function runJob(jobBytes: Uint8Array, opts: RunJobOptions = {}): ReferenceRun {
+/**
+ * Runs one job (SPEC §7, §8, §13). Never throws for any input bytes. The
+ * record's state is the one the result's state_hash covers (final on HALT,
+ * prior on ABORT/TRAP); absent for INVALID.
+ */
+export function runJob(jobBytes: Uint8Array, opts: RunJobOptions = {}): EngineRun {
   const jobHash = hash32(jobBytes);
   const validation = validateJob(jobBytes);
-  let result: Result;
-  let state: StateMap | undefined;
-  let trace: TraceStep[] | undefined;
-  if (!validation.ok) {
-    result = invalidResult(jobHash, validation.error);
-  } else {
-    const machine = createMachine(validation.job);
-    trace = opts.trace ? [] : undefined;
-    execute(machine, trace);
-    ({ result, state } = executedResult(jobHash, machine, validation.job.state));
-  }
-  const resultBytes = encodeResult(result);
-  const run: ReferenceRun = { result, resultBytes, resultHash: hash32(resultBytes) };
-  if (state !== undefined) run.state = state;
-  if (opts.trace) run.trace = trace ?? [];
-  return run;
+  if (!validation.ok) return runRecordOf(invalidResult(jobHash, validation.error), opts.trace ? { trace: [] } : {});
+  const machine = createMachine(validation.job);
+  const trace: TraceStep[] | undefined = opts.trace ? [] : undefined;
+  execute(machine, trace);
+  const { result, state } = executedResult(jobHash, machine, validation.job.state);
+  return runRecordOf(result, trace ? { state, trace } : { state });
 }

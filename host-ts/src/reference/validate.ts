@@ -5,7 +5,7 @@
  */
 import { ErrorCode, Limit } from "../generated/opcodes.ts";
 import { decodeStrict, isBytes, isInt, isMap, isText, isUint, type CborMap, type CborValue } from "../model/cbor.ts";
-import { hash32 } from "../model/codec.ts";
+import { hash32, jobSizeError } from "../model/codec.ts";
 import { bytesToHex, equalBytes } from "../model/bytes.ts";
 import type { Context, Contract, FunctionSignature, StateMap } from "../model/types.ts";
 import { decodeProgram, isInstructionStart, type Program } from "./code.ts";
@@ -48,10 +48,87 @@ function mapOf(map: CborMap, key: (k: CborValue) => boolean, value: (v: CborValu
 
 const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
 
+/** A contract as SPEC §5 shapes it, before its values are checked (the decoder's step 4 gives these types). */
+export interface RawContract {
+  version: bigint;
+  hash: Uint8Array;
+  code: Uint8Array;
+  maxMemory: bigint;
+  maxCycles: bigint;
+  maxStateSize: bigint;
+  /** [name, entry, args, rets] */
+  functions: readonly (readonly [string, bigint, bigint, bigint])[];
+}
+
+/** Which part of a contract a check rejected, so that a tool can point at its source (the assembler does). */
+export type ContractFault =
+  | { part: "version" }
+  | { part: "maxMemory" | "maxCycles" | "maxStateSize" }
+  | { part: "code" }
+  | { part: "hash" }
+  | { part: "instruction"; offset: number }
+  | { part: "functions" }
+  | { part: "function"; index: number };
+
+export type ContractCheck =
+  | { readonly ok: true; readonly program: Program; readonly functions: FunctionSignature[] }
+  | { readonly ok: false; readonly error: number; readonly fault: ContractFault; readonly detail: string };
+
+/**
+ * SPEC §7 steps 5–11, the checks that concern the contract alone, in their
+ * order: version, limits, code size, hash, instructions, jump targets, the
+ * function table. The job validator and the assembler both run exactly this.
+ */
+export function checkContractFields(c: RawContract): ContractCheck {
+  const fail = (error: number, fault: ContractFault, detail: string): ContractCheck => ({ ok: false, error, fault, detail });
+  // 5. Contract version.
+  if (c.version !== 1n) return fail(ErrorCode.UNSUPPORTED_VERSION, { part: "version" }, `contract version ${c.version} (this is version 1)`);
+  // 6. Limits.
+  const limits = [["maxMemory", c.maxMemory, Limit.MAX_MEMORY, "max_memory"], ["maxCycles", c.maxCycles, Limit.MAX_CYCLES, "max_cycles"], ["maxStateSize", c.maxStateSize, Limit.MAX_STATE_SIZE, "max_state_size"]] as const;
+  for (const [part, value, max, name] of limits) {
+    if (value > BigInt(max)) return fail(ErrorCode.LIMIT_OUT_OF_RANGE, { part }, `${name} ${value} is over its maximum ${max}`);
+  }
+  // 7. Code size.
+  if (c.code.length < 1 || c.code.length > Limit.MAX_CODE_SIZE) return fail(ErrorCode.BAD_CODE_SIZE, { part: "code" }, `${c.code.length} bytes of code (1..${Limit.MAX_CODE_SIZE})`);
+  // 8. Code hash.
+  if (!equalBytes(c.hash, hash32(c.code))) return fail(ErrorCode.HASH_MISMATCH, { part: "hash" }, "the hash is not Blake3-256 of the code");
+  // 9–10. Instructions, then jump targets.
+  const decoded = decodeProgram(c.code);
+  if (!decoded.ok) return fail(decoded.error, { part: "instruction", offset: decoded.offset }, `at code offset ${decoded.offset}`);
+  const program = decoded.program;
+  // 11. The function table.
+  if (c.functions.length < 1 || c.functions.length > Limit.MAX_FUNCTIONS) {
+    return fail(ErrorCode.BAD_FUNCTION_TABLE, { part: "functions" }, `${c.functions.length} functions (1..${Limit.MAX_FUNCTIONS})`);
+  }
+  const names = new Set<string>();
+  for (const [index, [name, entry, nArgs, nRets]] of c.functions.entries()) {
+    const bad = (detail: string) => fail(ErrorCode.BAD_FUNCTION_TABLE, { part: "function", index }, `function ${JSON.stringify(name)}: ${detail}`);
+    const nameLength = utf8Length(name);
+    if (nameLength < 1 || nameLength > Limit.MAX_FUNCTION_NAME) return bad(`its name is ${nameLength} bytes (1..${Limit.MAX_FUNCTION_NAME})`);
+    if (names.has(name)) return bad("a second function of that name");
+    names.add(name);
+    if (!isInstructionStart(program, entry)) return bad(`entry ${entry} is not the start of an instruction`);
+    if (nArgs > BigInt(Limit.MAX_ARGS)) return bad(`${nArgs} arguments (at most ${Limit.MAX_ARGS})`);
+    if (nRets > BigInt(Limit.MAX_RETURNS)) return bad(`${nRets} return values (at most ${Limit.MAX_RETURNS})`);
+  }
+  const functions = c.functions.map(([name, entry, a, r]) => ({ name, entry: Number(entry), args: Number(a), rets: Number(r) }));
+  return { ok: true, program, functions };
+}
+
+/** The same checks on a contract the host already holds (the assembler's output, a package read from disk). */
+export function validateContract(c: Contract): ContractCheck {
+  return checkContractFields({
+    version: BigInt(c.version), hash: c.hash, code: c.code,
+    maxMemory: BigInt(c.maxMemory), maxCycles: BigInt(c.maxCycles), maxStateSize: BigInt(c.maxStateSize),
+    functions: c.functions.map((f) => [f.name, BigInt(f.entry), BigInt(f.args), BigInt(f.rets)] as const),
+  });
+}
+
 /** SPEC §7: validates the job bytes, returning the job ready to run or the first error code. */
 export function validateJob(bytes: Uint8Array): Validation {
   // 0. Size.
-  if (bytes.length > Limit.MAX_JOB_SIZE) return invalid(ErrorCode.JOB_TOO_LARGE);
+  const tooLarge = jobSizeError(bytes.length);
+  if (tooLarge !== undefined) return invalid(tooLarge);
 
   // 1. The CBOR subset of SPEC §4.
   let job: CborValue;
@@ -92,37 +169,12 @@ export function validateJob(bytes: Uint8Array): Validation {
     Array.isArray(f) && f.length === 4 && isText(f[0]) && isUint(f[1]) && isUint(f[2]) && isUint(f[3]);
   if (!functions.every(signatureShape)) return invalid(ErrorCode.BAD_CONTRACT_SHAPE);
 
-  // 5. Contract version.
-  if (version !== 1n) return invalid(ErrorCode.UNSUPPORTED_VERSION);
-
-  // 6. Limits.
-  if (maxMemory > BigInt(Limit.MAX_MEMORY) || maxCycles > BigInt(Limit.MAX_CYCLES) || maxStateSize > BigInt(Limit.MAX_STATE_SIZE)) {
-    return invalid(ErrorCode.LIMIT_OUT_OF_RANGE);
-  }
-
-  // 7. Code size.
-  if (code.length < 1 || code.length > Limit.MAX_CODE_SIZE) return invalid(ErrorCode.BAD_CODE_SIZE);
-
-  // 8. Code hash.
-  if (!equalBytes(hash, hash32(code))) return invalid(ErrorCode.HASH_MISMATCH);
-
-  // 9–10. Instructions, then jump targets.
-  const decoded = decodeProgram(code);
-  if (!decoded.ok) return invalid(decoded.error);
-  const program = decoded.program;
-
-  // 11. The function table.
-  const table = functions as [string, bigint, bigint, bigint][];
-  if (table.length < 1 || table.length > Limit.MAX_FUNCTIONS) return invalid(ErrorCode.BAD_FUNCTION_TABLE);
-  const names = new Set<string>();
-  for (const [name, entry, nArgs, nRets] of table) {
-    const nameLength = utf8Length(name);
-    if (nameLength < 1 || nameLength > Limit.MAX_FUNCTION_NAME || names.has(name)) return invalid(ErrorCode.BAD_FUNCTION_TABLE);
-    names.add(name);
-    if (!isInstructionStart(program, entry)) return invalid(ErrorCode.BAD_FUNCTION_TABLE);
-    if (nArgs > BigInt(Limit.MAX_ARGS) || nRets > BigInt(Limit.MAX_RETURNS)) return invalid(ErrorCode.BAD_FUNCTION_TABLE);
-  }
-  const signatures: FunctionSignature[] = table.map(([name, entry, a, r]) => ({ name, entry: Number(entry), args: Number(a), rets: Number(r) }));
+  const checked = checkContractFields({
+    version, hash, code, maxMemory, maxCycles, maxStateSize,
+    functions: functions as [string, bigint, bigint, bigint][],
+  });
+  if (!checked.ok) return invalid(checked.error);
+  const { program, functions: signatures } = checked;
 
   // 12. The called function (exact match: equal strings are equal UTF-8 bytes).
   const fn = signatures.find((f) => f.name === fnName);

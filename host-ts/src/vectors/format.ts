@@ -3,44 +3,74 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bytesToHex } from "../model/bytes.ts";
-import { STATUS_NAMES, Status } from "../generated/opcodes.ts";
-import { hash32 } from "../model/codec.ts";
+import { z } from "zod";
+import { STATUS_NAMES, Status, type StatusName } from "../generated/opcodes.ts";
 import type { EngineRun } from "../model/engine.ts";
 import type { Result, StateMap } from "../model/types.ts";
 
 export const VECTORS_DIR = fileURLToPath(new URL("../../../test-vectors/", import.meta.url));
 
-export interface Covers { opcodes: string[]; traps: string[]; errors: string[] }
+const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/, "must be lower-case hex");
+const hash = hex.length(64, "must be 32 bytes of hex");
+const integer = z.string().regex(/^-?(0|[1-9]\d*)$/, "must be a decimal integer");
+const STATUS = Object.values(STATUS_NAMES) as [StatusName, ...StatusName[]];
 
-export interface ExpectedResult {
-  status: string;
-  code: string;
-  cycles: number;
-  returns: string[];
-  output: string;
-  logs: string[];
-  transfers: { to: string; amount: string }[];
-  stateHash: string;
-  state?: Record<string, string>;
-  result: string;
-  resultHash: string;
-}
+const CoversSchema = z.strictObject({ opcodes: z.array(z.string()), traps: z.array(z.string()), errors: z.array(z.string()) });
 
-export interface Vector {
-  name: string;
-  description: string;
-  covers: Covers;
-  source?: string;
-  job: string;
-  expected: ExpectedResult;
-}
+/** A vector's expectation: the result an engine must give, field by field, and its exact bytes. */
+const ExpectedResultSchema = z.strictObject({
+  status: z.enum(STATUS),
+  code: integer,
+  cycles: z.number().int().nonnegative(),
+  returns: z.array(integer),
+  output: hex,
+  logs: z.array(hex),
+  transfers: z.array(z.strictObject({ to: hex, amount: integer })),
+  stateHash: hash,
+  state: z.record(hex, hex).optional(),
+  result: hex,
+  resultHash: hash,
+});
 
-export interface VectorFile {
-  format: "mhr-vectors/1";
-  tier: "mhr-byte" | "wasm";
-  category: string;
-  description: string;
-  vectors: Vector[];
+const VectorSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string(),
+  covers: CoversSchema,
+  source: z.string().optional(),
+  job: hex,
+  expected: ExpectedResultSchema,
+});
+
+/** The mhr-vectors/1 file (test-vectors/README.md), checked before any vector in it is used. */
+export const VectorFileSchema = z.strictObject({
+  format: z.literal("mhr-vectors/1"),
+  tier: z.enum(["mhr-byte", "wasm"]),
+  category: z.string(),
+  description: z.string(),
+  vectors: z.array(VectorSchema),
+});
+
+export type Covers = z.infer<typeof CoversSchema>;
+export type ExpectedResult = z.infer<typeof ExpectedResultSchema>;
+export type Vector = z.infer<typeof VectorSchema>;
+export type VectorFile = z.infer<typeof VectorFileSchema>;
+
+/** The first problems of a file that is not an mhr-vectors/1 file, as one line ("vectors[3] (alu/add): expected.cycles: …"). */
+export function vectorFileProblems(raw: unknown): string | undefined {
+  const parsed = VectorFileSchema.safeParse(raw);
+  if (parsed.success) return undefined;
+  const vectors = (raw as { vectors?: { name?: unknown }[] } | null)?.vectors;
+  const where = (path: PropertyKey[]): string => {
+    if (path[0] === "vectors" && typeof path[1] === "number") {
+      const name = Array.isArray(vectors) ? vectors[path[1]]?.name : undefined;
+      const rest = path.slice(2).join(".");
+      return `vectors[${path[1]}]${typeof name === "string" ? ` (${name})` : ""}${rest ? `: ${rest}` : ""}`;
+    }
+    return path.length ? path.join(".") : "the file";
+  };
+  const issues = parsed.error.issues;
+  const shown = issues.slice(0, 3).map((i) => `${where(i.path)}: ${i.message}`);
+  return shown.join("; ") + (issues.length > 3 ? `; and ${issues.length - 3} more` : "");
 }
 
 export interface LoadedVector extends Vector {
@@ -48,7 +78,7 @@ export interface LoadedVector extends Vector {
   tier: VectorFile["tier"];
 }
 
-export function expectedFromRun(run: Pick<EngineRun, "result" | "resultBytes" | "state">): ExpectedResult {
+export function expectedFromRun(run: Pick<EngineRun, "result" | "resultBytes" | "resultHash" | "state">): ExpectedResult {
   const r = run.result;
   const e: ExpectedResult = {
     status: STATUS_NAMES[r.status],
@@ -60,7 +90,7 @@ export function expectedFromRun(run: Pick<EngineRun, "result" | "resultBytes" | 
     transfers: r.transfers.map((t) => ({ to: bytesToHex(t.to), amount: t.amount.toString() })),
     stateHash: bytesToHex(r.stateHash),
     result: bytesToHex(run.resultBytes),
-    resultHash: bytesToHex(hash32(run.resultBytes)),
+    resultHash: bytesToHex(run.resultHash),
   };
   if (run.state && r.status !== Status.INVALID) e.state = stateToJson(run.state);
   return e;
@@ -86,16 +116,16 @@ function walk(dir: string): string[] {
 
 export function loadVectorFiles(dir = VECTORS_DIR): { path: string; file: VectorFile }[] {
   return walk(dir).map((path) => {
-    let file: VectorFile;
+    const shown = relative(process.cwd(), path) || path;
+    let raw: unknown;
     try {
-      file = JSON.parse(readFileSync(path, "utf8")) as VectorFile;
+      raw = JSON.parse(readFileSync(path, "utf8"));
     } catch (e) {
-      throw new Error(`${relative(process.cwd(), path)}: not valid JSON (${(e as Error).message})`);
+      throw new Error(`${shown}: not valid JSON (${(e as Error).message})`);
     }
-    if (file.format !== "mhr-vectors/1" || !Array.isArray(file.vectors)) {
-      throw new Error(`${relative(process.cwd(), path)}: not an mhr-vectors/1 file`);
-    }
-    return { path, file };
+    const problems = vectorFileProblems(raw);
+    if (problems !== undefined) throw new Error(`${shown}: not an mhr-vectors/1 file: ${problems}`);
+    return { path, file: raw as VectorFile };
   });
 }
 
@@ -124,7 +154,7 @@ export function matchesFilter(name: string, filter: string): boolean {
 export interface FieldDiff { field: string; expected: string; actual: string }
 
 /** Field-by-field differences between an expected result and an engine's run, for readable reports. */
-export function diffResult(expected: ExpectedResult, run: Pick<EngineRun, "result" | "resultBytes" | "state">): FieldDiff[] {
+export function diffResult(expected: ExpectedResult, run: Pick<EngineRun, "result" | "resultBytes" | "resultHash" | "state">): FieldDiff[] {
   const actual = expectedFromRun(run);
   const diffs: FieldDiff[] = [];
   const keys: (keyof ExpectedResult)[] = ["status", "code", "cycles", "returns", "output", "logs", "transfers", "stateHash"];
@@ -141,7 +171,7 @@ export function diffResult(expected: ExpectedResult, run: Pick<EngineRun, "resul
   return diffs;
 }
 
-export function passes(expected: ExpectedResult, run: Pick<EngineRun, "result" | "resultBytes" | "state">): boolean {
+export function passes(expected: ExpectedResult, run: Pick<EngineRun, "result" | "resultBytes" | "resultHash" | "state">): boolean {
   return diffResult(expected, run).length === 0 && bytesToHex(run.resultBytes) === expected.result;
 }
 

@@ -5,7 +5,7 @@
  * checks in place of the bytecode scan).
  */
 import { decodeStrict, encodeCanonical, isBytes, isInt, isMap, isText, isUint, type CborMap, type CborValue } from "../model/cbor.ts";
-import { contractToCbor, hash32, jobToCbor, FORMAT_VERSION } from "../model/codec.ts";
+import { contractToCbor, hash32, jobSizeError, jobToCbor, FORMAT_VERSION } from "../model/codec.ts";
 import { bytesToHex, compareBytes } from "../model/bytes.ts";
 import type { Contract, Context, FunctionSignature, Job, StateMap } from "../model/types.ts";
 import { tierValue } from "./constants.ts";
@@ -113,7 +113,8 @@ export function stateSize(s: StateMap): number {
  * The module and function-table checks (10–16) follow in `checkAfterModule`.
  */
 export function checkJob(bytes: Uint8Array, nodeTier: NodeTier): JobCheck {
-  if (bytes.length > WasmLimit.MAX_JOB_SIZE) return bad(WasmError.JOB_TOO_LARGE, `job is ${bytes.length} bytes (at most ${WasmLimit.MAX_JOB_SIZE})`);
+  const tooLarge = jobSizeError(bytes.length, WasmLimit.MAX_JOB_SIZE);
+  if (tooLarge !== undefined) return bad(tooLarge, `job is ${bytes.length} bytes (at most ${WasmLimit.MAX_JOB_SIZE})`);
   let v: CborValue;
   try {
     v = decodeStrict(bytes);

@@ -5,11 +5,13 @@
  * engine runs this inside a worker thread (sandbox.ts) that enforces the
  * wall-clock limit; calling it directly gives no wall-clock protection.
  */
-import { encodeResult, hash32, invalidResult, stateHash } from "../model/codec.ts";
+import { FORMAT_VERSION, hash32, invalidResult, stateHash } from "../model/codec.ts";
+import { runRecordOf, type EngineRun, type RunDetails } from "../model/engine.ts";
 import { bytesToHex, concatBytes } from "../model/bytes.ts";
 import type { Result, StateMap } from "../model/types.ts";
 import { Status, type StatusCode } from "../generated/opcodes.ts";
-import { WASM_PAGE, WasmError, WasmTrap, type NodeTier } from "../generated/wasm-tier.ts";
+import { WASM_PAGE, WASM_TRAP_DOCS, WasmError, WasmTrap, type NodeTier } from "../generated/wasm-tier.ts";
+import { trapName } from "./constants.ts";
 import { analyzeModule, checkMemoryLimit, instrumentModule, RESERVED, type InstrumentStats, type ModuleFacts } from "./instrument.ts";
 import { checkAfterModule, checkJob, type ExportSig, type WasmJob } from "./job.ts";
 import { HostAbort, HostTrap, hostImports, newHostEnv } from "./host.ts";
@@ -62,20 +64,6 @@ export function prepareModule(code: Uint8Array): PrepareOutcome {
   return { ok: true, prepared: { facts: a.facts, exports, module, start: ins.start, stats: ins.stats } };
 }
 
-export interface RunOutcome {
-  resultBytes: Uint8Array;
-  result: Result;
-  /** Final state (HALT) or the prior state (ABORT/TRAP); absent for INVALID. */
-  state?: StateMap;
-  /** Set when the node must delegate the job (its tier is too low): not a consensus result. */
-  delegate?: { contractTier: NodeTier; nodeTier: NodeTier };
-  /** Validation or trap detail, for humans. */
-  message?: string;
-  /** Linear memory in bytes at the end of the call. */
-  memoryBytes: number;
-  stats?: InstrumentStats;
-}
-
 export interface RunHooks {
   /** Called right before the first metered instruction, with what a time-out result needs. */
   onExecStart?: (info: { wallClockMs: number; jobHash: Uint8Array; priorStateHash: Uint8Array }) => void;
@@ -84,9 +72,20 @@ export interface RunHooks {
 
 const ZERO32 = new Uint8Array(32);
 
-function finish(r: Omit<Result, "version">, extra: Omit<RunOutcome, "resultBytes" | "result">): RunOutcome {
-  const result: Result = { version: 1, ...r };
-  return { resultBytes: encodeResult(result), result, ...extra };
+/**
+ * The record of a run in this thread: the state is the one the result's
+ * state_hash covers (final on HALT, prior on ABORT/TRAP, absent for INVALID);
+ * `delegate` is set when the node must hand the job on (not a consensus
+ * result); `message` is the validation or trap detail, for people.
+ */
+function finish(r: Omit<Result, "version">, details: RunDetails): EngineRun {
+  return runRecordOf({ version: FORMAT_VERSION, ...r }, details);
+}
+
+/** A trap's detail for people: the trap's name and meaning, and the WebAssembly engine's own words when it raised the trap. */
+export function trapDetail(code: number, engineMessage: string, raisedByInstrumentation: boolean): string {
+  const what = `${trapName(code)}: ${WASM_TRAP_DOCS[code] ?? "a trap"}`;
+  return raisedByInstrumentation ? what : `${what} (WebAssembly: ${engineMessage})`;
 }
 
 /** The local (non-consensus) time-out outcome: TRAP WALL_CLOCK_EXCEEDED, cycles 0, nothing else. */
@@ -107,10 +106,10 @@ export function trapCodeOf(e: unknown, trapCell: number): number {
   return WasmTrap.HOST_RESOURCES_EXHAUSTED;
 }
 
-export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", hooks: RunHooks = {}): RunOutcome {
+export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", hooks: RunHooks = {}): EngineRun {
   const jobHash = hash32(jobBytes);
-  const invalid = (code: number, message: string, extra: Partial<RunOutcome> = {}): RunOutcome =>
-    ({ ...finish(invalidResult(jobHash, code), { memoryBytes: 0 }), message, ...extra });
+  const invalid = (code: number, message: string, extra: RunDetails = {}): EngineRun =>
+    runRecordOf(invalidResult(jobHash, code), { memoryBytes: 0, message, ...extra });
 
   const checked = checkJob(jobBytes, nodeTier);
   if (!checked.ok) return invalid(checked.code, checked.message, checked.delegate ? { delegate: checked.delegate } : {});
@@ -121,9 +120,9 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
   if (!prep.ok) return invalid(prep.code, prep.message);
   const p = prep.prepared;
   const mem = checkMemoryLimit(p.facts, c.maxMemory);
-  if (mem) return invalid(mem.code, mem.message, { stats: p.stats });
+  if (mem) return invalid(mem.code, mem.message);
   const after = checkAfterModule(job, p.exports);
-  if (!after.ok) return invalid(after.code, after.message, { stats: p.stats });
+  if (!after.ok) return invalid(after.code, after.message);
   const fn = after.fn;
 
   const priorHash = stateHash(job.state);
@@ -136,9 +135,9 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
     return g ? Number(limit - (g.value as bigint)) : 0;
   };
   const memoryBytes = () => (env.memory ? env.memory.buffer.byteLength : 0);
-  const ended = (status: StatusCode, code: bigint, message?: string): RunOutcome => finish({
+  const ended = (status: StatusCode, code: bigint, message?: string): EngineRun => finish({
     jobHash, status, code, cycles: fuelUsed(), returns: [], output: new Uint8Array(), logs: env.logs, transfers: [], stateHash: priorHash,
-  }, { state: job.state, memoryBytes: memoryBytes(), stats: p.stats, message });
+  }, { state: job.state, memoryBytes: memoryBytes(), ...(message !== undefined ? { message } : {}) });
 
   try {
     instance = new WebAssembly.Instance(p.module, hostImports(env));
@@ -162,8 +161,11 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
     if (e instanceof HostAbort) return ended(Status.ABORT, e.code);
     if (e instanceof HostTrap) return ended(Status.TRAP, BigInt(e.code), e.message);
     if (e instanceof WebAssembly.RuntimeError) {
-      const code = trapCodeOf(e, trapCell.value as number);
-      return ended(Status.TRAP, BigInt(code), e.message);
+      // The instrumentation raises its traps (fuel, stack depth) by setting the cell and executing
+      // `unreachable`: the engine's message then says "unreachable", the cell says why.
+      const cell = trapCell.value as number;
+      const code = trapCodeOf(e, cell);
+      return ended(Status.TRAP, BigInt(code), trapDetail(code, e.message, cell !== 0));
     }
     if (e instanceof RangeError) {
       // A host stack overflow or allocation failure: the instrumentation makes both unreachable for
@@ -176,5 +178,5 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
   const out = concatBytes(...env.output);
   return finish({
     jobHash, status: Status.HALT, code: 0n, cycles: fuelUsed(), returns, output: out, logs: env.logs, transfers: env.transfers, stateHash: stateHash(env.state),
-  }, { state: env.state, memoryBytes: memoryBytes(), stats: p.stats });
+  }, { state: env.state, memoryBytes: memoryBytes() });
 }

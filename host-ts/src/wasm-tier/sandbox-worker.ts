@@ -7,13 +7,15 @@ import { parentPort } from "node:worker_threads";
 import { ModuleCache, runWasmJob } from "./run.ts";
 import { inspectModule, type InspectReport } from "./inspect.ts";
 import type { NodeTier } from "../generated/wasm-tier.ts";
+import type { EngineRun } from "../model/engine.ts";
 
 export interface RunRequest { type: "run"; id: number; job: Uint8Array; nodeTier: NodeTier }
 export interface InspectRequest { type: "inspect"; id: number; code: Uint8Array; withBinary?: boolean }
 export type WorkerMessage =
   | { type: "ready" }
   | { type: "start"; id: number; wallClockMs: number; jobHash: Uint8Array; priorStateHash: Uint8Array }
-  | { type: "done"; id: number; resultBytes: Uint8Array; state?: [string, Uint8Array][]; delegate?: { contractTier: NodeTier; nodeTier: NodeTier }; message?: string; memoryBytes: number; fuelInstrumentMs?: number }
+  /** The run record (structured clone carries its bigints, byte arrays and maps). */
+  | { type: "done"; id: number; run: EngineRun }
   | { type: "fail"; id: number; message: string }
   | { type: "inspected"; id: number; report: InspectReport };
 
@@ -35,15 +37,7 @@ port.on("message", (req: RunRequest | InspectRequest) => {
       cache,
       onExecStart: (info) => port.postMessage({ type: "start", id: req.id, ...info } satisfies WorkerMessage),
     });
-    port.postMessage({
-      type: "done",
-      id: req.id,
-      resultBytes: out.resultBytes,
-      state: out.state ? [...out.state.entries()] : undefined,
-      delegate: out.delegate,
-      message: out.message,
-      memoryBytes: out.memoryBytes,
-    } satisfies WorkerMessage);
+    port.postMessage({ type: "done", id: req.id, run: out } satisfies WorkerMessage);
   } catch (e) {
     port.postMessage({ type: "fail", id: req.id, message: (e as Error)?.stack ?? String(e) } satisfies WorkerMessage);
   }

@@ -7,9 +7,7 @@
  * a contract does can take the host process down.
  */
 import { Worker } from "node:worker_threads";
-import { EngineError } from "../model/engine.ts";
-import { decodeResult, encodeResult, hash32 } from "../model/codec.ts";
-import type { Result, StateMap } from "../model/types.ts";
+import { EngineError, runRecordOf, type EngineRun } from "../model/engine.ts";
 import { WasmTrap, type NodeTier } from "../generated/wasm-tier.ts";
 import { timeoutResult } from "./run.ts";
 import type { InspectRequest, RunRequest, WorkerMessage } from "./sandbox-worker.ts";
@@ -24,18 +22,6 @@ export interface SandboxOptions {
   recycleAboveBytes?: number;
   /** Limit on validation + instrumentation of one job, before execution starts (default 120 s). */
   prepareTimeoutMs?: number;
-}
-
-export interface SandboxRun {
-  resultBytes: Uint8Array;
-  result: Result;
-  state?: StateMap;
-  /** How the run ended, for callers that act on it (delegation, retries). */
-  outcome: "result" | "delegate" | "timeout" | "crashed";
-  delegate?: { contractTier: NodeTier; nodeTier: NodeTier };
-  message?: string;
-  memoryBytes: number;
-  wallMs: number;
 }
 
 const BOOT = new URL("./sandbox-boot.mjs", import.meta.url);
@@ -86,21 +72,25 @@ export class Sandbox {
     if (w) await w.terminate().catch(() => undefined);
   }
 
-  /** Runs one job; jobs queue behind each other. Rejects only on an engine failure. */
-  run(job: Uint8Array): Promise<SandboxRun> {
+  /**
+   * Runs one job; jobs queue behind each other. Rejects only on an engine
+   * failure. The record always has `outcome` (delegation, time-outs and
+   * crashes are local outcomes, not consensus results), `memoryBytes` and `wallMs`.
+   */
+  run(job: Uint8Array): Promise<EngineRun> {
     const p = this.chain.then(() => this.runOne(job));
     this.chain = p.catch(() => undefined);
     return p;
   }
 
-  private async runOne(job: Uint8Array): Promise<SandboxRun> {
+  private async runOne(job: Uint8Array): Promise<EngineRun> {
     if (this.closed) throw new EngineError("sandbox is closed", "wasm-tier");
     if (!this.worker) await this.spawn();
     else await this.ready;
     const w = this.worker!;
     const id = this.nextId++;
     const t0 = performance.now();
-    return new Promise<SandboxRun>((resolve, reject) => {
+    return new Promise<EngineRun>((resolve, reject) => {
       let timer: NodeJS.Timeout | null = null;
       let started: Extract<WorkerMessage, { type: "start" }> | null = null;
       let settled = false;
@@ -113,9 +103,7 @@ export class Sandbox {
       };
       const localOutcome = (code: number, outcome: "timeout" | "crashed", message: string) => {
         const s = started!;
-        const result = timeoutResult(s.jobHash, s.priorStateHash, code);
-        const resultBytes = encodeResult(result);
-        resolve({ resultBytes, result, outcome, message, memoryBytes: 0, wallMs: performance.now() - t0 });
+        resolve(runRecordOf(timeoutResult(s.jobHash, s.priorStateHash, code), { outcome, message, memoryBytes: 0, wallMs: performance.now() - t0 }));
       };
       const onMsg = (m: WorkerMessage) => {
         if (settled || !("id" in m) || m.id !== id) return;
@@ -136,11 +124,9 @@ export class Sandbox {
           return;
         }
         if (m.type !== "done") return;
-        const result = decodeResult(m.resultBytes);
-        const state: StateMap | undefined = m.state ? new Map(m.state) : undefined;
-        const outcome = m.delegate ? "delegate" : "result";
-        if (m.memoryBytes > (this.opts.recycleAboveBytes ?? 32 * 1024 * 1024)) void this.drop();
-        resolve({ resultBytes: m.resultBytes, result, state, outcome, delegate: m.delegate, message: m.message, memoryBytes: m.memoryBytes, wallMs: performance.now() - t0 });
+        const run = m.run;
+        if ((run.memoryBytes ?? 0) > (this.opts.recycleAboveBytes ?? 32 * 1024 * 1024)) void this.drop();
+        resolve({ ...run, outcome: run.delegate ? "delegate" : "result", wallMs: performance.now() - t0 });
       };
       const onError = (e: Error) => {
         if (settled) return;
@@ -190,8 +176,4 @@ export class Sandbox {
     await this.chain.catch(() => undefined);
     await this.drop();
   }
-}
-
-export function resultHashOf(bytes: Uint8Array): Uint8Array {
-  return hash32(bytes);
 }

@@ -130,9 +130,9 @@ describe.skipIf(!haveQemu)(`mhr calibrate --board qemu-rv32${noQemu}`, () => {
 describe("mhr calibrate errors", () => {
   it("an unknown board is a one-line error", async () => {
     const err = await run(process.execPath, [MHR, "calibrate", "--board", "no-such-board"], { cwd: REPO_ROOT }).catch((e: { code: number; stderr: string }) => e);
-    expect((err as { code: number }).code).toBe(1);
+    expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr.trim().split("\n")).toHaveLength(1);
-    expect((err as { stderr: string }).stderr).toMatch(/^mhr: error: unknown board "no-such-board"/);
+    expect((err as { stderr: string }).stderr).toMatch(/^mhr: error: unknown engine or board "no-such-board"/);
   });
 
   it.skipIf(!existsSync(join(REPO_ROOT, "build", "firmware", "host", "mhr-host")))("the host board is skipped with a clear message", async () => {

@@ -1,15 +1,11 @@
 /** Jobs that reach execution, for the firmware tests and benchmarks (assembled with host-ts/src/asm). */
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { assemble } from "../../src/asm/index.ts";
-import { emptyContext, encodeJob } from "../../src/model/codec.ts";
+import { jobFromSource } from "../../src/jobs/from-source.ts";
 
 export interface NamedJob { name: string; bytes: Uint8Array }
 
 export function job(source: string, args: bigint[] = [], input = new Uint8Array(0), state = new Map<string, Uint8Array>()): Uint8Array {
-  const contract = assemble(source);
-  const context = emptyContext();
-  context.balances.set("00".repeat(16), 5000n);
-  return encodeJob({ version: 1, contract, function: contract.functions[0].name, args, input, context, state });
+  return jobFromSource(source, { args, input, state, balances: { ["00".repeat(16)]: 5000n } }).bytes;
 }
 
 /** Arithmetic loop: n iterations of (acc = acc * 3 + i) ^ ...; returns acc. */

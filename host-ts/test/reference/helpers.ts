@@ -4,10 +4,12 @@
  * shared model helpers.
  */
 import { Op, Space, type Mnemonic, type SpaceName } from "../../src/generated/opcodes.ts";
-import { emptyContext, encodeJob, makeContract } from "../../src/model/codec.ts";
+import { encodeJob, makeContract } from "../../src/model/codec.ts";
+import { makeJob as makeModelJob } from "../../src/model/job.ts";
 import { bytesToHex } from "../../src/model/bytes.ts";
 import type { Context, FunctionSignature, Job, StateMap } from "../../src/model/types.ts";
-import { runJob, type ReferenceRun } from "../../src/reference/index.ts";
+import { runJob } from "../../src/reference/index.ts";
+import type { EngineRun } from "../../src/model/engine.ts";
 
 /** PUSH's minimal immediate (SPEC §5.1): the length byte and the value bytes. */
 export function pushImmediate(value: bigint | number): number[] {
@@ -76,33 +78,20 @@ export function makeJob(s: JobSpec): Job {
   const args = (s.args ?? []).map(BigInt);
   const functions = s.functions ?? [{ name: "main", entry: 0, args: args.length, rets: s.rets ?? 0 }];
   const state: StateMap = s.state instanceof Map ? s.state : new Map(Object.entries(s.state ?? {}));
-  return {
-    version: 1,
-    contract: makeContract({
-      code: s.code,
-      maxMemory: s.maxMemory ?? 1024,
-      maxCycles: s.maxCycles ?? 1_000_000,
-      maxStateSize: s.maxStateSize ?? 4096,
-      functions,
-    }),
-    function: s.fn ?? functions[0].name,
-    args,
-    input: s.input ?? new Uint8Array(0),
-    context: { ...emptyContext(), ...s.context },
-    state,
-  };
+  const contract = makeContract({ code: s.code, maxMemory: s.maxMemory ?? 1024, maxCycles: s.maxCycles ?? 1_000_000, maxStateSize: s.maxStateSize ?? 4096, functions });
+  return makeModelJob(contract, { fn: s.fn, args, input: s.input, state, ...s.context });
 }
 
 export function jobBytes(s: JobSpec): Uint8Array {
   return encodeJob(makeJob(s));
 }
 
-export function run(s: JobSpec, trace = false): ReferenceRun {
+export function run(s: JobSpec, trace = false): EngineRun {
   return runJob(jobBytes(s), { trace });
 }
 
 /** Shorthand: status name, code and returns of a run. */
-export function outcome(r: ReferenceRun): { status: string; code: bigint; returns: bigint[] } {
+export function outcome(r: EngineRun): { status: string; code: bigint; returns: bigint[] } {
   return { status: ["HALT", "ABORT", "TRAP", "INVALID"][r.result.status], code: r.result.code, returns: r.result.returns };
 }
 

@@ -19,7 +19,7 @@ import { encodeJob } from "../../src/model/codec.ts";
 import { bytesToHex } from "../../src/model/bytes.ts";
 import type { Contract, Context, StateMap } from "../../src/model/types.ts";
 import { encodeWasmJob, makeWasmContract, type WasmContract } from "../../src/wasm-tier/job.ts";
-import { exampleModule } from "../../src/wasm-tier/vector-defs.ts";
+import { exampleModule } from "../../../test-vectors/defs/wasm.ts";
 
 const root = new URL("../../../", import.meta.url);
 const twinPath = (name: string) => fileURLToPath(new URL(`examples/contracts/${name}.masm`, root));

@@ -7,7 +7,7 @@ import { loadBinaryen } from "../../src/wasm-tier/binaryen.ts";
 import { loadWat, wat, hostImportsWat } from "../../src/wasm-tier/wat.ts";
 import { runWasmJob, ModuleCache } from "../../src/wasm-tier/run.ts";
 import { analyzeModule, instrumentModule } from "../../src/wasm-tier/instrument.ts";
-import { buildWasmJob } from "../../src/wasm-tier/vector-defs.ts";
+import { buildWasmJob } from "../../../test-vectors/defs/wasm.ts";
 import { WasmError, WasmTrap } from "../../src/generated/wasm-tier.ts";
 
 beforeAll(async () => { await loadBinaryen(); await loadWat(); });

@@ -9,7 +9,7 @@ import { createWasmTierEngine } from "../../src/engines/wasm-tier-engine.ts";
 import { bytesToHex } from "../../src/model/bytes.ts";
 import type { StateMap } from "../../src/model/types.ts";
 import { encodeWasmJob, makeWasmContract } from "../../src/wasm-tier/job.ts";
-import { exampleModule } from "../../src/wasm-tier/vector-defs.ts";
+import { exampleModule } from "../../../test-vectors/defs/wasm.ts";
 
 const engine = createWasmTierEngine();
 afterAll(() => engine.close());

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWasmTierEngine } from "../../src/engines/wasm-tier-engine.ts";
 import { bytesToHex } from "../../src/model/bytes.ts";
 import { WasmError, WasmTrap } from "../../src/generated/wasm-tier.ts";
-import { buildWasmJob, type WasmVectorDef } from "../../src/wasm-tier/vector-defs.ts";
+import { buildWasmJob, type WasmVectorDef } from "../../../test-vectors/defs/wasm.ts";
 import { loadWat } from "../../src/wasm-tier/wat.ts";
 
 beforeAll(loadWat);
@@ -68,14 +68,14 @@ describe("sandbox", () => {
     try {
       let ticks = 0;
       const iv = setInterval(() => ticks++, 10);
-      const t0 = performance.now();
+      // The loop never ends by itself: that the run returns at all is the termination (no time
+      // bound here: timing never decides a test; vitest's own timeout catches a hang).
       const r = await fast.run(job({ wat: loopForever, tier: 2 }));
       clearInterval(iv);
       expect(r.outcome).toBe("timeout");
       expect(r.result.status).toBe(2);
       expect(Number(r.result.code)).toBe(WasmTrap.WALL_CLOCK_EXCEEDED);
       expect(r.result.cycles).toBe(0);
-      expect(performance.now() - t0).toBeLessThan(5000);
       expect(ticks).toBeGreaterThan(3);
       const ok = await fast.run(job({ wat: `(module (func (export "main") (result i64) (i64.const 9)))` }));
       expect(ok.result.returns).toEqual([9n]);

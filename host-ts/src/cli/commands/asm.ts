@@ -2,16 +2,16 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserError } from "../../model/errors.ts";
-import { disassemble } from "../../asm/index.ts";
+import { collect, examples } from "../options.ts";
 import { encodeContract, encodeJob } from "../../model/codec.ts";
 import { bytesToHex } from "../../model/bytes.ts";
 import { loadContract, buildJob, type JobFlags } from "../../jobs/contract-file.ts";
-import { createEngine } from "../../engines/registry.ts";
+import { disassembleChecked } from "../../jobs/source.ts";
+import { createEngine } from "../../engines/targets.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
 import { TRAP_NAMES, ERRORCODE_NAMES, Status } from "../../generated/opcodes.ts";
 import type { EngineRun } from "../../model/engine.ts";
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export interface DescribeOptions {
   /** What the cycle counter is called: "cycles" for MHR-Byte, "fuel" for the WASM tier. */
@@ -45,7 +45,7 @@ export function describeRun(run: EngineRun, o: DescribeOptions = {}): string {
 }
 
 export function registerAsmCommands(program: Command): void {
-  program
+  examples(program
     .command("asm")
     .description("assemble MHR-Byte source (.masm) into a contract package (.mhr, canonical CBOR)")
     .argument("<source>", "assembly file")
@@ -61,17 +61,27 @@ export function registerAsmCommands(program: Command): void {
       const out = opts.out ?? source.replace(/\.(m?asm)$/, "") + ".mhr";
       writeFileSync(out, bytes);
       console.log(`${out}: ${contract.code.length} bytes of code, ${contract.functions.length} function(s), hash ${bytesToHex(contract.hash)}`);
-    });
+    }),
+  "mhr asm examples/contracts/naming.masm",
+  "mhr asm examples/contracts/gcounter.masm -o gcounter.mhr",
+  "mhr asm prog.masm --hex");
 
-  program
+  examples(program
     .command("disasm")
-    .description("disassemble a contract package (.mhr) or assembly (.masm); the output re-assembles to the same bytes")
+    .description("disassemble a contract package (.mhr) or assembly (.masm); the output re-assembles to the same bytes, or a warning and exit code 3 say it cannot")
     .argument("<contract>", "contract file")
     .action((file: string) => {
-      process.stdout.write(disassemble(loadContract(file)));
-    });
+      const d = disassembleChecked(loadContract(file));
+      process.stdout.write(d.text);
+      if (d.roundTripProblem) {
+        process.stderr.write(`mhr: warning: ${file}: the disassembly does not re-assemble to the same contract: ${d.roundTripProblem}\n`);
+        process.exitCode = 3;
+      }
+    }),
+  "mhr disasm naming.mhr",
+  "mhr disasm naming.mhr > naming.masm && mhr asm naming.masm -o again.mhr && cmp naming.mhr again.mhr");
 
-  program
+  examples(program
     .command("run")
     .description("run one function of a contract and print the result")
     .argument("<contract>", "contract package (.mhr) or assembly (.masm)")
@@ -104,5 +114,8 @@ export function registerAsmCommands(program: Command): void {
       } finally {
         await engine.close();
       }
-    });
+    }),
+  "mhr run examples/contracts/naming.masm --fn register --input text:maryam --sender 000102030405060708090a0b0c0d0e0f",
+  "mhr run prog.masm --fn main --args 3,4 --trace",
+  "mhr run naming.mhr --fn resolve --input text:maryam --engine native --json");
 }

@@ -9,6 +9,7 @@ import { FlashError } from "../../flash/errors.ts";
 import type { FlashProgress } from "../../flash/flash.ts";
 import { formatTable } from "../../model/table.ts";
 import { UserError } from "../../model/errors.ts";
+import { examples, positiveInt } from "../options.ts";
 
 function toUserError(err: unknown): unknown {
   if (err instanceof FlashError) return new UserError(`${err.code}: ${err.message}`, 1);
@@ -22,14 +23,6 @@ function board(name: string): BoardProfile {
   } catch (err) {
     throw toUserError(err);
   }
-}
-
-function positiveInt(flag: string): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new UserError(`${flag} must be a positive integer (got "${value}")`, 2);
-    return n;
-  };
 }
 
 function mhz(hz: number | null): string {
@@ -141,7 +134,7 @@ const toStdout = (chunk: Uint8Array): void => {
 };
 
 export function registerBoardCommands(program: Command): void {
-  program
+  examples(program
     .command("boards")
     .description("list the board profiles (boards/*.json)")
     .option("--json", "print the parsed profiles as JSON")
@@ -153,9 +146,11 @@ export function registerBoardCommands(program: Command): void {
         throw toUserError(err);
       }
       process.stdout.write(opts.json ? `${JSON.stringify(jsonBoards(boards), null, 2)}\n` : `${formatBoardsTable(boards)}\n`);
-    });
+    }),
+  "mhr boards",
+  "mhr boards --json");
 
-  program
+  examples(program
     .command("ports")
     .description("list attached serial ports and the boards whose USB ids match")
     .option("--json", "print as JSON")
@@ -174,9 +169,11 @@ export function registerBoardCommands(program: Command): void {
         const { formatPortsTable } = await import("../../flash/ports.ts");
       process.stdout.write(`${formatPortsTable(ports)}\n`);
       }
-    });
+    }),
+  "mhr ports",
+  "mhr ports --json");
 
-  program
+  examples(program
     .command("flash")
     .description("flash a board (compressed write, MD5 verified), then reset into the firmware: the bare-metal image of `npm run build:firmware` by default, or an ESP-IDF build")
     .requiredOption("--board <name>", "board profile (see `mhr boards`)")
@@ -184,7 +181,7 @@ export function registerBoardCommands(program: Command): void {
     .addOption(new Option("--firmware <kind>", "bare-metal: build/firmware/<chip>/mhr.bin at the ROM boot offset; esp-idf: an ESP-IDF build (default: esp-idf with --build, else bare-metal)").choices(["bare-metal", "esp-idf"]))
     .option("--image <file>", "another bare-metal image than the build output (implies --firmware bare-metal)")
     .option("--build <dir>", "ESP-IDF build directory (implies --firmware esp-idf; default: the profile's build.buildDir)")
-    .addOption(new Option("--baud <n>", "baud rate for the write once the stub runs (default: the profile's flashBaud)").argParser(positiveInt("--baud")))
+    .addOption(new Option("--baud <n>", "baud rate for the write once the stub runs (default: the profile's flashBaud)").argParser(positiveInt))
     .option("--monitor", "after flashing, stay on the port and print what the board says (Ctrl-C to quit)")
     .option("-v, --verbose", "print esptool's progress lines")
     .action(async (opts: FlashCliOptions) => {
@@ -225,13 +222,15 @@ export function registerBoardCommands(program: Command): void {
         ac.abort();
         await report.port.close();
       }
-    });
+    }),
+  "mhr flash --board esp32-c3-devkitm-1 --port /dev/ttyACM0",
+  "mhr flash --board esp32-devkitc --port /dev/ttyUSB0 --build firmware/build --monitor");
 
-  program
+  examples(program
     .command("monitor")
     .description("print what a board sends on a serial port until Ctrl-C (does not reset the board)")
     .requiredOption("--port <path>", "serial port (see `mhr ports`)")
-    .addOption(new Option("--baud <n>", "baud rate (default: the board's console baud, else 115200)").argParser(positiveInt("--baud")))
+    .addOption(new Option("--baud <n>", "baud rate (default: the board's console baud, else 115200)").argParser(positiveInt))
     .option("--board <name>", "board profile, for its console baud rate")
     .action(async (opts: MonitorCliOptions) => {
       const baud = opts.baud ?? (opts.board ? board(opts.board).serial?.baud : undefined) ?? 115200;
@@ -245,5 +244,7 @@ export function registerBoardCommands(program: Command): void {
       } finally {
         ac.abort();
       }
-    });
+    }),
+  "mhr monitor --port /dev/ttyUSB0",
+  "mhr monitor --port /dev/ttyACM0 --board esp32-c3-devkitm-1");
 }

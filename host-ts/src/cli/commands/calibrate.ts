@@ -9,6 +9,8 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { UserError } from "../../model/errors.ts";
+import { makeOutputDir } from "../../model/output-dir.ts";
+import { examples, intIn, numberAtLeast } from "../options.ts";
 import { calibrate, CalibrationError, CalibrationSkipped } from "../../calibrate/run.ts";
 import { MicrobenchError } from "../../calibrate/microbench.ts";
 import { SolveError } from "../../calibrate/solve.ts";
@@ -20,17 +22,11 @@ interface CalibrateFlags {
   board: string;
   port?: string;
   out?: string;
-  repeat: string;
-  margin: string;
-  k: string;
+  repeat: number;
+  margin: number;
+  k: number;
   only?: string;
   progress: boolean;
-}
-
-function number(flag: string, value: string, integer: boolean): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isSafeInteger(n))) throw new UserError(`${flag} must be ${integer ? "an integer" : "a number"} (got "${value}")`, 2);
-  return n;
 }
 
 function toUserError(e: unknown): unknown {
@@ -40,25 +36,22 @@ function toUserError(e: unknown): unknown {
 }
 
 export function registerCalibrateCommands(program: Command): void {
-  program
+  examples(program
     .command("calibrate")
     .description("measure every cost key on a board, compare with the v1 cost table (1 cycle = 1 µs) and propose a calibrated table")
     .requiredOption("--board <name>", "board profile (boards/*.json): qemu-rv32, qemu-lx106, a real board with --port")
     .option("--port <path>", "serial port of a real board")
     .option("--out <dir>", "output directory (default out/calibration/<board>)")
-    .option("--repeat <n>", "BENCH repetitions per job; the minimum is used", "5")
-    .option("--margin <x>", "safety margin of the proposed table: cost >= measured × margin", "1.25")
-    .option("--k <n>", "repetitions of cheap instructions per benchmark job (4..200)", "64")
+    .option("--repeat <n>", "BENCH repetitions per job; the minimum is used", intIn(1, 1_000_000), 5)
+    .option("--margin <x>", "safety margin of the proposed table: cost >= measured × margin", numberAtLeast(1), 1.25)
+    .option("--k <n>", "repetitions of cheap instructions per benchmark job (4..200)", intIn(4, 200), 64)
     .option("--only <keys>", "comma-separated cost keys to measure (others keep their v1 cost in the proposal)")
     .option("--no-progress", "no progress bar")
     .action(async (flags: CalibrateFlags) => {
-      const repeat = number("--repeat", flags.repeat, true);
-      const margin = number("--margin", flags.margin, false);
-      const k = number("--k", flags.k, true);
-      if (repeat < 1) throw new UserError(`--repeat must be at least 1 (got ${repeat})`, 2);
-      if (margin < 1) throw new UserError(`--margin must be at least 1 (got ${margin})`, 2);
+      const { repeat, margin, k } = flags;
       const only = flags.only ? flags.only.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : undefined;
       const out = flags.out ?? join("out", "calibration", flags.board);
+      makeOutputDir(out); // a bad --out fails now, not after the measurements
 
       const show = flags.progress && process.stderr.isTTY === true;
       const bar = show
@@ -103,5 +96,8 @@ export function registerCalibrateCommands(program: Command): void {
       console.log(terminalSummary(result));
       console.log(`wrote ${files.calibration}, ${files.report}, ${files.proposed} (${result.seconds.toFixed(1)} s)`);
       if (result.proposed.violations.length) process.exitCode = 1;
-    });
+    }),
+  "mhr calibrate --board qemu-rv32",
+  "mhr calibrate --board qemu-lx106 --only ADD,HASH,STORE.state --repeat 3",
+  "mhr calibrate --board esp32-c3-devkitm-1 --port /dev/ttyACM0 --out out/cal-c3");
 }

@@ -2,11 +2,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserError } from "../../model/errors.ts";
+import { collect, examples, nonNegativeInt, positiveInt } from "../options.ts";
 import { Status } from "../../generated/opcodes.ts";
 import { buildJob, type JobFlags } from "../../jobs/contract-file.ts";
 import { bytesToHex } from "../../model/bytes.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
-import { createWasmTierEngine, type WasmTierEngineRun } from "../../engines/wasm-tier-engine.ts";
+import { createWasmTierEngine } from "../../engines/wasm-tier-engine.ts";
+import type { EngineRun } from "../../model/engine.ts";
 import { Sandbox } from "../../wasm-tier/sandbox.ts";
 import { formatInspect, type InspectReport } from "../../wasm-tier/inspect.ts";
 import { decodeWasmContract, encodeWasmContract, encodeWasmJob, makeWasmContract, type WasmContract } from "../../wasm-tier/job.ts";
@@ -14,7 +16,6 @@ import { describeRun } from "./asm.ts";
 import { errorName, trapName } from "../../wasm-tier/constants.ts";
 import { TIERS, type NodeTier, type WasmTierValue } from "../../generated/wasm-tier.ts";
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
 function readFile(path: string): Uint8Array {
@@ -37,11 +38,6 @@ function nodeTierOf(v: string | undefined): NodeTier {
   return TIERS[tierOf(v, "--node-tier", 2)].name;
 }
 
-function uintOpt(v: string | undefined, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UserError(`${what}: "${v}" is not a non-negative integer`, 2);
-  return Number(v);
-}
 
 async function inspectCode(code: Uint8Array): Promise<InspectReport> {
   const sb = new Sandbox();
@@ -60,7 +56,7 @@ async function sandboxed<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-interface PackFlags { tier?: string; maxMemory?: string; maxCycles?: string; maxStateSize?: string; fn?: string[] }
+interface PackFlags { tier?: string; maxMemory?: number; maxCycles?: number; maxStateSize?: number; fn?: string[] }
 
 /**
  * A .wasm file becomes a contract whose function table lists every callable
@@ -93,21 +89,23 @@ async function loadWasmContract(path: string, f: PackFlags): Promise<WasmContrac
   }
   return makeWasmContract({
     code: bytes, wasmTier: tier, functions,
-    maxMemory: uintOpt(f.maxMemory, "--max-memory"), maxCycles: uintOpt(f.maxCycles, "--max-cycles"), maxStateSize: uintOpt(f.maxStateSize, "--max-state-size"),
+    maxMemory: f.maxMemory, maxCycles: f.maxCycles, maxStateSize: f.maxStateSize,
   });
 }
 
-export function describeWasmRun(run: WasmTierEngineRun): string {
+export function describeWasmRun(run: EngineRun): string {
   const lines = [describeRun(run, { counter: "fuel", trapName, errorName })];
-  if (run.outcome !== "result") lines.push(`outcome     ${run.outcome.toUpperCase()}${run.delegate ? ` (contract tier ${run.delegate.contractTier}, node tier ${run.delegate.nodeTier})` : ""}: not a consensus result`);
+  const outcome = run.outcome ?? "result";
+  if (outcome !== "result") lines.push(`outcome     ${outcome.toUpperCase()}${run.delegate ? ` (contract tier ${run.delegate.contractTier}, node tier ${run.delegate.nodeTier})` : ""}: not a consensus result`);
   if (run.message && run.result.status !== Status.HALT) lines.push(`detail      ${run.message}`);
   return lines.join("\n");
 }
 
 export function registerWasmCommands(program: Command): void {
   const wasm = program.command("wasm").description("the WASM tier: run and inspect WebAssembly contracts (docs/WASM.md)");
+  examples(wasm, "mhr wasm run examples/wasm/bin/gcounter.wasm --fn increment --args 3", "mhr wasm inspect examples/wasm/bin/gcounter.wasm");
 
-  wasm
+  examples(wasm
     .command("run")
     .description("run one exported function of a WebAssembly contract in the fuel-metered sandbox")
     .argument("<contract>", "a .wasm module (function table from its i64 exports) or a WASM contract package")
@@ -121,15 +119,15 @@ export function registerWasmCommands(program: Command): void {
     .option("--epoch <n>", "epoch number")
     .option("--balance <id=amount>", "balance snapshot entry (repeatable)", collect)
     .option("--state <file>", "prior state: JSON object of hex key -> hex value")
-    .option("--max-memory <bytes>", "max_memory (default: the tier's limit)")
-    .option("--max-cycles <fuel>", "max_cycles (default: the tier's limit)")
-    .option("--max-state-size <bytes>", "max_state_size (default 65536)")
+    .option("--max-memory <bytes>", "max_memory (default: the tier's limit)", nonNegativeInt)
+    .option("--max-cycles <fuel>", "max_cycles (default: the tier's limit)", nonNegativeInt)
+    .option("--max-state-size <bytes>", "max_state_size (default 65536)", nonNegativeInt)
     .option("--export <name:args:rets>", "function-table entry instead of the callable exports (repeatable)", collect)
-    .option("--wall-clock <ms>", "override the tier's wall-clock limit")
+    .option("--wall-clock <ms>", "override the tier's wall-clock limit", positiveInt)
     .option("--json", "print the result as JSON")
     .option("--state-out <file>", "write the final state (JSON) after a HALT")
     .option("--job-out <file>", "also write the job bytes to a file")
-    .action(async (file: string, opts: JobFlags & PackFlags & { nodeTier?: string; export?: string[]; wallClock?: string; json?: boolean; stateOut?: string; jobOut?: string }) => {
+    .action(async (file: string, opts: JobFlags & PackFlags & { nodeTier?: string; export?: string[]; wallClock?: number; json?: boolean; stateOut?: string; jobOut?: string }) => {
       const contract = await loadWasmContract(file, { ...opts, fn: opts.export });
       if (!contract.functions.some((f) => f.name === opts.fn)) {
         throw new UserError(`${file}: no callable function "${opts.fn}"; callable: ${contract.functions.map((f) => f.name).join(", ")}`);
@@ -137,10 +135,10 @@ export function registerWasmCommands(program: Command): void {
       const job = buildJob(contract, opts);
       const jobBytes = encodeWasmJob({ ...job, contract });
       if (opts.jobOut) writeFileSync(opts.jobOut, jobBytes);
-      const engine = createWasmTierEngine({ nodeTier: nodeTierOf(opts.nodeTier), wallClockMs: uintOpt(opts.wallClock, "--wall-clock") });
+      const engine = createWasmTierEngine({ nodeTier: nodeTierOf(opts.nodeTier), ...(opts.wallClock !== undefined ? { wallClockMs: opts.wallClock } : {}) });
       try {
         const run = await sandboxed(() => engine.run(jobBytes));
-        console.log(opts.json ? JSON.stringify({ ...expectedFromRun(run), outcome: run.outcome, ...(run.message ? { detail: run.message } : {}) }) : describeWasmRun(run));
+        console.log(opts.json ? JSON.stringify({ ...expectedFromRun(run), outcome: run.outcome ?? "result", ...(run.message ? { detail: run.message } : {}) }) : describeWasmRun(run));
         if (opts.stateOut && run.result.status === Status.HALT && run.state) {
           writeFileSync(opts.stateOut, JSON.stringify(Object.fromEntries([...run.state.entries()].sort().map(([k, v]) => [k, bytesToHex(v)])), null, 2) + "\n");
         }
@@ -149,9 +147,11 @@ export function registerWasmCommands(program: Command): void {
       } finally {
         await engine.close();
       }
-    });
+    }),
+  "mhr wasm run examples/wasm/bin/gcounter.wasm --fn increment --args 3",
+  "mhr wasm run contract.mhrw --fn main --node-tier light --json");
 
-  wasm
+  examples(wasm
     .command("inspect")
     .description("show a module's imports, memory, tier fit and instrumentation statistics")
     .argument("<module>", "a .wasm module or a WASM contract package")
@@ -168,16 +168,18 @@ export function registerWasmCommands(program: Command): void {
       const report = await inspectCode(code);
       console.log(opts.json ? JSON.stringify(report) : formatInspect(report));
       if (!report.valid) process.exitCode = 1;
-    });
+    }),
+  "mhr wasm inspect examples/wasm/bin/gcounter.wasm",
+  "mhr wasm inspect contract.mhrw --json");
 
-  wasm
+  examples(wasm
     .command("pack")
     .description("package a .wasm module as a WASM contract (SPEC §5 map with key 8 = wasm_tier)")
     .argument("<module>", ".wasm module")
     .option("--tier <tier>", "wasm_tier: light or full", "light")
-    .option("--max-memory <bytes>", "max_memory (default: the tier's limit)")
-    .option("--max-cycles <fuel>", "max_cycles (default: the tier's limit)")
-    .option("--max-state-size <bytes>", "max_state_size (default 65536)")
+    .option("--max-memory <bytes>", "max_memory (default: the tier's limit)", nonNegativeInt)
+    .option("--max-cycles <fuel>", "max_cycles (default: the tier's limit)", nonNegativeInt)
+    .option("--max-state-size <bytes>", "max_state_size (default 65536)", nonNegativeInt)
     .option("--export <name:args:rets>", "function-table entry (repeatable; default: every callable export)", collect)
     .option("-o, --out <file>", "output file (default: <module> with .mhrw)")
     .action(async (file: string, opts: PackFlags & { export?: string[]; out?: string }) => {
@@ -185,5 +187,7 @@ export function registerWasmCommands(program: Command): void {
       const out = opts.out ?? file.replace(/\.wasm$/, "") + ".mhrw";
       writeFileSync(out, encodeWasmContract(contract));
       console.log(`${out}: ${contract.code.length}-byte module, ${TIERS[contract.wasmTier].name} tier, functions ${contract.functions.map((f) => `${f.name}(${f.args})${f.rets ? "->i64" : ""}`).join(", ")}, hash ${bytesToHex(contract.hash)}`);
-    });
+    }),
+  "mhr wasm pack examples/wasm/bin/gcounter.wasm --tier light -o gcounter.mhrw",
+  "mhr wasm pack module.wasm --export main:0:1 --max-cycles 1000000");
 }

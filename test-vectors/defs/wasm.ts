@@ -9,25 +9,14 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { blake3 } from "@noble/hashes/blake3.js";
-import { bytesToHex } from "../model/bytes.ts";
-import type { StateMap } from "../model/types.ts";
-import { encodeWasmJob, makeWasmContract, type WasmContract, type WasmJob } from "./job.ts";
-import { TIERS, type WasmTierValue } from "../generated/wasm-tier.ts";
-import { hostImportsWat, wat } from "./wat.ts";
+import { bytesToHex } from "../../host-ts/src/model/bytes.ts";
+import { makeJob } from "../../host-ts/src/model/job.ts";
+import { OTHER, SELF, SENDER, vectorJobParts, type Expect, type JobFields } from "./lib.ts";
+import { encodeWasmJob, makeWasmContract, type WasmContract, type WasmJob } from "../../host-ts/src/wasm-tier/job.ts";
+import { TIERS, type WasmTierValue } from "../../host-ts/src/generated/wasm-tier.ts";
+import { hostImportsWat, wat } from "../../host-ts/src/wasm-tier/wat.ts";
 
-export interface WasmExpect {
-  status: "HALT" | "ABORT" | "TRAP" | "INVALID";
-  /** Trap or error name for TRAP/INVALID; the decimal code for ABORT. */
-  code?: string;
-  returns?: bigint[];
-  cycles?: number;
-  output?: string;
-  logs?: string[];
-  transfers?: { to: string; amount: bigint }[];
-  state?: Record<string, string>;
-}
-
-export interface WasmVectorDef {
+export interface WasmVectorDef extends JobFields {
   name: string;
   description: string;
   /** WAT source (assembled with wabt), or module bytes, or an example under examples/wasm/bin. */
@@ -36,14 +25,6 @@ export interface WasmVectorDef {
   example?: string;
   tier?: WasmTierValue;
   functions?: { name: string; args: number; rets: number }[];
-  fn?: string;
-  args?: bigint[];
-  input?: Uint8Array;
-  sender?: Uint8Array;
-  self?: Uint8Array;
-  epoch?: bigint;
-  balances?: Record<string, bigint>;
-  state?: StateMap;
   maxMemory?: number;
   maxCycles?: number;
   maxStateSize?: number;
@@ -53,23 +34,21 @@ export interface WasmVectorDef {
   keepHash?: boolean;
   mutate?: (j: WasmJob) => void;
   raw?: (canonical: Uint8Array) => Uint8Array;
-  expect: WasmExpect;
+  /** Every WASM vector states at least its status. */
+  expect: Expect & { status: NonNullable<Expect["status"]> };
   /** Host functions and WebAssembly features the vector exercises. */
   covers?: string[];
 }
 
 export interface WasmDefFile { category: string; description: string; vectors: WasmVectorDef[] }
 
-export const SENDER = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
-export const SELF = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
-export const OTHER = Uint8Array.from({ length: 16 }, (_, i) => 0x50 + i);
 const hex = bytesToHex;
 const text = (s: string) => new TextEncoder().encode(s);
 const main1 = [{ name: "main", args: 0, rets: 1 }];
 const main0 = [{ name: "main", args: 0, rets: 0 }];
 
 export function exampleModule(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(fileURLToPath(new URL(`../../../examples/wasm/bin/${name}.wasm`, import.meta.url))));
+  return new Uint8Array(readFileSync(fileURLToPath(new URL(`../../examples/wasm/bin/${name}.wasm`, import.meta.url))));
 }
 
 /** Builds the job bytes of a definition (max_cycles as given; fuelExact is the generator's business). */
@@ -84,11 +63,7 @@ export function buildWasmJob(d: WasmVectorDef, maxCyclesOverride?: number): Uint
     d.contract(c);
     if (!d.keepHash) c.hash = blake3(c.code);
   }
-  const job: WasmJob = {
-    version: 1, contract: c, function: d.fn ?? c.functions[0]?.name ?? "main", args: d.args ?? [], input: d.input ?? new Uint8Array(),
-    context: { sender: d.sender ?? SENDER, self: d.self ?? SELF, epoch: d.epoch ?? 7n, balances: new Map(Object.entries(d.balances ?? { [hex(SELF)]: 1000n })) },
-    state: d.state ?? new Map(),
-  };
+  const job: WasmJob = makeJob(c, vectorJobParts(d, c));
   d.mutate?.(job);
   const bytes = encodeWasmJob(job);
   return d.raw ? d.raw(bytes) : bytes;
