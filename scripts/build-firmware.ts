@@ -4,11 +4,13 @@
  * AssemblyScript VM -> WebAssembly -> (optional wasm-opt) -> wasm2c ->
  * firmware/components/mhr_byte/generated/mhr_vm.{c,h} (committed, so an
  * ESP-IDF user needs no Node), then every port into build/firmware/<port>/.
+ * The bare-metal chip ports (esp32c3, esp32) also get mhr.bin there: the
+ * esptool-format image the chip's ROM loader boots (host-ts/src/flash/).
  *
  * Options:
  *   --check         regenerate into a temp dir and fail if the committed C is stale
  *   --gen-only      regenerate the C, build no port
- *   --ports a,b     build only these ports (host, host-asan, qemu-rv32, qemu-lx106)
+ *   --ports a,b     build only these ports (host, host-asan, qemu-rv32, qemu-lx106, esp32c3, esp32)
  *   --wasm-opt[=-Oz] run binaryen's wasm-opt (default -O3) on the module before wasm2c
  *                   (the build id then differs from build/mhr-vm.wasm's)
  *   --entry FILE    compile another AssemblyScript entry (pipeline development only)
@@ -21,6 +23,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { firmwareImageFromElf } from "../host-ts/src/flash/esp-firmware.ts";
+import type { EspChip } from "../host-ts/src/flash/esp-memory.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const COMPONENT = join(REPO, "firmware/components/mhr_byte");
@@ -283,9 +287,25 @@ export interface Port {
   pkg: string;
   out: string;
   args: () => string[];
+  /** Bare-metal chip ports: the chip whose ROM loader boots `image` (next to `out`). */
+  image?: { chip: EspChip; file: string };
 }
 
 const portDir = (p: string): string => join(REPO, "firmware/ports", p);
+
+/**
+ * A chip port is compiled exactly like the QEMU port of the same ISA (same
+ * generated C, runtime and flags), with its own start-up, HAL and linker
+ * script: the base port's files are swapped for the same-named ones in `dir`.
+ */
+function sameBuildAs(base: string, dir: string): () => string[] {
+  return () => {
+    const p = PORTS.find((x) => x.name === base);
+    if (!p) throw new Error(`no port ${base}`);
+    const from = portDir(base) + "/";
+    return p.args().map((a) => (a.startsWith(from) ? join(portDir(dir), a.slice(from.length)) : a));
+  };
+}
 
 export const PORTS: Port[] = [
   {
@@ -324,12 +344,33 @@ export const PORTS: Port[] = [
       join(portDir("qemu-lx106"), "start.S"), join(portDir("qemu-lx106"), "main.c"), ...SRC.component, ...SRC.proto(), ...(existsSync(SRC.helpers) ? [SRC.helpers] : []),
     ],
   },
+  {
+    name: "esp32c3",
+    cc: "riscv64-unknown-elf-gcc",
+    pkg: "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
+    out: "mhr.elf",
+    image: { chip: "esp32c3", file: "mhr.bin" },
+    args: sameBuildAs("qemu-rv32", "esp32c3"),
+  },
+  {
+    // call0-ABI lx106 code runs on the ESP32's LX6 core (start.S turns window overflow off).
+    name: "esp32",
+    cc: "xtensa-lx106-elf-gcc",
+    pkg: "gcc-xtensa-lx106 picolibc-xtensa-lx106-elf",
+    out: "mhr.elf",
+    image: { chip: "esp32", file: "mhr.bin" },
+    args: sameBuildAs("qemu-lx106", "esp32"),
+  },
 ];
 
 export function buildPort(p: Port, dir = join(BUILD, p.name)): string {
   mkdirSync(dir, { recursive: true });
   const out = join(dir, p.out);
   run(p.cc, [...p.args(), "-o", out]);
+  if (p.image) {
+    const fw = firmwareImageFromElf(new Uint8Array(readFileSync(out)), p.image.chip, relative(REPO, out));
+    writeFileSync(join(dir, p.image.file), fw.image);
+  }
   return out;
 }
 
@@ -381,7 +422,8 @@ function main(argv: string[]): number {
       }
       try {
         const out = buildPort(p);
-        console.log(`  ${p.name}: ${relative(REPO, out)}`);
+        const image = p.image ? `, ${relative(REPO, join(dirname(out), p.image.file))} (${readFileSync(join(dirname(out), p.image.file)).length} B, ROM-loaded image for the ${p.image.chip})` : "";
+        console.log(`  ${p.name}: ${relative(REPO, out)}${image}`);
       } catch (e) {
         failed++;
         console.error(`  ${p.name}: FAILED\n${(e as Error).message}`);

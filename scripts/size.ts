@@ -18,12 +18,19 @@
  *
  * Prints a table, writes bench/size.json, and exits 1 when .text+.rodata of
  * the component exceeds 50 KiB (51200 B) on either target. Goal: 32 KiB.
+ *
+ * Beside the component: the bare-metal chip images (esp32c3, esp32), built
+ * into a temp dir exactly as `npm run build:firmware` builds them (the speed
+ * build, not -Os): the flash the ROM-loaded image takes, and its static RAM
+ * by section (code in IRAM, loaded data, .bss with the VM's memory, stack).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
-import { COMPONENT, GENERATED, REPO, SRC, WARN, haveTool } from "./build-firmware.ts";
+import { COMPONENT, GENERATED, PORTS, REPO, SRC, WARN, buildPort, haveTool, type Port } from "./build-firmware.ts";
+import { readElf32 } from "../host-ts/src/flash/elf.ts";
+import { ROM_BOOT_OFFSET } from "../host-ts/src/flash/esp-image.ts";
 
 export const BUDGET = 51200;
 export const GOAL = 32768;
@@ -233,6 +240,58 @@ export function render(r: TargetSize): string {
   return lines.join("\n");
 }
 
+// ---- the bare-metal chip images ---------------------------------------------------------
+
+export interface ImageSize {
+  port: string;
+  chip: string;
+  /** Flash offset the chip's ROM loader boots the image from. */
+  offset: number;
+  /** Bytes of the esptool-format image: the flash it takes. */
+  imageBytes: number;
+  /** Section sizes of the ELF (bytes). */
+  text: number;
+  rodata: number;
+  data: number;
+  bss: number;
+  stack: number;
+  /** The VM's linear memory (inside .bss). */
+  linearMemory: number;
+  /** Everything in RAM: .text (IRAM) + .rodata + .data + .bss + stack. */
+  staticRam: number;
+}
+
+export function measureImage(p: Port): ImageSize {
+  if (!p.image) throw new Error(`${p.name} makes no chip image`);
+  const work = mkdtempSync(join(tmpdir(), `mhr-size-${p.name}-`));
+  try {
+    const elfPath = buildPort(p, work);
+    const elf = readElf32(new Uint8Array(readFileSync(elfPath)), relative(REPO, elfPath));
+    const size = (name: string): number => elf.sections.filter((x) => x.name === name).reduce((n, x) => n + x.size, 0);
+    const symbols = execFileSync(`${p.cc.replace(/gcc$/, "")}nm`, ["-S", elfPath], { encoding: "utf8" });
+    const mem = /^[0-9a-f]+ ([0-9a-f]+) [bB] wasm_rt_static_memory$/m.exec(symbols);
+    const r = { text: size(".text"), rodata: size(".rodata"), data: size(".data"), bss: size(".bss"), stack: size(".stack") };
+    return {
+      port: p.name,
+      chip: p.image.chip,
+      offset: ROM_BOOT_OFFSET[p.image.chip],
+      imageBytes: readFileSync(join(work, p.image.file)).length,
+      ...r,
+      linearMemory: mem ? parseInt(mem[1], 16) : 0,
+      staticRam: r.text + r.rodata + r.data + r.bss + r.stack,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export function renderImage(r: ImageSize): string {
+  return [
+    `${r.port} image (ROM-loaded at flash 0x${r.offset.toString(16)}): ${r.imageBytes} B of flash (${kb(r.imageBytes)})`,
+    `  RAM: .text ${r.text} B (IRAM), .rodata ${r.rodata} B, .data ${r.data} B, .bss ${r.bss} B (VM linear memory ${r.linearMemory} B), stack ${r.stack} B; static RAM ${r.staticRam} B (${kb(r.staticRam)})`,
+  ].join("\n");
+}
+
 function main(): number {
   if (!existsSync(join(GENERATED, "mhr_vm.c"))) {
     console.error("size: firmware/components/mhr_byte/generated/mhr_vm.c is missing: run `npm run build:firmware`");
@@ -251,10 +310,20 @@ function main(): number {
     results.push(r);
     console.log(render(r));
   }
+  const images: ImageSize[] = [];
+  for (const p of PORTS.filter((x) => x.image)) {
+    if (!haveTool(p.cc)) {
+      missing.push(`${p.name} image (apt-get install ${p.pkg})`);
+      continue;
+    }
+    const r = measureImage(p);
+    images.push(r);
+    console.log(renderImage(r));
+  }
   if (missing.length) console.warn(`size: skipped ${missing.join(", ")}`);
   mkdirSync(join(REPO, "bench"), { recursive: true });
   const out = join(REPO, "bench/size.json");
-  writeFileSync(out, JSON.stringify({ buildId, budget: BUDGET, goal: GOAL, targets: results }, null, 2) + "\n");
+  writeFileSync(out, JSON.stringify({ buildId, budget: BUDGET, goal: GOAL, targets: results, images }, null, 2) + "\n");
   console.log(`wrote ${relative(REPO, out)}`);
   const over = results.filter((r) => r.flash > BUDGET);
   if (over.length) {

@@ -36,13 +36,15 @@ function expectProfileError(raw: unknown, file: string, pattern: RegExp): void {
 }
 
 describe("board profiles", () => {
-  it("loads the six profiles with typed, parsed fields", () => {
+  it("loads the eight profiles with typed, parsed fields", () => {
     const boards = loadBoards();
     expect(boards.map((b) => b.name).sort()).toEqual([
       "esp32-c3-devkitm-1",
       "esp32-devkitc",
       "esp32-s3-devkitc-1",
       "host",
+      "qemu-esp32",
+      "qemu-esp32c3",
       "qemu-lx106",
       "qemu-rv32",
     ]);
@@ -70,6 +72,18 @@ describe("board profiles", () => {
     expect(rv.cyclesPerInstruction).toMatch(/uncalibrated/);
     expect(getBoard("qemu-lx106").cpuClockHz).toBe(80_000_000);
     expect(getBoard("host").port).toBe("host");
+    // Emulated chips name their chip, have a flash file size and no serial link.
+    for (const [name, chip] of [["qemu-esp32c3", "esp32c3"], ["qemu-esp32", "esp32"]] as const) {
+      const b = getBoard(name);
+      expect(b).toMatchObject({ port: name, chip, flashSizeBytes: 4 * 1024 * 1024, serial: null, build: null });
+      expect(b.cyclesPerInstruction).toMatch(/not calibrated/);
+    }
+  });
+
+  it("an emulated chip's profile must name that chip", () => {
+    expectProfileError({ ...profileJson("qemu-esp32c3"), chip: "esp32" }, "qemu-esp32c3.json", /field "chip" must be "esp32c3" for port "qemu-esp32c3"/);
+    expectProfileError({ ...profileJson("qemu-esp32"), flashSize: null }, "qemu-esp32.json", /field "flashSize" is required for port "qemu-esp32"/);
+    expectProfileError({ ...profileJson("qemu-rv32"), chip: "esp32c3" }, "qemu-rv32.json", /field "chip" must be null for port "qemu-rv32"/);
   });
 
   it("an unknown board name lists the known boards", () => {
@@ -129,7 +143,8 @@ describe("board profiles", () => {
       name: string;
       serial: { usb: Array<{ vid: string }> } | null;
     }>;
-    expect(json).toHaveLength(6);
+    expect(json).toHaveLength(8);
+    expect(table).toMatch(/qemu-esp32c3\s+ESP32-C3 \(emulated\)\s+qemu-esp32c3\s+80 MHz\s+4MB\s+-\s+-/);
     expect(json.find((b) => b.name === "esp32-s3-devkitc-1")?.serial?.usb[0].vid).toBe("0x303a");
   });
 });

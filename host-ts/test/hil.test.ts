@@ -10,6 +10,9 @@
  *
  * With HIL_BOARD and HIL_BUILD (an ESP-IDF build directory) also set, it
  * flashes that build with `flashBoard` and reads the boot log after reset.
+ * With HIL_BOARD and HIL_BARE_METAL=1 it flashes the bare-metal image of
+ * `npm run build:firmware` for the board's chip and asks it for HELLO over
+ * the board protocol.
  */
 import { ESPLoader, Transport } from "esptool-js";
 import { describe, expect, it } from "vitest";
@@ -21,6 +24,7 @@ import { asWebSerialPort, lookupUsbInfo, openNodeSerial } from "../src/serial/we
 const HIL_PORT = process.env.HIL_PORT;
 const HIL_BOARD = process.env.HIL_BOARD;
 const HIL_BUILD = process.env.HIL_BUILD;
+const HIL_BARE_METAL = process.env.HIL_BARE_METAL === "1";
 
 describe.skipIf(!HIL_PORT)(`hardware smoke test on ${HIL_PORT ?? "(HIL_PORT not set)"}`, () => {
   it("the port opens and closes", async () => {
@@ -78,6 +82,22 @@ describe.skipIf(!HIL_PORT)(`hardware smoke test on ${HIL_PORT ?? "(HIL_PORT not 
       expect(text).toMatch(/rst:0x[0-9a-f]+ \([A-Z_]+\),boot:0x[0-9a-f]+ \(SPI_FAST_FLASH_BOOT\)/);
     } finally {
       await report.port.close();
+    }
+  }, 120_000);
+
+  it.skipIf(!HIL_BOARD || !HIL_BARE_METAL)("flashes the bare-metal image and the board answers HELLO", async () => {
+    const board = getBoard(HIL_BOARD!);
+    const report = await flashBoard({ board, port: HIL_PORT!, firmware: "bare-metal" });
+    await report.port.close();
+    const { createBoardEngine } = await import("../src/engines/board-engines.ts");
+    const engine = await createBoardEngine(board, { port: HIL_PORT! });
+    try {
+      const hello = await engine.hello();
+      expect(hello.chip).toBe(board.chip);
+      expect(hello.features.vmReady).toBe(true);
+      console.log(`HIL: bare-metal ${hello.port} on ${HIL_PORT}, CPU ${hello.cpuHz} Hz, build ${hello.buildId.slice(0, 16)}`);
+    } finally {
+      await engine.close();
     }
   }, 120_000);
 });

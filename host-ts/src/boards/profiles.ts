@@ -9,11 +9,30 @@ import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export type ChipName = "esp32" | "esp32s3" | "esp32c3";
-export type BoardPort = "esp-idf" | "qemu-rv32" | "qemu-lx106" | "host";
+export type BoardPort = "esp-idf" | "qemu-rv32" | "qemu-lx106" | "qemu-esp32c3" | "qemu-esp32" | "host";
 export type ResetKind = "classic" | "usb-jtag-serial" | "none";
 
 export const CHIPS: readonly ChipName[] = ["esp32", "esp32s3", "esp32c3"];
-export const PORTS: readonly BoardPort[] = ["esp-idf", "qemu-rv32", "qemu-lx106", "host"];
+export const PORTS: readonly BoardPort[] = ["esp-idf", "qemu-rv32", "qemu-lx106", "qemu-esp32c3", "qemu-esp32", "host"];
+
+/**
+ * Virtual boards that emulate a whole chip (Espressif's QEMU machines): their
+ * profile names the chip, whose bare-metal image they boot from a flash file.
+ */
+export const CHIP_EMULATOR_PORTS: Readonly<Partial<Record<BoardPort, ChipName>>> = {
+  "qemu-esp32c3": "esp32c3",
+  "qemu-esp32": "esp32",
+};
+
+/**
+ * The bare-metal firmware port (firmware/ports/<port>, built by `npm run
+ * build:firmware` into a ROM-loaded image) for each chip that has one.
+ */
+export const BARE_METAL_PORT: Readonly<Record<ChipName, "esp32" | "esp32c3" | null>> = {
+  esp32: "esp32",
+  esp32c3: "esp32c3",
+  esp32s3: null,
+};
 export const RESETS: readonly ResetKind[] = ["classic", "usb-jtag-serial", "none"];
 
 /** The chip name esptool-js reports (ROM.CHIP_NAME) for each profile chip. */
@@ -264,7 +283,11 @@ export function parseBoardProfile(raw: unknown, file: string): BoardProfile {
     if (cpuClockHz === null) r.fail("cpuClockHz", 'is required for port "esp-idf"');
     if (cyclesPerInstruction !== null) r.fail("cyclesPerInstruction", "is only for virtual boards (qemu-*)");
   } else {
-    if (chip !== null) r.fail("chip", `must be null for port "${port}"`, chip);
+    const emulated = CHIP_EMULATOR_PORTS[port];
+    if (emulated !== undefined) {
+      if (chip !== emulated) r.fail("chip", `must be "${emulated}" for port "${port}" (the chip the emulator models)`, chip);
+      if (flashSizeBytes === null) r.fail("flashSize", `is required for port "${port}" (the size of the flash file it boots from)`);
+    } else if (chip !== null) r.fail("chip", `must be null for port "${port}"`, chip);
     if (build !== null) r.fail("build", `must be null for port "${port}"`);
   }
   if ((port === "qemu-rv32" || port === "qemu-lx106") && cyclesPerInstruction === null) {

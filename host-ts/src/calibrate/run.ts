@@ -13,7 +13,7 @@
  *     nothing for a microcontroller; it is calibrated only if it reports
  *     retired instructions, and skipped otherwise.
  */
-import type { BoardProfile } from "../boards/profiles.ts";
+import { CHIP_EMULATOR_PORTS, type BoardProfile } from "../boards/profiles.ts";
 import { resolveTarget } from "../engines/targets.ts";
 import type { BoardClient } from "../protocol/client.ts";
 import type { BenchReply, HelloInfo } from "../protocol/messages.ts";
@@ -198,6 +198,9 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   const board = target.board;
   if (!board) throw new CalibrationError(`${target.name} is an in-process engine, not a board: calibration measures a board (qemu-rv32, qemu-lx106, or a real one with --port)`);
   if (board.port === "esp-idf" && !opts.port && !opts.connect) throw new CalibrationError(`board ${board.name} is a real board: give its serial port with --port (see \`mhr ports\`)`);
+  if (CHIP_EMULATOR_PORTS[board.port] !== undefined) {
+    throw new CalibrationSkipped(`board ${board.name}: in Espressif's QEMU the chip's cycle counter follows virtual time, not instructions, and these machines hang under -icount shift=0; calibrate on qemu-rv32 or on the real chip`);
+  }
 
   // Generate and validate every job on the reference first: a bad job is a bug here, not a board finding.
   const set = await buildMicrobenches({ k, ...(opts.only ? { only: opts.only } : {}) });

@@ -62,6 +62,9 @@ const TIMING: Readonly<Record<BoardProfile["port"], LinkTiming>> = {
   host: { replyMs: 1500, runMs: 30_000, retries: 3 },
   "qemu-rv32": { replyMs: 10_000, runMs: 30_000, retries: 3 },
   "qemu-lx106": { replyMs: 10_000, runMs: 30_000, retries: 3 },
+  // The chip's ROM boots first (about a second in QEMU), then 171.5 KiB of .bss is zeroed.
+  "qemu-esp32c3": { replyMs: 10_000, runMs: 30_000, retries: 3 },
+  "qemu-esp32": { replyMs: 10_000, runMs: 30_000, retries: 3 },
   "esp-idf": { replyMs: 3000, runMs: 60_000, retries: 3 },
 };
 
@@ -70,6 +73,8 @@ const FAULT_RIG_TIMING: Readonly<Record<BoardProfile["port"], LinkTiming>> = {
   host: { replyMs: 150, runMs: 150, retries: 8 },
   "qemu-rv32": { replyMs: 3000, runMs: 3000, retries: 8 },
   "qemu-lx106": { replyMs: 3000, runMs: 3000, retries: 8 },
+  "qemu-esp32c3": { replyMs: 3000, runMs: 3000, retries: 8 },
+  "qemu-esp32": { replyMs: 3000, runMs: 3000, retries: 8 },
   "esp-idf": { replyMs: 1000, runMs: 1000, retries: 8 },
 };
 

@@ -35,7 +35,7 @@ import {
   WebSerialAdapter,
 } from "../serial/web-serial-adapter.ts";
 import { FlashError, hexOffset } from "./errors.ts";
-import { type FlashImage, checkLayout, resolveImages } from "./images.ts";
+import { type FirmwareKind, type FlashImage, checkLayout, resolveBareMetalImage, resolveImages } from "./images.ts";
 import { availablePortPaths } from "./ports.ts";
 
 export { FlashError } from "./errors.ts";
@@ -78,9 +78,17 @@ export interface FlashBoardOptions {
   board: BoardProfile;
   /** A port path, or an adapter (not yet open) such as an in-memory one. */
   port: string | WebSerialLike;
+  /**
+   * Which firmware: "bare-metal" (the image `npm run build:firmware` makes,
+   * at the chip's ROM boot offset) or "esp-idf" (an ESP-IDF build directory).
+   * Default: "esp-idf" when buildDir is given, else "bare-metal".
+   */
+  firmware?: FirmwareKind;
   /** ESP-IDF build directory (default: the profile's). */
   buildDir?: string;
-  /** Explicit images instead of the build directory. */
+  /** Another bare-metal image file than the build output. */
+  imageFile?: string;
+  /** Explicit images instead of either. */
   images?: FlashImage[];
   /** Flashing baud rate after the stub runs (default: the profile's flashBaud). */
   baud?: number;
@@ -196,7 +204,7 @@ function chipFromEsptoolName(name: string): ChipName | null {
 function boardsFor(chip: ChipName | null): string {
   if (!chip) return "none";
   const names = loadBoards()
-    .filter((b) => b.chip === chip)
+    .filter((b) => b.chip === chip && b.serial !== null) // real boards only: emulated chips are not flashed
     .map((b) => b.name);
   return names.length ? names.join(", ") : "none";
 }
@@ -218,16 +226,19 @@ export async function flashBoard(opts: FlashBoardOptions): Promise<FlashReport> 
   if (board.port !== "esp-idf" || board.chip === null || board.serial === null) {
     throw new FlashError(
       "NOT_FLASHABLE",
-      `board ${board.name} is not an ESP-IDF board (port ${board.port}); pick one of: ${boardsFor("esp32")}, ${boardsFor("esp32s3")}, ${boardsFor("esp32c3")}`,
+      `board ${board.name} is not a real board on a serial port (port ${board.port}); pick one of: ${boardsFor("esp32")}, ${boardsFor("esp32s3")}, ${boardsFor("esp32c3")}`,
     );
   }
   const serial = board.serial;
   const expectedChip = ESPTOOL_CHIP_NAME[board.chip];
 
   // Images first: a missing file should not cost a reset.
+  const firmware: FirmwareKind = opts.firmware ?? (opts.buildDir !== undefined ? "esp-idf" : "bare-metal");
   const images: FlashImage[] = opts.images
     ? opts.images.map((i) => ({ offset: i.offset, data: i.data, file: i.file }))
-    : resolveImages(board, opts.buildDir).images;
+    : firmware === "bare-metal"
+      ? resolveBareMetalImage(board, opts.imageFile).images
+      : resolveImages(board, opts.buildDir).images;
   checkLayout(images, board.flashSizeBytes);
 
   let adapter: WebSerialLike;

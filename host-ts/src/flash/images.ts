@@ -1,11 +1,19 @@
 /**
- * Which bytes go where: read ESP-IDF's build/flasher_args.json, or fall back
- * to the board profile's default image layout when it is absent.
+ * Which bytes go where. Two kinds of firmware:
+ *  - "bare-metal": the image `npm run build:firmware` makes for the chip
+ *    (build/firmware/<port>/mhr.bin), booted by the chip's ROM loader from
+ *    its boot offset (0x0 on the ESP32-C3, 0x1000 on the ESP32);
+ *  - "esp-idf": an ESP-IDF build, from its build/flasher_args.json, or the
+ *    board profile's default image layout when that file is absent.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
-import { type BoardProfile, ESPTOOL_CHIP_NAME, REPO_ROOT } from "../boards/profiles.ts";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { BARE_METAL_PORT, type BoardProfile, ESPTOOL_CHIP_NAME, REPO_ROOT } from "../boards/profiles.ts";
 import { FlashError, hexOffset } from "./errors.ts";
+import { EspImageError, ROM_BOOT_OFFSET, parseEspImage } from "./esp-image.ts";
+
+export type FirmwareKind = "bare-metal" | "esp-idf";
+export const FIRMWARE_KINDS: readonly FirmwareKind[] = ["bare-metal", "esp-idf"];
 
 export interface FlashImage {
   offset: number;
@@ -91,6 +99,46 @@ export function resolveImages(board: BoardProfile, buildDir?: string): ResolvedI
   const d = build.defaults;
   const images = [d.bootloader, d.partitionTable, d.app].map((img) => readImage(dir, img.file, img.offset, `${hint} (no ${build.flasherArgs} in ${dir}, so the profile's default layout was used)`));
   return { images, source: "profile defaults", buildDir: dir };
+}
+
+/** Where `npm run build:firmware` puts a chip's bare-metal image, or null when the chip has no bare-metal port. */
+export function bareMetalImagePath(board: BoardProfile): string | null {
+  const port = board.chip ? BARE_METAL_PORT[board.chip] : null;
+  return port ? join(REPO_ROOT, "build/firmware", port, "mhr.bin") : null;
+}
+
+/**
+ * The bare-metal image for a board (default: the build output), parsed and
+ * verified before anything is sent: the right chip, every field, checksum
+ * and digest. It goes at the chip's ROM boot offset.
+ */
+export function resolveBareMetalImage(board: BoardProfile, file?: string): ResolvedImages {
+  const chip = board.chip;
+  const port = chip ? BARE_METAL_PORT[chip] : null;
+  if (!chip || !port) {
+    throw new FlashError(
+      "NOT_FLASHABLE",
+      `board ${board.name} (${chip ? ESPTOOL_CHIP_NAME[chip] : "no chip"}) has no bare-metal port; build the ESP-IDF app and flash it with --build DIR`,
+    );
+  }
+  const path = file !== undefined ? resolve(file) : (bareMetalImagePath(board) as string);
+  const offset = ROM_BOOT_OFFSET[port];
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new FlashError("IMAGE_MISSING", `image for offset ${hexOffset(offset)} not found: ${path}; build it with \`npm run build:firmware\``, { file: path, offset });
+  }
+  const data = new Uint8Array(readFileSync(path));
+  try {
+    parseEspImage(data, { chip: port, what: path });
+  } catch (err) {
+    if (err instanceof EspImageError) {
+      if (err.code === "WRONG_CHIP") {
+        throw new FlashError("WRONG_CHIP", `${err.message}; board ${board.name} is ${ESPTOOL_CHIP_NAME[chip]}: pick the matching --board or image`, { file: path, expected: port });
+      }
+      throw new FlashError("IMAGE_INVALID", `${err.message} (${err.code}); rebuild with \`npm run build:firmware\``, { file: path, offset });
+    }
+    throw err;
+  }
+  return { images: [{ offset, data, file: path }], source: "bare-metal image", buildDir: dirname(path) };
 }
 
 /** Refuse overlapping images or images past the end of flash, before connecting. */

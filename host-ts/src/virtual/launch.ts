@@ -7,10 +7,16 @@
  *   launchNative()     build/firmware/host/mhr-host (the wasm2c C, host compiler)
  *   launchQemuRv32()   build/firmware/qemu-rv32/mhr.elf under qemu-system-riscv32 (RV32IMC, the ESP32-C3 ISA)
  *   launchQemuLx106()  build/firmware/qemu-lx106/mhr.elf under qemu-system-xtensa (lx106, the ESP8266 core)
+ *   launchEspQemu()    build/firmware/{esp32c3,esp32}/mhr.bin, the bare-metal chip images, booted by
+ *                      the chip's own ROM from a flash file in Espressif's QEMU (installed by the user,
+ *                      named by MHR_ESP_QEMU_RISCV32 / MHR_ESP_QEMU_XTENSA; never built or shipped here)
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { ROM_BOOT_OFFSET, parseEspImage } from "../flash/esp-image.ts";
+import type { EspChip } from "../flash/esp-memory.ts";
 import { fileURLToPath } from "node:url";
 
 /** What the protocol client needs of a link (same shape as protocol/client.ts's ByteStream). */
@@ -19,7 +25,7 @@ export interface VirtualStream {
   onData(cb: (chunk: Uint8Array) => void): void;
 }
 
-export type VirtualPort = "host" | "host-asan" | "qemu-rv32" | "qemu-lx106";
+export type VirtualPort = "host" | "host-asan" | "qemu-rv32" | "qemu-lx106" | "qemu-esp32c3" | "qemu-esp32";
 
 export interface VirtualBoardInfo {
   port: VirtualPort;
@@ -55,7 +61,7 @@ export interface LaunchOptions {
 
 /** A virtual board cannot start; `fix` says what to run. */
 export class VirtualBoardError extends Error {
-  constructor(message: string, readonly code: "NO_IMAGE" | "NO_EMULATOR" | "SPAWN_FAILED", readonly fix: string) {
+  constructor(message: string, readonly code: "NO_IMAGE" | "NO_EMULATOR" | "BAD_IMAGE" | "SPAWN_FAILED", readonly fix: string) {
     super(`${message}; ${fix}`);
     this.name = "VirtualBoardError";
   }
@@ -69,6 +75,8 @@ export const DEFAULT_IMAGES: Readonly<Record<VirtualPort, string>> = {
   "host-asan": join(FIRMWARE_BUILD, "host-asan/mhr-host-asan"),
   "qemu-rv32": join(FIRMWARE_BUILD, "qemu-rv32/mhr.elf"),
   "qemu-lx106": join(FIRMWARE_BUILD, "qemu-lx106/mhr.elf"),
+  "qemu-esp32c3": join(FIRMWARE_BUILD, "esp32c3/mhr.bin"),
+  "qemu-esp32": join(FIRMWARE_BUILD, "esp32/mhr.bin"),
 };
 
 /**
@@ -94,7 +102,8 @@ function which(cmd: string): boolean {
 
 function requireImage(port: VirtualPort, image: string): void {
   if (!existsSync(image)) {
-    throw new VirtualBoardError(`the ${port} firmware is not built (${image} is missing)`, "NO_IMAGE", "run `npm run build:firmware`" + (port.startsWith("qemu") ? ` (it needs the ${port === "qemu-rv32" ? "gcc-riscv64-unknown-elf and picolibc-riscv64-unknown-elf" : "gcc-xtensa-lx106 and picolibc-xtensa-lx106-elf"} Debian packages)` : ""));
+    const riscv = port === "qemu-rv32" || port === "qemu-esp32c3";
+    throw new VirtualBoardError(`the ${port} firmware is not built (${image} is missing)`, "NO_IMAGE", "run `npm run build:firmware`" + (port.startsWith("qemu") ? ` (it needs the ${riscv ? "gcc-riscv64-unknown-elf and picolibc-riscv64-unknown-elf" : "gcc-xtensa-lx106 and picolibc-xtensa-lx106-elf"} Debian packages)` : ""));
   }
 }
 
@@ -104,11 +113,12 @@ function requireQemu(bin: string): void {
 
 const STDERR_KEEP = 64 * 1024;
 
-function start(port: VirtualPort, image: string, cmd: string, args: string[], env: NodeJS.ProcessEnv | undefined, exactCounts: boolean): VirtualBoard {
+function start(port: VirtualPort, image: string, cmd: string, args: string[], env: NodeJS.ProcessEnv | undefined, exactCounts: boolean, cleanup?: () => void): VirtualBoard {
   let proc: ChildProcessWithoutNullStreams;
   try {
     proc = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: env ?? process.env });
   } catch (e) {
+    cleanup?.();
     throw new VirtualBoardError(`cannot start ${cmd}: ${(e as Error).message}`, "SPAWN_FAILED", "check the command and its permissions");
   }
   const listeners: ((chunk: Uint8Array) => void)[] = [];
@@ -123,9 +133,13 @@ function start(port: VirtualPort, image: string, cmd: string, args: string[], en
   });
   proc.stdin.on("error", () => undefined); // EPIPE after the process died: the client times out and reports it
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
-    proc.on("exit", (code, signal) => res({ code, signal }));
+    proc.on("exit", (code, signal) => {
+      cleanup?.();
+      res({ code, signal });
+    });
     proc.on("error", (e) => {
       err += `\n${(e as Error).message}`;
+      cleanup?.();
       res({ code: null, signal: null });
     });
   });
@@ -184,6 +198,85 @@ export function launchQemuLx106(opts: LaunchOptions = {}): VirtualBoard {
   return start("qemu-lx106", image, qemu, [...qemuArgs("qemu-lx106", image), ...(opts.extraArgs ?? [])], opts.env, false);
 }
 
+/** Espressif's QEMU for each emulated chip: the variable naming the binary, its machine, its system name. */
+export const ESP_QEMU: Readonly<Record<"qemu-esp32c3" | "qemu-esp32", { chip: EspChip; env: string; machine: string; binary: string }>> = {
+  "qemu-esp32c3": { chip: "esp32c3", env: "MHR_ESP_QEMU_RISCV32", machine: "esp32c3", binary: "qemu-system-riscv32" },
+  "qemu-esp32": { chip: "esp32", env: "MHR_ESP_QEMU_XTENSA", machine: "esp32", binary: "qemu-system-xtensa" },
+};
+
+/** Size of the emulated flash chip (the boards' 4 MB parts; the flash file must be exactly this long). */
+export const ESP_QEMU_FLASH_BYTES = 4 * 1024 * 1024;
+
+const machineCache = new Map<string, boolean>();
+function hasMachine(bin: string, machine: string): boolean {
+  const key = `${bin}\0${machine}`;
+  let ok = machineCache.get(key);
+  if (ok === undefined) {
+    const r = spawnSync(bin, ["-machine", "help"], { encoding: "utf8" });
+    ok = !r.error && r.status === 0 && new RegExp(`^${machine}\\s`, "m").test(r.stdout);
+    machineCache.set(key, ok);
+  }
+  return ok;
+}
+
+/**
+ * The Espressif QEMU binary for a chip board, or why there is none, in one
+ * line. The project never builds, downloads or ships it: the user installs
+ * Espressif's QEMU and names it in the environment.
+ */
+export function espQemuStatus(port: "qemu-esp32c3" | "qemu-esp32", env: NodeJS.ProcessEnv = process.env): { ok: true; qemu: string } | { ok: false; reason: string; fix: string } {
+  const q = ESP_QEMU[port];
+  const bin = env[q.env];
+  const fix = `install Espressif's QEMU and set ${q.env} to its ${q.binary} (README "Real chips")`;
+  if (!bin) return { ok: false, reason: `${port}: Espressif's QEMU is not installed`, fix };
+  if (!which(bin)) return { ok: false, reason: `${port}: Espressif's QEMU is not installed (${q.env}=${bin} does not run)`, fix };
+  if (!hasMachine(bin, q.machine)) return { ok: false, reason: `${port}: ${q.env}=${bin} has no "${q.machine}" machine, so it is not Espressif's QEMU`, fix };
+  return { ok: true, qemu: bin };
+}
+
+/** The flash file: erased (0xFF) flash of the board's size with the image at the chip's ROM boot offset. */
+export function espFlashFile(chip: EspChip, image: Uint8Array, flashBytes = ESP_QEMU_FLASH_BYTES): Uint8Array {
+  const offset = ROM_BOOT_OFFSET[chip];
+  if (offset + image.length > flashBytes) throw new VirtualBoardError(`the ${chip} image (${image.length} B at 0x${offset.toString(16)}) does not fit ${flashBytes} B of flash`, "BAD_IMAGE", "rebuild with `npm run build:firmware`");
+  const flash = new Uint8Array(flashBytes).fill(0xff);
+  flash.set(image, offset);
+  return flash;
+}
+
+/**
+ * The QEMU command line of a chip board. The link is UART0 on a plain stdio
+ * chardev (the ROM's boot banner arrives first; the protocol's framing skips
+ * it). No -icount: these machines hang before the ROM banner with shift=0,
+ * and the counters are not used for calibration here anyway.
+ */
+export function espQemuArgs(port: "qemu-esp32c3" | "qemu-esp32", flashFile: string): string[] {
+  return ["-M", ESP_QEMU[port].machine, "-display", "none", "-monitor", "none", "-serial", "stdio", "-nic", "none", "-drive", `file=${flashFile},if=mtd,format=raw`];
+}
+
+/** A bare-metal chip image booted by the chip's ROM in Espressif's QEMU. */
+export function launchEspQemu(port: "qemu-esp32c3" | "qemu-esp32", opts: LaunchOptions = {}): VirtualBoard {
+  const q = ESP_QEMU[port];
+  const image = opts.image ?? DEFAULT_IMAGES[port];
+  requireImage(port, image);
+  let qemu = opts.qemu;
+  if (qemu === undefined) {
+    const st = espQemuStatus(port, opts.env ?? process.env);
+    if (!st.ok) throw new VirtualBoardError(st.reason, "NO_EMULATOR", st.fix);
+    qemu = st.qemu;
+  } else requireQemu(qemu);
+  const bytes = new Uint8Array(readFileSync(image));
+  try {
+    parseEspImage(bytes, { chip: q.chip, what: image });
+  } catch (e) {
+    throw new VirtualBoardError((e as Error).message, "BAD_IMAGE", "rebuild with `npm run build:firmware`");
+  }
+  const dir = mkdtempSync(join(tmpdir(), `mhr-${port}-`));
+  const flashFile = join(dir, "flash.bin");
+  writeFileSync(flashFile, espFlashFile(q.chip, bytes));
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  return start(port, image, qemu, [...espQemuArgs(port, flashFile), ...(opts.extraArgs ?? [])], opts.env, false, cleanup);
+}
+
 /** One launcher by port name. */
 export function launchVirtual(port: VirtualPort, opts: LaunchOptions = {}): VirtualBoard {
   switch (port) {
@@ -191,5 +284,7 @@ export function launchVirtual(port: VirtualPort, opts: LaunchOptions = {}): Virt
     case "host-asan": return launchNative({ ...opts, sanitized: true });
     case "qemu-rv32": return launchQemuRv32(opts);
     case "qemu-lx106": return launchQemuLx106(opts);
+    case "qemu-esp32c3":
+    case "qemu-esp32": return launchEspQemu(port, opts);
   }
 }

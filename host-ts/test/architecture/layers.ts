@@ -2,8 +2,9 @@
  * The layer map of host-ts/src (README "Layers") and the rule over its import
  * graph: an import points to a directory of a strictly lower rank, or stays
  * in its own directory. Ranks within a layer order the few directories of one
- * layer that build on each other (flash on boards and serial; conform and fuzz
- * on vectors; the node on private); siblings of equal rank never import each
+ * layer that build on each other (flash on boards and serial, virtual boards
+ * on flash's image format; conform and fuzz on vectors; the node on private);
+ * siblings of equal rank never import each
  * other, so the reference and the WASM tier, for instance, share only the
  * ground floor.
  */
@@ -22,9 +23,10 @@ export const LAYERS: Readonly<Record<string, number>> = {
   "wasm-tier": 2.0,
   protocol: 2.0,
   serial: 2.0,
-  virtual: 2.0,
   boards: 2.0,
   flash: 2.1,
+  // the emulated chips boot esptool-format images from flash/
+  virtual: 2.2,
   // 3 execution
   engines: 3.0,
   jobs: 3.0,

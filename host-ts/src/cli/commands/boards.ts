@@ -32,7 +32,7 @@ function mhz(hz: number | null): string {
 export function formatBoardsTable(boards: BoardProfile[]): string {
   const rows = boards.map((b) => [
     b.name,
-    b.chip ? ESPTOOL_CHIP_NAME[b.chip] : b.port === "host" ? "-" : "(virtual)",
+    b.chip ? `${ESPTOOL_CHIP_NAME[b.chip]}${b.serial === null ? " (emulated)" : ""}` : b.port === "host" ? "-" : "(virtual)",
     b.port,
     mhz(b.cpuClockHz),
     b.flashSize ?? "-",
@@ -59,6 +59,8 @@ function kib(n: number): string {
 interface FlashCliOptions {
   board: string;
   port: string;
+  firmware?: string;
+  image?: string;
   build?: string;
   baud?: number;
   monitor?: boolean;
@@ -173,21 +175,26 @@ export function registerBoardCommands(program: Command): void {
 
   examples(program
     .command("flash")
-    .description("flash an ESP-IDF build onto a board (compressed write, MD5 verified), then reset into the app")
+    .description("flash a board (compressed write, MD5 verified), then reset into the firmware: the bare-metal image of `npm run build:firmware` by default, or an ESP-IDF build")
     .requiredOption("--board <name>", "board profile (see `mhr boards`)")
     .requiredOption("--port <path>", "serial port (see `mhr ports`)")
-    .option("--build <dir>", "ESP-IDF build directory (default: the profile's build.buildDir)")
+    .addOption(new Option("--firmware <kind>", "bare-metal: build/firmware/<chip>/mhr.bin at the ROM boot offset; esp-idf: an ESP-IDF build (default: esp-idf with --build, else bare-metal)").choices(["bare-metal", "esp-idf"]))
+    .option("--image <file>", "another bare-metal image than the build output (implies --firmware bare-metal)")
+    .option("--build <dir>", "ESP-IDF build directory (implies --firmware esp-idf; default: the profile's build.buildDir)")
     .addOption(new Option("--baud <n>", "baud rate for the write once the stub runs (default: the profile's flashBaud)").argParser(positiveInt))
     .option("--monitor", "after flashing, stay on the port and print what the board says (Ctrl-C to quit)")
     .option("-v, --verbose", "print esptool's progress lines")
     .action(async (opts: FlashCliOptions) => {
       const b = board(opts.board);
+      const firmware = (opts.firmware ?? (opts.build !== undefined ? "esp-idf" : "bare-metal")) as "bare-metal" | "esp-idf";
+      if (firmware === "bare-metal" && opts.build !== undefined) throw new UserError("--build names an ESP-IDF build: it does not go with --firmware bare-metal", 2);
+      if (firmware === "esp-idf" && opts.image !== undefined) throw new UserError("--image names a bare-metal image: it does not go with --firmware esp-idf", 2);
       const progress = progressReporter();
       const log = opts.verbose ? (line: string): void => void process.stderr.write(`  ${line}\n`) : undefined;
       let report;
       try {
         const { flashBoard } = await import("../../flash/flash.ts");
-        report = await flashBoard({ board: b, port: opts.port, buildDir: opts.build, baud: opts.baud, onProgress: progress.onProgress, log });
+        report = await flashBoard({ board: b, port: opts.port, firmware, buildDir: opts.build, imageFile: opts.image, baud: opts.baud, onProgress: progress.onProgress, log });
       } catch (err) {
         progress.stop();
         throw toUserError(err);
@@ -196,7 +203,7 @@ export function registerBoardCommands(program: Command): void {
       const secs = (report.elapsedMs / 1000).toFixed(1);
       process.stderr.write(
         `flashed ${report.board} on ${report.portName}: ${report.description}, MAC ${report.mac}; ` +
-          `${report.images.length} images, ${kib(report.bytesWritten)} in ${secs} s at ${report.flashBaud} baud, MD5 verified` +
+          `${report.images.length} image${report.images.length === 1 ? "" : "s"}, ${kib(report.bytesWritten)} in ${secs} s at ${report.flashBaud} baud, MD5 verified` +
           `${report.resetIntoApp ? "; reset into the app" : "; press EN to start the app"}\n`,
       );
       for (const img of report.images) {
