@@ -61,14 +61,22 @@ export interface EngineRun {
 export type RunDetails = Omit<EngineRun, "resultBytes" | "result" | "resultHash">;
 
 /** A run record from result bytes an engine produced; throws CborError when they are not a result. */
+/**
+ * The result hash of SPEC §8: Blake3 of the canonical result bytes (or of a FunctionResult's bytes on the node).
+ * One function so that every layer that names a result by its hash names it the same way.
+ */
+export function resultHashOf(resultBytes: Uint8Array): Uint8Array {
+  return hash32(resultBytes);
+}
+
 export function runRecord(resultBytes: Uint8Array, details: RunDetails = {}): EngineRun {
-  return { resultBytes, result: decodeResult(resultBytes), resultHash: hash32(resultBytes), ...details };
+  return { resultBytes, result: decodeResult(resultBytes), resultHash: resultHashOf(resultBytes), ...details };
 }
 
 /** A run record from a result the host built itself (the reference, local outcomes, too-large jobs). */
 export function runRecordOf(result: Result, details: RunDetails = {}): EngineRun {
   const resultBytes = encodeResult(result);
-  return { resultBytes, result, resultHash: hash32(resultBytes), ...details };
+  return { resultBytes, result, resultHash: resultHashOf(resultBytes), ...details };
 }
 
 export interface Engine {

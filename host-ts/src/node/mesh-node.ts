@@ -10,7 +10,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { bytesToHex } from "../model/bytes.ts";
-import { hash32 } from "../model/codec.ts";
+import { resultHashOf } from "../model/engine.ts";
 import {
   CpuClass,
   NodeErrorCode,
@@ -448,9 +448,9 @@ export class MeshNode {
           await this.executor.slot(info);
           local = await this.executor.run(job, info);
           if (local.outcome === "result" || placement === "local") {
-            if (local.outcome === "result") this.consumer.addKnownAnswer(job, info, hashOf(local.resultBytes), "local");
-            this.store.journalFinish(jobId, { ranOn: "local", providers: [this.nodeId], resultHash: hashOf(local.resultBytes), cycles: local.cycles, cost: 0n, detail: local.outcome === "result" ? null : local.outcome, finishedAt: this.now() });
-            return { ...base, resultBytes: local.resultBytes, state: local.state, resultHash: hashOf(local.resultBytes), status: local.status, cycles: local.cycles, ranOn: "local", providers: [this.nodeId], payments: Promise.resolve(0n), attempts: [], outcome: local.outcome };
+            if (local.outcome === "result") this.consumer.addKnownAnswer(job, info, resultHashOf(local.resultBytes), "local");
+            this.store.journalFinish(jobId, { ranOn: "local", providers: [this.nodeId], resultHash: resultHashOf(local.resultBytes), cycles: local.cycles, cost: 0n, detail: local.outcome === "result" ? null : local.outcome, finishedAt: this.now() });
+            return { ...base, resultBytes: local.resultBytes, state: local.state, resultHash: resultHashOf(local.resultBytes), status: local.status, cycles: local.cycles, ranOn: "local", providers: [this.nodeId], payments: Promise.resolve(0n), attempts: [], outcome: local.outcome };
           }
           opts.progress?.({ stage: "delegate", detail: `local run: ${local.outcome}` });
         }
@@ -461,8 +461,8 @@ export class MeshNode {
       } catch (e) {
         if (local && e instanceof ProtocolError && (e.codeName === "NO_PROVIDER")) {
           // Nobody else can take it: the local outcome (a WASM timeout, say) is the answer, marked as not a consensus result.
-          this.store.journalFinish(jobId, { ranOn: "local", providers: [this.nodeId], resultHash: hashOf(local.resultBytes), cycles: local.cycles, cost: 0n, detail: local.outcome, finishedAt: this.now() });
-          return { ...base, resultBytes: local.resultBytes, state: local.state, resultHash: hashOf(local.resultBytes), status: local.status, cycles: local.cycles, ranOn: "local", providers: [this.nodeId], payments: Promise.resolve(0n), attempts: [], outcome: local.outcome };
+          this.store.journalFinish(jobId, { ranOn: "local", providers: [this.nodeId], resultHash: resultHashOf(local.resultBytes), cycles: local.cycles, cost: 0n, detail: local.outcome, finishedAt: this.now() });
+          return { ...base, resultBytes: local.resultBytes, state: local.state, resultHash: resultHashOf(local.resultBytes), status: local.status, cycles: local.cycles, ranOn: "local", providers: [this.nodeId], payments: Promise.resolve(0n), attempts: [], outcome: local.outcome };
         }
         throw e;
       }
@@ -527,8 +527,4 @@ export class MeshNode {
     await this.executor.close().catch(() => {});
     this.store.close();
   }
-}
-
-function hashOf(b: Uint8Array): Uint8Array {
-  return hash32(b);
 }

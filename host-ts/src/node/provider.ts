@@ -6,6 +6,7 @@
  */
 import { bytesToHex, equalBytes } from "../model/bytes.ts";
 import { hash32 } from "../model/codec.ts";
+import { resultHashOf } from "../model/engine.ts";
 import {
   CapabilityKind,
   NodeLimit,
@@ -182,7 +183,7 @@ export class Provider {
       o.counters.inc("provider.lies");
     }
     const result = {
-      agreementId: r.agreementId, jobId: r.jobId, jobHash: info.jobHash, resultHash: hash32(resultBytes), status: run.status,
+      agreementId: r.agreementId, jobId: r.jobId, jobHash: info.jobHash, resultHash: resultHashOf(resultBytes), status: run.status,
       cycles: run.cycles, result: resultBytes, ...(state && state.length <= 2 * 1024 * 1024 ? { state } : {}), provider: o.identity.nodeId,
     };
     const message = encodeComputeResult(result, o.identity);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { examples } from "../options.ts";
 import { UserError } from "../../model/errors.ts";
 import { decodeResult, decodeState, encodeJob } from "../../model/codec.ts";
 import { hexToBytes } from "../../model/bytes.ts";
@@ -219,4 +220,15 @@ export function registerNodeCommands(program: Command): void {
       await call(dataDir(o.data), "stop");
       console.log("stopping");
     });
+
+  const ex: Record<string, string[]> = {
+    start: ["mhr node start --data /tmp/mhr-gw --profile gateway --listen /ip4/127.0.0.1/tcp/4101", "mhr node start --data /tmp/mhr-mi --profile minimal --engine board:qemu-rv32 --bootstrap /ip4/127.0.0.1/tcp/4101/p2p/12D3KooW…"],
+    status: ["mhr node status --data /tmp/mhr-mi", "mhr node status --data /tmp/mhr-mi --json --journal 5"],
+    submit: ["mhr node submit examples/node/sum.masm --fn sum --args 1000 --data /tmp/mhr-mi", "mhr node submit examples/wasm/bin/gcounter.wasm --fn increment --args 5 --proof redundant:2-of-2 --data /tmp/mhr-mi"],
+    call: ["mhr node call blake3-merkle-4k --input text:hello --data /tmp/mhr-mi"],
+    "close-channel": ["mhr node close-channel 3f9a… --data /tmp/mhr-mi"],
+    stop: ["mhr node stop --data /tmp/mhr-mi"],
+  };
+  for (const c of node.commands) examples(c, ...(ex[c.name()] ?? []));
+  examples(node, "mhr node start --data /tmp/mhr-gw --profile gateway", "mhr node submit examples/node/sum.masm --fn sum --args 1000 --data /tmp/mhr-gw", "mhr node status --data /tmp/mhr-gw");
 }
