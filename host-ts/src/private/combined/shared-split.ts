@@ -103,7 +103,7 @@ export class SharedSplitConsumer {
     const one = async (b: number) => {
       const px = Array.from(pixels.subarray(b * n, (b + 1) * n));
       const values = noisy ? [...px, ...Array.from(noise.subarray(b * w, (b + 1) * w), (v) => BigInt(v) << this.shift)] : px;
-      const session = new Consumer({ program: this.program.program, inputs: this.program.encodeInputs(0, values), rng: this.opts.shareRandom });
+      const session = new Consumer({ program: this.program.program, analysis: this.program.analysis, inputs: this.program.encodeInputs(0, values), rng: this.opts.shareRandom });
       const deals = session.start();
       for (const d of deals) dealtBytes += d.bytes.length;
       const replies = await Promise.all(deals.map((d) => shareholders(d.to, d.bytes)));

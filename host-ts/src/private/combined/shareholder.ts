@@ -15,7 +15,8 @@
  */
 import { blake3 } from "@noble/hashes/blake3.js";
 import { ShamirLimit } from "../../generated/private-protocol.ts";
-import { equalBytes } from "../../model/bytes.ts";
+import { bytesToHex, equalBytes } from "../../model/bytes.ts";
+import { analyseEncoded, type Analysis } from "../shamir/program.ts";
 import { CONSUMER, Provider, ShamirCode, ShamirError, decodeMessage, encodeMessage, type RandomSource } from "../shamir/index.ts";
 import { CombinedError, combinedFail } from "./errors.ts";
 
@@ -24,12 +25,27 @@ export interface ShareholderHandlerOptions {
   readonly agreed?: readonly Uint8Array[];
   /** Randomness of the provider (unused by linear programs; for tests). */
   readonly rng?: RandomSource;
+  /** Program analyses kept by digest, so a model's layer is decoded once, not per DEAL (default 4). */
+  readonly cachedPrograms?: number;
 }
 
 /** DEAL bytes in, OUTPUT or ABORT bytes out (addressed to the consumer); never throws. */
 export type ShareholderHandler = (deal: Uint8Array) => Promise<Uint8Array>;
 
 export function shareholderHandler(opts: ShareholderHandlerOptions = {}): ShareholderHandler {
+  const cache = new Map<string, Analysis>();
+  const limit = opts.cachedPrograms ?? 4;
+  const analyseProgram = (program: Uint8Array): Analysis => {
+    const key = bytesToHex(blake3(program));
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const a = analyseEncoded(program);
+    if (limit > 0) {
+      if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
+      cache.set(key, a);
+    }
+    return a;
+  };
   return async (bytes) => {
     let session: Uint8Array = new Uint8Array(ShamirLimit.SESSION_ID_BYTES), index = 1;
     try {
@@ -43,7 +59,7 @@ export function shareholderHandler(opts: ShareholderHandlerOptions = {}): Shareh
       }
       // A linear program with the consumer as its only dealer is answered by exactly one OUTPUT;
       // anything else (ROUNDs to peers, waiting for another dealer) cannot run over one request.
-      const out = new Provider({ index, session, rng: opts.rng }).receive(bytes);
+      const out = new Provider({ index, session, rng: opts.rng, analyseProgram }).receive(bytes);
       if (out.length !== 1 || out[0].to !== CONSUMER) combinedFail("COMBINED_PROGRAM_NOT_LINEAR", "the program needs rounds between providers or another dealer; a request/reply shareholder runs linear programs of the consumer's inputs only");
       return out[0].bytes;
     } catch (e) {
