@@ -22,7 +22,7 @@ import { loadMnist, type MnistSet } from "../host-ts/src/private/split/mnist-idx
 import { committedModel, splitModel } from "../host-ts/src/private/split/parts.ts";
 import { SplitConsumer, type NoiseSpec } from "../host-ts/src/private/split/consumer.ts";
 import { SplitProvider } from "../host-ts/src/private/split/provider.ts";
-import { inputs } from "../host-ts/src/private/split/evaluate.ts";
+import { inputs, wholeAccuracy } from "../host-ts/src/private/split/evaluate.ts";
 import { OnnxPart } from "../host-ts/src/private/split/runtime.ts";
 import { argmax } from "../host-ts/src/private/split/mlp.ts";
 import { cryptoRandom, seededRandom } from "../host-ts/src/private/dp/random.ts";
@@ -58,6 +58,8 @@ export interface CombinedBenchResult {
   readonly rows: CombinedRow[];
   readonly attestation: { readonly requestBytes: number; readonly attestationBytes: number; readonly verifyUs: number; readonly totalUs: number };
   readonly accuracy: { readonly epsilon: number | "inf"; readonly images: number; readonly sharedSplit: number; readonly plainSplitPre1: number; readonly sigmaGrid: number }[];
+  /** The whole model's accuracy on the same images (when accuracy was measured). */
+  readonly wholeAccuracy?: number;
   readonly loadAverage: number;
   readonly notes: string[];
 }
@@ -192,10 +194,11 @@ export async function benchPrivateCombined(opts: { images?: number; warmup?: num
     accuracy.push({ epsilon: eps, images: n, sharedSplit: ok / n, plainSplitPre1: okPlain / n, sigmaGrid: sigma });
     await Promise.all([c.close(), p.close()]);
   }
+  const wholeAcc = n > 0 ? await wholeAccuracy(pre1, test, n) : undefined;
   for (const close of closers) await close();
 
   return {
-    wholeMedianUs, plaintextJobBytes: 784 * 4 + 10 * 4, rows, attestation, accuracy, loadAverage,
+    wholeMedianUs, plaintextJobBytes: 784 * 4 + 10 * 4, rows, attestation, accuracy, wholeAccuracy: wholeAcc, loadAverage,
     notes: [
       "in one process: the consumer, the three shareholders and the middle share one Node thread; no network round trip is included",
       "Split + TEE runs on the replay test double (no TEE on this machine): the TEE's own run-time cost is not measured",
@@ -209,6 +212,7 @@ export function printCombined(r: CombinedBenchResult): void {
   console.log("what                                                   bytes/image     median µs   vs whole   vs split");
   for (const row of r.rows) console.log(`${row.what.padEnd(55)}${String(row.bytesTotal).padStart(11)}${row.medianTotalUs.toFixed(0).padStart(14)}${row.vsWhole.toFixed(1).padStart(10)}x${row.vsSplit === undefined ? "" : `${row.vsSplit.toFixed(1).padStart(10)}x`}`);
   console.log(`Split + TEE attestation (once per session): ${r.attestation.requestBytes} + ${r.attestation.attestationBytes} B, verification ${r.attestation.verifyUs.toFixed(0)} µs`);
+  if (r.wholeAccuracy !== undefined) console.log(`accuracy of the whole model on the same images: ${(100 * r.wholeAccuracy).toFixed(1)} %`);
   for (const a of r.accuracy) console.log(`accuracy ε = ${a.epsilon}: Split + SecretShared ${(100 * a.sharedSplit).toFixed(1)} %, plain split pre1 ${(100 * a.plainSplitPre1).toFixed(1)} % (${a.images} images, σ = ${a.sigmaGrid.toFixed(0)} grid units)`);
   for (const n of r.notes) console.log(`note: ${n}`);
   console.log(`note: load average ${r.loadAverage.toFixed(1)} at the start (${os.cpus().length} CPUs)`);
