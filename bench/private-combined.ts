@@ -179,7 +179,7 @@ export async function benchPrivateCombined(opts: { images?: number; warmup?: num
   for (const eps of n > 0 ? opts.epsilons ?? ["inf", 1024, 64, 8] : []) {
     const noise: NoiseSpec = eps === "inf" ? { mechanism: "none" } : gauss(eps);
     const c = await SharedSplitConsumer.create(pre1, { noise, random: seededRandom(`combined-accuracy-${eps}`) });
-    const p = await SplitConsumer.create(pre1, { noise, random: seededRandom(`combined-accuracy-${eps}`), sensitivity: c.sensitivity });
+    const p = await SplitConsumer.createWithSensitivity(pre1, { noise, random: seededRandom(`combined-accuracy-${eps}`) }, c.sensitivity);
     let ok = 0, okPlain = 0;
     for (let from = 0; from < n; from += batch) {
       const b = Math.min(batch, n - from), xs = inputs(test, from, b);

@@ -82,7 +82,7 @@ export class SharedSplitConsumer {
   static async create(model: SplitModel, opts: SharedSplitOptions): Promise<SharedSplitConsumer> {
     requirePre1(model);
     const shift = BigInt(cutShift(model));
-    const split = await SplitConsumer.create(model, { noise: opts.noise, random: opts.random, accountant: opts.accountant, sensitivity: sharedCutSensitivity(model) });
+    const split = await SplitConsumer.createWithSensitivity(model, { noise: opts.noise, random: opts.random, accountant: opts.accountant }, sharedCutSensitivity(model));
     const program = firstLayerProgram(model, { noise: split.noise.mechanism !== "none" });
     return new SharedSplitConsumer(model, split, program, shift, opts);
   }
