@@ -44,6 +44,7 @@ import {
 } from "./messages/channel-messages.ts";
 import { signingInput, type Decoded } from "./wire/schema-codec.ts";
 import { fail } from "./wire/protocol-error.ts";
+import { checkPeer } from "./wire/signed.ts";
 import { PeerError } from "./messages/error-reply.ts";
 import type { ChannelRow, NodeStore } from "./store.ts";
 
@@ -315,18 +316,23 @@ export class Channels {
 
   // --- payee -------------------------------------------------------------------------
 
-  /** Handles one channel request from `peerKey`'s node; returns the reply bytes. Throws ProtocolError to refuse. */
-  handle(d: Decoded<ChannelRequestName>, executionUnits: (agreementId: Uint8Array, jobId: Uint8Array) => { units: bigint; agreement: AgreementBody; billed: bigint } | undefined): Uint8Array {
+  /**
+   * Handles one channel request that arrived from the peer whose
+   * authenticated key is `fromKey` (transport.ts); returns the reply bytes.
+   * Throws ProtocolError to refuse; a request signed by another party than
+   * that peer is PEER_MISMATCH (D21).
+   */
+  handle(d: Decoded<ChannelRequestName>, executionUnits: (agreementId: Uint8Array, jobId: Uint8Array) => { units: bigint; agreement: AgreementBody; billed: bigint } | undefined, fromKey: Uint8Array | null): Uint8Array {
     switch (d.name) {
-      case "ChannelOpen": return this.onOpen(d as Decoded<"ChannelOpen">);
-      case "ChannelUpdate": return this.onUpdate(d as Decoded<"ChannelUpdate">, executionUnits);
-      case "ChannelClose": return this.onClose(d as Decoded<"ChannelClose">);
-      case "ChannelSync": return this.onSync(d as Decoded<"ChannelSync">);
+      case "ChannelOpen": return this.onOpen(d as Decoded<"ChannelOpen">, fromKey);
+      case "ChannelUpdate": return this.onUpdate(d as Decoded<"ChannelUpdate">, executionUnits, fromKey);
+      case "ChannelClose": return this.onClose(d as Decoded<"ChannelClose">, fromKey);
+      case "ChannelSync": return this.onSync(d as Decoded<"ChannelSync">, fromKey);
     }
     return fail("UNKNOWN_TYPE", d.name);
   }
 
-  private onOpen(d: Decoded<"ChannelOpen">): Uint8Array {
+  private onOpen(d: Decoded<"ChannelOpen">, fromKey: Uint8Array | null): Uint8Array {
     const me = this.o.identity;
     const s = decodeChannelState(d.value.state);
     if (!equalBytes(s.partyB, me.nodeId)) fail("NOT_FOR_ME", "party_b is another node");
@@ -335,6 +341,7 @@ export class Channels {
     if (s.sequence !== 0n || s.balanceB !== 0n) fail("CHANNEL_BAD_BALANCE", "an opening state has sequence 0 and balance_b 0");
     if (!hasSignature(s, "a")) fail("UNSIGNED", "state 0 has no party_a signature");
     if (!verifyStateSignature(s, "a", d.value.partyAKey)) fail("BAD_SIGNATURE", "party_a's state signature");
+    checkPeer(d.value.partyAKey, fromKey, "ChannelOpen");
     const existing = this.o.store.channel(s.channelId);
     if (existing) {
       // The payer's open repeated (it restarted before our accept reached it): the same accept while nothing was paid.
@@ -357,12 +364,13 @@ export class Channels {
     return c;
   }
 
-  private onUpdate(d: Decoded<"ChannelUpdate">, executionUnits: Parameters<Channels["handle"]>[1]): Uint8Array {
+  private onUpdate(d: Decoded<"ChannelUpdate">, executionUnits: Parameters<Channels["handle"]>[1], fromKey: Uint8Array | null): Uint8Array {
     const s = decodeChannelState(d.value.state);
     const c = this.payeeChannel(s.channelId);
     const held = decodeChannelState(c.state);
     if (!equalBytes(s.partyA, held.partyA) || !equalBytes(s.partyB, held.partyB)) fail("UNKNOWN_CHANNEL", "the state names other parties");
     if (!verifySignature(c.peerKey, signingInput("ChannelUpdate", d.body), d.signature!)) fail("BAD_SIGNATURE", "ChannelUpdate is not signed by party_a");
+    checkPeer(c.peerKey, fromKey, "ChannelUpdate");
     // A retransmission of the update we accepted last: the same acknowledgement, nothing changes.
     if (s.sequence === c.sequence && equalBytes(d.value.state.subarray(0, 136), c.state.subarray(0, 136))) return encodeChannelAck({ state: c.state });
     if (c.status !== "open") fail("CHANNEL_CLOSED", "the channel is closed");
@@ -394,18 +402,20 @@ export class Channels {
     return encodeChannelAck({ state: bytes });
   }
 
-  private onClose(d: Decoded<"ChannelClose">): Uint8Array {
+  private onClose(d: Decoded<"ChannelClose">, fromKey: Uint8Array | null): Uint8Array {
     const c = this.payeeChannel(d.value.channelId);
     if (!verifySignature(c.peerKey, signingInput("ChannelClose", d.body), d.signature!)) fail("BAD_SIGNATURE", "ChannelClose is not signed by party_a");
+    checkPeer(c.peerKey, fromKey, "ChannelClose");
     if (d.value.sequence > c.sequence) fail("CHANNEL_OUT_OF_ORDER", `close at ${d.value.sequence}, the latest countersigned state is ${c.sequence}`);
     if (c.status !== "closed") this.o.store.closeChannel(c.channelId, this.o.now());
     return encodeChannelCloseAck({ state: c.state }, this.o.identity);
   }
 
-  private onSync(d: Decoded<"ChannelSync">): Uint8Array {
+  private onSync(d: Decoded<"ChannelSync">, fromKey: Uint8Array | null): Uint8Array {
     const c = this.o.store.channel(d.value.channelId);
     if (!c || !equalBytes(c.peer, d.value.sender)) return fail("UNKNOWN_CHANNEL", "no such channel with the sender");
     if (!verifySignature(c.peerKey, signingInput("ChannelSync", d.body), d.signature!)) fail("BAD_SIGNATURE", "ChannelSync is not signed by the sender");
+    checkPeer(c.peerKey, fromKey, "ChannelSync");
     return encodeChannelAck({ state: c.state });
   }
 

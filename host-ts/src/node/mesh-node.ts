@@ -4,7 +4,7 @@
  * consumer and provider sides, and answers `submit` the same way whether the
  * job runs here or on a neighbour.
  *
- *   const node = await MeshNode.start({ dataDir, profile: "community", transport: (id) => net.transport("a") });
+ *   const node = await MeshNode.start({ dataDir, profile: "community", transport: (id) => net.transport("a", { publicKey: id.publicKey }) });
  *   const out = await node.submit({ job }, { proof: parseProof("redundant:2-of-3") });
  *   node.status(); await node.stop();
  */
@@ -47,7 +47,7 @@ import { Consumer, proofText, type Attempt, type ProofChoice, type Progress } fr
 import { classifyJob, functionJobInfo, type JobInfo } from "./job-info.ts";
 import { getProfile, type NodeProfile } from "./profiles.ts";
 import { ControlServer } from "./control-api.ts";
-import { TransportError, type PeerKey, type Transport } from "./transport.ts";
+import { TransportError, type InboundRequest, type PeerKey, type Transport } from "./transport.ts";
 
 export interface NodeOptions {
   /** Data directory (key, database, control socket), or ":memory:" for a node that keeps nothing (simulations). */
@@ -244,11 +244,11 @@ export class MeshNode {
       const own = this.ownAdvertBytes;
       return encodeSyncResponse([...(own ? [own] : []), ...this.adverts.list().map((h) => h.bytes)], max);
     });
-    this.register(Protocol.NEGOTIATE, async (req) => this.provider.handleRequest(req.body));
-    this.register(Protocol.EXECUTE, async (req) => this.provider.handleExecute(req.body));
+    this.register(Protocol.NEGOTIATE, async (req) => this.provider.handleRequest(req.body, req.fromKey));
+    this.register(Protocol.EXECUTE, async (req) => this.provider.handleExecute(req.body, req.fromKey));
     this.register(Protocol.CHANNEL, async (req) => {
       const d = decodeChannelRequest(req.body);
-      return this.channels.handle(d, (agreementId, jobId) => this.provider.executionUnits(agreementId, jobId));
+      return this.channels.handle(d, (agreementId, jobId) => this.provider.executionUnits(agreementId, jobId), req.fromKey);
     });
     t.subscribe(Topic.ADVERTS.id, (m) => {
       if (this.limiter.take(`gossip:${m.from}`) > 0) {
@@ -286,7 +286,7 @@ export class MeshNode {
   }
 
   /** Registers a request handler behind the rate limit and the error-code wrapper: network input never throws out of it. */
-  private register(p: RequestProtocolInfo, handler: (req: { body: Uint8Array; from: PeerKey }) => Promise<Uint8Array>): void {
+  private register(p: RequestProtocolInfo, handler: (req: InboundRequest) => Promise<Uint8Array>): void {
     this.transport.handle(p.id, { maxRequestBytes: p.maxRequestBytes, readTimeoutMs: p.readTimeoutMs }, async (req) => {
       const wait = this.limiter.take(req.from);
       if (wait > 0) {

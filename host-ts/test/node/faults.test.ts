@@ -137,7 +137,7 @@ describe("crashes and lost messages", () => {
     const before = m.status();
     const seq = m.store.getMeta("advert_seq");
     await m.stop();
-    const again = await MeshNode.start({ dataDir: t.dirs[0], profile: "minimal", engine: "reference", functions: [], control: false, transport: () => t!.net.transport("m"), bootstrap: ["/memory/p1"] });
+    const again = await MeshNode.start({ dataDir: t.dirs[0], profile: "minimal", engine: "reference", functions: [], control: false, transport: (id) => t!.net.transport("m", { publicKey: id.publicKey }), bootstrap: ["/memory/p1"] });
     t.nodes[0] = again;
     const after = again.status();
     expect(after.nodeId).toBe(before.nodeId);

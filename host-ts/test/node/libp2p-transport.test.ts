@@ -55,6 +55,7 @@ describe("libp2p transport specifics", () => {
     const t = await create(1);
     expect(t.self).toBe(id);
     expect(peerIdFromString(id).publicKey!.raw).toEqual(ed25519.getPublicKey(seed(1)));
+    expect(t.publicKey).toEqual(ed25519.getPublicKey(seed(1)));
     await expect(createLibp2pTransport({ seed: new Uint8Array(31) })).rejects.toThrow(/32 bytes/);
   });
 
