@@ -41,6 +41,10 @@ export const NodeLimit = {
   RATE_LIMIT_BURST: 2000,
   /** Providers a consumer tries for one job (or one missing redundant result) before it gives up. */
   MAX_DELEGATION_ATTEMPTS: 5,
+  /** A provider that failed without a provably wrong answer (unreachable, time-out, reset, EXECUTION_FAILED) is not chosen for min(BACKOFF_CAP_MS, BACKOFF_BASE_MS x 2^(failures - 1)) ms after its latest consecutive failure. */
+  BACKOFF_BASE_MS: 1000,
+  /** Longest back-off of a failing provider (the default advert TTL: by then a dead provider's advert has expired). */
+  BACKOFF_CAP_MS: 300000,
   /** Largest n of a Redundant k-of-n proof method. */
   MAX_REDUNDANCY: 9,
   /** Bytes in a ChannelState (D9). */

@@ -36,6 +36,7 @@ import { maxJobCost, type Channels } from "./channels.ts";
 import { verifyComputeResult, type VerifiedResult } from "./verification.ts";
 import type { AdvertBook, HeldAdvert } from "./adverts.ts";
 import type { Reputation } from "./reputation.ts";
+import type { Backoff } from "./backoff.ts";
 import type { NodeStore } from "./store.ts";
 import type { Counters } from "./stats.ts";
 import type { JobInfo } from "./job-info.ts";
@@ -88,8 +89,12 @@ export function proofMethodOf(p: ProofChoice): ProofMethod {
 
 export interface Attempt {
   provider: string;
-  /** "ok" (verified and accepted), "failed", "refused" (the provider declined), "disputed" (lost a vote), "caught" (failed a spot check). */
-  outcome: "ok" | "failed" | "refused" | "disputed" | "caught";
+  /**
+   * "ok" (verified and accepted), "failed" (a provably wrong answer: score down), "unavailable" (no answer, or the
+   * provider's own failure: backed off, §7.8), "refused" (the provider declined), "disputed" (lost a vote), "caught"
+   * (failed a spot check).
+   */
+  outcome: "ok" | "failed" | "unavailable" | "refused" | "disputed" | "caught";
   code?: string;
   detail?: string;
 }
@@ -122,6 +127,7 @@ export interface ConsumerOptions {
   store: NodeStore;
   adverts: AdvertBook;
   reputation: Reputation;
+  backoff: Backoff;
   channels: Channels;
   counters: Counters;
   now: () => number;
@@ -148,13 +154,24 @@ interface Success {
   jobId: Uint8Array;
 }
 
-/** Errors that say the provider misbehaved or failed (as opposed to declining): they cost reputation. */
-function blames(e: unknown): boolean {
-  if (e instanceof ProtocolError && !(e instanceof PeerError) && e.codeName === "INSUFFICIENT_FUNDS") return false;
-  if (e instanceof TransportError) return e.code === "TIMEOUT" || e.code === "RESET" || e.code === "OVERSIZED";
-  if (e instanceof PeerError) return e.codeName === "EXECUTION_FAILED" || e.codeName === "INTERNAL";
-  if (e instanceof ProtocolError) return true; // a reply that does not decode or verify
-  return false;
+/**
+ * How a failed attempt counts against the provider (docs/NODE.md §7.7, §7.8):
+ * - "wrong": an answer that came over the provider's authenticated connection
+ *   and is provably not a right one (it does not decode, its signature, hashes
+ *   or ids do not verify, the offer does not answer the request): compute_score falls;
+ * - "outage": nothing was answered, or the provider said it failed itself
+ *   (unreachable, time-out, reset, an oversized reply it never finished, a crash
+ *   with the job, EXECUTION_FAILED, INTERNAL, SHUTTING_DOWN): the provider is
+ *   backed off, its score untouched (a dead or overloaded machine is not a liar,
+ *   and a consumer's bad link must not ruin an honest provider's score);
+ * - "declined": a refusal the provider may make (BUSY, PRICE_TOO_LOW, …), or
+ *   the consumer's own doing (its funds, its own abort): neither.
+ */
+export function failureKind(e: unknown): "wrong" | "outage" | "declined" {
+  if (e instanceof TransportError) return e.code === "CLOSED" ? "declined" : "outage";
+  if (e instanceof PeerError) return e.codeName === "EXECUTION_FAILED" || e.codeName === "INTERNAL" || e.codeName === "SHUTTING_DOWN" ? "outage" : "declined";
+  if (e instanceof ProtocolError) return e.codeName === "INSUFFICIENT_FUNDS" ? "declined" : "wrong";
+  return "declined";
 }
 
 function isOwnFunds(e: unknown): boolean {
@@ -186,7 +203,7 @@ export class Consumer {
     this.random = o.random ?? Math.random;
   }
 
-  /** Held adverts that can run the job, affordable and trusted, best first. */
+  /** Held adverts that can run the job, affordable, trusted and not backed off (§7.8), best first. */
   candidates(info: JobInfo, proof: ProofChoice, exclude: Set<string> = new Set()): HeldAdvert[] {
     const o = this.o;
     const minScore = proof.kind === "reputation" ? proof.minScore : 0;
@@ -209,7 +226,7 @@ export class Consumer {
         if (c.price.costPerMillionCycles > o.maxPrice) continue;
         price = c.price.costPerMillionCycles;
       }
-      if (!o.reputation.trusted(a.nodeId, minScore)) continue;
+      if (!o.reputation.trusted(a.nodeId, minScore) || o.backoff.blocked(a.nodeId)) continue;
       out.push({ a: h, price, score: o.reputation.score(a.nodeId) });
     }
     out.sort((x, y) => (x.price !== y.price ? (x.price < y.price ? -1 : 1) : y.score - x.score || x.a.advert.compute.load - y.a.advert.compute.load || (bytesToHex(x.a.advert.nodeId) < bytesToHex(y.a.advert.nodeId) ? -1 : 1)));
@@ -335,10 +352,20 @@ export class Consumer {
   }
 
   private failed(jobId: Uint8Array, attempts: Attempt[], h: HeldAdvert, e: unknown): void {
-    if (blames(e)) {
+    const kind = failureKind(e);
+    if (kind === "wrong") {
       this.o.reputation.failure(h.advert.nodeId);
       this.record(jobId, attempts, h, "failed", e);
+    } else if (kind === "outage") {
+      this.o.backoff.fail(h.advert.nodeId);
+      this.record(jobId, attempts, h, "unavailable", e);
     } else this.record(jobId, attempts, h, "refused", e);
+  }
+
+  /** A verified, accepted result: score up, back-off over. */
+  private succeeded(h: HeldAdvert): void {
+    this.o.reputation.success(h.advert.nodeId);
+    this.o.backoff.succeed(h.advert.nodeId);
   }
 
   private done(wins: Success[], payments: Promise<bigint>, attempts: Attempt[]): Delegated {
@@ -402,7 +429,7 @@ export class Consumer {
         this.o.store.markKnownAnswerSent(hash32(check.job), h.advert.nodeId);
         this.o.counters.inc("spotcheck.passed");
       }
-      this.o.reputation.success(h.advert.nodeId);
+      this.succeeded(h);
       this.record(jobId, attempts, h, "ok");
       return this.done([s], this.settle(check ? [s, check.success] : [s], jobId), attempts);
     }
@@ -483,7 +510,7 @@ export class Consumer {
       this.record(jobId, attempts, r.advert, "disputed", new ProtocolError(NodeErrorCode.RESULT_DISPUTED, `result ${bytesToHex(r.verified.message.resultHash).slice(0, 16)} lost ${winner.length}-of-${results.length}`));
     }
     for (const w of winner) {
-      this.o.reputation.success(w.advert.advert.nodeId);
+      this.succeeded(w.advert);
       this.record(jobId, attempts, w.advert, "ok");
     }
     this.addKnownAnswer(job, info, winner[0].verified.message.resultHash, "redundant");

@@ -38,6 +38,7 @@ import type { Decoded } from "./wire/schema-codec.ts";
 import { exchange } from "./peer-client.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { Reputation } from "./reputation.ts";
+import { Backoff, type BackoffEntry } from "./backoff.ts";
 import { Channels } from "./channels.ts";
 import { Executor, type LocalRun } from "./executor.ts";
 import { FunctionRegistry, functionId, type OpaqueFunction } from "./functions/opaque-function.ts";
@@ -147,6 +148,8 @@ export interface NodeStatus {
   adverts: { nodeId: string; seq: string; expiresInMs: number; price: string; mhrByte: boolean; wasm: string; functions: string[]; load: number; score: number }[];
   channels: ReturnType<Channels["summaries"]>;
   reputation: ReturnType<Reputation["all"]>;
+  /** Providers backed off after an outage (§7.8). */
+  backoff: BackoffEntry[];
   journal: { jobId: string; role: string; kind: string; ranOn: string; providers: string[]; proof: string; resultHash: string | null; cycles: string | null; cost: string | null; detail: string | null; receivedAt: number }[];
   counters: Record<string, number>;
 }
@@ -162,6 +165,8 @@ export class MeshNode {
   readonly counters = new Counters();
   readonly adverts: AdvertBook;
   readonly reputation: Reputation;
+  /** Providers not chosen for a while after an outage (docs/NODE.md §7.8). */
+  readonly backoff: Backoff;
   readonly channels: Channels;
   readonly executor: Executor;
   readonly provider: Provider;
@@ -192,6 +197,7 @@ export class MeshNode {
     this.functions = new FunctionRegistry(o.functions ?? BUILTIN_FUNCTIONS);
     this.limiter = new RateLimiter(o.rateLimit ?? { perSecond: NodeLimit.RATE_LIMIT_PER_SECOND, burst: NodeLimit.RATE_LIMIT_BURST }, this.now);
     this.reputation = new Reputation(this.store, this.now, o.scoreThreshold);
+    this.backoff = new Backoff(this.now);
     this.adverts = new AdvertBook(this.store, this.now, this.counters, this.identity.nodeId);
     for (const row of this.store.adverts()) this.learnPeerFromBytes(row.bytes);
     this.channels = new Channels({
@@ -207,7 +213,7 @@ export class MeshNode {
       lie: o.testing?.lie, random: o.testing?.random, crashPoint: o.testing?.crashPoint,
     });
     this.consumer = new Consumer({
-      identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, channels: this.channels, counters: this.counters,
+      identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, backoff: this.backoff, channels: this.channels, counters: this.counters,
       now: this.now, call: (h, protocol, request, expected, timeoutMs) => this.callAdvert(h, protocol, request, expected, timeoutMs),
       maxPrice: o.maxPrice ?? 100_000n, maxPricePerCall: o.maxPricePerCall ?? 1000n,
       agreementDurationS: o.agreementDurationS ?? NodeLimit.DEFAULT_AGREEMENT_DURATION_S, executeTimeoutMs: o.executeTimeoutMs ?? Protocol.EXECUTE.timeoutMs,
@@ -497,6 +503,7 @@ export class MeshNode {
       })),
       channels: this.channels.summaries(),
       reputation: this.reputation.all(),
+      backoff: this.backoff.list(),
       journal: this.store.journal(journalLimit).map((j) => ({
         jobId: bytesToHex(j.jobId), role: j.role, kind: j.kind, ranOn: j.ranOn, providers: j.providers, proof: j.proof,
         resultHash: j.resultHash ? bytesToHex(j.resultHash) : null, cycles: j.cycles?.toString() ?? null, cost: j.cost?.toString() ?? null, detail: j.detail, receivedAt: j.receivedAt,

@@ -12,6 +12,8 @@ import { parseProof } from "../../src/node/consumer.ts";
 import { MeshNode } from "../../src/node/mesh-node.ts";
 import { merkleRoot } from "../../src/node/functions/merkle-root.ts";
 import { decodeFunctionResult } from "../../src/node/messages/execution-messages.ts";
+import { classifyJob } from "../../src/node/job-info.ts";
+import { NodeLimit } from "../../src/generated/node-protocol.ts";
 import { converge, SMALL, startNet, sumJob, type NodeSpec, type TestNet } from "./helpers.ts";
 
 let t: TestNet | undefined;
@@ -93,7 +95,7 @@ describe("crashes and lost messages", () => {
     expect(crashed).toBe(true);
     expect(bytesToHex(out.resultBytes)).toBe(await localBytes(job));
     expect(out.providers).toEqual([p2.nodeId]);
-    expect(out.attempts.map((a) => [a.provider, a.outcome, a.code])).toEqual([[p1.nodeId, "failed", "TRANSPORT_RESET"], [p2.nodeId, "ok", undefined]]);
+    expect(out.attempts.map((a) => [a.provider, a.outcome, a.code])).toEqual([[p1.nodeId, "unavailable", "TRANSPORT_RESET"], [p2.nodeId, "ok", undefined]]);
     // The job's one payment is on p2's channel (a payment names the job_id, which every attempt shares).
     const paid = m.store.paymentsForJob(Buffer.from(out.jobId, "hex"));
     expect(paid).toHaveLength(1);
@@ -101,8 +103,41 @@ describe("crashes and lost messages", () => {
     expect(paymentsOn(p2)).toBe(1);
     expect(paymentsOn(p1)).toBe(0);
     expect(m.channels.summaries().reduce((n, c) => n + c.payments, 0)).toBe(1);
-    expect(m.reputation.score(p1.identity.nodeId)).toBe(4500);
+    // A crash proves nothing wrong about p1's answers: its score is untouched, it is backed off instead (§7.8).
+    expect(m.reputation.score(p1.identity.nodeId)).toBe(5000);
+    expect(m.status().backoff).toEqual([{ nodeId: p1.nodeId, failures: 1, retryInMs: expect.any(Number) }]);
+    // p1's advert is still held (it has not expired), yet the next job does not try the dead provider first.
+    expect(m.adverts.get(p1.identity.nodeId)).toBeDefined();
+    const next = await m.submit({ job: sumJob(77, undefined, m.identity.nodeId, m.identity.nodeId) });
+    expect(next.attempts.map((a) => [a.provider, a.outcome])).toEqual([[p2.nodeId, "ok"]]);
+    await next.payments;
   });
+
+  it("back-off: doubling from BACKOFF_BASE_MS per consecutive outage up to BACKOFF_CAP_MS; chosen again once it passes, reset by a verified result", async () => {
+    let clock = Date.now();
+    t = await startNet([{ ...minimal, now: () => clock }, provider("p1", { price: 100n }), provider("p2", { price: 200n })]);
+    const [m, p1, p2] = t.nodes;
+    const job = (n: number) => sumJob(n, undefined, m.identity.nodeId, m.identity.nodeId);
+    const info = classifyJob(job(1));
+    const first = () => bytesToHex(m.consumer.candidates(info, { kind: "result-hash" })[0].advert.nodeId);
+    expect(first()).toBe(p1.nodeId);
+    t.net.partition("m", "p1"); // connection refused, every time
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const out = await m.submit({ job: job(10 + i) }, { placement: "delegate" });
+      expect(out.providers).toEqual([p2.nodeId]);
+      waits.push(m.status().backoff.find((b) => b.nodeId === p1.nodeId)!.retryInMs);
+      expect(first()).toBe(p2.nodeId); // p1 backed off: not chosen
+      expect(m.reputation.score(p1.identity.nodeId)).toBe(5000);
+      clock += waits[i]; // the back-off passes: p1 is the first choice again
+      expect(first()).toBe(p1.nodeId);
+    }
+    expect(waits).toEqual([NodeLimit.BACKOFF_BASE_MS, 2 * NodeLimit.BACKOFF_BASE_MS, 4 * NodeLimit.BACKOFF_BASE_MS]);
+    t.net.heal("m", "p1");
+    const ok = await m.submit({ job: job(20) }, { placement: "delegate" });
+    expect(ok.providers).toEqual([p1.nodeId]);
+    expect(m.status().backoff).toEqual([]);
+  }, 60_000);
 
   it("a lost payment acknowledgement: the update is resent, the payee takes it once", async () => {
     let cut = false;

@@ -5,6 +5,12 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { getProfile, loadProfiles, parseProfile, ProfileError } from "../../src/node/profiles.ts";
 import { scoreAfterFailure, scoreAfterSuccess, Reputation } from "../../src/node/reputation.ts";
 import { RateLimiter } from "../../src/node/rate-limit.ts";
+import { Backoff, backoffDelay } from "../../src/node/backoff.ts";
+import { failureKind } from "../../src/node/consumer.ts";
+import { PeerError } from "../../src/node/messages/error-reply.ts";
+import { ProtocolError } from "../../src/node/wire/protocol-error.ts";
+import { TransportError } from "../../src/node/transport.ts";
+import { NodeErrorCode, NodeLimit } from "../../src/generated/node-protocol.ts";
 import { parseEngineSpec } from "../../src/node/executor.ts";
 import { merkleRoot, merkleRootFunction } from "../../src/node/functions/merkle-root.ts";
 import { ed25519VerifyMany, encodeVerifyRecords } from "../../src/node/functions/ed25519-verify-many.ts";
@@ -124,5 +130,39 @@ describe("proof methods", () => {
     expect(() => parseProof("redundant:1-of-2")).toThrow(/n\/2/);
     expect(() => parseProof("spotcheck:2")).toThrow();
     expect(() => parseProof("zk")).toThrow(/unknown proof/);
+  });
+});
+
+describe("provider back-off (docs/NODE.md §7.8)", () => {
+  it("waits BACKOFF_BASE_MS × 2^(failures − 1), capped at BACKOFF_CAP_MS", () => {
+    const base = NodeLimit.BACKOFF_BASE_MS, cap = NodeLimit.BACKOFF_CAP_MS;
+    expect([1, 2, 3, 4].map((f) => backoffDelay(f))).toEqual([base, 2 * base, 4 * base, 8 * base]);
+    expect(backoffDelay(9)).toBe(Math.min(cap, 256 * base));
+    expect(backoffDelay(10_000)).toBe(cap);
+    expect(backoffDelay(0)).toBe(0);
+  });
+  it("blocks until the wait has passed; a success resets the count", () => {
+    let now = 1_000_000;
+    const b = new Backoff(() => now);
+    const id = new Uint8Array(16).fill(3);
+    expect(b.blocked(id)).toBe(false);
+    expect(b.fail(id)).toBe(NodeLimit.BACKOFF_BASE_MS);
+    expect(b.blocked(id)).toBe(true);
+    now += NodeLimit.BACKOFF_BASE_MS - 1;
+    expect(b.blocked(id)).toBe(true);
+    now += 1;
+    expect(b.blocked(id)).toBe(false);
+    expect(b.fail(id)).toBe(2 * NodeLimit.BACKOFF_BASE_MS);
+    b.succeed(id);
+    expect(b.blocked(id)).toBe(false);
+    expect(b.fail(id)).toBe(NodeLimit.BACKOFF_BASE_MS);
+  });
+  it("outages back off, provably wrong answers cost score, refusals and own faults neither", () => {
+    for (const code of ["UNREACHABLE", "TIMEOUT", "RESET", "OVERSIZED"] as const) expect(failureKind(new TransportError("x", code))).toBe("outage");
+    expect(failureKind(new TransportError("our own abort", "CLOSED"))).toBe("declined");
+    for (const c of ["EXECUTION_FAILED", "INTERNAL", "SHUTTING_DOWN"] as const) expect(failureKind(new PeerError(NodeErrorCode[c], "x"))).toBe("outage");
+    for (const c of ["BUSY", "PRICE_TOO_LOW", "BAD_CHANNEL", "PEER_MISMATCH"] as const) expect(failureKind(new PeerError(NodeErrorCode[c], "x"))).toBe("declined");
+    for (const c of ["RESULT_HASH_MISMATCH", "JOB_HASH_MISMATCH", "RESULT_INCONSISTENT", "BAD_SIGNATURE", "BAD_OFFER", "MALFORMED"] as const) expect(failureKind(new ProtocolError(NodeErrorCode[c], "x"))).toBe("wrong");
+    expect(failureKind(new ProtocolError(NodeErrorCode.INSUFFICIENT_FUNDS, "x"))).toBe("declined");
   });
 });
