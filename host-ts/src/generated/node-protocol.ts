@@ -45,6 +45,8 @@ export const NodeLimit = {
   BACKOFF_BASE_MS: 1000,
   /** Longest back-off of a failing provider (the default advert TTL: by then a dead provider's advert has expired). */
   BACKOFF_CAP_MS: 300000,
+  /** A Redundant k-of-n job draws its providers at random from the best REDUNDANT_POOL_FACTOR x n candidates, distinct neighbourhoods first. */
+  REDUNDANT_POOL_FACTOR: 3,
   /** Largest n of a Redundant k-of-n proof method. */
   MAX_REDUNDANCY: 9,
   /** Bytes in a ChannelState (D9). */

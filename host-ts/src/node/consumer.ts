@@ -37,6 +37,7 @@ import { verifyComputeResult, type VerifiedResult } from "./verification.ts";
 import type { AdvertBook, HeldAdvert } from "./adverts.ts";
 import type { Reputation } from "./reputation.ts";
 import type { Backoff } from "./backoff.ts";
+import { neighbourhoodOf } from "../private/shamir/select.ts";
 import type { NodeStore } from "./store.ts";
 import type { Counters } from "./stats.ts";
 import type { JobInfo } from "./job-info.ts";
@@ -132,6 +133,8 @@ export interface ConsumerOptions {
   counters: Counters;
   now: () => number;
   call: PeerCall;
+  /** The address a provider is reached at: the observed one of an open connection, else its advert's first (§7.5). */
+  addressOf: (advert: HeldAdvert) => string | undefined;
   /** Highest cost_per_million_cycles (milli-µMHR) it pays. */
   maxPrice: bigint;
   /** Highest µMHR per function call it pays. */
@@ -184,6 +187,25 @@ function describe(e: unknown): { code: string; detail: string } {
   return { code: "INTERNAL", detail: e instanceof Error ? e.message : String(e) };
 }
 
+/**
+ * The next provider of a Redundant job (docs/NODE.md §7.5): drawn at random
+ * from the best REDUNDANT_POOL_FACTOR × n of `ranked` (the §7.4 order), the
+ * first in that random order whose neighbourhood (`hoodOf`, the rule of
+ * private/shamir/select.ts) no provider already working on the job has; when
+ * every pooled candidate shares one with them, the first in the random order.
+ * Random, so that n colluding providers cannot count on being asked
+ * together by pricing themselves at the top; neighbourhoods, so that one
+ * operator's or network's machines seldom make up a quorum.
+ */
+export function pickRedundant<T>(ranked: readonly T[], n: number, hoodOf: (t: T) => string, inUse: ReadonlySet<string>, random: () => number): T | undefined {
+  const pool = ranked.slice(0, Math.max(1, NodeLimit.REDUNDANT_POOL_FACTOR * n));
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.find((t) => !inUse.has(hoodOf(t))) ?? pool[0];
+}
+
 const DELEGATION_SLACK_MS = 5000;
 /** Longest retry_after_ms of a BUSY or RATE_LIMITED provider the consumer waits for (once per provider and job). */
 const MAX_WAIT_MS = 2000;
@@ -231,6 +253,12 @@ export class Consumer {
     }
     out.sort((x, y) => (x.price !== y.price ? (x.price < y.price ? -1 : 1) : y.score - x.score || x.a.advert.compute.load - y.a.advert.compute.load || (bytesToHex(x.a.advert.nodeId) < bytesToHex(y.a.advert.nodeId) ? -1 : 1)));
     return out.map((x) => x.a);
+  }
+
+  /** The neighbourhood of a provider (private/shamir/select.ts's rule) at the address this node reaches it at. */
+  private hoodOf(h: HeldAdvert): string {
+    const address = this.o.addressOf(h);
+    return (address !== undefined ? neighbourhoodOf(address) : null) ?? "unknown";
   }
 
   /** The capability and the most the consumer will pay for it, from the provider's advert. */
@@ -476,17 +504,27 @@ export class Consumer {
     const results: Success[] = [];
     let launched = 0;
     const budget = proof.n + NodeLimit.MAX_DELEGATION_ATTEMPTS;
+    // Neighbourhoods of the providers working on the job or with a result (a failed one frees its place).
+    const hoods = new Map<string, number>();
+    const use = (hood: string, d: number): void => {
+      const k = (hoods.get(hood) ?? 0) + d;
+      if (k > 0) hoods.set(hood, k);
+      else hoods.delete(hood);
+    };
     // Each slot keeps trying fresh providers until it has a verified result or none are left.
     const slot = async (): Promise<void> => {
       while (launched < budget) {
-        const h = this.candidates(info, proof, tried)[0];
+        const h = pickRedundant(this.candidates(info, proof, tried), proof.n, (x) => this.hoodOf(x), new Set(hoods.keys()), this.random);
         if (!h) return;
+        const hood = this.hoodOf(h);
         tried.add(bytesToHex(h.advert.nodeId));
+        use(hood, 1);
         launched++;
         try {
           results.push(await this.runOn(h, job, info, method, jobId, progress));
           return;
         } catch (e) {
+          use(hood, -1);
           if (isOwnFunds(e)) throw e;
           this.failed(jobId, attempts, h, e);
         }

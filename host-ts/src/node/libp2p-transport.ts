@@ -279,6 +279,12 @@ export class Libp2pTransport implements Transport {
     return [...this.connected];
   }
 
+  remoteAddress(peer: PeerKey): string | null {
+    if (this.state !== "started" || !this.connected.has(peer)) return null;
+    const c = this.libp2p.getConnections(this.peerId(peer)).find((x) => x.status === "open");
+    return c ? c.remoteAddr.toString() : null;
+  }
+
   handle(protocol: string, limits: ProtocolLimits, handler: RequestHandler): void {
     if (!(limits.maxRequestBytes >= 0 && limits.readTimeoutMs > 0)) throw new RangeError(`bad limits for ${protocol}`);
     const first = !this.registrations.has(protocol);

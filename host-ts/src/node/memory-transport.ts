@@ -351,6 +351,11 @@ export class MemoryTransport implements Transport {
     return [...this.connections];
   }
 
+  /** Memory peers have names, not network addresses: nothing to observe (the node falls back to adverts). */
+  remoteAddress(_peer: PeerKey): string | null {
+    return null;
+  }
+
   handle(protocol: string, limits: ProtocolLimits, handler: RequestHandler): void {
     if (!(limits.maxRequestBytes >= 0) || !(limits.readTimeoutMs > 0)) throw new RangeError(`${protocol}: bad limits`);
     this.handlers.set(protocol, { limits, handler });

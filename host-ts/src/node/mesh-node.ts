@@ -215,6 +215,10 @@ export class MeshNode {
     this.consumer = new Consumer({
       identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, backoff: this.backoff, channels: this.channels, counters: this.counters,
       now: this.now, call: (h, protocol, request, expected, timeoutMs) => this.callAdvert(h, protocol, request, expected, timeoutMs),
+      addressOf: (h) => {
+        const peer = peerKeyOf(h.advert);
+        return (peer !== undefined ? this.transportImpl?.remoteAddress(peer) : null) ?? h.advert.addresses[0];
+      },
       maxPrice: o.maxPrice ?? 100_000n, maxPricePerCall: o.maxPricePerCall ?? 1000n,
       agreementDurationS: o.agreementDurationS ?? NodeLimit.DEFAULT_AGREEMENT_DURATION_S, executeTimeoutMs: o.executeTimeoutMs ?? Protocol.EXECUTE.timeoutMs,
       random: o.testing?.random,

@@ -88,6 +88,13 @@ export interface Transport {
   dial(address: string): Promise<PeerKey>;
   /** Peers with an open connection now. */
   peers(): PeerKey[];
+  /**
+   * The multiaddr this node sees an open connection to `peer` come from (the
+   * observed remote address, which the peer cannot choose as it chooses what
+   * it advertises), or null when there is no connection or the transport has
+   * no network addresses (the memory transport).
+   */
+  remoteAddress(peer: PeerKey): string | null;
 
   /** One request/response protocol: one length-prefixed request, one length-prefixed response per stream. */
   handle(protocol: string, limits: ProtocolLimits, handler: RequestHandler): void;

@@ -255,6 +255,9 @@ class SimTransport implements Transport {
   peers(): PeerKey[] {
     return this.inner.peers();
   }
+  remoteAddress(peer: PeerKey): string | null {
+    return this.inner.remoteAddress(peer);
+  }
   handle(protocol: string, limits: ProtocolLimits, handler: RequestHandler): void {
     if (protocol !== Protocol.EXECUTE.id) return this.inner.handle(protocol, limits, handler);
     this.inner.handle(protocol, limits, (req) => {

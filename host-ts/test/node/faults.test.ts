@@ -53,6 +53,30 @@ describe("lying providers", () => {
     expect(m.counters.get("redundant.disputed")).toBe(1);
   });
 
+  it("Redundant providers are drawn at random from the pool and from distinct neighbourhoods, not always the same top n", async () => {
+    // Six providers at one price; p1..p3 advertise addresses in one /16 (one operator's network), p4..p6 in others.
+    const at = (name: string, ip: string) => provider(name, { announce: [`/ip4/${ip}/tcp/4001/p2p/${name}`] });
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    t = await startNet([{ ...minimal, testing: { random } }, at("p1", "203.0.113.1"), at("p2", "203.0.113.2"), at("p3", "203.0.9.9"), at("p4", "198.51.100.1"), at("p5", "192.0.2.1"), at("p6", "100.1.0.1")]);
+    const [m] = t.nodes;
+    const sameNet = new Set(t.nodes.slice(1, 4).map((n) => n.nodeId));
+    const sets = new Set<string>();
+    const used = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const out = await m.submit({ job: sumJob(40 + i, undefined, m.identity.nodeId, m.identity.nodeId) }, { proof: parseProof("redundant:2-of-3") });
+      const asked = out.attempts.map((a) => a.provider);
+      expect(asked).toHaveLength(3);
+      // Never two of one neighbourhood while three others are free.
+      expect(asked.filter((p) => sameNet.has(p)).length).toBeLessThanOrEqual(1);
+      sets.add([...asked].sort().join(","));
+      for (const p of asked) used.add(p);
+      await out.payments;
+    }
+    expect(sets.size).toBeGreaterThan(1);
+    expect(used.size).toBeGreaterThan(3);
+  });
+
   it("SpotCheck: a known-answer job exposes the liar, which is not paid; the job is rerun on an honest provider", async () => {
     // The liar is the cheapest, so it is asked first.
     t = await startNet([minimal, provider("liar", { price: 100n, testing: { lie: {} } }), provider("honest", { price: 5000n })]);

@@ -66,6 +66,16 @@ describe("libp2p transport specifics", () => {
     expect(advertisableAddresses([all[0]], ["/ip4/127.0.0.1/tcp/0"])).toEqual([all[0]]);
   });
 
+  it("reports the observed remote address of a connected peer, and null for one it has no connection to", async () => {
+    const a = await started(1);
+    const b = await started(2);
+    expect(a.remoteAddress(b.self)).toBeNull();
+    await a.dial(b.addresses()[0]);
+    await until(() => b.peers().includes(a.self), "b sees the connection");
+    expect(a.remoteAddress(b.self)).toBe(b.addresses()[0]);
+    expect(b.remoteAddress(a.self)).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+(\/p2p\/[^/]+)?$/);
+  });
+
   it("has mDNS off unless asked for it", async () => {
     expect((await create(1)).mdnsEnabled).toBe(false);
     expect((await create(2, { mdns: { intervalMs: 1000 } })).mdnsEnabled).toBe(true);

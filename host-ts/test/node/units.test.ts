@@ -6,7 +6,8 @@ import { getProfile, loadProfiles, parseProfile, ProfileError } from "../../src/
 import { scoreAfterFailure, scoreAfterSuccess, Reputation } from "../../src/node/reputation.ts";
 import { RateLimiter } from "../../src/node/rate-limit.ts";
 import { Backoff, backoffDelay } from "../../src/node/backoff.ts";
-import { failureKind } from "../../src/node/consumer.ts";
+import { failureKind, pickRedundant } from "../../src/node/consumer.ts";
+import { neighbourhoodOf } from "../../src/private/shamir/select.ts";
 import { PeerError } from "../../src/node/messages/error-reply.ts";
 import { ProtocolError } from "../../src/node/wire/protocol-error.ts";
 import { TransportError } from "../../src/node/transport.ts";
@@ -164,5 +165,39 @@ describe("provider back-off (docs/NODE.md §7.8)", () => {
     for (const c of ["BUSY", "PRICE_TOO_LOW", "BAD_CHANNEL", "PEER_MISMATCH"] as const) expect(failureKind(new PeerError(NodeErrorCode[c], "x"))).toBe("declined");
     for (const c of ["RESULT_HASH_MISMATCH", "JOB_HASH_MISMATCH", "RESULT_INCONSISTENT", "BAD_SIGNATURE", "BAD_OFFER", "MALFORMED"] as const) expect(failureKind(new ProtocolError(NodeErrorCode[c], "x"))).toBe("wrong");
     expect(failureKind(new ProtocolError(NodeErrorCode.INSUFFICIENT_FUNDS, "x"))).toBe("declined");
+  });
+});
+
+describe("Redundant provider choice (docs/NODE.md §7.5)", () => {
+  // Public addresses: the first three in one /16 (203.0), the rest in seven others.
+  const ranked = ["/ip4/203.0.113.1/tcp/1", "/ip4/203.0.113.2/tcp/1", "/ip4/203.0.5.5/tcp/1", "/ip4/198.51.100.1/tcp/1", "/ip4/192.0.2.1/tcp/1", "/ip4/100.1.0.1/tcp/1", "/ip4/8.8.8.8/tcp/1", "/ip4/1.1.1.1/tcp/1", "/ip4/9.9.9.9/tcp/1", "/ip4/4.4.4.4/tcp/1"];
+  const hood = (a: string) => neighbourhoodOf(a)!;
+  let s = 7;
+  const random = () => ((s = (s * 48271) % 2147483647) / 2147483647);
+  const choose = (n: number) => {
+    const inUse = new Set<string>();
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const x = pickRedundant(ranked.filter((r) => !out.includes(r)), n, hood, inUse, random)!;
+      out.push(x);
+      inUse.add(hood(x));
+    }
+    return out;
+  };
+  it("uses the neighbourhood rule of private/shamir/select.ts, draws from the best REDUNDANT_POOL_FACTOR × n only, distinct neighbourhoods first", () => {
+    const seen = new Set<string>();
+    for (let k = 0; k < 50; k++) {
+      const c = choose(3);
+      expect(new Set(c.map(hood)).size).toBe(3);
+      expect(c.filter((x) => x.startsWith("/ip4/203.0.")).length).toBeLessThanOrEqual(1);
+      for (const x of c) expect(ranked.indexOf(x)).toBeLessThan(NodeLimit.REDUNDANT_POOL_FACTOR * 3 + 2);
+      seen.add(c.join());
+    }
+    expect(seen.size).toBeGreaterThan(5);
+  });
+  it("shares a neighbourhood only when every pooled candidate does", () => {
+    const one = ["/ip4/203.0.0.1/tcp/1", "/ip4/203.0.0.2/tcp/1"];
+    expect(one).toContain(pickRedundant(one, 2, hood, new Set([hood(one[0])]), random));
+    expect(pickRedundant([], 2, hood, new Set(), random)).toBeUndefined();
   });
 });
