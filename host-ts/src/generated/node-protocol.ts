@@ -15,6 +15,8 @@ export const NodeLimit = {
   DEFAULT_ADVERT_TTL_MS: 300000,
   /** How often a node republishes its advert (with seq + 1), unless configured. */
   DEFAULT_ADVERT_INTERVAL_MS: 60000,
+  /** Advert seqs a node reserves with one synchronous commit; a restart starts after the reserved block (never reusing a seq, skipping at most this many). */
+  ADVERT_SEQ_BLOCK: 64,
   /** Most adverts a node holds; past it, the ones closest to expiry are dropped first. */
   MAX_HELD_ADVERTS: 4096,
   /** A CapabilityRequest, ExecuteRequest or ChannelSync older than this (by issued_at) is refused; nonces are remembered this long. */

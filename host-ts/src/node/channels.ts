@@ -100,8 +100,23 @@ export interface ChannelSummary {
 
 export class Channels {
   private readonly locks = new Map<string, Promise<unknown>>();
+  private closing = false;
 
   constructor(private readonly o: ChannelOptions) {}
+
+  /**
+   * The node is stopping (docs/NODE.md §11.2 rule 7): nothing more is sent or
+   * committed. A payment asked for now fails with SHUTTING_DOWN and stays
+   * owed; an acknowledgement that arrives now is not committed, its update
+   * stays pending. Both are settled after the restart.
+   */
+  shutdown(): void {
+    this.closing = true;
+  }
+
+  private ensureRunning(): void {
+    if (this.closing) fail("SHUTTING_DOWN", "the node is stopping: the payment is settled after its restart");
+  }
 
   // --- credit -------------------------------------------------------------------
 
@@ -204,15 +219,20 @@ export class Channels {
    */
   async pay(channelId: Uint8Array, agreement: AgreementBody, jobId: Uint8Array, units: bigint): Promise<bigint> {
     return this.locked(channelId, async () => {
+      this.ensureRunning();
       const store = this.o.store;
       let c = store.channel(channelId);
       if (!c || c.role !== "payer") return fail("UNKNOWN_CHANNEL", "no such payer channel");
       if (c.pending) {
         await this.resumeLocked(c);
+        this.ensureRunning();
         c = store.channel(channelId)!;
       }
       const existing = store.payment(channelId, jobId);
-      if (existing) return existing.amount;
+      if (existing) {
+        store.deleteOwed(channelId, jobId);
+        return existing.amount;
+      }
       if (c.status !== "open") fail("CHANNEL_CLOSED", "the channel is not open");
       const billed = store.agreement(agreement.agreementId)?.billedUnits ?? 0n;
       const amount = owedDelta(agreement, billed, units);
@@ -226,6 +246,7 @@ export class Channels {
         store.setPending(channelId, pending);
         store.insertPayment({ channelId, jobId, agreementId: agreement.agreementId, sequence: next.sequence, amount, units, acknowledged: false });
         store.addBilled(agreement.agreementId, units, amount);
+        store.deleteOwed(channelId, jobId);
       });
       this.o.crashPoint?.("payer:update-persisted");
       await this.sendPending(store.channel(channelId)!);
@@ -238,6 +259,8 @@ export class Channels {
     const msg = encodeChannelUpdate({ state: p.state, agreementId: p.agreementId, jobId: p.jobId, amount: p.amount, units: p.units }, this.o.identity);
     const reply = await this.o.send(c.peer, msg, ["ChannelAck"]);
     this.o.crashPoint?.("payer:ack-received");
+    // An ack that arrives while the node stops is not committed: the update stays pending and is resent after the restart.
+    this.ensureRunning();
     this.acceptAck(c, reply.value.state);
   }
 
@@ -255,10 +278,14 @@ export class Channels {
 
   /** Resends an unacknowledged update (after a fault or a restart). */
   resume(c: ChannelRow): Promise<void> {
-    return this.locked(c.channelId, () => this.resumeLocked(this.o.store.channel(c.channelId)!));
+    return this.locked(c.channelId, () => {
+      this.ensureRunning();
+      return this.resumeLocked(this.o.store.channel(c.channelId)!);
+    });
   }
 
   private async resumeLocked(c: ChannelRow): Promise<void> {
+    this.ensureRunning();
     if (!c.pending) return;
     try {
       await this.sendPending(c);
@@ -267,6 +294,7 @@ export class Channels {
       // The payee may have lost nothing and answered STALE for a state it holds: ask it what it has.
       const sync = await this.o.send(c.peer, encodeChannelSync({ channelId: c.channelId, sender: this.o.identity.nodeId, issuedAt: BigInt(this.o.now()) }, this.o.identity), ["ChannelAck"]);
       const theirs = decodeChannelState(sync.value.state);
+      this.ensureRunning();
       if (theirs.sequence === c.pending.sequence) this.acceptAck(c, sync.value.state);
       else throw e;
     }

@@ -38,7 +38,7 @@ import type { AdvertBook, HeldAdvert } from "./adverts.ts";
 import type { Reputation } from "./reputation.ts";
 import type { Backoff } from "./backoff.ts";
 import { neighbourhoodOf } from "../private/shamir/select.ts";
-import type { NodeStore } from "./store.ts";
+import type { NodeStore, OwedRow } from "./store.ts";
 import type { Counters } from "./stats.ts";
 import type { JobInfo } from "./job-info.ts";
 
@@ -355,20 +355,40 @@ export class Consumer {
     return { advert: h, agreement, verified, jobId };
   }
 
-  private async pay(s: Success, journalJobId: Uint8Array): Promise<bigint> {
-    if (s.verified.units === 0n) return 0n;
+  /**
+   * Commits and sends one owed payment; never throws. A failure leaves it
+   * pending (committed, resent when the payee is reachable) or owed (not
+   * committed yet: paid by `payOwed`, at the latest after a restart).
+   */
+  private async payOwed1(w: OwedRow, agreement: AgreementBody, provider: Uint8Array): Promise<bigint> {
     try {
-      const amount = await this.o.channels.pay(s.agreement.body.paymentChannel, s.agreement.body, s.jobId, s.verified.units);
-      this.o.store.addCost(journalJobId, amount);
+      const amount = await this.o.channels.pay(w.channelId, agreement, w.jobId, w.units);
+      this.o.store.addCost(w.journalJobId, amount);
       this.o.counters.inc("consumer.payments");
       return amount;
     } catch (e) {
-      // The state is committed as pending: it is resent when the provider is reachable again.
       this.o.counters.inc("consumer.payments_pending");
+      // Stopping: the store is closing, the payment waits for the restart.
+      if (e instanceof ProtocolError && !(e instanceof PeerError) && e.codeName === "SHUTTING_DOWN") return 0n;
       const { code, detail } = describe(e);
-      this.o.store.addAttempt({ jobId: journalJobId, n: 1000 + Math.floor(this.random() * 1000), provider: s.advert.advert.nodeId, outcome: "payment-pending", code: null, detail: `${code}: ${detail}`, at: this.o.now() });
+      try {
+        this.o.store.addAttempt({ jobId: w.journalJobId, n: 1000 + Math.floor(this.random() * 1000), provider, outcome: "payment-pending", code: null, detail: `${code}: ${detail}`, at: this.o.now() });
+      } catch {
+        // The store closed under us (the node stopped): the payment is still pending or owed on disk.
+      }
       return 0n;
     }
+  }
+
+  /** Pays what earlier runs (or a previous life of this node) left owed, oldest first; never throws. */
+  async payOwed(provider?: Uint8Array): Promise<bigint> {
+    let total = 0n;
+    for (const w of this.o.store.owed()) {
+      const row = this.o.store.agreement(w.agreementId);
+      if (!row || (provider && !equalBytes(row.peer, provider))) continue;
+      total += await this.payOwed1(w, decodeStruct("AgreementBody", row.body), row.peer);
+    }
+    return total;
   }
 
   private record(jobId: Uint8Array, attempts: Attempt[], h: HeldAdvert, outcome: Attempt["outcome"], e?: unknown): void {
@@ -401,13 +421,22 @@ export class Consumer {
     return { resultBytes: m.result, state: m.state, resultHash: m.resultHash, cycles: m.cycles, status: m.status, providers: wins.map((w) => w.advert.advert.nodeId), payments, attempts };
   }
 
-  /** Pays the accepted results one after the other, in the background. */
+  /**
+   * Records what the accepted results are owed (durable before the result is
+   * returned, so a node stopped or killed before it paid pays after its
+   * restart), then pays them one after the other in the background. Never rejects.
+   */
   private settle(paid: Success[], journalJobId: Uint8Array): Promise<bigint> {
+    const owed = paid.filter((s) => s.verified.units > 0n).map((s) => ({
+      row: { channelId: s.agreement.body.paymentChannel, jobId: s.jobId, agreementId: s.agreement.body.agreementId, units: s.verified.units, journalJobId },
+      s,
+    }));
+    this.o.store.addOwed(owed.map((x) => x.row), this.o.now());
     return (async () => {
       // After the caller has its result: the commit below is a synchronous fsync.
       await new Promise((r) => setImmediate(r));
       let total = 0n;
-      for (const s of paid) total += await this.pay(s, journalJobId);
+      for (const { row, s } of owed) total += await this.payOwed1(row, s.agreement.body, s.advert.advert.nodeId);
       return total;
     })();
   }

@@ -38,6 +38,7 @@ import type { Decoded } from "./wire/schema-codec.ts";
 import { exchange } from "./peer-client.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { Reputation } from "./reputation.ts";
+import { AdvertSeq } from "./advert-seq.ts";
 import { Backoff, type BackoffEntry } from "./backoff.ts";
 import { Channels } from "./channels.ts";
 import { Executor, type LocalRun } from "./executor.ts";
@@ -87,6 +88,8 @@ export interface NodeOptions {
   rateLimit?: RateLimitOptions;
   agreementDurationS?: number;
   executeTimeoutMs?: number;
+  /** How long `stop()` waits for payments and requests in flight before it closes the store (default CHANNEL_MS). */
+  stopGraceMs?: number;
   wasmWallClockMs?: number;
   /** Serve the owner-only control socket in the data dir (default: true unless dataDir is ":memory:"). */
   control?: boolean;
@@ -168,6 +171,8 @@ export class MeshNode {
   /** Providers not chosen for a while after an outage (docs/NODE.md §7.8). */
   readonly backoff: Backoff;
   readonly channels: Channels;
+  /** This node's advert sequence numbers (docs/NODE.md §5.1). */
+  readonly advertSeq: AdvertSeq;
   readonly executor: Executor;
   readonly provider: Provider;
   readonly consumer: Consumer;
@@ -198,6 +203,7 @@ export class MeshNode {
     this.limiter = new RateLimiter(o.rateLimit ?? { perSecond: NodeLimit.RATE_LIMIT_PER_SECOND, burst: NodeLimit.RATE_LIMIT_BURST }, this.now);
     this.reputation = new Reputation(this.store, this.now, o.scoreThreshold);
     this.backoff = new Backoff(this.now);
+    this.advertSeq = new AdvertSeq(this.store);
     this.adverts = new AdvertBook(this.store, this.now, this.counters, this.identity.nodeId);
     for (const row of this.store.adverts()) this.learnPeerFromBytes(row.bytes);
     this.channels = new Channels({
@@ -292,7 +298,8 @@ export class MeshNode {
     const interval = this.o.advertIntervalMs ?? NodeLimit.DEFAULT_ADVERT_INTERVAL_MS;
     this.advertTimer = setInterval(() => void this.publishAdvert().catch((e) => this.log(`advert: ${(e as Error).message}`)), interval);
     this.advertTimer.unref?.();
-    void this.channels.resumeAll().catch(() => {});
+    // Settling resumes: unacknowledged updates are resent, then what a previous run left owed is paid (§11.2 rules 4, 6).
+    void this.channels.resumeAll().then(() => this.consumer.payOwed()).catch(() => {});
   }
 
   /** Registers a request handler behind the rate limit and the error-code wrapper: network input never throws out of it. */
@@ -325,9 +332,8 @@ export class MeshNode {
   /** The advert this node publishes now (seq + 1, expiry now + TTL). */
   buildAdvert(): Uint8Array {
     const p = this.profile;
-    const seq = BigInt(this.store.getMeta("advert_seq") ?? "0") + 1n;
-    // Committed before the signed advert leaves: a restarted node never reuses a seq.
-    this.store.setMeta("advert_seq", seq.toString());
+    // Reserved in blocks, each committed before its first seq leaves: a restarted node never reuses a seq (advert-seq.ts).
+    const seq = this.advertSeq.take();
     const now = this.now();
     const max = p.maxConcurrentJobs;
     const advert: NodeAdvert = {
@@ -388,7 +394,10 @@ export class MeshNode {
       this.log(`advert sync with ${peer}: ${(e as Error).message}`);
     }
     const id = [...this.peerOf.entries()].find(([, v]) => v.peer === peer)?.[0];
-    if (id) void this.channels.resumeAll(Uint8Array.from(Buffer.from(id, "hex"))).catch(() => {});
+    if (id) {
+      const nodeId = Uint8Array.from(Buffer.from(id, "hex"));
+      void this.channels.resumeAll(nodeId).then(() => this.consumer.payOwed(nodeId)).catch(() => {});
+    }
   }
 
   private learnPeer(a: NodeAdvert): void {
@@ -529,8 +538,11 @@ export class MeshNode {
   async stop(): Promise<void> {
     if (this.stopping) return;
     // Payments in flight finish first (each is committed before it is sent, so this is only politeness to the payee).
-    await Promise.race([this.settled(), new Promise((r) => setTimeout(r, Protocol.CHANNEL.timeoutMs).unref?.())]);
+    const grace = () => new Promise((r) => setTimeout(r, this.o.stopGraceMs ?? Protocol.CHANNEL.timeoutMs).unref?.());
+    await Promise.race([this.settled(), grace()]);
+    // From here nothing is sent or committed for a payment: what is still in flight stays pending or owed on disk (§11.2 rule 7).
     this.stopping = true;
+    this.channels.shutdown();
     if (this.advertTimer) clearInterval(this.advertTimer);
     if (this.republishTimer) clearTimeout(this.republishTimer);
     await this.control?.close().catch(() => {});

@@ -163,6 +163,38 @@ describe("crashes and lost messages", () => {
     expect(m.status().backoff).toEqual([]);
   }, 60_000);
 
+  it("payments acknowledged, failing or starting after the payer's stop began: no crash, nothing lost, settling resumes after the restart", async () => {
+    t = await startNet([{ ...minimal, stopGraceMs: 20 }, provider("p1"), provider("p2")]);
+    const [m, p1, p2] = t.nodes;
+    const dir = t.dirs[0];
+    const job = sumJob(4321, undefined, m.identity.nodeId, m.identity.nodeId);
+    const out = await m.submit({ job }, { proof: parseProof("redundant:2-of-2") });
+    // The payees stop answering: m's stop gives up waiting for the first acknowledgement, the second payment
+    // starts while m shuts down, and both failures come back to a node whose store is closing.
+    t.net.hang("p1", true);
+    t.net.hang("p2", true);
+    const stopped = m.stop();
+    expect(await out.payments).toBe(0n); // never rejects: the payments are left pending (or unsent), not lost
+    await stopped;
+    await new Promise((r) => setTimeout(r, 200));
+    t.net.hang("p1", false);
+    t.net.hang("p2", false);
+    const again = await MeshNode.start({ dataDir: dir, profile: "minimal", engine: "reference", functions: [], control: false, transport: (id) => t!.net.transport("m", { publicKey: id.publicKey }), bootstrap: ["/memory/p1", "/memory/p2"] });
+    t.nodes[0] = again;
+    const paidBoth = () => again.channels.summaries().length === 2 && again.channels.summaries().every((c) => !c.pending && c.payments === 1);
+    for (let i = 0; !paidBoth(); i++) {
+      if (i > 500) throw new Error(`the payments were never settled: ${JSON.stringify(again.channels.summaries())}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const p of [p1, p2]) {
+      const mc = again.channels.summaries().find((c) => c.peer === p.nodeId)!;
+      const [pc] = p.channels.summaries();
+      expect([mc.sequence, mc.balanceA, mc.balanceB, mc.payments]).toEqual([pc.sequence, pc.balanceA, pc.balanceB, pc.payments]);
+      expect(mc.sequence).toBe("1");
+    }
+    expect(again.store.paymentsForJob(Buffer.from(out.jobId, "hex"))).toHaveLength(2);
+  });
+
   it("a lost payment acknowledgement: the update is resent, the payee takes it once", async () => {
     let cut = false;
     t = await startNet([{ ...minimal, testing: { crashPoint: (p: string) => { if (p === "payer:update-persisted" && !cut) { cut = true; t!.net.partition("m", "p1"); } } } }, provider("p1")]);
@@ -194,7 +226,7 @@ describe("crashes and lost messages", () => {
     await (await m.submit({ job: sumJob(50, undefined, m.identity.nodeId, m.identity.nodeId) }, { proof: parseProof("redundant:2-of-3") })).payments;
     expect(m.reputation.score(t.nodes[2].identity.nodeId)).toBe(4500);
     const before = m.status();
-    const seq = m.store.getMeta("advert_seq");
+    const seq = m.advertSeq.last;
     await m.stop();
     const again = await MeshNode.start({ dataDir: t.dirs[0], profile: "minimal", engine: "reference", functions: [], control: false, transport: (id) => t!.net.transport("m", { publicKey: id.publicKey }), bootstrap: ["/memory/p1"] });
     t.nodes[0] = again;
@@ -203,7 +235,7 @@ describe("crashes and lost messages", () => {
     expect(after.channels).toEqual(before.channels);
     expect(after.reputation).toEqual(before.reputation);
     expect(after.journal.map((j) => j.jobId)).toEqual(before.journal.map((j) => j.jobId));
-    expect(BigInt(again.store.getMeta("advert_seq")!)).toBeGreaterThan(BigInt(seq!));
+    expect(again.advertSeq.last).toBeGreaterThan(seq);
     await converge(t.nodes);
     // The channels are used again, from the stored sequence on (reputation:5000 skips the liar, now at 4500).
     const out = await again.submit({ job: sumJob(51, undefined, again.identity.nodeId, again.identity.nodeId) }, { proof: parseProof("reputation:5000") });

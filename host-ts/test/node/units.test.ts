@@ -6,6 +6,10 @@ import { getProfile, loadProfiles, parseProfile, ProfileError } from "../../src/
 import { scoreAfterFailure, scoreAfterSuccess, Reputation } from "../../src/node/reputation.ts";
 import { RateLimiter } from "../../src/node/rate-limit.ts";
 import { Backoff, backoffDelay } from "../../src/node/backoff.ts";
+import { AdvertSeq, RESERVED_KEY } from "../../src/node/advert-seq.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { failureKind, pickRedundant } from "../../src/node/consumer.ts";
 import { neighbourhoodOf } from "../../src/private/shamir/select.ts";
 import { PeerError } from "../../src/node/messages/error-reply.ts";
@@ -199,5 +203,49 @@ describe("Redundant provider choice (docs/NODE.md §7.5)", () => {
     const one = ["/ip4/203.0.0.1/tcp/1", "/ip4/203.0.0.2/tcp/1"];
     expect(one).toContain(pickRedundant(one, 2, hood, new Set([hood(one[0])]), random));
     expect(pickRedundant([], 2, hood, new Set(), random)).toBeUndefined();
+  });
+});
+
+describe("advert sequence numbers (docs/NODE.md §5.1)", () => {
+  /** A meta table that counts its (synchronous=FULL) writes. */
+  const metaStore = (init: Record<string, string> = {}) => {
+    const m = new Map(Object.entries(init));
+    const s = { writes: 0, getMeta: (k: string) => m.get(k), setMeta: (k: string, v: string) => { s.writes++; m.set(k, v); } };
+    return s;
+  };
+  it("one synchronous commit per ADVERT_SEQ_BLOCK adverts, not one per advert", () => {
+    const st = metaStore();
+    const a = new AdvertSeq(st);
+    const seqs = Array.from({ length: 200 }, () => a.take());
+    expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => BigInt(i + 1)));
+    expect(st.writes).toBe(Math.ceil(200 / NodeLimit.ADVERT_SEQ_BLOCK));
+    expect(BigInt(st.getMeta(RESERVED_KEY)!)).toBeGreaterThanOrEqual(200n); // every seq handed out is covered by a commit
+  });
+  it("never reuses a seq after a crash at any point of a block, nor below a legacy advert_seq", () => {
+    const st = metaStore();
+    let used = 0n;
+    for (let life = 0; life < 5; life++) {
+      const a = new AdvertSeq(st); // a restart after a kill: nothing was flushed on the way down
+      for (let i = 0; i < 1 + life * 37; i++) {
+        const s = a.take();
+        expect(s).toBeGreaterThan(used);
+        used = s;
+      }
+    }
+    expect(new AdvertSeq(metaStore({ advert_seq: "42" })).take()).toBe(43n);
+  });
+  it("a real store reopened without a clean stop", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mhr-seq-"));
+    try {
+      const s1 = new NodeStore(dir);
+      const a = new AdvertSeq(s1);
+      for (let i = 0; i < 10; i++) a.take();
+      const s2 = new NodeStore(dir); // the first one is never closed
+      expect(new AdvertSeq(s2).take()).toBeGreaterThan(10n);
+      s1.close();
+      s2.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
