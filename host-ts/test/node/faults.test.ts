@@ -43,7 +43,7 @@ describe("lying providers", () => {
     await out.payments;
     expect(bytesToHex(out.resultBytes)).toBe(await localBytes(job));
     expect(out.providers.sort()).toEqual([p1.nodeId, p2.nodeId].sort());
-    expect(out.attempts.find((a) => a.provider === liar.nodeId)?.outcome).toBe("disputed");
+    expect(out.attempts.find((a) => a.provider === liar.nodeId)).toMatchObject({ outcome: "disputed", code: "RESULT_DISPUTED" });
     expect(m.reputation.score(liar.identity.nodeId)).toBe(4500);
     expect(m.reputation.score(p1.identity.nodeId)).toBe(5050);
     expect(paymentsOn(p1)).toBe(1);
@@ -51,6 +51,18 @@ describe("lying providers", () => {
     expect(paymentsOn(liar)).toBe(0);
     expect(liar.counters.get("provider.lies")).toBe(1);
     expect(m.counters.get("redundant.disputed")).toBe(1);
+  });
+
+  it("Redundant 2-of-2 with a liar: no quorum, nobody paid; no provider at all: NO_PROVIDER", async () => {
+    t = await startNet([minimal, provider("p1"), provider("liar", { testing: { lie: {} } })]);
+    const [m, p1, liar] = t.nodes;
+    const job = sumJob(222, undefined, m.identity.nodeId, m.identity.nodeId);
+    await expect(m.submit({ job }, { proof: parseProof("redundant:2-of-2") })).rejects.toMatchObject({ codeName: "NO_QUORUM" });
+    await m.settled();
+    expect(paymentsOn(p1) + paymentsOn(liar)).toBe(0);
+    await t.stop();
+    t = await startNet([minimal]);
+    await expect(t.nodes[0].submit({ job }, { placement: "delegate" })).rejects.toMatchObject({ codeName: "NO_PROVIDER" });
   });
 
   it("Redundant providers are drawn at random from the pool and from distinct neighbourhoods, not always the same top n", async () => {

@@ -30,12 +30,15 @@ const net = new MemoryNetwork({ log: () => {} });
 let p: MeshNode;
 let rogue: MemoryTransport;
 let dir: string;
+/** How far p's clock is ahead of the real one. */
+let skew = 0;
 const R = identityFromSeed(new Uint8Array(32).fill(0x77));
 const OTHER = identityFromSeed(new Uint8Array(32).fill(0x78));
 
 beforeAll(async () => {
   dir = tempDir();
-  p = await MeshNode.start({ dataDir: dir, profile: "community", engine: "reference", control: false, transport: (id) => net.transport("p", { publicKey: id.publicKey }), rateLimit: { perSecond: 1000, burst: 100_000 } });
+  // Every proof method but Reputation (PROOF_UNSUPPORTED), and a clock the tests can move (AGREEMENT_EXPIRED).
+  p = await MeshNode.start({ dataDir: dir, profile: "community", engine: "reference", control: false, transport: (id) => net.transport("p", { publicKey: id.publicKey }), rateLimit: { perSecond: 1000, burst: 100_000 }, proofMethods: [ProofKind.ResultHash, ProofKind.Redundant, ProofKind.SpotCheck], now: () => Date.now() + skew });
   rogue = net.transport("rogue", { publicKey: R.publicKey });
   await rogue.start();
   await rogue.dial("/memory/p");
@@ -109,6 +112,7 @@ describe("request handlers refuse bad messages with their codes", () => {
     expect((await ask(Protocol.NEGOTIATE, request({}, OTHER))).code).toBe("BAD_SIGNATURE");
     expect((await ask(Protocol.NEGOTIATE, request({ consumerKey: OTHER.publicKey }, OTHER))).code).toBe("BAD_NODE_ID");
     expect((await ask(Protocol.NEGOTIATE, request({ provider: new Uint8Array(16) }))).code).toBe("NOT_FOR_ME");
+    expect((await ask(Protocol.NEGOTIATE, request({ proofPreference: { kind: ProofKind.Reputation, minScore: 100 } }))).code).toBe("PROOF_UNSUPPORTED");
     expect((await ask(Protocol.NEGOTIATE, request({ issuedAt: now() - 120_000n }))).code).toBe("REQUEST_EXPIRED");
     expect((await ask(Protocol.NEGOTIATE, request())).code).toBe("BAD_CHANNEL");
   });
@@ -123,6 +127,9 @@ describe("request handlers refuse bad messages with their codes", () => {
     const a1 = await ask(Protocol.CHANNEL, open);
     expect(a1.name).toBe("ChannelAccept");
     expect((await ask(Protocol.CHANNEL, open)).raw).toEqual(a1.raw);
+    // The same channel id with other terms (another deposit): not the open it accepted.
+    const other = signState(unsigned({ channelId, partyA: R.nodeId, partyB: p.identity.nodeId, balanceA: DEPOSIT + 1n, balanceB: 0n, sequence: 0n }), "a", R.sign);
+    expect((await ask(Protocol.CHANNEL, encodeChannelOpen({ state: encodeChannelState(other), nonce: 1n, partyAKey: R.publicKey }))).code).toBe("CHANNEL_EXISTS");
   });
 
   let agreement: ReturnType<typeof decodeCapabilityOffer> & { consumerSig: Uint8Array };
@@ -158,6 +165,13 @@ describe("request handlers refuse bad messages with their codes", () => {
     expect(p.counters.get("provider.executed")).toBe(executed);
     expect(p.counters.get("provider.retransmitted")).toBe(1);
     expect((await ask(Protocol.EXECUTE, req({ job: sumJob(101) }))).code).toBe("AGREEMENT_MISMATCH");
+    // Past the agreement's valid_until (p's clock 11 minutes on; the request is fresh by it): a new job is refused.
+    skew = 660_000;
+    try {
+      expect((await ask(Protocol.EXECUTE, req({ jobId: new Uint8Array(16).fill(6), issuedAt: now() + 660_000n }))).code).toBe("AGREEMENT_EXPIRED");
+    } finally {
+      skew = 0;
+    }
   });
 
   it("PEER_MISMATCH: R's signed requests replayed from another peer's connection (or one with no key) are refused before they do anything", async () => {
@@ -255,9 +269,10 @@ describe("adverts from a hostile peer", () => {
     await pub(fresh(13n, { issuedAt: t + 3_600_000n, expiresAt: t + 3_660_000n })); // from the future
     await pub(mutate(fresh(14n), (m) => m.set(8n, new Uint8Array(17_000)))); // oversized: refused on its size before anything is decoded
     await pub(Uint8Array.of(1, 2, 3));
+    await pub(fresh(10n, { expiresAt: t + 30_000n })); // the held seq with other bytes: R signed two adverts with one seq
     await pub(fresh(10n)); // a duplicate of the held one: ignored, not counted as a rejection
     const c = p.counters.group("adverts.rejected.");
-    expect(c).toMatchObject({ ADVERT_REPLAYED: 1, BAD_SIGNATURE: 1, ADVERT_EXPIRED: 1, ADVERT_FROM_FUTURE: 1, MALFORMED: 1 });
+    expect(c).toMatchObject({ ADVERT_REPLAYED: 1, ADVERT_CONFLICT: 1, BAD_SIGNATURE: 1, ADVERT_EXPIRED: 1, ADVERT_FROM_FUTURE: 1, MALFORMED: 1 });
     expect(c.OVERSIZED ?? 0).toBe(1);
     expect(p.adverts.get(R.nodeId)?.advert.seq).toBe(10n);
   });

@@ -80,6 +80,14 @@ describe("per-peer rate limit", () => {
     expect(l.take("a")).toBe(0);
     expect(l.take("a")).toBeGreaterThan(0);
   });
+  it("a clock that steps back does not drain a bucket (every peer would be refused until it caught up)", () => {
+    let t = 1_000_000;
+    const l = new RateLimiter({ perSecond: 10, burst: 3 }, () => t);
+    expect(l.take("a")).toBe(0);
+    t -= 600_000;
+    expect([l.take("a"), l.take("a")]).toEqual([0, 0]);
+    expect(l.take("a")).toBe(100);
+  });
 });
 
 describe("engine names", () => {
