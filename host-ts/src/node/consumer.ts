@@ -219,6 +219,8 @@ function roundCycles(c: bigint): bigint {
 export class Consumer {
   /** Agreements whose countersignature the provider has (so the agreement need not ride along). */
   private readonly attached = new Set<string>();
+  /** Owed payments being paid now (channel/job). */
+  private readonly paying = new Set<string>();
   private readonly random: () => number;
 
   constructor(private readonly o: ConsumerOptions) {
@@ -361,6 +363,10 @@ export class Consumer {
    * committed yet: paid by `payOwed`, at the latest after a restart).
    */
   private async payOwed1(w: OwedRow, agreement: AgreementBody, provider: Uint8Array): Promise<bigint> {
+    const key = `${bytesToHex(w.channelId)}/${bytesToHex(w.jobId)}`;
+    // Already being paid (a reconnect's payOwed while the job's own settle runs): once is enough.
+    if (this.paying.has(key)) return 0n;
+    this.paying.add(key);
     try {
       const amount = await this.o.channels.pay(w.channelId, agreement, w.jobId, w.units);
       this.o.store.addCost(w.journalJobId, amount);
@@ -368,15 +374,21 @@ export class Consumer {
       return amount;
     } catch (e) {
       this.o.counters.inc("consumer.payments_pending");
+      const own = e instanceof ProtocolError && !(e instanceof PeerError) ? e.codeName : null;
       // Stopping: the store is closing, the payment waits for the restart.
-      if (e instanceof ProtocolError && !(e instanceof PeerError) && e.codeName === "SHUTTING_DOWN") return 0n;
+      if (own === "SHUTTING_DOWN") return 0n;
       const { code, detail } = describe(e);
       try {
-        this.o.store.addAttempt({ jobId: w.journalJobId, n: 1000 + Math.floor(this.random() * 1000), provider, outcome: "payment-pending", code: null, detail: `${code}: ${detail}`, at: this.o.now() });
+        // A channel that can never take it (closed, unknown, unable to cover it): dropped, and journalled below.
+        const never = own === "UNKNOWN_CHANNEL" || own === "CHANNEL_CLOSED" || own === "INSUFFICIENT_FUNDS";
+        if (never) this.o.store.deleteOwed(w.channelId, w.jobId);
+        this.o.store.addAttempt({ jobId: w.journalJobId, n: 1000 + Math.floor(this.random() * 1000), provider, outcome: never ? "payment-dropped" : "payment-pending", code: null, detail: `${code}: ${detail}`, at: this.o.now() });
       } catch {
         // The store closed under us (the node stopped): the payment is still pending or owed on disk.
       }
       return 0n;
+    } finally {
+      this.paying.delete(key);
     }
   }
 
