@@ -13,6 +13,7 @@ import { MeshNode } from "../../src/node/mesh-node.ts";
 import { merkleRoot } from "../../src/node/functions/merkle-root.ts";
 import { decodeFunctionResult } from "../../src/node/messages/execution-messages.ts";
 import { classifyJob } from "../../src/node/job-info.ts";
+import { AGREEMENT } from "./samples.ts";
 import { NodeLimit } from "../../src/generated/node-protocol.ts";
 import { converge, SMALL, startNet, sumJob, type NodeSpec, type TestNet } from "./helpers.ts";
 
@@ -188,6 +189,8 @@ describe("crashes and lost messages", () => {
     const stopped = m.stop();
     expect(await out.payments).toBe(0n); // never rejects: the payments are left pending (or unsent), not lost
     await stopped;
+    // A payment asked for now is refused before anything is read or written (the store is closed).
+    await expect(m.channels.pay(new Uint8Array(16), AGREEMENT, new Uint8Array(16), 1n)).rejects.toMatchObject({ codeName: "SHUTTING_DOWN" });
     await new Promise((r) => setTimeout(r, 200));
     t.net.hang("p1", false);
     t.net.hang("p2", false);
