@@ -8,6 +8,7 @@
  */
 import type { Engine, EngineRun, RunOptions } from "../model/engine.ts";
 import { Sandbox, type SandboxOptions } from "../wasm-tier/sandbox.ts";
+export { PreparedModules } from "../wasm-tier/sandbox.ts";
 import type { NodeTier } from "../generated/wasm-tier.ts";
 
 export function createWasmTierEngine(opts: { nodeTier?: NodeTier } & Omit<SandboxOptions, "nodeTier"> = {}): Engine {

@@ -15,6 +15,8 @@ export const NodeLimit = {
   DEFAULT_ADVERT_TTL_MS: 300000,
   /** How often a node republishes its advert (with seq + 1), unless configured. */
   DEFAULT_ADVERT_INTERVAL_MS: 60000,
+  /** Advert seqs a node reserves with one synchronous commit; a restart starts after the reserved block (never reusing a seq, skipping at most this many). */
+  ADVERT_SEQ_BLOCK: 64,
   /** Most adverts a node holds; past it, the ones closest to expiry are dropped first. */
   MAX_HELD_ADVERTS: 4096,
   /** A CapabilityRequest, ExecuteRequest or ChannelSync older than this (by issued_at) is refused; nonces are remembered this long. */
@@ -41,6 +43,12 @@ export const NodeLimit = {
   RATE_LIMIT_BURST: 2000,
   /** Providers a consumer tries for one job (or one missing redundant result) before it gives up. */
   MAX_DELEGATION_ATTEMPTS: 5,
+  /** A provider that failed without a provably wrong answer (unreachable, time-out, reset, EXECUTION_FAILED) is not chosen for min(BACKOFF_CAP_MS, BACKOFF_BASE_MS x 2^(failures - 1)) ms after its latest consecutive failure. */
+  BACKOFF_BASE_MS: 1000,
+  /** Longest back-off of a failing provider (the default advert TTL: by then a dead provider's advert has expired). */
+  BACKOFF_CAP_MS: 300000,
+  /** A Redundant k-of-n job draws its providers at random from the best REDUNDANT_POOL_FACTOR x n candidates, distinct neighbourhoods first. */
+  REDUNDANT_POOL_FACTOR: 3,
   /** Largest n of a Redundant k-of-n proof method. */
   MAX_REDUNDANCY: 9,
   /** Bytes in a ChannelState (D9). */
@@ -220,6 +228,8 @@ export const NodeErrorCode = {
   BAD_SIGNATURE: 8,
   /** A NodeID is not Blake2b-256 of the key that comes with it, truncated to 16 bytes (D1). */
   BAD_NODE_ID: 9,
+  /** A signed request whose signer is not the peer it arrived from: the signer's key is not the key the transport authenticated for the connection (or the transport authenticated none) (D21). */
+  PEER_MISMATCH: 10,
   /** An advert whose expires_at has passed (stale). */
   ADVERT_EXPIRED: 20,
   /** An advert issued more than CLOCK_SKEW_MS in the future. */
@@ -299,7 +309,7 @@ export const NodeErrorCode = {
 } as const;
 export type NodeErrorName = keyof typeof NodeErrorCode;
 export type NodeErrorCode = (typeof NodeErrorCode)[NodeErrorName];
-export const NODE_ERROR_NAMES: Readonly<Record<number, NodeErrorName>> = { 1: "MALFORMED", 2: "UNKNOWN_TYPE", 3: "UNKNOWN_FIELD", 4: "MISSING_FIELD", 5: "WRONG_TYPE", 6: "OVERSIZED", 7: "UNSIGNED", 8: "BAD_SIGNATURE", 9: "BAD_NODE_ID", 20: "ADVERT_EXPIRED", 21: "ADVERT_FROM_FUTURE", 22: "ADVERT_REPLAYED", 23: "ADVERT_CONFLICT", 24: "ADVERT_BAD_TTL", 25: "ADVERT_BAD_FUNCTION", 30: "NOT_FOR_ME", 31: "NONCE_REPLAYED", 32: "REQUEST_EXPIRED", 33: "CAPABILITY_UNAVAILABLE", 34: "PRICE_TOO_LOW", 35: "LIMIT_EXCEEDED", 36: "PROOF_UNSUPPORTED", 37: "BAD_CHANNEL", 38: "BAD_OFFER", 50: "UNKNOWN_AGREEMENT", 51: "AGREEMENT_EXPIRED", 52: "AGREEMENT_MISMATCH", 53: "BUSY", 54: "EXECUTION_FAILED", 55: "RESULT_HASH_MISMATCH", 56: "JOB_HASH_MISMATCH", 57: "RESULT_INCONSISTENT", 58: "RESULT_DISPUTED", 59: "NO_PROVIDER", 60: "NO_QUORUM", 70: "UNKNOWN_CHANNEL", 71: "CHANNEL_STALE", 72: "CHANNEL_OUT_OF_ORDER", 73: "CHANNEL_BAD_BALANCE", 74: "CHANNEL_CLOSED", 75: "PAYMENT_MISMATCH", 76: "ALREADY_PAID", 77: "INSUFFICIENT_FUNDS", 78: "CHANNEL_EXISTS", 90: "RATE_LIMITED", 91: "INTERNAL", 92: "SHUTTING_DOWN" };
+export const NODE_ERROR_NAMES: Readonly<Record<number, NodeErrorName>> = { 1: "MALFORMED", 2: "UNKNOWN_TYPE", 3: "UNKNOWN_FIELD", 4: "MISSING_FIELD", 5: "WRONG_TYPE", 6: "OVERSIZED", 7: "UNSIGNED", 8: "BAD_SIGNATURE", 9: "BAD_NODE_ID", 10: "PEER_MISMATCH", 20: "ADVERT_EXPIRED", 21: "ADVERT_FROM_FUTURE", 22: "ADVERT_REPLAYED", 23: "ADVERT_CONFLICT", 24: "ADVERT_BAD_TTL", 25: "ADVERT_BAD_FUNCTION", 30: "NOT_FOR_ME", 31: "NONCE_REPLAYED", 32: "REQUEST_EXPIRED", 33: "CAPABILITY_UNAVAILABLE", 34: "PRICE_TOO_LOW", 35: "LIMIT_EXCEEDED", 36: "PROOF_UNSUPPORTED", 37: "BAD_CHANNEL", 38: "BAD_OFFER", 50: "UNKNOWN_AGREEMENT", 51: "AGREEMENT_EXPIRED", 52: "AGREEMENT_MISMATCH", 53: "BUSY", 54: "EXECUTION_FAILED", 55: "RESULT_HASH_MISMATCH", 56: "JOB_HASH_MISMATCH", 57: "RESULT_INCONSISTENT", 58: "RESULT_DISPUTED", 59: "NO_PROVIDER", 60: "NO_QUORUM", 70: "UNKNOWN_CHANNEL", 71: "CHANNEL_STALE", 72: "CHANNEL_OUT_OF_ORDER", 73: "CHANNEL_BAD_BALANCE", 74: "CHANNEL_CLOSED", 75: "PAYMENT_MISMATCH", 76: "ALREADY_PAID", 77: "INSUFFICIENT_FUNDS", 78: "CHANNEL_EXISTS", 90: "RATE_LIMITED", 91: "INTERNAL", 92: "SHUTTING_DOWN" };
 export const NODE_ERROR_DOCS: Readonly<Record<number, string>> = {
   1: "Not deterministic CBOR of the SPEC §4 subset, or not a map.",
   2: "Key 0 is missing, not a known message type, or not one this protocol carries.",
@@ -310,6 +320,7 @@ export const NODE_ERROR_DOCS: Readonly<Record<number, string>> = {
   7: "A signed message has no signature (key 31 absent, or a ChannelState signature all zero where one is required).",
   8: "A signature does not verify under the signer's key and the message's domain (D4).",
   9: "A NodeID is not Blake2b-256 of the key that comes with it, truncated to 16 bytes (D1).",
+  10: "A signed request whose signer is not the peer it arrived from: the signer's key is not the key the transport authenticated for the connection (or the transport authenticated none) (D21).",
   20: "An advert whose expires_at has passed (stale).",
   21: "An advert issued more than CLOCK_SKEW_MS in the future.",
   22: "An advert whose seq is below the highest held for its NodeID (replayed or out of order).",

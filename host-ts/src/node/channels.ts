@@ -44,6 +44,7 @@ import {
 } from "./messages/channel-messages.ts";
 import { signingInput, type Decoded } from "./wire/schema-codec.ts";
 import { fail } from "./wire/protocol-error.ts";
+import { checkPeer } from "./wire/signed.ts";
 import { PeerError } from "./messages/error-reply.ts";
 import type { ChannelRow, NodeStore } from "./store.ts";
 
@@ -99,8 +100,23 @@ export interface ChannelSummary {
 
 export class Channels {
   private readonly locks = new Map<string, Promise<unknown>>();
+  private closing = false;
 
   constructor(private readonly o: ChannelOptions) {}
+
+  /**
+   * The node is stopping (docs/NODE.md §11.2 rule 7): nothing more is sent or
+   * committed. A payment asked for now fails with SHUTTING_DOWN and stays
+   * owed; an acknowledgement that arrives now is not committed, its update
+   * stays pending. Both are settled after the restart.
+   */
+  shutdown(): void {
+    this.closing = true;
+  }
+
+  private ensureRunning(): void {
+    if (this.closing) fail("SHUTTING_DOWN", "the node is stopping: the payment is settled after its restart");
+  }
 
   // --- credit -------------------------------------------------------------------
 
@@ -203,15 +219,20 @@ export class Channels {
    */
   async pay(channelId: Uint8Array, agreement: AgreementBody, jobId: Uint8Array, units: bigint): Promise<bigint> {
     return this.locked(channelId, async () => {
+      this.ensureRunning();
       const store = this.o.store;
       let c = store.channel(channelId);
       if (!c || c.role !== "payer") return fail("UNKNOWN_CHANNEL", "no such payer channel");
       if (c.pending) {
         await this.resumeLocked(c);
+        this.ensureRunning();
         c = store.channel(channelId)!;
       }
       const existing = store.payment(channelId, jobId);
-      if (existing) return existing.amount;
+      if (existing) {
+        store.deleteOwed(channelId, jobId);
+        return existing.amount;
+      }
       if (c.status !== "open") fail("CHANNEL_CLOSED", "the channel is not open");
       const billed = store.agreement(agreement.agreementId)?.billedUnits ?? 0n;
       const amount = owedDelta(agreement, billed, units);
@@ -225,6 +246,7 @@ export class Channels {
         store.setPending(channelId, pending);
         store.insertPayment({ channelId, jobId, agreementId: agreement.agreementId, sequence: next.sequence, amount, units, acknowledged: false });
         store.addBilled(agreement.agreementId, units, amount);
+        store.deleteOwed(channelId, jobId);
       });
       this.o.crashPoint?.("payer:update-persisted");
       await this.sendPending(store.channel(channelId)!);
@@ -237,6 +259,8 @@ export class Channels {
     const msg = encodeChannelUpdate({ state: p.state, agreementId: p.agreementId, jobId: p.jobId, amount: p.amount, units: p.units }, this.o.identity);
     const reply = await this.o.send(c.peer, msg, ["ChannelAck"]);
     this.o.crashPoint?.("payer:ack-received");
+    // An ack that arrives while the node stops is not committed: the update stays pending and is resent after the restart.
+    this.ensureRunning();
     this.acceptAck(c, reply.value.state);
   }
 
@@ -254,10 +278,14 @@ export class Channels {
 
   /** Resends an unacknowledged update (after a fault or a restart). */
   resume(c: ChannelRow): Promise<void> {
-    return this.locked(c.channelId, () => this.resumeLocked(this.o.store.channel(c.channelId)!));
+    return this.locked(c.channelId, () => {
+      this.ensureRunning();
+      return this.resumeLocked(this.o.store.channel(c.channelId)!);
+    });
   }
 
   private async resumeLocked(c: ChannelRow): Promise<void> {
+    this.ensureRunning();
     if (!c.pending) return;
     try {
       await this.sendPending(c);
@@ -266,6 +294,7 @@ export class Channels {
       // The payee may have lost nothing and answered STALE for a state it holds: ask it what it has.
       const sync = await this.o.send(c.peer, encodeChannelSync({ channelId: c.channelId, sender: this.o.identity.nodeId, issuedAt: BigInt(this.o.now()) }, this.o.identity), ["ChannelAck"]);
       const theirs = decodeChannelState(sync.value.state);
+      this.ensureRunning();
       if (theirs.sequence === c.pending.sequence) this.acceptAck(c, sync.value.state);
       else throw e;
     }
@@ -315,18 +344,23 @@ export class Channels {
 
   // --- payee -------------------------------------------------------------------------
 
-  /** Handles one channel request from `peerKey`'s node; returns the reply bytes. Throws ProtocolError to refuse. */
-  handle(d: Decoded<ChannelRequestName>, executionUnits: (agreementId: Uint8Array, jobId: Uint8Array) => { units: bigint; agreement: AgreementBody; billed: bigint } | undefined): Uint8Array {
+  /**
+   * Handles one channel request that arrived from the peer whose
+   * authenticated key is `fromKey` (transport.ts); returns the reply bytes.
+   * Throws ProtocolError to refuse; a request signed by another party than
+   * that peer is PEER_MISMATCH (D21).
+   */
+  handle(d: Decoded<ChannelRequestName>, executionUnits: (agreementId: Uint8Array, jobId: Uint8Array) => { units: bigint; agreement: AgreementBody; billed: bigint } | undefined, fromKey: Uint8Array | null): Uint8Array {
     switch (d.name) {
-      case "ChannelOpen": return this.onOpen(d as Decoded<"ChannelOpen">);
-      case "ChannelUpdate": return this.onUpdate(d as Decoded<"ChannelUpdate">, executionUnits);
-      case "ChannelClose": return this.onClose(d as Decoded<"ChannelClose">);
-      case "ChannelSync": return this.onSync(d as Decoded<"ChannelSync">);
+      case "ChannelOpen": return this.onOpen(d as Decoded<"ChannelOpen">, fromKey);
+      case "ChannelUpdate": return this.onUpdate(d as Decoded<"ChannelUpdate">, executionUnits, fromKey);
+      case "ChannelClose": return this.onClose(d as Decoded<"ChannelClose">, fromKey);
+      case "ChannelSync": return this.onSync(d as Decoded<"ChannelSync">, fromKey);
     }
     return fail("UNKNOWN_TYPE", d.name);
   }
 
-  private onOpen(d: Decoded<"ChannelOpen">): Uint8Array {
+  private onOpen(d: Decoded<"ChannelOpen">, fromKey: Uint8Array | null): Uint8Array {
     const me = this.o.identity;
     const s = decodeChannelState(d.value.state);
     if (!equalBytes(s.partyB, me.nodeId)) fail("NOT_FOR_ME", "party_b is another node");
@@ -335,6 +369,7 @@ export class Channels {
     if (s.sequence !== 0n || s.balanceB !== 0n) fail("CHANNEL_BAD_BALANCE", "an opening state has sequence 0 and balance_b 0");
     if (!hasSignature(s, "a")) fail("UNSIGNED", "state 0 has no party_a signature");
     if (!verifyStateSignature(s, "a", d.value.partyAKey)) fail("BAD_SIGNATURE", "party_a's state signature");
+    checkPeer(d.value.partyAKey, fromKey, "ChannelOpen");
     const existing = this.o.store.channel(s.channelId);
     if (existing) {
       // The payer's open repeated (it restarted before our accept reached it): the same accept while nothing was paid.
@@ -357,12 +392,13 @@ export class Channels {
     return c;
   }
 
-  private onUpdate(d: Decoded<"ChannelUpdate">, executionUnits: Parameters<Channels["handle"]>[1]): Uint8Array {
+  private onUpdate(d: Decoded<"ChannelUpdate">, executionUnits: Parameters<Channels["handle"]>[1], fromKey: Uint8Array | null): Uint8Array {
     const s = decodeChannelState(d.value.state);
     const c = this.payeeChannel(s.channelId);
     const held = decodeChannelState(c.state);
     if (!equalBytes(s.partyA, held.partyA) || !equalBytes(s.partyB, held.partyB)) fail("UNKNOWN_CHANNEL", "the state names other parties");
     if (!verifySignature(c.peerKey, signingInput("ChannelUpdate", d.body), d.signature!)) fail("BAD_SIGNATURE", "ChannelUpdate is not signed by party_a");
+    checkPeer(c.peerKey, fromKey, "ChannelUpdate");
     // A retransmission of the update we accepted last: the same acknowledgement, nothing changes.
     if (s.sequence === c.sequence && equalBytes(d.value.state.subarray(0, 136), c.state.subarray(0, 136))) return encodeChannelAck({ state: c.state });
     if (c.status !== "open") fail("CHANNEL_CLOSED", "the channel is closed");
@@ -394,18 +430,20 @@ export class Channels {
     return encodeChannelAck({ state: bytes });
   }
 
-  private onClose(d: Decoded<"ChannelClose">): Uint8Array {
+  private onClose(d: Decoded<"ChannelClose">, fromKey: Uint8Array | null): Uint8Array {
     const c = this.payeeChannel(d.value.channelId);
     if (!verifySignature(c.peerKey, signingInput("ChannelClose", d.body), d.signature!)) fail("BAD_SIGNATURE", "ChannelClose is not signed by party_a");
+    checkPeer(c.peerKey, fromKey, "ChannelClose");
     if (d.value.sequence > c.sequence) fail("CHANNEL_OUT_OF_ORDER", `close at ${d.value.sequence}, the latest countersigned state is ${c.sequence}`);
     if (c.status !== "closed") this.o.store.closeChannel(c.channelId, this.o.now());
     return encodeChannelCloseAck({ state: c.state }, this.o.identity);
   }
 
-  private onSync(d: Decoded<"ChannelSync">): Uint8Array {
+  private onSync(d: Decoded<"ChannelSync">, fromKey: Uint8Array | null): Uint8Array {
     const c = this.o.store.channel(d.value.channelId);
     if (!c || !equalBytes(c.peer, d.value.sender)) return fail("UNKNOWN_CHANNEL", "no such channel with the sender");
     if (!verifySignature(c.peerKey, signingInput("ChannelSync", d.body), d.signature!)) fail("BAD_SIGNATURE", "ChannelSync is not signed by the sender");
+    checkPeer(c.peerKey, fromKey, "ChannelSync");
     return encodeChannelAck({ state: c.state });
   }
 

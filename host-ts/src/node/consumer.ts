@@ -36,7 +36,9 @@ import { maxJobCost, type Channels } from "./channels.ts";
 import { verifyComputeResult, type VerifiedResult } from "./verification.ts";
 import type { AdvertBook, HeldAdvert } from "./adverts.ts";
 import type { Reputation } from "./reputation.ts";
-import type { NodeStore } from "./store.ts";
+import type { Backoff } from "./backoff.ts";
+import { neighbourhoodOf } from "../private/shamir/select.ts";
+import type { NodeStore, OwedRow } from "./store.ts";
 import type { Counters } from "./stats.ts";
 import type { JobInfo } from "./job-info.ts";
 
@@ -88,8 +90,12 @@ export function proofMethodOf(p: ProofChoice): ProofMethod {
 
 export interface Attempt {
   provider: string;
-  /** "ok" (verified and accepted), "failed", "refused" (the provider declined), "disputed" (lost a vote), "caught" (failed a spot check). */
-  outcome: "ok" | "failed" | "refused" | "disputed" | "caught";
+  /**
+   * "ok" (verified and accepted), "failed" (a provably wrong answer: score down), "unavailable" (no answer, or the
+   * provider's own failure: backed off, §7.8), "refused" (the provider declined), "disputed" (lost a vote), "caught"
+   * (failed a spot check).
+   */
+  outcome: "ok" | "failed" | "unavailable" | "refused" | "disputed" | "caught";
   code?: string;
   detail?: string;
 }
@@ -122,10 +128,13 @@ export interface ConsumerOptions {
   store: NodeStore;
   adverts: AdvertBook;
   reputation: Reputation;
+  backoff: Backoff;
   channels: Channels;
   counters: Counters;
   now: () => number;
   call: PeerCall;
+  /** The address a provider is reached at: the observed one of an open connection, else its advert's first (§7.5). */
+  addressOf: (advert: HeldAdvert) => string | undefined;
   /** Highest cost_per_million_cycles (milli-µMHR) it pays. */
   maxPrice: bigint;
   /** Highest µMHR per function call it pays. */
@@ -148,13 +157,24 @@ interface Success {
   jobId: Uint8Array;
 }
 
-/** Errors that say the provider misbehaved or failed (as opposed to declining): they cost reputation. */
-function blames(e: unknown): boolean {
-  if (e instanceof ProtocolError && !(e instanceof PeerError) && e.codeName === "INSUFFICIENT_FUNDS") return false;
-  if (e instanceof TransportError) return e.code === "TIMEOUT" || e.code === "RESET" || e.code === "OVERSIZED";
-  if (e instanceof PeerError) return e.codeName === "EXECUTION_FAILED" || e.codeName === "INTERNAL";
-  if (e instanceof ProtocolError) return true; // a reply that does not decode or verify
-  return false;
+/**
+ * How a failed attempt counts against the provider (docs/NODE.md §7.7, §7.8):
+ * - "wrong": an answer that came over the provider's authenticated connection
+ *   and is provably not a right one (it does not decode, its signature, hashes
+ *   or ids do not verify, the offer does not answer the request): compute_score falls;
+ * - "outage": nothing was answered, or the provider said it failed itself
+ *   (unreachable, time-out, reset, an oversized reply it never finished, a crash
+ *   with the job, EXECUTION_FAILED, INTERNAL, SHUTTING_DOWN): the provider is
+ *   backed off, its score untouched (a dead or overloaded machine is not a liar,
+ *   and a consumer's bad link must not ruin an honest provider's score);
+ * - "declined": a refusal the provider may make (BUSY, PRICE_TOO_LOW, …), or
+ *   the consumer's own doing (its funds, its own abort): neither.
+ */
+export function failureKind(e: unknown): "wrong" | "outage" | "declined" {
+  if (e instanceof TransportError) return e.code === "CLOSED" ? "declined" : "outage";
+  if (e instanceof PeerError) return e.codeName === "EXECUTION_FAILED" || e.codeName === "INTERNAL" || e.codeName === "SHUTTING_DOWN" ? "outage" : "declined";
+  if (e instanceof ProtocolError) return e.codeName === "INSUFFICIENT_FUNDS" ? "declined" : "wrong";
+  return "declined";
 }
 
 function isOwnFunds(e: unknown): boolean {
@@ -165,6 +185,25 @@ function describe(e: unknown): { code: string; detail: string } {
   if (e instanceof ProtocolError) return { code: e.codeName, detail: e.message };
   if (e instanceof TransportError) return { code: `TRANSPORT_${e.code}`, detail: e.message };
   return { code: "INTERNAL", detail: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * The next provider of a Redundant job (docs/NODE.md §7.5): drawn at random
+ * from the best REDUNDANT_POOL_FACTOR × n of `ranked` (the §7.4 order), the
+ * first in that random order whose neighbourhood (`hoodOf`, the rule of
+ * private/shamir/select.ts) no provider already working on the job has; when
+ * every pooled candidate shares one with them, the first in the random order.
+ * Random, so that n colluding providers cannot count on being asked
+ * together by pricing themselves at the top; neighbourhoods, so that one
+ * operator's or network's machines seldom make up a quorum.
+ */
+export function pickRedundant<T>(ranked: readonly T[], n: number, hoodOf: (t: T) => string, inUse: ReadonlySet<string>, random: () => number): T | undefined {
+  const pool = ranked.slice(0, Math.max(1, NodeLimit.REDUNDANT_POOL_FACTOR * n));
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.find((t) => !inUse.has(hoodOf(t))) ?? pool[0];
 }
 
 const DELEGATION_SLACK_MS = 5000;
@@ -180,13 +219,15 @@ function roundCycles(c: bigint): bigint {
 export class Consumer {
   /** Agreements whose countersignature the provider has (so the agreement need not ride along). */
   private readonly attached = new Set<string>();
+  /** Owed payments being paid now (channel/job). */
+  private readonly paying = new Set<string>();
   private readonly random: () => number;
 
   constructor(private readonly o: ConsumerOptions) {
     this.random = o.random ?? Math.random;
   }
 
-  /** Held adverts that can run the job, affordable and trusted, best first. */
+  /** Held adverts that can run the job, affordable, trusted and not backed off (§7.8), best first. */
   candidates(info: JobInfo, proof: ProofChoice, exclude: Set<string> = new Set()): HeldAdvert[] {
     const o = this.o;
     const minScore = proof.kind === "reputation" ? proof.minScore : 0;
@@ -209,11 +250,17 @@ export class Consumer {
         if (c.price.costPerMillionCycles > o.maxPrice) continue;
         price = c.price.costPerMillionCycles;
       }
-      if (!o.reputation.trusted(a.nodeId, minScore)) continue;
+      if (!o.reputation.trusted(a.nodeId, minScore) || o.backoff.blocked(a.nodeId)) continue;
       out.push({ a: h, price, score: o.reputation.score(a.nodeId) });
     }
     out.sort((x, y) => (x.price !== y.price ? (x.price < y.price ? -1 : 1) : y.score - x.score || x.a.advert.compute.load - y.a.advert.compute.load || (bytesToHex(x.a.advert.nodeId) < bytesToHex(y.a.advert.nodeId) ? -1 : 1)));
     return out.map((x) => x.a);
+  }
+
+  /** The neighbourhood of a provider (private/shamir/select.ts's rule) at the address this node reaches it at. */
+  private hoodOf(h: HeldAdvert): string {
+    const address = this.o.addressOf(h);
+    return (address !== undefined ? neighbourhoodOf(address) : null) ?? "unknown";
   }
 
   /** The capability and the most the consumer will pay for it, from the provider's advert. */
@@ -310,20 +357,50 @@ export class Consumer {
     return { advert: h, agreement, verified, jobId };
   }
 
-  private async pay(s: Success, journalJobId: Uint8Array): Promise<bigint> {
-    if (s.verified.units === 0n) return 0n;
+  /**
+   * Commits and sends one owed payment; never throws. A failure leaves it
+   * pending (committed, resent when the payee is reachable) or owed (not
+   * committed yet: paid by `payOwed`, at the latest after a restart).
+   */
+  private async payOwed1(w: OwedRow, agreement: AgreementBody, provider: Uint8Array): Promise<bigint> {
+    const key = `${bytesToHex(w.channelId)}/${bytesToHex(w.jobId)}`;
+    // Already being paid (a reconnect's payOwed while the job's own settle runs): once is enough.
+    if (this.paying.has(key)) return 0n;
+    this.paying.add(key);
     try {
-      const amount = await this.o.channels.pay(s.agreement.body.paymentChannel, s.agreement.body, s.jobId, s.verified.units);
-      this.o.store.addCost(journalJobId, amount);
+      const amount = await this.o.channels.pay(w.channelId, agreement, w.jobId, w.units);
+      this.o.store.addCost(w.journalJobId, amount);
       this.o.counters.inc("consumer.payments");
       return amount;
     } catch (e) {
-      // The state is committed as pending: it is resent when the provider is reachable again.
       this.o.counters.inc("consumer.payments_pending");
+      const own = e instanceof ProtocolError && !(e instanceof PeerError) ? e.codeName : null;
+      // Stopping: the store is closing, the payment waits for the restart.
+      if (own === "SHUTTING_DOWN") return 0n;
       const { code, detail } = describe(e);
-      this.o.store.addAttempt({ jobId: journalJobId, n: 1000 + Math.floor(this.random() * 1000), provider: s.advert.advert.nodeId, outcome: "payment-pending", code: null, detail: `${code}: ${detail}`, at: this.o.now() });
+      try {
+        // A channel that can never take it (closed, unknown, unable to cover it): dropped, and journalled below.
+        const never = own === "UNKNOWN_CHANNEL" || own === "CHANNEL_CLOSED" || own === "INSUFFICIENT_FUNDS";
+        if (never) this.o.store.deleteOwed(w.channelId, w.jobId);
+        this.o.store.addAttempt({ jobId: w.journalJobId, n: 1000 + Math.floor(this.random() * 1000), provider, outcome: never ? "payment-dropped" : "payment-pending", code: null, detail: `${code}: ${detail}`, at: this.o.now() });
+      } catch {
+        // The store closed under us (the node stopped): the payment is still pending or owed on disk.
+      }
       return 0n;
+    } finally {
+      this.paying.delete(key);
     }
+  }
+
+  /** Pays what earlier runs (or a previous life of this node) left owed, oldest first; never throws. */
+  async payOwed(provider?: Uint8Array): Promise<bigint> {
+    let total = 0n;
+    for (const w of this.o.store.owed()) {
+      const row = this.o.store.agreement(w.agreementId);
+      if (!row || (provider && !equalBytes(row.peer, provider))) continue;
+      total += await this.payOwed1(w, decodeStruct("AgreementBody", row.body), row.peer);
+    }
+    return total;
   }
 
   private record(jobId: Uint8Array, attempts: Attempt[], h: HeldAdvert, outcome: Attempt["outcome"], e?: unknown): void {
@@ -335,10 +412,20 @@ export class Consumer {
   }
 
   private failed(jobId: Uint8Array, attempts: Attempt[], h: HeldAdvert, e: unknown): void {
-    if (blames(e)) {
+    const kind = failureKind(e);
+    if (kind === "wrong") {
       this.o.reputation.failure(h.advert.nodeId);
       this.record(jobId, attempts, h, "failed", e);
+    } else if (kind === "outage") {
+      this.o.backoff.fail(h.advert.nodeId);
+      this.record(jobId, attempts, h, "unavailable", e);
     } else this.record(jobId, attempts, h, "refused", e);
+  }
+
+  /** A verified, accepted result: score up, back-off over. */
+  private succeeded(h: HeldAdvert): void {
+    this.o.reputation.success(h.advert.nodeId);
+    this.o.backoff.succeed(h.advert.nodeId);
   }
 
   private done(wins: Success[], payments: Promise<bigint>, attempts: Attempt[]): Delegated {
@@ -346,13 +433,22 @@ export class Consumer {
     return { resultBytes: m.result, state: m.state, resultHash: m.resultHash, cycles: m.cycles, status: m.status, providers: wins.map((w) => w.advert.advert.nodeId), payments, attempts };
   }
 
-  /** Pays the accepted results one after the other, in the background. */
+  /**
+   * Records what the accepted results are owed (durable before the result is
+   * returned, so a node stopped or killed before it paid pays after its
+   * restart), then pays them one after the other in the background. Never rejects.
+   */
   private settle(paid: Success[], journalJobId: Uint8Array): Promise<bigint> {
+    const owed = paid.filter((s) => s.verified.units > 0n).map((s) => ({
+      row: { channelId: s.agreement.body.paymentChannel, jobId: s.jobId, agreementId: s.agreement.body.agreementId, units: s.verified.units, journalJobId },
+      s,
+    }));
+    this.o.store.addOwed(owed.map((x) => x.row), this.o.now());
     return (async () => {
       // After the caller has its result: the commit below is a synchronous fsync.
       await new Promise((r) => setImmediate(r));
       let total = 0n;
-      for (const s of paid) total += await this.pay(s, journalJobId);
+      for (const { row, s } of owed) total += await this.payOwed1(row, s.agreement.body, s.advert.advert.nodeId);
       return total;
     })();
   }
@@ -402,7 +498,7 @@ export class Consumer {
         this.o.store.markKnownAnswerSent(hash32(check.job), h.advert.nodeId);
         this.o.counters.inc("spotcheck.passed");
       }
-      this.o.reputation.success(h.advert.nodeId);
+      this.succeeded(h);
       this.record(jobId, attempts, h, "ok");
       return this.done([s], this.settle(check ? [s, check.success] : [s], jobId), attempts);
     }
@@ -449,17 +545,27 @@ export class Consumer {
     const results: Success[] = [];
     let launched = 0;
     const budget = proof.n + NodeLimit.MAX_DELEGATION_ATTEMPTS;
+    // Neighbourhoods of the providers working on the job or with a result (a failed one frees its place).
+    const hoods = new Map<string, number>();
+    const use = (hood: string, d: number): void => {
+      const k = (hoods.get(hood) ?? 0) + d;
+      if (k > 0) hoods.set(hood, k);
+      else hoods.delete(hood);
+    };
     // Each slot keeps trying fresh providers until it has a verified result or none are left.
     const slot = async (): Promise<void> => {
       while (launched < budget) {
-        const h = this.candidates(info, proof, tried)[0];
+        const h = pickRedundant(this.candidates(info, proof, tried), proof.n, (x) => this.hoodOf(x), new Set(hoods.keys()), this.random);
         if (!h) return;
+        const hood = this.hoodOf(h);
         tried.add(bytesToHex(h.advert.nodeId));
+        use(hood, 1);
         launched++;
         try {
           results.push(await this.runOn(h, job, info, method, jobId, progress));
           return;
         } catch (e) {
+          use(hood, -1);
           if (isOwnFunds(e)) throw e;
           this.failed(jobId, attempts, h, e);
         }
@@ -483,7 +589,7 @@ export class Consumer {
       this.record(jobId, attempts, r.advert, "disputed", new ProtocolError(NodeErrorCode.RESULT_DISPUTED, `result ${bytesToHex(r.verified.message.resultHash).slice(0, 16)} lost ${winner.length}-of-${results.length}`));
     }
     for (const w of winner) {
-      this.o.reputation.success(w.advert.advert.nodeId);
+      this.succeeded(w.advert);
       this.record(jobId, attempts, w.advert, "ok");
     }
     this.addKnownAnswer(job, info, winner[0].verified.message.resultHash, "redundant");

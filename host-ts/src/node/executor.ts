@@ -7,7 +7,7 @@
  */
 import { createEngine, resolveTarget } from "../engines/targets.ts";
 import { UserError } from "../model/errors.ts";
-import { createWasmTierEngine } from "../engines/wasm-tier-engine.ts";
+import { createWasmTierEngine, PreparedModules } from "../engines/wasm-tier-engine.ts";
 import { encodeState } from "../model/codec.ts";
 import type { Engine } from "../model/engine.ts";
 import { WasmLimit, type NodeTier } from "../generated/wasm-tier.ts";
@@ -68,6 +68,9 @@ class Serial {
   }
 }
 
+/** Prepared WASM modules an executor keeps (each holds compiled code: bounded). */
+const WASM_MODULE_CACHE = 32;
+
 export interface ExecutorOptions {
   profile: NodeProfile;
   /** MHR-Byte engine name (default: the profile's). */
@@ -84,6 +87,13 @@ export class Executor {
   private running = 0;
   private readonly waiters: (() => void)[] = [];
   readonly engineName: string;
+  /**
+   * WASM modules validated, instrumented and compiled, by contract hash (an LRU
+   * of WASM_MODULE_CACHE): a sandbox thread recycled after a large or timed-out
+   * job, or a WASM engine created again, runs a known contract without
+   * instrumenting it anew (docs/NODE.md §7.1).
+   */
+  readonly wasmModules = new PreparedModules(WASM_MODULE_CACHE);
   closed = false;
 
   constructor(private readonly opts: ExecutorOptions) {
@@ -117,7 +127,7 @@ export class Executor {
   }
 
   private wasmEngine(): Engine {
-    if (!this.wasm) this.wasm = createWasmTierEngine({ nodeTier: (this.opts.profile.wasm === "none" ? "light" : this.opts.profile.wasm) as NodeTier, wallClockMs: this.opts.wasmWallClockMs });
+    if (!this.wasm) this.wasm = createWasmTierEngine({ nodeTier: (this.opts.profile.wasm === "none" ? "light" : this.opts.profile.wasm) as NodeTier, wallClockMs: this.opts.wasmWallClockMs, modules: this.wasmModules });
     return this.wasm;
   }
 

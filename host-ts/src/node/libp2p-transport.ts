@@ -177,6 +177,7 @@ export async function createLibp2pTransport(options: Libp2pTransportOptions): Pr
 
 export class Libp2pTransport implements Transport {
   readonly self: PeerKey;
+  readonly publicKey: Uint8Array | null;
   private state: "new" | "started" | "stopping" | "stopped" = "new";
   private readonly registrations = new Map<string, Registration>();
   private readonly pendingRegistrations: Promise<void>[] = [];
@@ -199,6 +200,7 @@ export class Libp2pTransport implements Transport {
     private readonly options: Libp2pTransportOptions,
   ) {
     this.self = libp2p.peerId.toString();
+    this.publicKey = ed25519KeyOf(libp2p.peerId);
     this.scoring = scoring(libp2p.services.pubsub);
     this.limiter = new InboundLimiter(options.inbound);
     this.inboundLimits = this.limiter.limits;
@@ -275,6 +277,12 @@ export class Libp2pTransport implements Transport {
   peers(): PeerKey[] {
     // Kept from libp2p's connect/disconnect events: the node asks before every request.
     return [...this.connected];
+  }
+
+  remoteAddress(peer: PeerKey): string | null {
+    if (this.state !== "started" || !this.connected.has(peer)) return null;
+    const c = this.libp2p.getConnections(this.peerId(peer)).find((x) => x.status === "open");
+    return c ? c.remoteAddr.toString() : null;
   }
 
   handle(protocol: string, limits: ProtocolLimits, handler: RequestHandler): void {
@@ -426,6 +434,8 @@ export class Libp2pTransport implements Transport {
 
   private async serve(protocol: string, stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString();
+    // Noise proved the remote end holds this key: what the node binds a signed request's signer to.
+    const fromKey = ed25519KeyOf(connection.remotePeer);
     const registration = this.registrations.get(protocol);
     if (!registration || this.state !== "started") {
       stream.abort(new Error("not serving"));
@@ -458,7 +468,7 @@ export class Libp2pTransport implements Transport {
       if (!granted || this.state !== "started") return;
       let response: Uint8Array;
       try {
-        response = await handler({ protocol, from, body });
+        response = await handler({ protocol, from, fromKey, body });
       } catch (err) {
         stream.abort(new Error(`handler for ${protocol} failed: ${describe(err)}`));
         return;
@@ -542,6 +552,11 @@ const SILENT: Logger = Object.assign(() => undefined, {
   newScope: (): Logger => SILENT,
 });
 const SILENT_LOGGER: ComponentLogger = { forComponent: () => SILENT };
+
+/** The raw 32-byte Ed25519 key a PeerId carries (null for other key types). */
+function ed25519KeyOf(id: PeerId): Uint8Array | null {
+  return id.type === "Ed25519" && id.publicKey ? plain(id.publicKey.raw) : null;
+}
 
 function checkSeed(seed: Uint8Array): Uint8Array {
   if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new RangeError("the node key seed must be 32 bytes");

@@ -238,7 +238,7 @@ class Pipe {
     const body = this.serverBuf.slice(v.length, v.length + v.value);
     this.serverBuf = new Uint8Array(0);
     const server = this.server;
-    const request: InboundRequest = { protocol: this.protocol, from: this.client.self, body };
+    const request: InboundRequest = { protocol: this.protocol, from: this.client.self, fromKey: this.client.publicKey, body };
     let pending: Promise<Uint8Array>;
     try {
       pending = reg.handler(request);
@@ -309,7 +309,7 @@ export class MemoryTransport implements Transport {
   private readonly seen = new Set<string>();
   private readonly seenOrder: string[] = [];
 
-  constructor(private readonly net: MemoryNetwork, readonly self: PeerKey) {}
+  constructor(private readonly net: MemoryNetwork, readonly self: PeerKey, readonly publicKey: Uint8Array | null = null) {}
 
   async start(): Promise<void> {
     if (this.alive) return;
@@ -349,6 +349,11 @@ export class MemoryTransport implements Transport {
 
   peers(): PeerKey[] {
     return [...this.connections];
+  }
+
+  /** Memory peers have names, not network addresses: nothing to observe (the node falls back to adverts). */
+  remoteAddress(_peer: PeerKey): string | null {
+    return null;
   }
 
   handle(protocol: string, limits: ProtocolLimits, handler: RequestHandler): void {
@@ -466,10 +471,17 @@ export class MemoryNetwork {
     this.log = options.log ?? ((m) => console.error(`memory-transport: ${m}`));
   }
 
-  /** A new transport named `name` (its PeerKey); not started. */
-  transport(name: string): MemoryTransport {
+  /**
+   * A new transport named `name` (its PeerKey); not started. `publicKey` is
+   * the Ed25519 key its requests arrive with (`InboundRequest.fromKey`): in
+   * one process the network itself knows which transport opened a stream, so
+   * that is the memory transport's authentication (a node passes its own key,
+   * transport-factory.ts); without one, requests carry `fromKey: null`.
+   */
+  transport(name: string, options: { publicKey?: Uint8Array } = {}): MemoryTransport {
     if (!NAME.test(name)) throw new RangeError(`bad memory transport name "${name}" (letters, digits, . _ -)`);
-    return new MemoryTransport(this, name);
+    if (options.publicKey !== undefined && options.publicKey.length !== 32) throw new RangeError("a memory transport's public key is 32 bytes");
+    return new MemoryTransport(this, name, options.publicKey ? options.publicKey.slice() : null);
   }
 
   /** Names of the started, live transports. */

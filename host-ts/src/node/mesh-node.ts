@@ -4,7 +4,7 @@
  * consumer and provider sides, and answers `submit` the same way whether the
  * job runs here or on a neighbour.
  *
- *   const node = await MeshNode.start({ dataDir, profile: "community", transport: (id) => net.transport("a") });
+ *   const node = await MeshNode.start({ dataDir, profile: "community", transport: (id) => net.transport("a", { publicKey: id.publicKey }) });
  *   const out = await node.submit({ job }, { proof: parseProof("redundant:2-of-3") });
  *   node.status(); await node.stop();
  */
@@ -38,6 +38,8 @@ import type { Decoded } from "./wire/schema-codec.ts";
 import { exchange } from "./peer-client.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { Reputation } from "./reputation.ts";
+import { AdvertSeq } from "./advert-seq.ts";
+import { Backoff, type BackoffEntry } from "./backoff.ts";
 import { Channels } from "./channels.ts";
 import { Executor, type LocalRun } from "./executor.ts";
 import { FunctionRegistry, functionId, type OpaqueFunction } from "./functions/opaque-function.ts";
@@ -47,7 +49,7 @@ import { Consumer, proofText, type Attempt, type ProofChoice, type Progress } fr
 import { classifyJob, functionJobInfo, type JobInfo } from "./job-info.ts";
 import { getProfile, type NodeProfile } from "./profiles.ts";
 import { ControlServer } from "./control-api.ts";
-import { TransportError, type PeerKey, type Transport } from "./transport.ts";
+import { TransportError, type InboundRequest, type PeerKey, type Transport } from "./transport.ts";
 
 export interface NodeOptions {
   /** Data directory (key, database, control socket), or ":memory:" for a node that keeps nothing (simulations). */
@@ -86,6 +88,8 @@ export interface NodeOptions {
   rateLimit?: RateLimitOptions;
   agreementDurationS?: number;
   executeTimeoutMs?: number;
+  /** How long `stop()` waits for payments and requests in flight before it closes the store (default CHANNEL_MS). */
+  stopGraceMs?: number;
   wasmWallClockMs?: number;
   /** Serve the owner-only control socket in the data dir (default: true unless dataDir is ":memory:"). */
   control?: boolean;
@@ -147,6 +151,8 @@ export interface NodeStatus {
   adverts: { nodeId: string; seq: string; expiresInMs: number; price: string; mhrByte: boolean; wasm: string; functions: string[]; load: number; score: number }[];
   channels: ReturnType<Channels["summaries"]>;
   reputation: ReturnType<Reputation["all"]>;
+  /** Providers backed off after an outage (§7.8). */
+  backoff: BackoffEntry[];
   journal: { jobId: string; role: string; kind: string; ranOn: string; providers: string[]; proof: string; resultHash: string | null; cycles: string | null; cost: string | null; detail: string | null; receivedAt: number }[];
   counters: Record<string, number>;
 }
@@ -162,7 +168,11 @@ export class MeshNode {
   readonly counters = new Counters();
   readonly adverts: AdvertBook;
   readonly reputation: Reputation;
+  /** Providers not chosen for a while after an outage (docs/NODE.md §7.8). */
+  readonly backoff: Backoff;
   readonly channels: Channels;
+  /** This node's advert sequence numbers (docs/NODE.md §5.1). */
+  readonly advertSeq: AdvertSeq;
   readonly executor: Executor;
   readonly provider: Provider;
   readonly consumer: Consumer;
@@ -192,6 +202,8 @@ export class MeshNode {
     this.functions = new FunctionRegistry(o.functions ?? BUILTIN_FUNCTIONS);
     this.limiter = new RateLimiter(o.rateLimit ?? { perSecond: NodeLimit.RATE_LIMIT_PER_SECOND, burst: NodeLimit.RATE_LIMIT_BURST }, this.now);
     this.reputation = new Reputation(this.store, this.now, o.scoreThreshold);
+    this.backoff = new Backoff(this.now);
+    this.advertSeq = new AdvertSeq(this.store);
     this.adverts = new AdvertBook(this.store, this.now, this.counters, this.identity.nodeId);
     for (const row of this.store.adverts()) this.learnPeerFromBytes(row.bytes);
     this.channels = new Channels({
@@ -207,8 +219,12 @@ export class MeshNode {
       lie: o.testing?.lie, random: o.testing?.random, crashPoint: o.testing?.crashPoint,
     });
     this.consumer = new Consumer({
-      identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, channels: this.channels, counters: this.counters,
+      identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, backoff: this.backoff, channels: this.channels, counters: this.counters,
       now: this.now, call: (h, protocol, request, expected, timeoutMs) => this.callAdvert(h, protocol, request, expected, timeoutMs),
+      addressOf: (h) => {
+        const peer = peerKeyOf(h.advert);
+        return (peer !== undefined ? this.transportImpl?.remoteAddress(peer) : null) ?? h.advert.addresses[0];
+      },
       maxPrice: o.maxPrice ?? 100_000n, maxPricePerCall: o.maxPricePerCall ?? 1000n,
       agreementDurationS: o.agreementDurationS ?? NodeLimit.DEFAULT_AGREEMENT_DURATION_S, executeTimeoutMs: o.executeTimeoutMs ?? Protocol.EXECUTE.timeoutMs,
       random: o.testing?.random,
@@ -244,11 +260,11 @@ export class MeshNode {
       const own = this.ownAdvertBytes;
       return encodeSyncResponse([...(own ? [own] : []), ...this.adverts.list().map((h) => h.bytes)], max);
     });
-    this.register(Protocol.NEGOTIATE, async (req) => this.provider.handleRequest(req.body));
-    this.register(Protocol.EXECUTE, async (req) => this.provider.handleExecute(req.body));
+    this.register(Protocol.NEGOTIATE, async (req) => this.provider.handleRequest(req.body, req.fromKey));
+    this.register(Protocol.EXECUTE, async (req) => this.provider.handleExecute(req.body, req.fromKey));
     this.register(Protocol.CHANNEL, async (req) => {
       const d = decodeChannelRequest(req.body);
-      return this.channels.handle(d, (agreementId, jobId) => this.provider.executionUnits(agreementId, jobId));
+      return this.channels.handle(d, (agreementId, jobId) => this.provider.executionUnits(agreementId, jobId), req.fromKey);
     });
     t.subscribe(Topic.ADVERTS.id, (m) => {
       if (this.limiter.take(`gossip:${m.from}`) > 0) {
@@ -282,11 +298,12 @@ export class MeshNode {
     const interval = this.o.advertIntervalMs ?? NodeLimit.DEFAULT_ADVERT_INTERVAL_MS;
     this.advertTimer = setInterval(() => void this.publishAdvert().catch((e) => this.log(`advert: ${(e as Error).message}`)), interval);
     this.advertTimer.unref?.();
-    void this.channels.resumeAll().catch(() => {});
+    // Settling resumes: unacknowledged updates are resent, then what a previous run left owed is paid (§11.2 rules 4, 6).
+    void this.channels.resumeAll().then(() => this.consumer.payOwed()).catch(() => {});
   }
 
   /** Registers a request handler behind the rate limit and the error-code wrapper: network input never throws out of it. */
-  private register(p: RequestProtocolInfo, handler: (req: { body: Uint8Array; from: PeerKey }) => Promise<Uint8Array>): void {
+  private register(p: RequestProtocolInfo, handler: (req: InboundRequest) => Promise<Uint8Array>): void {
     this.transport.handle(p.id, { maxRequestBytes: p.maxRequestBytes, readTimeoutMs: p.readTimeoutMs }, async (req) => {
       const wait = this.limiter.take(req.from);
       if (wait > 0) {
@@ -315,9 +332,8 @@ export class MeshNode {
   /** The advert this node publishes now (seq + 1, expiry now + TTL). */
   buildAdvert(): Uint8Array {
     const p = this.profile;
-    const seq = BigInt(this.store.getMeta("advert_seq") ?? "0") + 1n;
-    // Committed before the signed advert leaves: a restarted node never reuses a seq.
-    this.store.setMeta("advert_seq", seq.toString());
+    // Reserved in blocks, each committed before its first seq leaves: a restarted node never reuses a seq (advert-seq.ts).
+    const seq = this.advertSeq.take();
     const now = this.now();
     const max = p.maxConcurrentJobs;
     const advert: NodeAdvert = {
@@ -378,7 +394,10 @@ export class MeshNode {
       this.log(`advert sync with ${peer}: ${(e as Error).message}`);
     }
     const id = [...this.peerOf.entries()].find(([, v]) => v.peer === peer)?.[0];
-    if (id) void this.channels.resumeAll(Uint8Array.from(Buffer.from(id, "hex"))).catch(() => {});
+    if (id) {
+      const nodeId = Uint8Array.from(Buffer.from(id, "hex"));
+      void this.channels.resumeAll(nodeId).then(() => this.consumer.payOwed(nodeId)).catch(() => {});
+    }
   }
 
   private learnPeer(a: NodeAdvert): void {
@@ -497,6 +516,7 @@ export class MeshNode {
       })),
       channels: this.channels.summaries(),
       reputation: this.reputation.all(),
+      backoff: this.backoff.list(),
       journal: this.store.journal(journalLimit).map((j) => ({
         jobId: bytesToHex(j.jobId), role: j.role, kind: j.kind, ranOn: j.ranOn, providers: j.providers, proof: j.proof,
         resultHash: j.resultHash ? bytesToHex(j.resultHash) : null, cycles: j.cycles?.toString() ?? null, cost: j.cost?.toString() ?? null, detail: j.detail, receivedAt: j.receivedAt,
@@ -518,8 +538,11 @@ export class MeshNode {
   async stop(): Promise<void> {
     if (this.stopping) return;
     // Payments in flight finish first (each is committed before it is sent, so this is only politeness to the payee).
-    await Promise.race([this.settled(), new Promise((r) => setTimeout(r, Protocol.CHANNEL.timeoutMs).unref?.())]);
+    const grace = () => new Promise((r) => setTimeout(r, this.o.stopGraceMs ?? Protocol.CHANNEL.timeoutMs).unref?.());
+    await Promise.race([this.settled(), grace()]);
+    // From here nothing is sent or committed for a payment: what is still in flight stays pending or owed on disk (§11.2 rule 7).
     this.stopping = true;
+    this.channels.shutdown();
     if (this.advertTimer) clearInterval(this.advertTimer);
     if (this.republishTimer) clearTimeout(this.republishTimer);
     await this.control?.close().catch(() => {});

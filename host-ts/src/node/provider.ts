@@ -16,14 +16,14 @@ import {
   type AgreementBody,
   type CapabilityRequest,
   type Cost,
-  type SignedAgreement,
-} from "../generated/node-protocol.ts";
+  } from "../generated/node-protocol.ts";
 import type { NodeIdentity } from "./identity.ts";
 import { agreementIdOf, checkSignedAgreement, decodeCapabilityRequest, encodeCapabilityOffer, signAgreement } from "./messages/negotiation-messages.ts";
 import { decodeExecuteRequest, decodeFunctionCall, encodeComputeResult } from "./messages/execution-messages.ts";
 import { decodeStruct, encodeStruct, signingInput } from "./wire/schema-codec.ts";
 import { fail, ProtocolError } from "./wire/protocol-error.ts";
 import { verifySignature } from "./identity.ts";
+import { checkPeer } from "./wire/signed.ts";
 import { classifyJob, functionJobInfo, type JobInfo } from "./job-info.ts";
 import { decodeChannelState } from "./channel-state.ts";
 import { maxJobCost } from "./channels.ts";
@@ -80,9 +80,11 @@ export class Provider {
     return 0n;
   }
 
-  handleRequest(bytes: Uint8Array): Uint8Array {
+  /** A CapabilityRequest that arrived from the peer whose authenticated key is `fromKey` (transport.ts). */
+  handleRequest(bytes: Uint8Array, fromKey: Uint8Array | null): Uint8Array {
     const o = this.o;
     const r: CapabilityRequest = decodeCapabilityRequest(bytes);
+    checkPeer(r.consumerKey, fromKey, "CapabilityRequest");
     const now = o.now();
     if (!equalBytes(r.provider, o.identity.nodeId)) fail("NOT_FOR_ME", "the request names another provider");
     const age = now - Number(r.issuedAt);
@@ -122,8 +124,14 @@ export class Provider {
     return encodeCapabilityOffer(body, o.identity);
   }
 
-  /** The agreement an ExecuteRequest names, completed with the consumer's signature when it brings one. */
-  private agreementFor(id: Uint8Array, attached: SignedAgreement | undefined): { body: AgreementBody; row: NonNullable<ReturnType<NodeStore["agreement"]>> } {
+  /**
+   * The agreement an ExecuteRequest names, checked against the consumer's
+   * signature (of the attached agreement when it is not countersigned yet)
+   * and of the request, and against the peer it came from, before anything is
+   * committed: a newly countersigned agreement is stored only then.
+   */
+  private agreementFor(d: ReturnType<typeof decodeExecuteRequest>, fromKey: Uint8Array | null): AgreementBody {
+    const { agreementId: id, agreement: attached } = d.value;
     const row = this.o.store.agreement(id);
     if (!row || row.role !== "provider") return fail("UNKNOWN_AGREEMENT", `no agreement ${bytesToHex(id)} offered by this node`);
     const body = decodeStruct("AgreementBody", row.body);
@@ -131,19 +139,23 @@ export class Provider {
       if (!attached) fail("UNKNOWN_AGREEMENT", "the agreement is not countersigned yet: attach it");
       if (!equalBytes(encodeStruct("AgreementBody", attached!.body), row.body)) fail("AGREEMENT_MISMATCH", "the attached agreement is not the one offered");
       checkSignedAgreement(attached!);
+    }
+    if (!verifySignature(body.consumerKey, signingInput("ExecuteRequest", d.body), d.signature!)) fail("BAD_SIGNATURE", "ExecuteRequest is not signed by the agreement's consumer");
+    checkPeer(body.consumerKey, fromKey, "ExecuteRequest");
+    if (!row.consumerSig) {
       this.o.store.insertAgreement({ ...row, consumerSig: attached!.consumerSig }, this.o.now());
       this.o.counters.inc("provider.agreements");
     }
-    return { body, row: this.o.store.agreement(id)! };
+    return body;
   }
 
-  async handleExecute(bytes: Uint8Array): Promise<Uint8Array> {
+  /** An ExecuteRequest that arrived from the peer whose authenticated key is `fromKey` (transport.ts). */
+  async handleExecute(bytes: Uint8Array, fromKey: Uint8Array | null): Promise<Uint8Array> {
     const o = this.o;
     const d = decodeExecuteRequest(bytes);
     const r = d.value;
     if (r.agreement && !equalBytes(r.agreement.body.agreementId, r.agreementId)) fail("AGREEMENT_MISMATCH", "the attached agreement has another id");
-    const { body } = this.agreementFor(r.agreementId, r.agreement);
-    if (!verifySignature(body.consumerKey, signingInput("ExecuteRequest", d.body), d.signature!)) fail("BAD_SIGNATURE", "ExecuteRequest is not signed by the agreement's consumer");
+    const body = this.agreementFor(d, fromKey);
     const now = o.now();
     // A retried request (the response was lost): the same signed result, not a second run.
     const done = o.store.execution(r.agreementId, r.jobId);

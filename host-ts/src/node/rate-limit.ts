@@ -23,7 +23,8 @@ export class RateLimiter {
       b = { tokens: this.opts.burst, at: t };
       this.buckets.set(peer, b);
     }
-    b.tokens = Math.min(this.opts.burst, b.tokens + ((t - b.at) / 1000) * this.opts.perSecond);
+    // A clock that steps back (NTP, a test clock) refills nothing; it must not drain the bucket.
+    b.tokens = Math.min(this.opts.burst, b.tokens + (Math.max(0, t - b.at) / 1000) * this.opts.perSecond);
     b.at = t;
     if (b.tokens >= 1) {
       b.tokens -= 1;

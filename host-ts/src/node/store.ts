@@ -116,6 +116,17 @@ export interface KnownAnswer {
   functionId: Uint8Array | null;
 }
 
+/** A payment owed for a verified result, not yet committed to its channel. */
+export interface OwedRow {
+  channelId: Uint8Array;
+  /** The job the payment names (the provider's job_id). */
+  jobId: Uint8Array;
+  agreementId: Uint8Array;
+  units: bigint;
+  /** The requester's journal entry the cost is added to. */
+  journalJobId: Uint8Array;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS channels (
@@ -153,6 +164,9 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE TABLE IF NOT EXISTS known_answers (
   job_hash BLOB PRIMARY KEY, job BLOB NOT NULL, result_hash BLOB NOT NULL, kind TEXT NOT NULL, tier INTEGER NOT NULL,
   max_cycles INTEGER NOT NULL, function_id BLOB, added_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS owed (
+  channel_id BLOB NOT NULL, job_id BLOB NOT NULL, agreement_id BLOB NOT NULL, units INTEGER NOT NULL, journal_job BLOB NOT NULL, added_at INTEGER NOT NULL,
+  PRIMARY KEY (channel_id, job_id));
 CREATE TABLE IF NOT EXISTS known_answer_sent (job_hash BLOB NOT NULL, provider BLOB NOT NULL, PRIMARY KEY (job_hash, provider));
 `;
 
@@ -331,6 +345,28 @@ export class NodeStore {
   paymentsForJob(jobId: Uint8Array): { channelId: Uint8Array; amount: bigint; acknowledged: boolean }[] {
     return (this.db.prepare("SELECT channel_id, amount, acknowledged FROM payments WHERE job_id = ?").all(buf(jobId)) as Row[])
       .map((r) => ({ channelId: u8(r.channel_id), amount: big(r.amount), acknowledged: num(r.acknowledged) === 1 }));
+  }
+
+  /**
+   * Payments owed for verified results, recorded when the result is accepted
+   * and deleted in the transaction that commits the payment (docs/NODE.md
+   * §11.2 rule 6): what a node stopped or killed before it paid still pays
+   * after its restart. NORMAL (the result path pays no fsync).
+   */
+  addOwed(rows: OwedRow[], now: number): void {
+    const st = this.lazy.prepare("INSERT OR IGNORE INTO owed (channel_id, job_id, agreement_id, units, journal_job, added_at) VALUES (?, ?, ?, ?, ?, ?)");
+    this.lazy.transaction(() => {
+      for (const r of rows) st.run(buf(r.channelId), buf(r.jobId), buf(r.agreementId), r.units, buf(r.journalJobId), now);
+    })();
+  }
+
+  deleteOwed(channelId: Uint8Array, jobId: Uint8Array): void {
+    this.db.prepare("DELETE FROM owed WHERE channel_id = ? AND job_id = ?").run(buf(channelId), buf(jobId));
+  }
+
+  owed(): OwedRow[] {
+    return (this.db.prepare("SELECT * FROM owed ORDER BY added_at").all() as Row[])
+      .map((r) => ({ channelId: u8(r.channel_id), jobId: u8(r.job_id), agreementId: u8(r.agreement_id), units: big(r.units), journalJobId: u8(r.journal_job) }));
   }
 
   paymentCount(channelId: Uint8Array): number {

@@ -20,7 +20,7 @@ export type TransportSpec =
   | { kind: "memory"; network: MemoryNetwork; name: string };
 
 export function transportFor(spec: TransportSpec): (identity: NodeIdentity) => Promise<Transport> {
-  if (spec.kind === "memory") return async () => spec.network.transport(spec.name);
+  if (spec.kind === "memory") return async (identity) => spec.network.transport(spec.name, { publicKey: identity.publicKey });
   return async (identity) => {
     const { createLibp2pTransport } = await import("./libp2p-transport.ts");
     return createLibp2pTransport({

@@ -34,6 +34,15 @@ export type TransportViolation = "OVERSIZED" | "SLOW_PEER" | "MALFORMED_FRAME" |
 export interface InboundRequest {
   protocol: string;
   from: PeerKey;
+  /**
+   * The 32-byte Ed25519 public key the transport authenticated for `from`:
+   * on libp2p the key the Noise handshake proved (the remote PeerId's key),
+   * on the memory transport the key its owner created it with. `null` when
+   * the transport knows no key for the peer (a memory transport created
+   * without one, a non-Ed25519 libp2p peer): the node then refuses every
+   * signed request from it (docs/NODE.md §3.5, `PEER_MISMATCH`).
+   */
+  fromKey: Uint8Array | null;
   body: Uint8Array;
 }
 
@@ -68,6 +77,8 @@ export interface TransportEvents {
 export interface Transport {
   /** This node's transport identity (the libp2p PeerId derived from the node's Ed25519 key). */
   readonly self: PeerKey;
+  /** This node's own Ed25519 public key as its peers see it in `InboundRequest.fromKey` (null: none). */
+  readonly publicKey: Uint8Array | null;
   start(): Promise<void>;
   /** Closes every connection and stream; idempotent. */
   stop(): Promise<void>;
@@ -77,6 +88,13 @@ export interface Transport {
   dial(address: string): Promise<PeerKey>;
   /** Peers with an open connection now. */
   peers(): PeerKey[];
+  /**
+   * The multiaddr this node sees an open connection to `peer` come from (the
+   * observed remote address, which the peer cannot choose as it chooses what
+   * it advertises), or null when there is no connection or the transport has
+   * no network addresses (the memory transport).
+   */
+  remoteAddress(peer: PeerKey): string | null;
 
   /** One request/response protocol: one length-prefixed request, one length-prefixed response per stream. */
   handle(protocol: string, limits: ProtocolLimits, handler: RequestHandler): void;

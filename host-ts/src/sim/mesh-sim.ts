@@ -237,6 +237,9 @@ class SimTransport implements Transport {
   get self(): PeerKey {
     return this.inner.self;
   }
+  get publicKey(): Uint8Array | null {
+    return this.inner.publicKey;
+  }
   start(): Promise<void> {
     return this.inner.start();
   }
@@ -251,6 +254,9 @@ class SimTransport implements Transport {
   }
   peers(): PeerKey[] {
     return this.inner.peers();
+  }
+  remoteAddress(peer: PeerKey): string | null {
+    return this.inner.remoteAddress(peer);
   }
   handle(protocol: string, limits: ProtocolLimits, handler: RequestHandler): void {
     if (protocol !== Protocol.EXECUTE.id) return this.inner.handle(protocol, limits, handler);
@@ -362,7 +368,7 @@ async function simulate(o: MeshSimOptions): Promise<MeshSimReport> {
     const role: Role = providerSet.has(i) ? "provider" : "consumer";
     const seed = createHash("sha256").update(`mesh-sim/${o.seed}/${i}`).digest();
     const identity = identityFromSeed(new Uint8Array(seed));
-    const transport = new SimTransport(net.transport(name), () => net.crash(name));
+    const transport = new SimTransport(net.transport(name, { publicKey: identity.publicKey }), () => net.crash(name));
     const nodeRandom = prng(o.seed * 7919 + i);
     const node = await MeshNode.start({
       dataDir: ":memory:",
@@ -467,9 +473,10 @@ async function simulate(o: MeshSimOptions): Promise<MeshSimReport> {
   // A late joiner: a fresh node dials three random members and must learn every advert from its syncs alone.
   const late = await (async () => {
     const name = `late${o.seed}`;
-    const transport = new SimTransport(net.transport(name), () => net.crash(name));
+    const identity = identityFromSeed(new Uint8Array(createHash("sha256").update(`mesh-sim/${o.seed}/late`).digest()));
+    const transport = new SimTransport(net.transport(name, { publicKey: identity.publicKey }), () => net.crash(name));
     const node = await MeshNode.start({
-      dataDir: ":memory:", identity: identityFromSeed(new Uint8Array(createHash("sha256").update(`mesh-sim/${o.seed}/late`).digest())),
+      dataDir: ":memory:", identity,
       profile: "minimal", engine: "reference", transport: () => transport, control: false, advertIntervalMs: 3_600_000,
       rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
     });

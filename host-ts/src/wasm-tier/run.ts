@@ -24,12 +24,17 @@ export interface Prepared {
   stats: InstrumentStats;
 }
 
-type PrepareOutcome = { ok: true; prepared: Prepared } | { ok: false; code: number; message: string };
+export type PrepareOutcome = { ok: true; prepared: Prepared } | { ok: false; code: number; message: string };
 
-/** Instrumented, compiled modules by code hash (a small LRU). */
+/**
+ * Instrumented, compiled modules by code hash (a small LRU). `onPrepared`
+ * hears of each module prepared afresh (the sandbox thread reports it to the
+ * host, which keeps its own copy for the next thread after a recycle);
+ * `seed` takes one prepared elsewhere.
+ */
 export class ModuleCache {
   private map = new Map<string, PrepareOutcome>();
-  constructor(private readonly capacity = 32) {}
+  constructor(private readonly capacity = 32, private readonly onPrepared?: (hashHex: string, outcome: PrepareOutcome) => void) {}
   get(code: Uint8Array, hashHex: string): PrepareOutcome {
     const hit = this.map.get(hashHex);
     if (hit) {
@@ -38,9 +43,14 @@ export class ModuleCache {
       return hit;
     }
     const made = prepareModule(code);
-    this.map.set(hashHex, made);
-    while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
+    this.seed(hashHex, made);
+    this.onPrepared?.(hashHex, made);
     return made;
+  }
+  seed(hashHex: string, outcome: PrepareOutcome): void {
+    this.map.delete(hashHex);
+    this.map.set(hashHex, outcome);
+    while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
   }
 }
 

@@ -9,8 +9,8 @@
 import { Worker } from "node:worker_threads";
 import { EngineError, runRecordOf, type EngineRun } from "../model/engine.ts";
 import { WasmTrap, type NodeTier } from "../generated/wasm-tier.ts";
-import { timeoutResult } from "./run.ts";
-import type { InspectRequest, RunRequest, WorkerMessage } from "./sandbox-worker.ts";
+import { timeoutResult, type PrepareOutcome } from "./run.ts";
+import type { InspectRequest, RunRequest, SeedRequest, WorkerMessage } from "./sandbox-worker.ts";
 import type { InspectReport } from "./inspect.ts";
 
 export interface SandboxOptions {
@@ -22,6 +22,34 @@ export interface SandboxOptions {
   recycleAboveBytes?: number;
   /** Limit on validation + instrumentation of one job, before execution starts (default 120 s). */
   prepareTimeoutMs?: number;
+  /**
+   * Prepared (validated, instrumented, compiled) modules kept on the host side
+   * by code hash, so a recycled or restarted sandbox thread need not
+   * instrument them again (default: a private one of 32).
+   */
+  modules?: PreparedModules;
+}
+
+/** A bounded LRU of prepared modules by code hash, owned by the host (the node's executor keeps one per node). */
+export class PreparedModules {
+  private readonly map = new Map<string, PrepareOutcome>();
+  /** Modules prepared afresh by a sandbox thread (a miss in every cache). */
+  prepared = 0;
+  constructor(readonly capacity = 32) {
+    if (!(capacity >= 1)) throw new RangeError("a prepared-module cache holds at least one module");
+  }
+  put(hash: string, outcome: PrepareOutcome): void {
+    this.prepared++;
+    this.map.delete(hash);
+    this.map.set(hash, outcome);
+    while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
+  }
+  entries(): [string, PrepareOutcome][] {
+    return [...this.map];
+  }
+  get size(): number {
+    return this.map.size;
+  }
 }
 
 const BOOT = new URL("./sandbox-boot.mjs", import.meta.url);
@@ -35,7 +63,11 @@ export class Sandbox {
   /** Workers started so far (tests look at recycling). */
   spawned = 0;
 
-  constructor(private readonly opts: SandboxOptions = {}) {}
+  readonly modules: PreparedModules;
+
+  constructor(private readonly opts: SandboxOptions = {}) {
+    this.modules = opts.modules ?? new PreparedModules();
+  }
 
   get nodeTier(): NodeTier {
     return this.opts.nodeTier ?? "full";
@@ -54,9 +86,18 @@ export class Sandbox {
     w.unref();
     this.worker = w;
     this.spawned++;
+    // Every module a thread prepares is kept here; a new thread starts with them (a recycle costs no re-instrumentation).
+    w.on("message", (m: WorkerMessage) => {
+      if (m.type === "prepared") this.modules.put(m.hash, m.outcome);
+    });
     this.ready = new Promise<void>((resolve, reject) => {
       const onMsg = (m: WorkerMessage) => {
-        if (m.type === "ready") { w.off("message", onMsg); w.off("error", onErr); resolve(); }
+        if (m.type === "ready") {
+          w.off("message", onMsg);
+          w.off("error", onErr);
+          if (this.modules.size > 0) w.postMessage({ type: "seed", entries: this.modules.entries() } satisfies SeedRequest);
+          resolve();
+        }
       };
       const onErr = (e: Error) => { w.off("message", onMsg); reject(new EngineError(`sandbox worker failed to start: ${e.message}`, "wasm-tier")); };
       w.on("message", onMsg);

@@ -41,6 +41,12 @@ describe("payment channels", () => {
     expect(p.channels.summaries()[0].status).toBe("closed");
     expect(m.channels.credit()).toBe(800_000n + BigInt(mc.balanceA));
     await expect(m.closeChannel(mc.channelId)).rejects.toThrow(/CHANNEL_CLOSED|already closed/);
+    // An owed payment on the closed channel (a restart found it unpaid) can never be taken: dropped, journalled, not retried.
+    const agreementId = m.store.validAgreementsWith(p.identity.nodeId, Date.now())[0].agreementId;
+    const journalJobId = new Uint8Array(16).fill(0x44);
+    m.store.addOwed([{ channelId: Buffer.from(mc.channelId, "hex"), jobId: new Uint8Array(16).fill(0x45), agreementId, units: 100n, journalJobId }], Date.now());
+    expect(await m.consumer.payOwed()).toBe(0n);
+    expect(m.store.owed()).toEqual([]);
 
     // The next job needs a channel again: a new one, from sequence 0.
     await (await m.submit({ job: sumJob(10, undefined, m.identity.nodeId, m.identity.nodeId) })).payments;

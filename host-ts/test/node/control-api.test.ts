@@ -19,7 +19,7 @@ let node: MeshNode;
 let dir: string;
 beforeAll(async () => {
   dir = tempDir();
-  node = await MeshNode.start({ dataDir: dir, profile: "community", engine: "reference", transport: () => new MemoryNetwork().transport("solo") });
+  node = await MeshNode.start({ dataDir: dir, profile: "community", engine: "reference", transport: (id) => new MemoryNetwork().transport("solo", { publicKey: id.publicKey }) });
 });
 afterAll(async () => {
   await node?.stop();

@@ -54,7 +54,7 @@ export async function startNet(specs: NodeSpec[], netOpts: ConstructorParameters
       engine: "reference", control: false, advertIntervalMs: 60_000,
       ...rest,
       dataDir: dir,
-      transport: () => net.transport(name),
+      transport: (id) => net.transport(name, { publicKey: id.publicKey }),
       bootstrap: i === 0 ? [] : [`/memory/${specs[0].name}`],
     }));
   }

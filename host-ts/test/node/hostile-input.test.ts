@@ -30,13 +30,16 @@ const net = new MemoryNetwork({ log: () => {} });
 let p: MeshNode;
 let rogue: MemoryTransport;
 let dir: string;
+/** How far p's clock is ahead of the real one. */
+let skew = 0;
 const R = identityFromSeed(new Uint8Array(32).fill(0x77));
 const OTHER = identityFromSeed(new Uint8Array(32).fill(0x78));
 
 beforeAll(async () => {
   dir = tempDir();
-  p = await MeshNode.start({ dataDir: dir, profile: "community", engine: "reference", control: false, transport: () => net.transport("p"), rateLimit: { perSecond: 1000, burst: 100_000 } });
-  rogue = net.transport("rogue");
+  // Every proof method but Reputation (PROOF_UNSUPPORTED), and a clock the tests can move (AGREEMENT_EXPIRED).
+  p = await MeshNode.start({ dataDir: dir, profile: "community", engine: "reference", control: false, transport: (id) => net.transport("p", { publicKey: id.publicKey }), rateLimit: { perSecond: 1000, burst: 100_000 }, proofMethods: [ProofKind.ResultHash, ProofKind.Redundant, ProofKind.SpotCheck], now: () => Date.now() + skew });
+  rogue = net.transport("rogue", { publicKey: R.publicKey });
   await rogue.start();
   await rogue.dial("/memory/p");
 });
@@ -109,6 +112,7 @@ describe("request handlers refuse bad messages with their codes", () => {
     expect((await ask(Protocol.NEGOTIATE, request({}, OTHER))).code).toBe("BAD_SIGNATURE");
     expect((await ask(Protocol.NEGOTIATE, request({ consumerKey: OTHER.publicKey }, OTHER))).code).toBe("BAD_NODE_ID");
     expect((await ask(Protocol.NEGOTIATE, request({ provider: new Uint8Array(16) }))).code).toBe("NOT_FOR_ME");
+    expect((await ask(Protocol.NEGOTIATE, request({ proofPreference: { kind: ProofKind.Reputation, minScore: 100 } }))).code).toBe("PROOF_UNSUPPORTED");
     expect((await ask(Protocol.NEGOTIATE, request({ issuedAt: now() - 120_000n }))).code).toBe("REQUEST_EXPIRED");
     expect((await ask(Protocol.NEGOTIATE, request())).code).toBe("BAD_CHANNEL");
   });
@@ -123,6 +127,9 @@ describe("request handlers refuse bad messages with their codes", () => {
     const a1 = await ask(Protocol.CHANNEL, open);
     expect(a1.name).toBe("ChannelAccept");
     expect((await ask(Protocol.CHANNEL, open)).raw).toEqual(a1.raw);
+    // The same channel id with other terms (another deposit): not the open it accepted.
+    const other = signState(unsigned({ channelId, partyA: R.nodeId, partyB: p.identity.nodeId, balanceA: DEPOSIT + 1n, balanceB: 0n, sequence: 0n }), "a", R.sign);
+    expect((await ask(Protocol.CHANNEL, encodeChannelOpen({ state: encodeChannelState(other), nonce: 1n, partyAKey: R.publicKey }))).code).toBe("CHANNEL_EXISTS");
   });
 
   let agreement: ReturnType<typeof decodeCapabilityOffer> & { consumerSig: Uint8Array };
@@ -158,6 +165,42 @@ describe("request handlers refuse bad messages with their codes", () => {
     expect(p.counters.get("provider.executed")).toBe(executed);
     expect(p.counters.get("provider.retransmitted")).toBe(1);
     expect((await ask(Protocol.EXECUTE, req({ job: sumJob(101) }))).code).toBe("AGREEMENT_MISMATCH");
+    // Past the agreement's valid_until (p's clock 11 minutes on; the request is fresh by it): a new job is refused.
+    skew = 660_000;
+    try {
+      expect((await ask(Protocol.EXECUTE, req({ jobId: new Uint8Array(16).fill(6), issuedAt: now() + 660_000n }))).code).toBe("AGREEMENT_EXPIRED");
+    } finally {
+      skew = 0;
+    }
+  });
+
+  it("PEER_MISMATCH: R's signed requests replayed from another peer's connection (or one with no key) are refused before they do anything", async () => {
+    const relay = net.transport("relay", { publicKey: OTHER.publicKey }), anon = net.transport("anon");
+    for (const t of [relay, anon]) await t.start();
+    try {
+      const pay = { paymentChannel: channelIdOf(R.nodeId, p.identity.nodeId, 1n) };
+      const fresh = request(pay);
+      expect((await ask(Protocol.NEGOTIATE, fresh, relay)).code).toBe("PEER_MISMATCH");
+      expect((await ask(Protocol.NEGOTIATE, fresh, anon)).code).toBe("PEER_MISMATCH");
+      // Refused before the nonce was taken: the consumer's own copy still gets its offer.
+      expect((await ask(Protocol.NEGOTIATE, fresh)).name).toBe("CapabilityOffer");
+      const executed = p.counters.get("provider.executed"), retransmitted = p.counters.get("provider.retransmitted");
+      // A retransmission of a job already run, and a new job under the same agreement: neither is answered to the relay.
+      for (const j of [{ jobId, job }, { jobId: new Uint8Array(16).fill(7), job: sumJob(7) }]) {
+        expect((await ask(Protocol.EXECUTE, encodeExecuteRequest({ agreementId: agreement.body.agreementId, ...j, issuedAt: now() }, R), relay)).code).toBe("PEER_MISMATCH");
+      }
+      expect(p.counters.get("provider.executed")).toBe(executed);
+      expect(p.counters.get("provider.retransmitted")).toBe(retransmitted);
+      const id2 = channelIdOf(R.nodeId, p.identity.nodeId, 2n);
+      const s0 = signState(unsigned({ channelId: id2, partyA: R.nodeId, partyB: p.identity.nodeId, balanceA: DEPOSIT, balanceB: 0n, sequence: 0n }), "a", R.sign);
+      expect((await ask(Protocol.CHANNEL, encodeChannelOpen({ state: encodeChannelState(s0), nonce: 2n, partyAKey: R.publicKey }), relay)).code).toBe("PEER_MISMATCH");
+      expect(p.store.channel(id2)).toBeUndefined();
+      expect((await ask(Protocol.CHANNEL, encodeSigned("ChannelSync", { channelId, sender: R.nodeId, issuedAt: now() }, R), relay)).code).toBe("PEER_MISMATCH");
+      expect((await ask(Protocol.CHANNEL, encodeSigned("ChannelClose", { channelId, sequence: 0n }, R), relay)).code).toBe("PEER_MISMATCH");
+      expect(p.store.channel(channelId)!.status).toBe("open");
+    } finally {
+      for (const t of [relay, anon]) await t.stop();
+    }
   });
 
   it("channel update: stale, out-of-order, unsigned, wrong amount, wrong balance, unknown job, replay — then a valid payment, once", async () => {
@@ -179,6 +222,10 @@ describe("request handlers refuse bad messages with their codes", () => {
     expect((await ask(Protocol.CHANNEL, upd(badBalance))).code).toBe("CHANNEL_BAD_BALANCE");
     expect((await ask(Protocol.CHANNEL, upd(state(1n, amount), { units: cycles + 1n }))).code).toBe("PAYMENT_MISMATCH");
     const good = upd(state(1n, amount));
+    const relay = net.transport("relay2", { publicKey: OTHER.publicKey });
+    await relay.start();
+    expect((await ask(Protocol.CHANNEL, good, relay)).code).toBe("PEER_MISMATCH"); // R's payment, replayed by another peer
+    await relay.stop();
     const ack = await ask(Protocol.CHANNEL, good);
     expect(ack.name).toBe("ChannelAck");
     // The same update again (a retransmission): the same acknowledgement, nothing paid twice.
@@ -201,7 +248,7 @@ describe("request handlers refuse bad messages with their codes", () => {
 
   it("every refusal is counted by its code", () => {
     const c = p.counters.group("requests.rejected.");
-    for (const k of ["MALFORMED", "UNSIGNED", "BAD_SIGNATURE", "NONCE_REPLAYED", "CHANNEL_STALE", "CHANNEL_OUT_OF_ORDER", "PAYMENT_MISMATCH", "UNKNOWN_AGREEMENT"]) expect(c[k]).toBeGreaterThan(0);
+    for (const k of ["MALFORMED", "UNSIGNED", "BAD_SIGNATURE", "PEER_MISMATCH", "NONCE_REPLAYED", "CHANNEL_STALE", "CHANNEL_OUT_OF_ORDER", "PAYMENT_MISMATCH", "UNKNOWN_AGREEMENT"]) expect(c[k]).toBeGreaterThan(0);
     expect(c.INTERNAL ?? 0).toBe(0);
   });
 });
@@ -222,9 +269,10 @@ describe("adverts from a hostile peer", () => {
     await pub(fresh(13n, { issuedAt: t + 3_600_000n, expiresAt: t + 3_660_000n })); // from the future
     await pub(mutate(fresh(14n), (m) => m.set(8n, new Uint8Array(17_000)))); // oversized: refused on its size before anything is decoded
     await pub(Uint8Array.of(1, 2, 3));
+    await pub(fresh(10n, { expiresAt: t + 30_000n })); // the held seq with other bytes: R signed two adverts with one seq
     await pub(fresh(10n)); // a duplicate of the held one: ignored, not counted as a rejection
     const c = p.counters.group("adverts.rejected.");
-    expect(c).toMatchObject({ ADVERT_REPLAYED: 1, BAD_SIGNATURE: 1, ADVERT_EXPIRED: 1, ADVERT_FROM_FUTURE: 1, MALFORMED: 1 });
+    expect(c).toMatchObject({ ADVERT_REPLAYED: 1, ADVERT_CONFLICT: 1, BAD_SIGNATURE: 1, ADVERT_EXPIRED: 1, ADVERT_FROM_FUTURE: 1, MALFORMED: 1 });
     expect(c.OVERSIZED ?? 0).toBe(1);
     expect(p.adverts.get(R.nodeId)?.advert.seq).toBe(10n);
   });
@@ -238,13 +286,13 @@ describe("adverts from a hostile peer", () => {
     r2.subscribe(Topic.ADVERTS.id, () => "accept", () => {});
     const t = BigInt(Date.now());
     const ad = (seq: bigint) => encodeAdvert({ ...ADVERT, nodeId: R.nodeId, publicKey: R.publicKey, seq, issuedAt: t, expiresAt: t + 60_000n }, R);
-    let n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: () => net2.transport("n") });
+    let n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: (id) => net2.transport("n", { publicKey: id.publicKey }) });
     await r2.dial("/memory/n");
     await r2.publish(Topic.ADVERTS.id, ad(5n));
     await r2.publish(Topic.ADVERTS.id, ad(6n));
     await until(() => n.adverts.get(R.nodeId)?.advert.seq === 6n, "seq 6 to be held");
     await n.stop();
-    n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: () => net2.transport("n") });
+    n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: (id) => net2.transport("n", { publicKey: id.publicKey }) });
     await r2.dial("/memory/n");
     await until(() => r2.peers().includes("n"), "the connection");
     await r2.publish(Topic.ADVERTS.id, ad(5n));
@@ -261,7 +309,7 @@ describe("per-peer rate limit", () => {
     const net2 = new MemoryNetwork({ log: () => {} });
     const d = tempDir();
     cleanup.push(() => rmSync(d, { recursive: true, force: true }));
-    const n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: () => net2.transport("n"), rateLimit: { perSecond: 0.5, burst: 10 } });
+    const n = await MeshNode.start({ dataDir: d, profile: "community", engine: "reference", control: false, transport: (id) => net2.transport("n", { publicKey: id.publicKey }), rateLimit: { perSecond: 0.5, burst: 10 } });
     const flood = net2.transport("flood"), calm = net2.transport("calm");
     await flood.start();
     await calm.start();

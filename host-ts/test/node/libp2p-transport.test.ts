@@ -55,6 +55,7 @@ describe("libp2p transport specifics", () => {
     const t = await create(1);
     expect(t.self).toBe(id);
     expect(peerIdFromString(id).publicKey!.raw).toEqual(ed25519.getPublicKey(seed(1)));
+    expect(t.publicKey).toEqual(ed25519.getPublicKey(seed(1)));
     await expect(createLibp2pTransport({ seed: new Uint8Array(31) })).rejects.toThrow(/32 bytes/);
   });
 
@@ -63,6 +64,16 @@ describe("libp2p transport specifics", () => {
     const all = [`/ip4/127.0.0.1/tcp/4001/p2p/${id}`, `/ip4/10.9.0.2/tcp/4001/p2p/${id}`, `/ip6/::1/tcp/4001/p2p/${id}`, `/ip4/0.0.0.0/tcp/4001/p2p/${id}`];
     expect(advertisableAddresses(all, ["/ip4/0.0.0.0/tcp/4001"])).toEqual([`/ip4/10.9.0.2/tcp/4001/p2p/${id}`]);
     expect(advertisableAddresses([all[0]], ["/ip4/127.0.0.1/tcp/0"])).toEqual([all[0]]);
+  });
+
+  it("reports the observed remote address of a connected peer, and null for one it has no connection to", async () => {
+    const a = await started(1);
+    const b = await started(2);
+    expect(a.remoteAddress(b.self)).toBeNull();
+    await a.dial(b.addresses()[0]);
+    await until(() => b.peers().includes(a.self), "b sees the connection");
+    expect(a.remoteAddress(b.self)).toBe(b.addresses()[0]);
+    expect(b.remoteAddress(a.self)).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+(\/p2p\/[^/]+)?$/);
   });
 
   it("has mDNS off unless asked for it", async () => {

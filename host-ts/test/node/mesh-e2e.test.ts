@@ -167,8 +167,9 @@ describe("mesh end to end: 6 mhr node processes on loopback", () => {
     expect(payments(after) - payments(before)).toBe(1);
     expect(payments(after, ids.slow) - payments(before, ids.slow)).toBe(0);
     expect(payments(after, ids.a) - payments(before, ids.a)).toBe(1);
-    // The crash cost the dead provider reputation.
-    expect(score(after, ids.slow!)!).toBeLessThan(score(before, ids.slow!)!);
+    // A crash proves nothing wrong about the provider's answers: its score is untouched, it is backed off (NODE.md §7.8).
+    expect(score(after, ids.slow!)).toBe(score(before, ids.slow!));
+    expect(after.backoff.map((b) => b.nodeId)).toContain(ids.slow);
   }, 300_000);
 
   it("a node restarted keeps its channels and reputation (the provider killed -9, the consumer stopped and started)", async () => {
@@ -200,17 +201,20 @@ describe("mesh end to end: 6 mhr node processes on loopback", () => {
     }
   }, 400_000);
 
-  it("redundant 2-of-3 with a lying provider: the liar is outvoted, unpaid and loses score", async () => {
+  it("redundant 3-of-5 with a lying provider: the liar is outvoted, unpaid and loses score", async () => {
     start("liar");
     await started("liar");
     await untilHolds("minimal", ["liar"]);
     const before = await status("minimal");
     const args = ["examples/node/sum.masm", "--fn", "sum", "--args", "3000"];
-    const sub = await mhr(["node", "submit", ...args, "--proof", "redundant:2-of-3", "--data", dirs.minimal, "--json"]);
+    // 3-of-5: every one of the five providers is asked (Redundant providers are a random draw, NODE.md §7.5,
+    // so with fewer than all of them the liar might not be among those asked).
+    const sub = await mhr(["node", "submit", ...args, "--proof", "redundant:3-of-5", "--data", dirs.minimal, "--json"]);
     expect(sub.code, sub.stderr).toBe(0);
     const out = JSON.parse(sub.stdout) as Record<string, unknown> & { providers: string[] };
-    // The three cheapest: the liar (400), slow (500, back after its restart) and a (1000).
-    expect(new Set(out.providers)).toEqual(new Set([ids.slow, ids.a]));
+    const honest = [ids.gateway, ids.a, ids.b, ids.slow];
+    expect(out.providers.length).toBeGreaterThanOrEqual(3);
+    for (const p of out.providers) expect(honest).toContain(p); // the liar's answer lost the vote (its score falls, below)
     const local = JSON.parse((await mhr(["run", ...args, "--sender", ids.minimal!, "--self", ids.minimal!, "--json"])).stdout) as Record<string, unknown>;
     const { jobId, ranOn, providers, proof, cost, outcome, ...result } = out;
     void jobId; void ranOn; void providers; void proof; void cost; void outcome;
@@ -218,7 +222,7 @@ describe("mesh end to end: 6 mhr node processes on loopback", () => {
     const after = await status("minimal");
     const job = after.journal.find((j) => j.jobId === out.jobId)!;
     expect(job.ranOn).toBe("delegated");
-    expect(payments(after) - payments(before)).toBe(2);
+    expect(payments(after) - payments(before)).toBe(out.providers.length);
     expect(payments(after, ids.liar)).toBe(0);
     expect(score(after, ids.liar!)!).toBeLessThan(5000);
     const liar = await status("liar");

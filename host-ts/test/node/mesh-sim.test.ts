@@ -33,7 +33,7 @@ describe("1,000-node mesh simulation (seed 12)", () => {
     for (const x of r.records) {
       if (x.ok) continue;
       // The attempt budget (MAX_DELEGATION_ATTEMPTS) ran out on dead or lying providers: an unreachable
-      // provider costs no reputation, so a dead one is tried again until its advert expires (see the report).
+      // provider costs no reputation; it is backed off (NODE.md §7.8), so later jobs skip it for a while.
       expect(x.error).toMatch(/attempt\(s\) failed/);
       expect(x.attempts.length).toBeGreaterThan(0);
       for (const a of x.attempts) expect(faulty.has(a.provider)).toBe(true);

@@ -135,17 +135,20 @@ export function transportConformance(h: ConformanceHarness): void {
     describe("request/response", () => {
       it("delivers one request and one response, with the protocol and the requester's key", async () => {
         const [a, b] = await pair();
-        const seen: { protocol: string; from: PeerKey }[] = [];
+        const seen: { protocol: string; from: PeerKey; fromKey: Uint8Array | null }[] = [];
         b.handle("/conf/echo/1", LIMITS, async (r) => {
-          seen.push({ protocol: r.protocol, from: r.from });
+          seen.push({ protocol: r.protocol, from: r.from, fromKey: r.fromKey });
           return Uint8Array.from([...r.body].reverse());
         });
         const body = Uint8Array.from({ length: 256 }, (_, i) => i);
         expect(await a.request(b.self, "/conf/echo/1", body, REQ)).toEqual(Uint8Array.from([...body].reverse()));
         expect(await a.request(b.self, "/conf/echo/1", new Uint8Array(0), REQ)).toEqual(new Uint8Array(0));
+        // The requester's authenticated key (what the node binds a signed request's signer to), not the responder's.
+        expect(a.publicKey).toHaveLength(32);
+        expect(a.publicKey).not.toEqual(b.publicKey);
         expect(seen).toEqual([
-          { protocol: "/conf/echo/1", from: a.self },
-          { protocol: "/conf/echo/1", from: a.self },
+          { protocol: "/conf/echo/1", from: a.self, fromKey: a.publicKey },
+          { protocol: "/conf/echo/1", from: a.self, fromKey: a.publicKey },
         ]);
       });
 

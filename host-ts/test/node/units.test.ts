@@ -5,6 +5,17 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { getProfile, loadProfiles, parseProfile, ProfileError } from "../../src/node/profiles.ts";
 import { scoreAfterFailure, scoreAfterSuccess, Reputation } from "../../src/node/reputation.ts";
 import { RateLimiter } from "../../src/node/rate-limit.ts";
+import { Backoff, backoffDelay } from "../../src/node/backoff.ts";
+import { AdvertSeq, RESERVED_KEY } from "../../src/node/advert-seq.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { failureKind, pickRedundant } from "../../src/node/consumer.ts";
+import { neighbourhoodOf } from "../../src/private/shamir/select.ts";
+import { PeerError } from "../../src/node/messages/error-reply.ts";
+import { ProtocolError } from "../../src/node/wire/protocol-error.ts";
+import { TransportError } from "../../src/node/transport.ts";
+import { NodeErrorCode, NodeLimit } from "../../src/generated/node-protocol.ts";
 import { parseEngineSpec } from "../../src/node/executor.ts";
 import { merkleRoot, merkleRootFunction } from "../../src/node/functions/merkle-root.ts";
 import { ed25519VerifyMany, encodeVerifyRecords } from "../../src/node/functions/ed25519-verify-many.ts";
@@ -69,6 +80,14 @@ describe("per-peer rate limit", () => {
     expect(l.take("a")).toBe(0);
     expect(l.take("a")).toBeGreaterThan(0);
   });
+  it("a clock that steps back does not drain a bucket (every peer would be refused until it caught up)", () => {
+    let t = 1_000_000;
+    const l = new RateLimiter({ perSecond: 10, burst: 3 }, () => t);
+    expect(l.take("a")).toBe(0);
+    t -= 600_000;
+    expect([l.take("a"), l.take("a")]).toEqual([0, 0]);
+    expect(l.take("a")).toBe(100);
+  });
 });
 
 describe("engine names", () => {
@@ -124,5 +143,117 @@ describe("proof methods", () => {
     expect(() => parseProof("redundant:1-of-2")).toThrow(/n\/2/);
     expect(() => parseProof("spotcheck:2")).toThrow();
     expect(() => parseProof("zk")).toThrow(/unknown proof/);
+  });
+});
+
+describe("provider back-off (docs/NODE.md §7.8)", () => {
+  it("waits BACKOFF_BASE_MS × 2^(failures − 1), capped at BACKOFF_CAP_MS", () => {
+    const base = NodeLimit.BACKOFF_BASE_MS, cap = NodeLimit.BACKOFF_CAP_MS;
+    expect([1, 2, 3, 4].map((f) => backoffDelay(f))).toEqual([base, 2 * base, 4 * base, 8 * base]);
+    expect(backoffDelay(9)).toBe(Math.min(cap, 256 * base));
+    expect(backoffDelay(10_000)).toBe(cap);
+    expect(backoffDelay(0)).toBe(0);
+  });
+  it("blocks until the wait has passed; a success resets the count", () => {
+    let now = 1_000_000;
+    const b = new Backoff(() => now);
+    const id = new Uint8Array(16).fill(3);
+    expect(b.blocked(id)).toBe(false);
+    expect(b.fail(id)).toBe(NodeLimit.BACKOFF_BASE_MS);
+    expect(b.blocked(id)).toBe(true);
+    now += NodeLimit.BACKOFF_BASE_MS - 1;
+    expect(b.blocked(id)).toBe(true);
+    now += 1;
+    expect(b.blocked(id)).toBe(false);
+    expect(b.fail(id)).toBe(2 * NodeLimit.BACKOFF_BASE_MS);
+    b.succeed(id);
+    expect(b.blocked(id)).toBe(false);
+    expect(b.fail(id)).toBe(NodeLimit.BACKOFF_BASE_MS);
+  });
+  it("outages back off, provably wrong answers cost score, refusals and own faults neither", () => {
+    for (const code of ["UNREACHABLE", "TIMEOUT", "RESET", "OVERSIZED"] as const) expect(failureKind(new TransportError("x", code))).toBe("outage");
+    expect(failureKind(new TransportError("our own abort", "CLOSED"))).toBe("declined");
+    for (const c of ["EXECUTION_FAILED", "INTERNAL", "SHUTTING_DOWN"] as const) expect(failureKind(new PeerError(NodeErrorCode[c], "x"))).toBe("outage");
+    for (const c of ["BUSY", "PRICE_TOO_LOW", "BAD_CHANNEL", "PEER_MISMATCH"] as const) expect(failureKind(new PeerError(NodeErrorCode[c], "x"))).toBe("declined");
+    for (const c of ["RESULT_HASH_MISMATCH", "JOB_HASH_MISMATCH", "RESULT_INCONSISTENT", "BAD_SIGNATURE", "BAD_OFFER", "MALFORMED"] as const) expect(failureKind(new ProtocolError(NodeErrorCode[c], "x"))).toBe("wrong");
+    expect(failureKind(new ProtocolError(NodeErrorCode.INSUFFICIENT_FUNDS, "x"))).toBe("declined");
+  });
+});
+
+describe("Redundant provider choice (docs/NODE.md §7.5)", () => {
+  // Public addresses: the first three in one /16 (203.0), the rest in seven others.
+  const ranked = ["/ip4/203.0.113.1/tcp/1", "/ip4/203.0.113.2/tcp/1", "/ip4/203.0.5.5/tcp/1", "/ip4/198.51.100.1/tcp/1", "/ip4/192.0.2.1/tcp/1", "/ip4/100.1.0.1/tcp/1", "/ip4/8.8.8.8/tcp/1", "/ip4/1.1.1.1/tcp/1", "/ip4/9.9.9.9/tcp/1", "/ip4/4.4.4.4/tcp/1"];
+  const hood = (a: string) => neighbourhoodOf(a)!;
+  let s = 7;
+  const random = () => ((s = (s * 48271) % 2147483647) / 2147483647);
+  const choose = (n: number) => {
+    const inUse = new Set<string>();
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const x = pickRedundant(ranked.filter((r) => !out.includes(r)), n, hood, inUse, random)!;
+      out.push(x);
+      inUse.add(hood(x));
+    }
+    return out;
+  };
+  it("uses the neighbourhood rule of private/shamir/select.ts, draws from the best REDUNDANT_POOL_FACTOR × n only, distinct neighbourhoods first", () => {
+    const seen = new Set<string>();
+    for (let k = 0; k < 50; k++) {
+      const c = choose(3);
+      expect(new Set(c.map(hood)).size).toBe(3);
+      expect(c.filter((x) => x.startsWith("/ip4/203.0.")).length).toBeLessThanOrEqual(1);
+      for (const x of c) expect(ranked.indexOf(x)).toBeLessThan(NodeLimit.REDUNDANT_POOL_FACTOR * 3 + 2);
+      seen.add(c.join());
+    }
+    expect(seen.size).toBeGreaterThan(5);
+  });
+  it("shares a neighbourhood only when every pooled candidate does", () => {
+    const one = ["/ip4/203.0.0.1/tcp/1", "/ip4/203.0.0.2/tcp/1"];
+    expect(one).toContain(pickRedundant(one, 2, hood, new Set([hood(one[0])]), random));
+    expect(pickRedundant([], 2, hood, new Set(), random)).toBeUndefined();
+  });
+});
+
+describe("advert sequence numbers (docs/NODE.md §5.1)", () => {
+  /** A meta table that counts its (synchronous=FULL) writes. */
+  const metaStore = (init: Record<string, string> = {}) => {
+    const m = new Map(Object.entries(init));
+    const s = { writes: 0, getMeta: (k: string) => m.get(k), setMeta: (k: string, v: string) => { s.writes++; m.set(k, v); } };
+    return s;
+  };
+  it("one synchronous commit per ADVERT_SEQ_BLOCK adverts, not one per advert", () => {
+    const st = metaStore();
+    const a = new AdvertSeq(st);
+    const seqs = Array.from({ length: 200 }, () => a.take());
+    expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => BigInt(i + 1)));
+    expect(st.writes).toBe(Math.ceil(200 / NodeLimit.ADVERT_SEQ_BLOCK));
+    expect(BigInt(st.getMeta(RESERVED_KEY)!)).toBeGreaterThanOrEqual(200n); // every seq handed out is covered by a commit
+  });
+  it("never reuses a seq after a crash at any point of a block, nor below a legacy advert_seq", () => {
+    const st = metaStore();
+    let used = 0n;
+    for (let life = 0; life < 5; life++) {
+      const a = new AdvertSeq(st); // a restart after a kill: nothing was flushed on the way down
+      for (let i = 0; i < 1 + life * 37; i++) {
+        const s = a.take();
+        expect(s).toBeGreaterThan(used);
+        used = s;
+      }
+    }
+    expect(new AdvertSeq(metaStore({ advert_seq: "42" })).take()).toBe(43n);
+  });
+  it("a real store reopened without a clean stop", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mhr-seq-"));
+    try {
+      const s1 = new NodeStore(dir);
+      const a = new AdvertSeq(s1);
+      for (let i = 0; i < 10; i++) a.take();
+      const s2 = new NodeStore(dir); // the first one is never closed
+      expect(new AdvertSeq(s2).take()).toBeGreaterThan(10n);
+      s1.close();
+      s2.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@
  * wall-clock time-outs and tier refusals are distinct outcomes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWasmTierEngine } from "../../src/engines/wasm-tier-engine.ts";
+import { createWasmTierEngine, PreparedModules } from "../../src/engines/wasm-tier-engine.ts";
 import { bytesToHex } from "../../src/model/bytes.ts";
 import { WasmError, WasmTrap } from "../../src/generated/wasm-tier.ts";
 import { buildWasmJob, type WasmVectorDef } from "../../../test-vectors/defs/wasm.ts";
@@ -50,6 +50,25 @@ describe("sandbox", () => {
     // The engine still works after the worker was recycled.
     const ok = await engine.run(job({ wat: `(module (func (export "main") (result i64) (i64.const 5)))` }));
     expect(ok.result.returns).toEqual([5n]);
+  });
+
+  it("keeps prepared modules on the host: a recycled thread runs a known module without instrumenting it again", async () => {
+    const modules = new PreparedModules(4);
+    const e = createWasmTierEngine({ nodeTier: "full", modules, recycleAboveBytes: 0 }); // every run recycles the thread
+    try {
+      const a = job({ wat: `(module (func (export "main") (result i64) (i64.const 7)))` });
+      const first = await e.run(a);
+      expect(modules.prepared).toBe(1);
+      for (let i = 0; i < 3; i++) {
+        const again = await e.run(a);
+        expect(bytesToHex(again.resultBytes)).toBe(bytesToHex(first.resultBytes));
+      }
+      expect(modules.prepared).toBe(1); // three fresh threads, no second instrumentation
+      await e.run(job({ wat: `(module (func (export "main") (result i64) (i64.const 8)))` }));
+      expect([modules.prepared, modules.size]).toEqual([2, 2]);
+    } finally {
+      await e.close();
+    }
   });
 
   it("stops an infinite loop at OUT_OF_CYCLES while the event loop stays responsive", async () => {

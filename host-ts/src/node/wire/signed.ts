@@ -20,3 +20,15 @@ export function checkSignature(d: Decoded, publicKey: Uint8Array): void {
 export function checkNodeId(nodeId: Uint8Array, publicKey: Uint8Array, what: string): void {
   if (!equalBytes(nodeIdOf(publicKey), nodeId)) fail("BAD_NODE_ID", `${what} is not the NodeID of its key`);
 }
+
+/**
+ * PEER_MISMATCH unless a signed request's signer is the peer it came from
+ * (D21): `fromKey` is the key the transport authenticated for the
+ * connection (transport.ts `InboundRequest.fromKey`). A relay that replays
+ * another node's signed request from its own connection is refused here,
+ * before anything the request asks for is done.
+ */
+export function checkPeer(signerKey: Uint8Array, fromKey: Uint8Array | null, what: string): void {
+  if (fromKey === null) fail("PEER_MISMATCH", `${what}: the transport authenticated no key for this peer`);
+  if (!equalBytes(signerKey, fromKey)) fail("PEER_MISMATCH", `${what}: signed by another node than the peer it came from`);
+}
