@@ -112,7 +112,7 @@ async function point(model: string, cut: CutName, noise: NoiseSpec): Promise<voi
     log(`${model} ${cut} ${noise.mechanism} ε=${eps ?? "∞"}: ${(100 * old.accuracy).toFixed(2)} % (reused)`);
     return;
   }
-  const r = await splitAccuracy(sm, test, noise, { images, batch: batchFor(sm.descriptor.cutWidth, SplitLimit.MAX_TENSOR_ELEMENTS), random: seededRandom(`split-report/${model}/${cut}/${noise.mechanism}/${eps}`) });
+  const r = await splitAccuracy(sm, test, noise, { images, batch: batchFor(Math.max(sm.descriptor.cutWidth, sm.descriptor.replyWidth), SplitLimit.MAX_TENSOR_ELEMENTS), random: seededRandom(`split-report/${model}/${cut}/${noise.mechanism}/${eps}`) });
   accuracy.push({ model, cut, mechanism: noise.mechanism, epsilon: eps, accuracy: r.accuracy, correct: r.correct, images: r.images, noiseStdReal: r.noiseStdReal, rho: r.rho });
   log(`${model} ${cut} ${noise.mechanism} ε=${eps ?? "∞"}: ${(100 * r.accuracy).toFixed(2)} % (σ ${r.noiseStdReal.toFixed(3)}, ${r.seconds.toFixed(0)} s)`);
 }
@@ -138,7 +138,7 @@ async function equivalence(sm: SplitModel): Promise<Equivalence> {
   const provider = await SplitProvider.create(sm.descriptor, sm.middle);
   const plainConsumer = await SplitConsumer.create(sm, { noise: { mechanism: "none" } });
   let floatMax = 0, fixedMax = 0, agree = 0;
-  const B = batchFor(sm.descriptor.cutWidth, SplitLimit.MAX_TENSOR_ELEMENTS);
+  const B = batchFor(Math.max(sm.descriptor.cutWidth, sm.descriptor.replyWidth), SplitLimit.MAX_TENSOR_ELEMENTS);
   for (let from = 0; from < images; from += B) {
     const b = Math.min(B, images - from);
     const x = inputs(test, from, b);
