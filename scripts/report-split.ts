@@ -68,7 +68,7 @@ if (process.argv.includes("--html-only")) {
 
 const images = Number(arg("images") ?? 10_000);
 const test = loadMnist("test");
-const names = (arg("models") ?? "mnist-mlp,mnist-mlp-noisy,mnist-bottleneck-e8,mnist-bottleneck-e2").split(",").filter((n) => existsSync(join(MODELS_DIR, `${n}.onnx`)));
+const names = (arg("models") ?? "mnist-mlp,mnist-mlp-noisy,mnist-bottleneck-e8").split(",").filter((n) => existsSync(join(MODELS_DIR, `${n}.onnx`)));
 const t0 = performance.now();
 const log = (s: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${s}`);
 
