@@ -14,11 +14,13 @@ import { bytesToHex } from "../../../src/model/bytes.ts";
 import { sumAbs } from "../../../src/private/dp/mechanism.ts";
 import { seededRandom } from "../../../src/private/dp/random.ts";
 import { loadMnist } from "../../../src/private/split/mnist-idx.ts";
-import { forward } from "../../../src/private/split/mlp.ts";
+import { clipL1InPlace, forward, initMlp, train, TrainingRng, type MlpSpec } from "../../../src/private/split/mlp.ts";
 import { exportOnnx, mlpFromOnnx } from "../../../src/private/split/onnx-model.ts";
 import { clippedCut, committedModel, cutTensors, splitModel, MODELS_DIR } from "../../../src/private/split/parts.ts";
 import { OnnxPart } from "../../../src/private/split/runtime.ts";
-import { SplitConsumer } from "../../../src/private/split/consumer.ts";
+import { SplitConsumer, calibrate, privatize } from "../../../src/private/split/consumer.ts";
+import { clippedCutSensitivity } from "../../../src/private/split/sensitivity.ts";
+import { RandomBytes } from "../../../src/private/dp/random.ts";
 import { decodeSplitMessage } from "../../../src/private/split/messages.ts";
 import { inputs, splitAccuracy } from "../../../src/private/split/evaluate.ts";
 
@@ -89,4 +91,42 @@ describe.each(["mnist-bottleneck-e8"])("%s", (name) => {
     const gauss = await run({ mechanism: "discrete-gaussian", epsilon: 8, delta: 1e-5 }, `bn-${name}-gauss-8`);
     expect(laplace.accuracy).toBeGreaterThan(gauss.accuracy + 0.2);
   }, 60_000);
+});
+
+describe("noise-aware training with the inference mechanism (L1 clip)", () => {
+  it("the float L1 clip scales to ‖a‖₁ = C and leaves a shorter vector alone", () => {
+    const a = Float32Array.of(3, 0, 5, 8);
+    expect(clipL1InPlace(a, 0, 4, 8)).toBe(16);
+    expect(Array.from(a)).toEqual([1.5, 0, 2.5, 4]);
+    const b = Float32Array.of(1, 2);
+    clipL1InPlace(b, 0, 2, 8);
+    expect(Array.from(b)).toEqual([1, 2]);
+  });
+
+  it("is deterministic for a seed and noise stream, differs with the stream, and the noise reaches the activations", () => {
+    const tr = loadMnist("train");
+    const spec: MlpSpec = { sizes: [784, 16, 4, 8, 10], clipLayer: 2, clipNorm: 8, clipKind: "l1" };
+    const sens = clippedCutSensitivity(8, 10, 4, "l1", "relu2");
+    const noise = calibrate({ mechanism: "discrete-laplace", epsilon: 8 }, sens);
+    const run = (stream: string | undefined) => {
+      const m = initMlp(spec, new TrainingRng(3));
+      const rng = stream === undefined ? undefined : new RandomBytes(seededRandom(stream));
+      let changed = 0;
+      const cutTransform = rng && ((a: Float32Array, batch: number, w: number) => {
+        for (let b = 0; b < batch; b++) {
+          const before = a.slice(b * w, (b + 1) * w);
+          const q = privatize(before, 10, sens, noise, rng);
+          for (let i = 0; i < w; i++) { const v = q[i] / 1024; if (v !== before[i]) changed++; a[b * w + i] = v; }
+        }
+      });
+      train(m, tr.pixels.subarray(0, 256 * 784), tr.labels.subarray(0, 256), { epochs: 1, batch: 32, lr: 1e-3, decay: 1, seed: 3, cutNoise: 0, cutTransform });
+      return { hash: bytesToHex(blake3(exportOnnx(m, "t"))), changed };
+    };
+    const a = run("s1"), b = run("s1"), c = run("s2"), clean = run(undefined);
+    expect(a.hash).toBe(b.hash);
+    expect(a.hash).not.toBe(c.hash);
+    expect(a.hash).not.toBe(clean.hash);
+    expect(a.changed).toBeGreaterThan(256 * 4 * 0.9); // almost every value moved by the noise
+    expect(mlpFromOnnx(exportOnnx(initMlp(spec, new TrainingRng(3)), "t")).spec).toEqual(spec);
+  });
 });
