@@ -5,7 +5,8 @@
  *
  *   1. runs the head (onnxruntime) on the raw input;
  *   2. quantises the cut activations to the grid 2^−cutFracBits;
- *   3. clips them on the integers (relu1: ‖q‖₂ ≤ B, and ‖q‖₁ ≤ B₁ for Laplace),
+ *   3. clips them on the integers (relu<k>: ‖q‖₂ ≤ B, and ‖q‖₁ ≤ B₁ for
+ *      Laplace or for a model with an L1 clip),
  *      so the sensitivity holds exactly whatever the float head did;
  *   4. adds exact discrete Gaussian or Laplace noise (private/dp/) and
  *      charges the session's accountant — before anything is sent;
@@ -22,7 +23,7 @@ import { RandomBytes, cryptoRandom, type RandomSource } from "../dp/random.ts";
 import { SplitProtocolError, decodeSplitMessage, dequantize, encodeRequest, quantize } from "./messages.ts";
 import { OnnxPart } from "./runtime.ts";
 import { clippedCutSensitivity, preActivationSensitivity, type CutSensitivity } from "./sensitivity.ts";
-import type { SplitModel } from "./parts.ts";
+import { isClippedCut, type SplitModel } from "./parts.ts";
 
 /** What noise the consumer adds per query. */
 export type NoiseSpec =
@@ -83,9 +84,7 @@ export class SplitConsumer {
 
   static async create(model: SplitModel, opts: SplitConsumerOptions): Promise<SplitConsumer> {
     const d = model.descriptor;
-    const sensitivity = d.cut === "relu1"
-      ? clippedCutSensitivity(model.mlp.spec.clipNorm, d.cutFracBits, d.cutWidth)
-      : preActivationSensitivity(model.mlp, d.cutFracBits);
+    const sensitivity = cutSensitivity(model);
     const noise = calibrate(opts.noise, sensitivity);
     const [head, tail] = await Promise.all([OnnxPart.load(model.head), OnnxPart.load(model.tail)]);
     return new SplitConsumer(model, head, tail, sensitivity, noise, opts.accountant, opts.random ?? cryptoRandom());
@@ -100,11 +99,8 @@ export class SplitConsumer {
     const w = d.cutWidth;
     const out = new Int32Array(batch * w);
     for (let b = 0; b < batch; b++) {
-      let q: Int32Array = quantize(acts.subarray(b * w, (b + 1) * w), d.cutFracBits);
-      if (this.sensitivity.l2ClipBound !== undefined) q = clipL2Int(q, this.sensitivity.l2ClipBound);
-      if (this.noise.mechanism === "discrete-laplace" && this.sensitivity.l1ClipBound !== undefined) q = clipL1Int(q, this.sensitivity.l1ClipBound);
       try {
-        out.set(addNoise(q, this.noise, this.rng), b * w);
+        out.set(privatize(acts.subarray(b * w, (b + 1) * w), d.cutFracBits, this.sensitivity, this.noise, this.rng), b * w);
       } catch (e) {
         if (e instanceof NoiseRangeError) throw new SplitProtocolError(SplitErrorCode.SPLIT_OUT_OF_RANGE, e.message);
         throw e;
@@ -203,6 +199,27 @@ export class SplitConsumer {
     const [head, tail] = await Promise.all([OnnxPart.load(model.head), OnnxPart.load(model.tail)]);
     return new SplitConsumer(model, head, tail, sensitivity, noise, opts.accountant, opts.random ?? cryptoRandom());
   }
+}
+
+/** The sensitivity at a split model's cut (clipped relu<k>, or pre1). */
+export function cutSensitivity(model: SplitModel): CutSensitivity {
+  const d = model.descriptor;
+  const spec = model.mlp.spec;
+  return isClippedCut(d.cut)
+    ? clippedCutSensitivity(spec.clipNorm, d.cutFracBits, d.cutWidth, spec.clipKind ?? "l2", d.cut)
+    : preActivationSensitivity(model.mlp, d.cutFracBits);
+}
+
+/**
+ * Steps 2–4 for one input: quantise, clip on the integers, add the noise.
+ * Also what noise-aware training applies at the cut (scripts/train-mnist.ts),
+ * so a model is trained on the very distribution it will see.
+ */
+export function privatize(acts: ArrayLike<number>, fracBits: number, s: CutSensitivity, noise: Noise, rng: RandomBytes): Int32Array {
+  let q: Int32Array = quantize(acts, fracBits);
+  if (s.l2ClipBound !== undefined) q = clipL2Int(q, s.l2ClipBound);
+  if (s.l1ClipBound !== undefined && (noise.mechanism === "discrete-laplace" || s.clipKind === "l1")) q = clipL1Int(q, s.l1ClipBound);
+  return addNoise(q, noise, rng);
 }
 
 /** The noise for a spec at a cut's sensitivity (exported for reports and benchmarks). */

@@ -12,9 +12,17 @@ export interface MlpSpec {
   readonly sizes: readonly number[];
   /** Index into `sizes` of the hidden layer whose ReLU output is clipped to `clipNorm` (the cut). */
   readonly clipLayer: number;
-  /** The L2 bound C of the clipped activation: a ← a · min(1, C / ‖a‖₂). */
+  /** The bound C of the clipped activation: a ← a · min(1, C / ‖a‖). */
   readonly clipNorm: number;
+  /**
+   * Which norm the clip bounds: "l2" (the default) or "l1". An L1 clip suits
+   * the discrete Laplace (Δ₁ = 2C on non-negative values, and ‖a‖₂ ≤ ‖a‖₁
+   * bounds Δ₂ = √2·C for the Gaussian too).
+   */
+  readonly clipKind?: ClipKind;
 }
+
+export type ClipKind = "l2" | "l1";
 
 export interface DenseLayer {
   readonly inputs: number;
@@ -127,11 +135,25 @@ export function forwardRange(m: Mlp, input: Float32Array, from: number, to: numb
       z[o] = s + L.b[o];
     }
     if (l + 1 < m.layers.length) for (let o = 0; o < L.outputs; o++) if (!(z[o] > 0)) z[o] = 0;
-    if (l + 1 === m.spec.clipLayer) clipL2InPlace(z, 0, L.outputs, m.spec.clipNorm);
+    if (l + 1 === m.spec.clipLayer) clipFor(m.spec)(z, 0, L.outputs, m.spec.clipNorm);
     a = z;
   }
   return a;
 }
+
+/** Clips one non-negative (post-ReLU) activation vector in place to L1 norm ≤ C; returns the norm before clipping. */
+export function clipL1InPlace(a: Float32Array, offset: number, n: number, c: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.abs(a[offset + i]);
+  if (s > c) {
+    const r = c / s;
+    for (let i = 0; i < n; i++) a[offset + i] *= r;
+  }
+  return s;
+}
+
+/** The clip of a spec (L2 unless it says L1). */
+export const clipFor = (spec: MlpSpec): typeof clipL2InPlace => (spec.clipKind === "l1" ? clipL1InPlace : clipL2InPlace);
 
 export function forward(m: Mlp, input: Float32Array): Float32Array {
   return forwardRange(m, input, 0, m.layers.length);
@@ -159,6 +181,14 @@ export interface TrainOptions {
    * exact discrete sampler in private/dp/.
    */
   readonly cutNoise: number;
+  /**
+   * Noise-aware training with the inference mechanism itself: called on the
+   * clipped cut activations of each mini-batch (batch × width, in place) to
+   * apply what the consumer does before sending (quantise, integer clip,
+   * exact discrete noise, back to reals). The backward pass treats it as the
+   * identity (straight-through), like added noise.
+   */
+  readonly cutTransform?: (activations: Float32Array, batch: number, width: number) => void;
   readonly onEpoch?: (e: EpochReport) => void;
 }
 
@@ -198,6 +228,8 @@ export function train(m: Mlp, pixels: Uint8Array, labels: Uint8Array, opts: Trai
   const reports: EpochReport[] = [];
   const C = m.spec.clipNorm;
   const cut = m.spec.clipLayer;
+  const clip = clipFor(m.spec);
+  const l1 = m.spec.clipKind === "l1";
 
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
     const t0 = performance.now();
@@ -248,8 +280,9 @@ export function train(m: Mlp, pixels: Uint8Array, labels: Uint8Array, opts: Trai
           for (let k = 0; k < B * L.outputs; k++) if (!(outZ[k] > 0)) outZ[k] = 0;
           if (l + 1 === cut) {
             relu[l + 1].set(outZ);
-            for (let b = 0; b < B; b++) norms[b] = clipL2InPlace(outZ, b * L.outputs, L.outputs, C);
+            for (let b = 0; b < B; b++) norms[b] = clip(outZ, b * L.outputs, L.outputs, C);
             if (opts.cutNoise > 0) for (let k = 0; k < B * L.outputs; k++) outZ[k] += opts.cutNoise * rng.normal();
+            opts.cutTransform?.(outZ, B, L.outputs);
           }
         }
       }
@@ -305,7 +338,8 @@ export function train(m: Mlp, pixels: Uint8Array, labels: Uint8Array, opts: Trai
         }
         const width = L.inputs;
         if (l === cut) {
-          // Through the clip: for ‖r‖ > C, d/dr (C r/‖r‖) = (C/‖r‖)(I − r̂ r̂ᵀ).
+          // Through the clip: for ‖r‖₂ > C, d/dr (C r/‖r‖₂) = (C/‖r‖₂)(I − r̂ r̂ᵀ);
+          // for ‖r‖₁ = s > C (r ≥ 0), d/dr (C r/s) = (C/s)(I − r 1ᵀ/s).
           const r = relu[l];
           for (let b = 0; b < B; b++) {
             const nrm = norms[b];
@@ -313,8 +347,14 @@ export function train(m: Mlp, pixels: Uint8Array, labels: Uint8Array, opts: Trai
             const ib = b * width;
             let dot = 0;
             for (let i = 0; i < width; i++) dot += dIn[ib + i] * r[ib + i];
-            const s = C / nrm, q = dot / (nrm * nrm);
-            for (let i = 0; i < width; i++) dIn[ib + i] = s * (dIn[ib + i] - q * r[ib + i]);
+            const s = C / nrm;
+            if (l1) {
+              const q = dot / nrm;
+              for (let i = 0; i < width; i++) dIn[ib + i] = s * (dIn[ib + i] - q);
+            } else {
+              const q = dot / (nrm * nrm);
+              for (let i = 0; i < width; i++) dIn[ib + i] = s * (dIn[ib + i] - q * r[ib + i]);
+            }
           }
           for (let k = 0; k < B * width; k++) if (!(r[k] > 0)) dIn[k] = 0;
         } else {

@@ -56,7 +56,8 @@ const attrInts = (name: string, ints: number[]) => ({ name, type: onnx.Attribute
 /**
  * The whole model as an ONNX graph: Gemm (transB = 1) per layer, Relu after
  * every layer but the last, and after layer `clipLayer` the clip
- * c = h · min(1, C / max(‖h‖₂, 1e-30)) built from ReduceL2, Max, Div, Min, Mul.
+ * c = h · min(1, C / max(‖h‖, 1e-30)) built from ReduceL2 (or ReduceL1 for
+ * an L1 clip), Max, Div, Min, Mul.
  */
 export function exportOnnx(m: Mlp, docString: string): Uint8Array {
   const nodes: INodeProto[] = [];
@@ -79,7 +80,7 @@ export function exportOnnx(m: Mlp, docString: string): Uint8Array {
       inits.push(floatTensor(`clip${k}_C`, [], Float32Array.of(m.spec.clipNorm)), floatTensor(`clip${k}_one`, [], Float32Array.of(1)), floatTensor(`clip${k}_tiny`, [], Float32Array.of(1e-30)));
       const c = tensor.clipped(k);
       nodes.push(
-        { name: `clip${k}_norm`, opType: "ReduceL2", input: [h], output: [`${h}_norm`], attribute: [attrInts("axes", [1]), attrInt("keepdims", 1)] },
+        { name: `clip${k}_norm`, opType: m.spec.clipKind === "l1" ? "ReduceL1" : "ReduceL2", input: [h], output: [`${h}_norm`], attribute: [attrInts("axes", [1]), attrInt("keepdims", 1)] },
         { name: `clip${k}_safe`, opType: "Max", input: [`${h}_norm`, `clip${k}_tiny`], output: [`${h}_safe`] },
         { name: `clip${k}_ratio`, opType: "Div", input: [`clip${k}_C`, `${h}_safe`], output: [`${h}_ratio`] },
         { name: `clip${k}_scale`, opType: "Min", input: [`${h}_ratio`, `clip${k}_one`], output: [`${h}_scale`] },
@@ -205,6 +206,8 @@ export function mlpFromOnnx(bytes: Uint8Array): Mlp {
     if (c) { clipLayer = k; clipNorm = readFloats(c)[0]; }
   }
   if (!layers.length) throw new OnnxModelError("no layers W1.. in the model");
-  const spec: MlpSpec = { sizes: [layers[0].inputs, ...layers.map((L) => L.outputs)], clipLayer, clipNorm };
+  const normOp = (g.node ?? []).find((nd) => nd.name === `clip${clipLayer}_norm`)?.opType;
+  const clipKind = normOp === "ReduceL1" ? "l1" : "l2";
+  const spec: MlpSpec = { sizes: [layers[0].inputs, ...layers.map((L) => L.outputs)], clipLayer, clipNorm, ...(clipKind === "l1" ? { clipKind } : {}) };
   return { spec, layers };
 }

@@ -5,8 +5,11 @@
  * are cut from it deterministically, so their hashes are fixed by it.
  *
  * Cuts of the MLP (tensor names of onnx-model.ts):
- * - relu1: head = layer 1 + ReLU + L2 clip (input → c1); the provider gets
- *   the clipped activations.
+ * - relu<k>, k = the model's clip layer: head = layers 1..k + ReLU + clip
+ *   (input → c<k>); the provider gets the clipped activations. relu1 for
+ *   mnist-mlp (the 128-wide first layer, L2 clip); relu2 for the bottleneck
+ *   models (784-128-10 head, L1 clip to a 10-wide cut). The cut's width is
+ *   a property of the model (descriptor.cutWidth), not of the protocol.
  * - pre1: head = layer 1's affine map only (input → z1); the provider gets
  *   the pre-activation (+ noise) and runs ReLU and the clip itself. This is
  *   the cut of Split + SecretShared, where z1 = W₁x + b₁ is computed by MPC.
@@ -20,8 +23,14 @@ import { INPUT, LOGITS, extractPart, mlpFromOnnx, tensor } from "./onnx-model.ts
 import { descriptorId, type ModelDescriptor } from "./messages.ts";
 import type { Mlp } from "./mlp.ts";
 
-export type CutName = "relu1" | "pre1";
+export type CutName = `relu${number}` | "pre1";
 export const CUT_NAMES: readonly CutName[] = ["relu1", "pre1"];
+
+/** The clipped cut of a model: relu<clip layer>. */
+export const clippedCut = (m: Mlp): CutName => `relu${m.spec.clipLayer}`;
+
+/** True for a relu<k> (clipped) cut. */
+export const isClippedCut = (cut: string): boolean => /^relu[1-9][0-9]*$/.test(cut);
 
 export interface SplitModel {
   readonly whole: Uint8Array;
@@ -41,8 +50,9 @@ export const DEFAULT_REPLY_FRAC_BITS = 12;
 export function cutTensors(m: Mlp, cut: CutName): { headOut: string; middleOut: string } {
   const n = m.layers.length;
   if (n < 3) throw new RangeError("a split needs at least three layers (head, middle, tail)");
-  if (cut === "relu1" && m.spec.clipLayer !== 1) throw new RangeError("cut relu1 needs the clip after layer 1");
-  return { headOut: cut === "relu1" ? tensor.clipped(1) : tensor.pre(1), middleOut: tensor.relu(n - 1) };
+  if (cut !== "pre1" && cut !== clippedCut(m)) throw new RangeError(`cut ${cut}: this model's clipped cut is ${clippedCut(m)}`);
+  if (m.spec.clipLayer > n - 2) throw new RangeError("the clip must leave at least one layer for the middle");
+  return { headOut: cut === "pre1" ? tensor.pre(1) : tensor.clipped(m.spec.clipLayer), middleOut: tensor.relu(n - 1) };
 }
 
 export function splitModel(whole: Uint8Array, model: string, cut: CutName, scales: { cutFracBits?: number; replyFracBits?: number } = {}): SplitModel {
@@ -59,7 +69,7 @@ export function splitModel(whole: Uint8Array, model: string, cut: CutName, scale
     headHash: blake3(head),
     middleHash: blake3(middle),
     tailHash: blake3(tail),
-    cutWidth: mlp.layers[0].outputs,
+    cutWidth: mlp.layers[cut === "pre1" ? 0 : mlp.spec.clipLayer - 1].outputs,
     replyWidth: mlp.layers[n - 1].inputs,
     cutFracBits: scales.cutFracBits ?? DEFAULT_CUT_FRAC_BITS,
     replyFracBits: scales.replyFracBits ?? DEFAULT_REPLY_FRAC_BITS,

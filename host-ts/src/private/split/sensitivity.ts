@@ -1,11 +1,14 @@
 /**
  * Sensitivity of the activations at a cut, in grid units, for the DP noise.
  *
- * - relu1 (after the first layer's ReLU and clip): the consumer clips the
- *   integer vector to ‖q‖₂ ≤ B = ⌊C·2^f⌋ and every value is ≥ 0, so any two
- *   inputs give ‖q − q'‖₂ ≤ √2·B (Δ² = 2B², exact). For the discrete Laplace
- *   the vector is also clipped to ‖q‖₁ ≤ B₁ = ⌊√d·B⌋ (implied by the L2 clip up
- *   to rounding), Δ₁ = 2B₁.
+ * - relu<k> (after layer k's ReLU and clip), L2-clipped model: the consumer
+ *   clips the integer vector to ‖q‖₂ ≤ B = ⌊C·2^f⌋ and every value is ≥ 0, so
+ *   any two inputs give ‖q − q'‖₂ ≤ √2·B (Δ² = 2B², exact). For the discrete
+ *   Laplace the vector is also clipped to ‖q‖₁ ≤ B₁ = ⌊√d·B⌋ (implied by the
+ *   L2 clip up to rounding), Δ₁ = 2B₁.
+ * - relu<k>, L1-clipped model (the bottleneck models): the consumer clips to
+ *   ‖q‖₁ ≤ B₁ = ⌊C·2^f⌋ on non-negative integers: Δ₁ = 2B₁ (‖q − q'‖₁ ≤
+ *   ‖q‖₁ + ‖q'‖₁), and since ‖q‖₂ ≤ ‖q‖₁ ≤ B₁ also Δ₂ = √2·B₁ (Δ² = 2B₁²).
  * - pre1 (the first layer's pre-activation z = W₁x + b₁, to be computed under
  *   MPC, where no clip is possible): ‖z − z'‖₂ = ‖W₁(x − x')‖₂ ≤ ‖W₁‖₂·‖x − x'‖₂
  *   and with pixels in [0, 1]^n, ‖x − x'‖₂ ≤ √n. Rounding each coordinate to the
@@ -75,6 +78,8 @@ export function spectralNormUpperBound(w: Float32Array, rows: number, cols: numb
 
 export interface CutSensitivity {
   readonly cut: string;
+  /** The norm the model's clip bounds ("l2" or "l1"); the consumer always enforces it on the integers. */
+  readonly clipKind?: "l2" | "l1";
   /** Values at the cut are ≥ 0 (post-ReLU). */
   readonly nonNegative: boolean;
   /** Integer L2 clip bound B (grid units), or undefined where no clip is possible (pre1). */
@@ -91,12 +96,25 @@ export interface CutSensitivity {
   readonly derivation: string;
 }
 
-/** Sensitivity at the relu1 cut: clip bound C (real units), fixed point 2^−f, width d. */
-export function clippedCutSensitivity(clipNorm: number, fracBits: number, width: number): CutSensitivity {
+/** Sensitivity at a clipped cut: clip bound C (real units), fixed point 2^−f, width d, clip norm. */
+export function clippedCutSensitivity(clipNorm: number, fracBits: number, width: number, clipKind: "l2" | "l1" = "l2", cut = "relu1"): CutSensitivity {
   const b = Math.floor(clipNorm * 2 ** fracBits);
+  if (clipKind === "l1") {
+    return {
+      cut,
+      clipKind,
+      nonNegative: true,
+      l2ClipBound: b,
+      l1ClipBound: b,
+      l2SensitivitySquared: 2n * BigInt(b) * BigInt(b),
+      l1Sensitivity: 2n * BigInt(b),
+      derivation: `‖q‖₁ ≤ B₁ = ⌊${clipNorm}·2^${fracBits}⌋ = ${b} on ${width} non-negative integers: Δ₁ = 2B₁ = ${2 * b}; ‖q‖₂ ≤ ‖q‖₁ ≤ B₁: Δ₂ = √2·B₁ = ${(Math.SQRT2 * b).toFixed(1)}`,
+    };
+  }
   const b1 = Math.floor(Math.sqrt(width) * b);
   return {
-    cut: "relu1",
+    cut,
+    clipKind,
     nonNegative: true,
     l2ClipBound: b,
     l1ClipBound: b1,

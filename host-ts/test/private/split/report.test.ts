@@ -16,7 +16,7 @@ import { committedModel, splitModel } from "../../../src/private/split/parts.ts"
 import { SplitConsumer } from "../../../src/private/split/consumer.ts";
 import { SplitProvider } from "../../../src/private/split/provider.ts";
 import { splitAccuracy, summarize, timeSplit, timeWhole, median, wholeAccuracy } from "../../../src/private/split/evaluate.ts";
-import { reportHtml, type SplitReport } from "../../../src/private/split/report.ts";
+import { accuracyBoundOf, reportHtml, type SplitReport } from "../../../src/private/split/report.ts";
 import { seededRandom } from "../../../src/private/dp/random.ts";
 import { benchSplitPerImage } from "../../../../bench/private-split.ts";
 
@@ -107,6 +107,12 @@ describe("split-inference report", () => {
     expect(json.images).toBe(10000);
     const main = json.accuracy.filter((a) => a.model === "mnist-mlp" && a.cut === "relu1" && a.mechanism !== "discrete-laplace");
     for (const e of [null, 8, 4, 2, 1]) expect(main.some((a) => a.epsilon === e && a.images === 10000), `ε = ${e}`).toBe(true);
+    const bottleneck = json.accuracy.filter((a) => a.model.startsWith("mnist-bottleneck") && a.mechanism === "discrete-laplace");
+    for (const e of [8, 4, 2, 1]) expect(bottleneck.some((a) => a.epsilon === e && a.images === 10000), `bottleneck, ε = ${e}`).toBe(true);
+    // No row beats what any (ε, δ) mechanism can reach (the bound is on balanced accuracy; the
+    // test set is nearly balanced, and 2 points cover that and sampling noise). A row above it
+    // would mean less noise than the guarantee needs.
+    for (const a of json.accuracy) expect(a.accuracy, `${a.model} ${a.mechanism} ε = ${a.epsilon}`).toBeLessThanOrEqual(accuracyBoundOf(a.epsilon, json.delta, a.mechanism) + 0.02);
     expect(readFileSync(file, "utf8")).toBe(reportHtml(json)); // the page is the JSON's rendering
     const r = await openReport(file);
     expect(r.errors).toEqual([]);
