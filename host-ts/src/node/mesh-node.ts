@@ -48,6 +48,11 @@ import { classifyJob, functionJobInfo, type JobInfo } from "./job-info.ts";
 import { getProfile, type NodeProfile } from "./profiles.ts";
 import { ControlServer } from "./control-api.ts";
 import { TransportError, type PeerKey, type Transport } from "./transport.ts";
+import { MarketLimit } from "../generated/private-protocol.ts";
+import { PrivateHost, type PrivateTiers } from "./private/provider-host.ts";
+import { PrivateClient, type PrivateOutcome, type PrivateRequest } from "./private/consumer-client.ts";
+import { SplitModels } from "./private/split-models.ts";
+import { privacyOffers, tierPrice } from "./private/pricing.ts";
 
 export interface NodeOptions {
   /** Data directory (key, database, control socket), or ":memory:" for a node that keeps nothing (simulations). */
@@ -79,6 +84,10 @@ export interface NodeOptions {
   defaultProof?: ProofChoice;
   /** compute_score below which providers are not chosen (default 2500). */
   scoreThreshold?: number;
+  /** Private tiers this node offers as a provider (docs/PRIVATE.md, Marketplace integration; default none). */
+  privacy?: PrivateTiers;
+  /** µMHR per private job at price factor 1000 (default MarketLimit.DEFAULT_BASE_PRICE); each tier's price is this times its factor. */
+  privatePrice?: bigint;
   /** Proof methods this node accepts as a provider (default all four). */
   proofMethods?: number[];
   advertIntervalMs?: number;
@@ -168,6 +177,11 @@ export class MeshNode {
   readonly consumer: Consumer;
   readonly functions: FunctionRegistry;
   readonly profile: NodeProfile;
+  readonly privateHost: PrivateHost;
+  readonly privateClient: PrivateClient;
+  private readonly models = new SplitModels();
+  /** NodeID of the peer that relayed each node's advert to us, when it was not the node itself (the SecretShared rule's introducer). */
+  private readonly introducers = new Map<string, Uint8Array>();
   private readonly now: () => number;
   private readonly limiter: RateLimiter;
   private readonly log: (line: string) => void;
@@ -205,6 +219,8 @@ export class MeshNode {
       pricing: { costPerMillionCycles: o.price ?? 1000n, functionPrices: new Map(Object.entries(o.functionPrices ?? {})) },
       proofMethods: o.proofMethods ?? [ProofKind.ResultHash, ProofKind.Redundant, ProofKind.SpotCheck, ProofKind.Reputation],
       lie: o.testing?.lie, random: o.testing?.random, crashPoint: o.testing?.crashPoint,
+      privatePrice: (tier) => (this.offersTier(tier) ? tierPrice(this.privateBase, tier) : undefined),
+      privateRoom: () => this.privateHost.openJobs < MarketLimit.MAX_OPEN_JOBS,
     });
     this.consumer = new Consumer({
       identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, channels: this.channels, counters: this.counters,
@@ -213,6 +229,31 @@ export class MeshNode {
       agreementDurationS: o.agreementDurationS ?? NodeLimit.DEFAULT_AGREEMENT_DURATION_S, executeTimeoutMs: o.executeTimeoutMs ?? Protocol.EXECUTE.timeoutMs,
       random: o.testing?.random,
     });
+    const send = (nodeId: Uint8Array, message: Uint8Array) => this.callNode(nodeId, Protocol.PRIVATE, message, ["PrivateReply"]);
+    this.privateHost = new PrivateHost({
+      identity: this.identity, store: this.store, provider: this.provider, counters: this.counters, now: this.now, tiers: o.privacy ?? {}, models: this.models,
+      send, inbox: (d, body) => this.privateClient.inbox(d, body), log: this.log,
+    });
+    this.privateClient = new PrivateClient({
+      identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, channels: this.channels, consumer: this.consumer,
+      counters: this.counters, now: this.now, send, models: this.models, maxPricePerCall: o.maxPricePerCall ?? 1000n,
+      introducerOf: (id) => this.introducers.get(bytesToHex(id)), log: this.log,
+    });
+  }
+
+  private get privateBase(): bigint {
+    return this.o.privatePrice ?? BigInt(MarketLimit.DEFAULT_BASE_PRICE);
+  }
+
+  private offersTier(tier: number): boolean {
+    const p = this.o.privacy ?? {};
+    return tier === PrivacyTier.SplitInference ? !!p.split : tier === PrivacyTier.SecretShared ? !!p.shared : tier === PrivacyTier.TEE ? !!p.tee : false;
+  }
+
+  /** Records who relayed an accepted advert, unless its author sent it itself. */
+  private noteIntroducer(a: NodeAdvert, from: PeerKey): void {
+    const relay = [...this.peerOf.entries()].find(([, v]) => v.peer === from)?.[0];
+    if (relay && relay !== bytesToHex(a.nodeId)) this.introducers.set(bytesToHex(a.nodeId), Uint8Array.from(Buffer.from(relay, "hex")));
   }
 
   /** Creates, starts and announces a node. */
@@ -246,6 +287,7 @@ export class MeshNode {
     });
     this.register(Protocol.NEGOTIATE, async (req) => this.provider.handleRequest(req.body));
     this.register(Protocol.EXECUTE, async (req) => this.provider.handleExecute(req.body));
+    this.register(Protocol.PRIVATE, async (req) => this.privateHost.handle(req.body));
     this.register(Protocol.CHANNEL, async (req) => {
       const d = decodeChannelRequest(req.body);
       return this.channels.handle(d, (agreementId, jobId) => this.provider.executionUnits(agreementId, jobId));
@@ -260,7 +302,10 @@ export class MeshNode {
         return "reject";
       }
       const v = this.adverts.receive(m.data);
-      if (v.result === "accepted") this.learnPeer(v.advert);
+      if (v.result === "accepted") {
+        this.learnPeer(v.advert);
+        this.noteIntroducer(v.advert, m.from);
+      }
       return v.result === "accepted" ? "accept" : v.result === "duplicate" ? "ignore" : "reject";
     }, () => {});
     t.on("peer:connect", (peer) => void this.onConnect(peer));
@@ -334,7 +379,7 @@ export class MeshNode {
           cost: { costPerCall: this.o.functionPrices?.[f.name] ?? f.costPerCall, maxInputBytes: f.maxInputBytes }, maxConcurrent: f.maxConcurrent,
         })),
         proofMethods: (this.o.proofMethods ?? [0, 1, 2, 3]) as NodeAdvert["compute"]["proofMethods"],
-        privacyTiers: [{ tier: PrivacyTier.None }],
+        privacyTiers: privacyOffers(this.privateBase, { split: this.o.privacy?.split, shared: this.o.privacy?.shared, tee: this.o.privacy?.tee?.platform }),
         load: Math.min(100, Math.round((100 * this.executor.load) / max)),
       },
     };
@@ -370,7 +415,10 @@ export class MeshNode {
       const d = await exchange(this.transport, peer, Protocol.ADVERT_SYNC, encodeSyncRequest(1024), ["AdvertSyncResponse"]);
       for (const bytes of decodeSyncResponse(d.raw)) {
         const v = this.adverts.receive(bytes);
-        if (v.result === "accepted") this.learnPeer(v.advert);
+        if (v.result === "accepted") {
+          this.learnPeer(v.advert);
+          this.noteIntroducer(v.advert, peer);
+        }
       }
       this.counters.inc("adverts.synced");
     } catch (e) {
@@ -478,6 +526,14 @@ export class MeshNode {
     }
   }
 
+  /** A private job (docs/PRIVATE.md, Marketplace integration): always on providers advertising the tier, never here. */
+  async submitPrivate(req: PrivateRequest, opts: { progress?: Progress } = {}): Promise<PrivateOutcome> {
+    const out = await this.privateClient.submit(req, opts.progress);
+    this.inflight.add(out.payments);
+    void out.payments.finally(() => this.inflight.delete(out.payments));
+    return out;
+  }
+
   status(journalLimit = 20): NodeStatus {
     const now = this.now();
     return {
@@ -525,6 +581,8 @@ export class MeshNode {
     await this.control?.close().catch(() => {});
     await this.transportImpl?.stop().catch(() => {});
     await this.executor.close().catch(() => {});
+    this.privateHost.stop();
+    await this.models.close().catch(() => {});
     this.store.close();
   }
 }

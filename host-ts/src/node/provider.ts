@@ -18,6 +18,7 @@ import {
   type Cost,
   type SignedAgreement,
 } from "../generated/node-protocol.ts";
+import { MarketLimit } from "../generated/private-protocol.ts";
 import type { NodeIdentity } from "./identity.ts";
 import { agreementIdOf, checkSignedAgreement, decodeCapabilityRequest, encodeCapabilityOffer, signAgreement } from "./messages/negotiation-messages.ts";
 import { decodeExecuteRequest, decodeFunctionCall, encodeComputeResult } from "./messages/execution-messages.ts";
@@ -27,7 +28,7 @@ import { verifySignature } from "./identity.ts";
 import { classifyJob, functionJobInfo, type JobInfo } from "./job-info.ts";
 import { decodeChannelState } from "./channel-state.ts";
 import { maxJobCost } from "./channels.ts";
-import type { Executor } from "./executor.ts";
+import type { Executor, RunDecision } from "./executor.ts";
 import type { FunctionRegistry } from "./functions/opaque-function.ts";
 import type { NodeStore } from "./store.ts";
 import type { Counters } from "./stats.ts";
@@ -58,13 +59,18 @@ export interface ProviderOptions {
   random?: () => number;
   /** Test hook (docs/NODE.md §11.2): called with "provider:executing" before a job runs. */
   crashPoint?: (point: string) => void;
+  /** µMHR per private job of a privacy tier this node offers, undefined when it does not (docs/PRIVATE.md, Marketplace integration). */
+  privatePrice?: (tier: number) => bigint | undefined;
+  /** Whether a private job can start now (PRIVATE_SESSION_LIMIT otherwise). */
+  privateRoom?: () => boolean;
 }
 
 export class Provider {
   constructor(private readonly o: ProviderOptions) {}
 
   /** The price this provider asks for a capability. */
-  costFor(kind: number, functionId: Uint8Array | undefined, maxCycles: bigint): Cost {
+  costFor(kind: number, functionId: Uint8Array | undefined, maxCycles: bigint, privacy: number = PrivacyTier.None): Cost {
+    if (kind === CapabilityKind.Private) return { perInvocation: { costPerCall: this.o.privatePrice?.(privacy) ?? 0n, maxInputBytes: MarketLimit.MAX_PRIVATE_INPUT_BYTES } };
     if (kind === CapabilityKind.Function) {
       const f = this.o.functions.get(functionId!)!;
       return { perInvocation: { costPerCall: this.o.pricing.functionPrices.get(f.name) ?? f.costPerCall, maxInputBytes: f.maxInputBytes } };
@@ -88,21 +94,24 @@ export class Provider {
     const age = now - Number(r.issuedAt);
     if (age > NodeLimit.REQUEST_MAX_AGE_MS || -age > NodeLimit.CLOCK_SKEW_MS) fail("REQUEST_EXPIRED", `issued ${age} ms ago`);
     const cap = r.capability;
-    if (r.privacy !== PrivacyTier.None) fail("CAPABILITY_UNAVAILABLE", "this node offers no private compute");
+    if (cap.kind === CapabilityKind.Private && o.privatePrice?.(r.privacy) === undefined) fail("CAPABILITY_UNAVAILABLE", `privacy tier ${r.privacy} is not offered here`);
+    if (cap.kind === CapabilityKind.Private && r.proofPreference.kind !== ProofKind.ResultHash) fail("PROOF_UNSUPPORTED", "a private agreement is verified by its tier's own checks and the signed replies (ResultHash)");
     const p = o.executor.profile;
     if (cap.kind === CapabilityKind.MhrByte && !p.mhrByte) fail("CAPABILITY_UNAVAILABLE", "no MHR-Byte here");
     if (cap.kind === CapabilityKind.Wasm && o.executor.wasmTier < cap.wasmTier) fail("CAPABILITY_UNAVAILABLE", `WASM tier ${cap.wasmTier} is above this node's`);
     if (cap.kind === CapabilityKind.Function && !o.functions.get(cap.functionId!)) fail("CAPABILITY_UNAVAILABLE", "function not offered here");
     if (cap.maxCycles > this.maxCyclesFor(cap.kind, cap.wasmTier)) fail("LIMIT_EXCEEDED", `max_cycles ${cap.maxCycles} above this node's ${this.maxCyclesFor(cap.kind, cap.wasmTier)}`);
-    const maxBytes = cap.kind === CapabilityKind.MhrByte ? p.mhrByte!.maxJobBytes : cap.kind === CapabilityKind.Wasm ? 4 * 1024 * 1024 : o.functions.get(cap.functionId!)!.maxInputBytes + 64;
+    const maxBytes = cap.kind === CapabilityKind.MhrByte ? p.mhrByte!.maxJobBytes : cap.kind === CapabilityKind.Wasm ? 4 * 1024 * 1024
+      : cap.kind === CapabilityKind.Private ? MarketLimit.MAX_PRIVATE_INPUT_BYTES : o.functions.get(cap.functionId!)!.maxInputBytes + 64;
     if (cap.maxJobBytes > maxBytes) fail("LIMIT_EXCEEDED", `max_job_bytes ${cap.maxJobBytes} above this node's ${maxBytes}`);
     if (!o.proofMethods.includes(r.proofPreference.kind)) fail("PROOF_UNSUPPORTED", "proof method not accepted here");
-    const cost = this.costFor(cap.kind, cap.functionId, cap.maxCycles);
+    const cost = this.costFor(cap.kind, cap.functionId, cap.maxCycles, r.privacy);
     if (cost.perCycle && r.desiredCost.perCycle!.costPerMillionCycles < cost.perCycle.costPerMillionCycles) fail("PRICE_TOO_LOW", `price is ${cost.perCycle.costPerMillionCycles} milli-µMHR per 10^6 cycles`);
     if (cost.perInvocation && r.desiredCost.perInvocation!.costPerCall < cost.perInvocation.costPerCall) fail("PRICE_TOO_LOW", `price is ${cost.perInvocation.costPerCall} µMHR per call`);
     const ch = o.store.channel(r.paymentChannel);
     if (!ch || ch.role !== "payee" || ch.status !== "open" || !equalBytes(ch.peer, r.consumer)) fail("BAD_CHANNEL", "no open channel from this consumer with that id");
-    const load = o.executor.canRun(cap.kind === CapabilityKind.Function ? functionJobInfo(new Uint8Array(0), cap.functionId!) : { kind: cap.kind === CapabilityKind.Wasm ? "wasm" : "mhr-byte", wasmTier: cap.wasmTier, maxCycles: 0n, maxMemory: 0n, maxStateSize: 0n, size: 0, jobHash: new Uint8Array(32) });
+    if (cap.kind === CapabilityKind.Private && o.privateRoom && !o.privateRoom()) fail("BUSY", "too many private jobs open", 1000);
+    const load: RunDecision = cap.kind === CapabilityKind.Private ? { ok: true } : o.executor.canRun(cap.kind === CapabilityKind.Function ? functionJobInfo(new Uint8Array(0), cap.functionId!) : { kind: cap.kind === CapabilityKind.Wasm ? "wasm" : "mhr-byte", wasmTier: cap.wasmTier, maxCycles: 0n, maxMemory: 0n, maxStateSize: 0n, size: 0, jobHash: new Uint8Array(32) });
     if (!load.ok && load.code === "BUSY") fail("BUSY", load.reason, 1000);
     if (!o.store.rememberNonce(r.consumer, r.nonce, now, NodeLimit.REQUEST_MAX_AGE_MS)) fail("NONCE_REPLAYED", `nonce ${r.nonce} already used`);
     const duration = Math.min(r.desiredDuration, NodeLimit.MAX_AGREEMENT_DURATION_S);
@@ -123,7 +132,7 @@ export class Provider {
   }
 
   /** The agreement an ExecuteRequest names, completed with the consumer's signature when it brings one. */
-  private agreementFor(id: Uint8Array, attached: SignedAgreement | undefined): { body: AgreementBody; row: NonNullable<ReturnType<NodeStore["agreement"]>> } {
+  agreementFor(id: Uint8Array, attached: SignedAgreement | undefined): { body: AgreementBody; row: NonNullable<ReturnType<NodeStore["agreement"]>> } {
     const row = this.o.store.agreement(id);
     if (!row || row.role !== "provider") return fail("UNKNOWN_AGREEMENT", `no agreement ${bytesToHex(id)} offered by this node`);
     const body = decodeStruct("AgreementBody", row.body);
@@ -198,6 +207,7 @@ export class Provider {
   private jobInfo(job: Uint8Array, a: AgreementBody): JobInfo {
     const cap = a.capability;
     let info: JobInfo;
+    if (cap.kind === CapabilityKind.Private) return fail("AGREEMENT_MISMATCH", "a private agreement carries PrivateMessages, not jobs");
     if (cap.kind === CapabilityKind.Function) {
       let call;
       try {
