@@ -24,6 +24,11 @@ export type ConsumerOutcome =
 
 export interface ConsumerOptions {
   readonly program: Program;
+  /**
+   * The program's analysis when the caller already holds it (`BuiltProgram.analysis`):
+   * it must be the analysis of `program`; it saves re-encoding a large program per session.
+   */
+  readonly analysis?: Analysis;
   /** Field elements of the consumer's inputs (dealer 0), in input order. */
   readonly inputs: readonly bigint[];
   /** 16 bytes; a fresh random id when omitted. */
@@ -49,7 +54,7 @@ export class Consumer {
   private outcomeValue: ConsumerOutcome = { status: "running" };
 
   constructor(opts: ConsumerOptions) {
-    this.analysis = analyse(opts.program);
+    this.analysis = opts.analysis?.program === opts.program ? opts.analysis : analyse(opts.program);
     this.rng = opts.rng ?? cryptoRandom;
     this.session = opts.session ?? newSessionId(this.rng);
     if (this.session.length !== ShamirLimit.SESSION_ID_BYTES) fail("MESSAGE_MALFORMED", `session id of ${this.session.length} bytes`);

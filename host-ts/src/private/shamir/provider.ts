@@ -44,6 +44,12 @@ export interface ProviderOptions {
   /** The session id agreed with the consumer (16 bytes). */
   readonly session: Uint8Array;
   readonly rng?: RandomSource;
+  /**
+   * Analyses a DEAL's program bytes (default analyseEncoded). A caller that runs
+   * the same program in many sessions may cache the analysis by the bytes'
+   * digest; the result must be analyseEncoded(bytes).
+   */
+  readonly analyseProgram?: (bytes: Uint8Array) => Analysis;
 }
 
 interface Pending { z: bigint[][]; y: bigint[][]; random: bigint[][] }
@@ -52,6 +58,7 @@ export class Provider {
   readonly index: number;
   readonly session: Uint8Array;
   private readonly rng: RandomSource;
+  private readonly analyseProgram: (bytes: Uint8Array) => Analysis;
   private phaseValue: ProviderPhase = "dealing";
   private failureValue: { code: number; by: number } | undefined;
 
@@ -72,6 +79,7 @@ export class Provider {
     this.index = opts.index;
     this.session = opts.session;
     this.rng = opts.rng ?? cryptoRandom;
+    this.analyseProgram = opts.analyseProgram ?? analyseEncoded;
   }
 
   get phase(): ProviderPhase { return this.phaseValue; }
@@ -120,7 +128,7 @@ export class Provider {
     if (this.phaseValue !== "dealing") fail("UNEXPECTED_MESSAGE", "every dealer has dealt already");
     if (m.type === "deal") {
       if (m.from !== CONSUMER) fail("UNKNOWN_SENDER", `a Deal from party ${m.from}: only the consumer sends Deal`);
-      const a = analyseEncoded(m.program);
+      const a = this.analyseProgram(m.program);
       if (this.index > a.program.n) fail("PARAMETERS_INVALID", `party ${this.index} in a program for n = ${a.program.n}`);
       this.checkDealShape(a, m);
       this.analysis = a;

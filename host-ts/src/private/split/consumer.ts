@@ -36,6 +36,12 @@ export interface SplitConsumerOptions {
   readonly random?: RandomSource;
   /** The session's accountant; every query is charged to it before it is sent. */
   readonly accountant?: PrivacyAccountant;
+  /**
+   * The cut's sensitivity, when the cut values are computed elsewhere than by
+   * this consumer's head (Split + SecretShared computes pre1 under MPC with
+   * fixed-point weights). Default: from the model's own weights.
+   */
+  readonly sensitivity?: CutSensitivity;
 }
 
 export interface PreparedRequest {
@@ -83,9 +89,9 @@ export class SplitConsumer {
 
   static async create(model: SplitModel, opts: SplitConsumerOptions): Promise<SplitConsumer> {
     const d = model.descriptor;
-    const sensitivity = d.cut === "relu1"
+    const sensitivity = opts.sensitivity ?? (d.cut === "relu1"
       ? clippedCutSensitivity(model.mlp.spec.clipNorm, d.cutFracBits, d.cutWidth)
-      : preActivationSensitivity(model.mlp, d.cutFracBits);
+      : preActivationSensitivity(model.mlp, d.cutFracBits));
     const noise = calibrate(opts.noise, sensitivity);
     const [head, tail] = await Promise.all([OnnxPart.load(model.head), OnnxPart.load(model.tail)]);
     return new SplitConsumer(model, head, tail, sensitivity, noise, opts.accountant, opts.random ?? cryptoRandom());
@@ -103,26 +109,55 @@ export class SplitConsumer {
       let q: Int32Array = quantize(acts.subarray(b * w, (b + 1) * w), d.cutFracBits);
       if (this.sensitivity.l2ClipBound !== undefined) q = clipL2Int(q, this.sensitivity.l2ClipBound);
       if (this.noise.mechanism === "discrete-laplace" && this.sensitivity.l1ClipBound !== undefined) q = clipL1Int(q, this.sensitivity.l1ClipBound);
-      try {
-        out.set(addNoise(q, this.noise, this.rng), b * w);
-      } catch (e) {
-        if (e instanceof NoiseRangeError) throw new SplitProtocolError(SplitErrorCode.SPLIT_OUT_OF_RANGE, e.message);
-        throw e;
-      }
+      out.set(this.noisy(q), b * w);
     }
     // Charge before the bytes exist: a refused batch is never sent.
-    let spent: PrivacySpent | undefined;
-    if (this.accountant) {
-      try {
-        spent = this.accountant.charge(chargeOf(this.noise), batch);
-      } catch (e) {
-        if (e instanceof BudgetExceeded) throw new SplitProtocolError(SplitErrorCode.SPLIT_BUDGET_EXHAUSTED, e.message);
-        throw e;
-      }
+    const spent = this.charge(batch);
+    return this.requestFor(out, batch, { headMs: t1 - t0, privatizeMs: performance.now() - t1, spent });
+  }
+
+  /**
+   * Noise for `batch` queries: batch × cutWidth integers on the cut grid, drawn
+   * with this consumer's calibrated mechanism (zeros without noise). For cut
+   * values computed elsewhere (Split + SecretShared adds them on shares).
+   */
+  drawNoise(batch: number): Int32Array {
+    const w = this.model.descriptor.cutWidth;
+    const out = new Int32Array(batch * w);
+    for (let b = 0; b < batch; b++) out.set(this.noisy(new Int32Array(w)), b * w);
+    return out;
+  }
+
+  /** Charges `batch` queries to the accountant (SPLIT_BUDGET_EXHAUSTED when refused; nothing is charged then). */
+  charge(batch: number): PrivacySpent | undefined {
+    if (!this.accountant) return undefined;
+    try {
+      return this.accountant.charge(chargeOf(this.noise), batch);
+    } catch (e) {
+      if (e instanceof BudgetExceeded) throw new SplitProtocolError(SplitErrorCode.SPLIT_BUDGET_EXHAUSTED, e.message);
+      throw e;
     }
+  }
+
+  /**
+   * The MiddleRequest for cut integers that are already privatised (quantised
+   * at cutFracBits, clipped and noised, and charged): batch × cutWidth values.
+   */
+  requestFor(cut: Int32Array, batch: number, info: { headMs?: number; privatizeMs?: number; spent?: PrivacySpent } = {}): PreparedRequest {
+    const d = this.model.descriptor;
+    if (cut.length !== batch * d.cutWidth) throw new RangeError(`${cut.length} cut values for ${batch} × ${d.cutWidth}`);
     const requestId = this.nextId++;
-    const bytes = encodeRequest({ descriptorId: this.model.id, requestId, tensor: { fracBits: d.cutFracBits, shape: [batch, w], data: out } });
-    return { bytes, requestId, batch, headMs: t1 - t0, privatizeMs: performance.now() - t1, spent };
+    const bytes = encodeRequest({ descriptorId: this.model.id, requestId, tensor: { fracBits: d.cutFracBits, shape: [batch, d.cutWidth], data: cut } });
+    return { bytes, requestId, batch, headMs: info.headMs ?? 0, privatizeMs: info.privatizeMs ?? 0, spent: info.spent };
+  }
+
+  private noisy(q: Int32Array): Int32Array {
+    try {
+      return addNoise(q, this.noise, this.rng);
+    } catch (e) {
+      if (e instanceof NoiseRangeError) throw new SplitProtocolError(SplitErrorCode.SPLIT_OUT_OF_RANGE, e.message);
+      throw e;
+    }
   }
 
   /** Step 5: checks the reply against the request and runs the tail; throws SplitProtocolError with the provider's or our code. */
