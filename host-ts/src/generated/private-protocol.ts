@@ -397,6 +397,8 @@ export const MarketLimit = {
   MAX_PRIVATE_INPUT_BYTES: 4194304,
   /** Key 0 of a TeeTask plaintext (the only version a v1 TEE provider accepts). */
   TEE_TASK_VERSION: 1,
+  /** Split + SecretShared: DEALs (one per image) one job may carry to a shareholder; the job is paid once. */
+  MAX_LINEAR_DEALS: 64,
 } as const;
 
 export const MarketPriceFactor = {
@@ -412,9 +414,7 @@ export const MarketPriceFactorFactorMilli: Readonly<Record<number, number>> = { 
 export const MarketPriceFactorProviders: Readonly<Record<number, number>> = { 1: 1, 2: 3, 3: 1 };
 
 export const MarketTeeTask = {
-  /** run the whole model on the pixels: data = batch x 784 bytes (uint8 MNIST pixels, value / 255); output = batch x 10 float32 little-endian logits */
+  /** run the whole model on the pixels: data = batch x 784 bytes (uint8 MNIST pixels, value / 255); output = batch x 10 float32 little-endian logits. (A sealed plaintext whose key 0 is not TEE_TASK_VERSION is a split MiddleRequest: Split + TEE, answered with the MiddleReply or SplitError.) */
   Classify: 1,
-  /** Split + TEE: data = a split MiddleRequest (PRIVATE.md 1.6); output = the MiddleReply or SplitError the split provider answers */
-  SplitMiddle: 2,
 } as const;
 export type MarketTeeTaskValue = (typeof MarketTeeTask)[keyof typeof MarketTeeTask];

@@ -154,11 +154,37 @@ describe("TEE through the node (REPLAY TEST DOUBLE: docs/PRIVATE.md §3.0)", () 
   });
 });
 
-describe("combinations", () => {
-  it("split+shared and split+tee", async () => {
-    for (const privacy of ["split+shared", "split+tee"] as const) {
-      const e = await consumer.submitPrivate({ privacy, pixels: pixels(0, 1) }).catch((x) => x);
-      expect((e as ProtocolError).codeName).toBe("COMBINATION_UNAVAILABLE");
-    }
-  });
+describe("combinations through the node (private/combined/)", () => {
+  // p3 was crashed above: the shareholders are p1, p2, p4, so the middle (p1 or p2) also holds a share here.
+  it("split+shared: the first layer on three shareholders, the pre1 middle on a fourth provider; logits within 0.05 of the whole model; 3 + 1 payments", async () => {
+    const px = pixels(30, 4);
+    const r = await consumer.submitPrivate({ privacy: "split+shared", pixels: px });
+    const plain = await plaintextLogits(px);
+    for (let b = 0; b < 4; b++) for (let k = 0; k < 10; k++) expect(Math.abs(r.logits![b][k] - plain[b][k])).toBeLessThan(0.05);
+    expect(r.classes).toEqual(plain.map(argmax));
+    expect(r.providers).toHaveLength(4);
+    expect(new Set(r.providers.slice(0, 3)).size).toBe(3);
+    expect([t.nodes[1].nodeId, t.nodes[2].nodeId]).toContain(r.providers[3]); // the middle is a split provider (p1, p2)
+    expect(r.prices.slice(0, 3).every((p) => p >= tierPrice(BASE, PrivacyTier.SecretShared))).toBe(true);
+    expect(await r.payments).toBe(r.prices.reduce((a, b) => a + b, 0n));
+  }, 90_000);
+
+  it("split+shared with ε = 8: noisy, still answered, charged per image", async () => {
+    const r = await consumer.submitPrivate({ privacy: "split+shared", pixels: pixels(40, 2), epsilon: 8 });
+    expect(r.logits).toHaveLength(2);
+    expect(r.dp).toEqual({ epsilon: 8, delta: 1e-5 });
+  }, 90_000);
+
+  it("split+tee: refused under the production policy; under the pinned-replay test policy the middle runs sealed, logits within 0.05 of the whole model", async () => {
+    const px = pixels(50, 3);
+    const e = await consumer.submitPrivate({ privacy: "split+tee", pixels: px, tee: { policy: SNP_POLICY, at: AT } }).catch((x) => x);
+    expect((e as ProtocolError).codeName).toBe("PRIVATE_FAILED");
+    expect((e as Error).message).toMatch(/BINDING_MISMATCH/);
+    const r = await consumer.submitPrivate({ privacy: "split+tee", pixels: px, tee: { policy: replayTestPolicy(SNP_POLICY, replay), at: AT } });
+    const plain = await plaintextLogits(px);
+    for (let b = 0; b < 3; b++) for (let k = 0; k < 10; k++) expect(Math.abs(r.logits![b][k] - plain[b][k])).toBeLessThan(0.05);
+    expect(r.tee).toMatchObject({ platform: 1, keyBoundByHardware: false });
+    expect(r.providers).toEqual([t.nodes[1].nodeId]);
+    expect(await r.payments).toBe(tierPrice(BASE, PrivacyTier.TEE));
+  }, 60_000);
 });

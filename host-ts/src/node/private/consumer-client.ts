@@ -31,6 +31,9 @@ import { SplitConsumer, type NoiseSpec } from "../../private/split/consumer.ts";
 import { SplitProtocolError } from "../../private/split/messages.ts";
 import { SPLIT_ERROR_NAMES } from "../../generated/private-protocol.ts";
 import { Consumer as ShamirConsumer } from "../../private/shamir/consumer.ts";
+import { SharedSplitConsumer } from "../../private/combined/shared-split.ts";
+import { TeeSplitConsumer } from "../../private/combined/tee-split.ts";
+import { CombinedError } from "../../private/combined/errors.ts";
 import { ShamirCode, ShamirError } from "../../private/shamir/errors.ts";
 import { encodeMessage as encodeShamirMessage } from "../../private/shamir/messages.ts";
 import { selectShareholders, type ShareholderCandidate } from "../../private/shamir/select.ts";
@@ -113,7 +116,7 @@ interface SharedRun {
 
 /** Failures of the tier's protocol (the provider's answer did not check): PRIVATE_FAILED with the tier's code name. */
 function tierFailure(e: unknown): ProtocolError | undefined {
-  if (e instanceof TeeError || e instanceof ShamirError) return new ProtocolError(NodeErrorCode.PRIVATE_FAILED, e.message);
+  if (e instanceof TeeError || e instanceof ShamirError || e instanceof CombinedError) return new ProtocolError(NodeErrorCode.PRIVATE_FAILED, e.message);
   if (e instanceof SplitProtocolError) return new ProtocolError(NodeErrorCode.PRIVATE_FAILED, `${SPLIT_ERROR_NAMES[e.code] ?? e.code}: ${e.message}`);
   return undefined;
 }
@@ -158,11 +161,17 @@ export class PrivateClient {
 
   async submit(req: PrivateRequest, progress?: Progress): Promise<PrivateOutcome> {
     const o = this.o;
-    if (req.privacy === "split+shared" || req.privacy === "split+tee") fail("COMBINATION_UNAVAILABLE", `${req.privacy} is not available in this build (docs/PRIVATE.md §M9)`);
     const job: Job = { jobId: new Uint8Array(randomBytes(16)), attempts: [], bytes: { sent: 0, received: 0 }, progress };
     o.store.journalStart({ jobId: job.jobId, role: "requested", jobHash: hash32(job.jobId), kind: `private:${req.privacy}`, receivedAt: o.now(), proof: "result-hash" });
     try {
-      const r = req.privacy === "shared" ? await this.runShared(req, job) : req.privacy === "split" ? await this.runSplit(req, job) : await this.runTee(req, job);
+      type Run = (req: PrivateRequest, job: Job) => Promise<{ chosen: Chosen[]; result: Partial<PrivateOutcome> }>;
+      const runs: Record<PrivacyMode, Run> = {
+        shared: (q, j) => this.runShared(q, j), split: (q, j) => this.runSplit(q, j), tee: (q, j) => this.runTee(q, j),
+        "split+shared": (q, j) => this.runSplitShared(q, j), "split+tee": (q, j) => this.runSplitTee(q, j),
+      };
+      const run = runs[req.privacy];
+      if (!run) return fail("WRONG_TYPE", `privacy ${String(req.privacy)}: one of ${PRIVACY_MODES.join(", ")}`);
+      const r = await run(req, job);
       const payments = this.settle(r.chosen, job.jobId);
       o.store.journalFinish(job.jobId, { ranOn: "delegated", providers: r.chosen.map((c) => bytesToHex(c.h.advert.nodeId)), resultHash: null, cycles: 0n, cost: null, detail: `privacy ${req.privacy}`, finishedAt: o.now() });
       return {
@@ -218,11 +227,12 @@ export class PrivateClient {
   }
 
   /** One provider at a time, best first, until one's answer checks (at most MAX_DELEGATION_ATTEMPTS). */
-  private async single<T>(tier: PrivacyTier, job: Job, run: (c: Chosen) => Promise<T>, platforms?: readonly number[]): Promise<{ chosen: Chosen[]; value: T }> {
+  private async single<T>(tier: PrivacyTier, job: Job, run: (c: Chosen) => Promise<T>, platforms?: readonly number[], avoid?: Set<string>): Promise<{ chosen: Chosen[]; value: T }> {
     const tried = new Set<string>();
     let tierError: ProtocolError | undefined;
     for (let i = 0; i < NodeLimit.MAX_DELEGATION_ATTEMPTS; i++) {
-      const c = this.candidates(tier, tried, platforms)[0];
+      const all = this.candidates(tier, tried, platforms);
+      const c = all.find((x) => !avoid?.has(bytesToHex(x.h.advert.nodeId))) ?? all[0];
       if (!c) break;
       tried.add(bytesToHex(c.h.advert.nodeId));
       try {
@@ -251,17 +261,29 @@ export class PrivateClient {
     return { pixels: px, batch: px.length / MNIST_PIXELS };
   }
 
+  private noise(req: PrivateRequest): NoiseSpec {
+    return req.epsilon === undefined ? { mechanism: "none" } : { mechanism: "discrete-gaussian", epsilon: req.epsilon, delta: req.delta ?? 1e-5 };
+  }
+
+  private dp(req: PrivateRequest): { epsilon: number; delta: number } {
+    return { epsilon: req.epsilon ?? Infinity, delta: req.epsilon === undefined ? 0 : req.delta ?? 1e-5 };
+  }
+
+  /** The advert's TeePlatform values of the platforms the policy accepts. */
+  private teePlatforms(policy: TeePolicy): number[] {
+    const accepted = platformsOf(policy);
+    return [0, 1, 2].filter((p) => accepted.includes(libraryPlatformOf(p)!));
+  }
+
   private async runSplit(req: PrivateRequest, job: Job) {
     const { pixels, batch } = this.pixels(req);
     const model = this.o.models.model(req.model ?? "mnist-mlp", "relu1");
-    const delta = req.delta ?? 1e-5;
-    const noise: NoiseSpec = req.epsilon === undefined ? { mechanism: "none" } : { mechanism: "discrete-gaussian", epsilon: req.epsilon, delta };
-    const consumer = await SplitConsumer.create(model, { noise });
+    const consumer = await SplitConsumer.create(model, { noise: this.noise(req) });
     try {
       // Head, clip and noise once: a retry with another provider resends the same release, so nothing more is revealed.
       const prepared = await consumer.prepare(pixelsAsInput(pixels), batch);
       const { chosen, value } = await this.single(PrivacyTier.SplitInference, job, async (c) => (await consumer.finish(prepared, await this.sendTo(c, job, prepared.bytes))).logits);
-      return { chosen, result: { ...classify(value, batch), dp: { epsilon: req.epsilon ?? Infinity, delta: req.epsilon === undefined ? 0 : delta } } };
+      return { chosen, result: { ...classify(value, batch), dp: this.dp(req) } };
     } finally {
       await consumer.close();
     }
@@ -273,8 +295,6 @@ export class PrivateClient {
     const { pixels, batch } = this.pixels(req);
     if (!req.tee) return fail("WRONG_TYPE", "a TEE job needs the consumer's attestation policy");
     const policy = req.tee.policy;
-    const platforms = platformsOf(policy);
-    const nodePlatforms = [0, 1, 2].filter((p) => platforms.includes(libraryPlatformOf(p)!));
     const task = encodeTeeTask({ task: MarketTeeTask.Classify, model: req.model ?? "mnist-mlp", data: pixels });
     let session: TeeSession | undefined;
     const { chosen, value } = await this.single(PrivacyTier.TEE, job, async (c) => {
@@ -286,7 +306,7 @@ export class PrivateClient {
       const out = decodeTeeMessage(await this.sendTo(c, job, encodeTeeMessage(session.sealInput(task))));
       if (out.type !== "SealedOutput" && out.type !== "Failure") return fail("RESULT_INCONSISTENT", `expected a SealedOutput, got ${out.type}`);
       return float32sOf(session.openOutput(out));
-    }, nodePlatforms);
+    }, this.teePlatforms(policy));
     if (value.length !== batch * MNIST_CLASSES) fail("RESULT_INCONSISTENT", `${value.length} logits for ${batch} images`);
     const v = session!.verified;
     return { chosen, result: { ...classify(value, batch), tee: { platform: v.platform, keyBoundByHardware: session!.keyBoundByHardware, measurement: bytesToHex(v.measurement) } } };
@@ -295,7 +315,6 @@ export class PrivateClient {
   // ---- SecretShared
 
   private async runShared(req: PrivateRequest, job: Job) {
-    const o = this.o;
     if (!req.shared) return fail("WRONG_TYPE", "a SecretShared job needs a workload and values");
     let built;
     try {
@@ -304,6 +323,17 @@ export class PrivateClient {
       if (e instanceof ShamirError || e instanceof RangeError) return fail("WRONG_TYPE", e.message);
       throw e;
     }
+    const b = built;
+    const { chosen, value } = await this.withShareholders(req, job, (chosen) => this.session(b.built.program, b.inputs, chosen, job));
+    return { chosen, result: { answer: b.answer(b.built.decodeOutputs(value)) } };
+  }
+
+  /**
+   * Three shareholders by the selection rule (private/shamir/select.ts), each with a SecretShared agreement; one that
+   * refuses to agree, or cannot take its DEAL (DealFailed), is replaced and the rule applied again.
+   */
+  private async withShareholders<T>(req: PrivateRequest, job: Job, run: (chosen: Chosen[]) => Promise<T>): Promise<{ chosen: Chosen[]; value: T }> {
+    const o = this.o;
     const tried = new Set<string>();
     for (let round = 0; round < NodeLimit.MAX_DELEGATION_ATTEMPTS; round++) {
       const cands = this.candidates(PrivacyTier.SecretShared, tried);
@@ -312,8 +342,8 @@ export class PrivateClient {
       let picked: Candidate[];
       try {
         const sel = selectShareholders(pool.filter((p) => p.address), { count: MarketLimit.SHAREHOLDERS, self: o.identity.nodeId, seed: new Uint8Array(randomBytes(32)), local: req.local });
-        picked = sel.shareholders.map((s) => byId.get(bytesToHex(s.nodeId))!);
-        job.progress?.({ stage: "select", detail: `${sel.neighbourhoods.join(", ")}` });
+        picked = sel.shareholders.map((x) => byId.get(bytesToHex(x.nodeId))!);
+        job.progress?.({ stage: "select", detail: sel.neighbourhoods.join(", ") });
       } catch (e) {
         if (!(e instanceof ShamirError)) throw e;
         return fail("NO_PROVIDER", `SecretShared needs ${MarketLimit.SHAREHOLDERS} providers from distinct neighbourhoods: ${e.message}`);
@@ -326,12 +356,12 @@ export class PrivateClient {
       }
       if (refused.length) continue;
       const chosen = picked.map((c, i) => ({ h: c.h, agreement: (agreed[i] as PromiseFulfilledResult<ActiveAgreement>).value }));
-      let outputs: readonly bigint[];
+      let value: T;
       try {
-        outputs = await this.session(built.built.program, built.inputs, chosen, job);
+        value = await run(chosen);
       } catch (e) {
         if (!(e instanceof DealFailed)) throw e;
-        // A shareholder that cannot take its DEAL is replaced; the others were told (ABORT) and dropped the session.
+        // A shareholder that cannot take its DEAL is replaced; the others were told (ABORT) or hold no session.
         tried.add(bytesToHex(chosen[e.index].h.advert.nodeId));
         this.failed(job, chosen[e.index].h, e.cause);
         continue;
@@ -340,9 +370,63 @@ export class PrivateClient {
         o.reputation.success(c.h.advert.nodeId);
         this.record(job, c.h, "ok");
       }
-      return { chosen, result: { answer: built.answer(built.built.decodeOutputs(outputs)) } };
+      return { chosen, value };
     }
     return this.giveUp(job, undefined);
+  }
+
+  // ---- Split + SecretShared, Split + TEE (the combined library: private/combined/)
+
+  /** The first layer on three shareholders (one linear DEAL → OUTPUT per image), then the pre1 middle on a split provider. */
+  private async runSplitShared(req: PrivateRequest, job: Job) {
+    const { pixels, batch } = this.pixels(req);
+    if (batch > MarketLimit.MAX_LINEAR_DEALS) return fail("LIMIT_EXCEEDED", `at most ${MarketLimit.MAX_LINEAR_DEALS} images per Split + SecretShared job`);
+    const model = this.o.models.model(req.model ?? "mnist-mlp", "pre1");
+    const consumer = await SharedSplitConsumer.create(model, { noise: this.noise(req) });
+    try {
+      const input = pixelsAsInput(pixels);
+      const { chosen: holders, value: cut } = await this.withShareholders(req, job, async (chosen) => {
+        try {
+          return await consumer.sharedCut(input, batch, async (i, deal) => {
+            try {
+              return await this.sendTo(chosen[i - 1], job, deal);
+            } catch (e) {
+              throw new DealFailed(i - 1, e);
+            }
+          });
+        } catch (e) {
+          throw tierFailure(e) ?? e;
+        }
+      });
+      const request = consumer.split.requestFor(cut.cut, batch, { spent: cut.spent });
+      // The middle sees z₁ + noise only; prefer a provider that holds no share of this job.
+      const holderIds = new Set(holders.map((c) => bytesToHex(c.h.advert.nodeId)));
+      const { chosen, value } = await this.single(PrivacyTier.SplitInference, job, async (c) => (await consumer.split.finish(request, await this.sendTo(c, job, request.bytes))).logits, undefined, holderIds);
+      return { chosen: [...holders, ...chosen], result: { ...classify(value, batch), dp: this.dp(req) } };
+    } finally {
+      await consumer.close();
+    }
+  }
+
+  /** The split middle inside an attested TEE: attestation first, then the noisy cut sealed to the TEE key. */
+  private async runSplitTee(req: PrivateRequest, job: Job) {
+    const { pixels, batch } = this.pixels(req);
+    if (!req.tee) return fail("WRONG_TYPE", "a Split + TEE job needs the consumer's attestation policy");
+    const tee = req.tee;
+    const model = this.o.models.model(req.model ?? "mnist-mlp", "relu1");
+    let bound = false;
+    const { chosen, value } = await this.single(PrivacyTier.TEE, job, async (c) => {
+      const consumer = await TeeSplitConsumer.create(model, { noise: this.noise(req), agreementId: c.agreement.body.agreementId, policy: tee.policy, at: tee.at ?? new Date(this.o.now()) });
+      try {
+        const r = await consumer.infer(pixelsAsInput(pixels), batch, (bytes) => this.sendTo(c, job, bytes));
+        bound = r.keyBoundByHardware;
+        const v = consumer.session!.verified;
+        return { logits: r.logits, platform: v.platform, measurement: bytesToHex(v.measurement) };
+      } finally {
+        await consumer.close();
+      }
+    }, this.teePlatforms(tee.policy));
+    return { chosen, result: { ...classify(value.logits, batch), dp: this.dp(req), tee: { platform: value.platform, keyBoundByHardware: bound, measurement: value.measurement } } };
   }
 
   /** One SecretShared session: DEALs (with the shareholder list) out, READY/OUTPUT in through inbox(), CHALLENGEs out. */

@@ -28,6 +28,8 @@ import { TeeProvider } from "../../private/attestation/provider.ts";
 import { decodeTeeMessage } from "../../private/attestation/messages.ts";
 import { TeeError } from "../../private/attestation/errors.ts";
 import type { TeeBackend } from "../../private/attestation/backend.ts";
+import { shareholderHandler, type ShareholderHandler } from "../../private/combined/shareholder.ts";
+import { agreedFirstLayerDigests } from "../../private/combined/first-layer.ts";
 import type { SplitModels } from "./split-models.ts";
 import { teeCompute } from "./tee-task.ts";
 
@@ -73,6 +75,8 @@ const hex = bytesToHex;
 export class PrivateHost {
   private readonly sessions = new Map<string, SharedSession>();
   private readonly tee: TeeProvider | undefined;
+  private shareholder: ShareholderHandler | undefined;
+  private readonly linearDeals = new Map<string, number>();
 
   constructor(private readonly o: PrivateHostOptions) {
     this.tee = o.tiers.tee ? new TeeProvider({ backend: o.tiers.tee, compute: teeCompute(o.models) }) : undefined;
@@ -180,10 +184,11 @@ export class PrivateHost {
 
   // ---- SecretShared: one session per (agreement, job); messages are acknowledged at once and answered by new messages.
 
-  private shared(body: AgreementBody, d: Decoded<"PrivateMessage">, fromConsumer: boolean): Uint8Array {
+  private async shared(body: AgreementBody, d: Decoded<"PrivateMessage">, fromConsumer: boolean): Promise<Uint8Array> {
     const m = d.value;
     const key = `${hex(body.agreementId)}:${hex(m.jobId)}`;
     let s = this.sessions.get(key);
+    if (!s && fromConsumer && !m.shareholders) return this.linear(body, m.jobId, m.payload);
     if (!s) {
       if (this.o.store.execution(body.agreementId, m.jobId)) fail("PRIVATE_JOB_DONE", "this SecretShared job already ran");
       if (this.sessions.size >= MarketLimit.MAX_OPEN_JOBS) fail("PRIVATE_SESSION_LIMIT", `${this.sessions.size} private jobs open`);
@@ -212,6 +217,24 @@ export class PrivateHost {
       s.early.push(d);
     } else this.fromShareholder(s, d);
     return this.reply(body.agreementId, m.jobId, new Uint8Array(0));
+  }
+
+  /**
+   * Split + SecretShared's first layer (docs/PRIVATE.md §M8): a DEAL without a shareholder list is a one-request linear
+   * session of the first layer of a served model (the combined library's shareholder handler); the reply carries the
+   * OUTPUT (or an ABORT with the reason). One job pays once for up to MAX_LINEAR_DEALS deals (one per image).
+   */
+  private async linear(body: AgreementBody, jobId: Uint8Array, payload: Uint8Array): Promise<Uint8Array> {
+    const k = `${hex(body.agreementId)}:${hex(jobId)}`;
+    const count = (this.linearDeals.get(k) ?? 0) + 1;
+    if (count > MarketLimit.MAX_LINEAR_DEALS) fail("PRIVATE_SESSION_LIMIT", `more than ${MarketLimit.MAX_LINEAR_DEALS} DEALs in one job`);
+    this.linearDeals.set(k, count);
+    if (this.linearDeals.size > MarketLimit.MAX_OPEN_JOBS * 16) this.linearDeals.delete(this.linearDeals.keys().next().value as string);
+    this.shareholder ??= shareholderHandler({ agreed: this.o.models.names.flatMap((n) => agreedFirstLayerDigests(this.o.models.model(n, "pre1"))) });
+    const out = await this.shareholder(payload);
+    const reply = this.reply(body.agreementId, jobId, out);
+    if (decodeShamirMessage(out).type === "output" && !this.o.store.execution(body.agreementId, jobId)) this.executed(body, jobId, hash32(payload), reply, "private:split+shared");
+    return reply;
   }
 
   /** The consumer's first message: the shareholder list must name this node, with this agreement, once. */

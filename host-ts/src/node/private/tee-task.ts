@@ -37,7 +37,7 @@ export function decodeTeeTask(bytes: Uint8Array): TeeTask {
   if (!(v instanceof Map) || v.size !== 4) return bad("a map of keys 0..3");
   const [ver, task, model, data] = [v.get(0n), v.get(1n), v.get(2n), v.get(3n)];
   if (ver !== BigInt(MarketLimit.TEE_TASK_VERSION)) bad(`version ${String(ver)}`);
-  if (typeof task !== "bigint" || !Object.values(MarketTeeTask).includes(Number(task) as 1 | 2)) bad("unknown task");
+  if (task !== BigInt(MarketTeeTask.Classify)) bad("unknown task");
   if (typeof model !== "string" || !(data instanceof Uint8Array)) bad("model is text, data is bytes");
   return { task: Number(task), model: model as string, data: data as Uint8Array };
 }
@@ -61,26 +61,41 @@ export function pixelsAsInput(px: Uint8Array): Float32Array {
   return Float32Array.from(px, (p) => p / 255);
 }
 
-/** The computation inside the TEE: Classify on the whole model, or the split middle (Split + TEE). */
+/**
+ * The computation inside the TEE: a TeeTask (key 0 = TEE_TASK_VERSION) runs Classify on the whole model; a split
+ * MiddleRequest (key 0 = its type, 2) is Split + TEE — the combined library's TeeSplitConsumer seals exactly that —
+ * and is answered by the split provider of the served model its descriptor id names.
+ */
 export function teeCompute(models: SplitModels): TeeCompute {
   return async (input) => {
+    if (isSplitMessage(input)) return middle(models, input);
     const t = decodeTeeTask(input);
-    if (t.task === MarketTeeTask.Classify) {
-      if (t.data.length === 0 || t.data.length % MNIST_PIXELS) throw new TeeError("COMPUTE_FAILED", `Classify: ${t.data.length} bytes is not a whole number of ${MNIST_PIXELS}-pixel images`);
-      const whole = await models.whole(t.model);
-      return float32Bytes(await whole.run(pixelsAsInput(t.data), t.data.length / MNIST_PIXELS));
-    }
-    let descriptorId: Uint8Array = new Uint8Array(0);
-    try {
-      const m = decodeSplitMessage(t.data);
-      if (m.type !== "MiddleRequest") throw new SplitProtocolError(SplitErrorCode.SPLIT_MALFORMED, `expected a MiddleRequest, got a ${m.type}`);
-      descriptorId = m.body.descriptorId;
-      const p = await models.providerFor(descriptorId);
-      if (!p) throw new SplitProtocolError(SplitErrorCode.SPLIT_UNKNOWN_DESCRIPTOR, "no served model has this descriptor id");
-      return await p.handle(t.data);
-    } catch (e) {
-      if (!(e instanceof SplitProtocolError)) throw new TeeError("COMPUTE_FAILED", (e as Error).message);
-      return encodeError({ descriptorId, requestId: 0n, code: e.code, text: e.message.slice(0, 200) });
-    }
+    if (t.data.length === 0 || t.data.length % MNIST_PIXELS) throw new TeeError("COMPUTE_FAILED", `Classify: ${t.data.length} bytes is not a whole number of ${MNIST_PIXELS}-pixel images`);
+    const whole = await models.whole(t.model);
+    return float32Bytes(await whole.run(pixelsAsInput(t.data), t.data.length / MNIST_PIXELS));
   };
+}
+
+function isSplitMessage(b: Uint8Array): boolean {
+  try {
+    const v = decodeStrict(b);
+    return v instanceof Map && v.get(0n) !== BigInt(MarketLimit.TEE_TASK_VERSION);
+  } catch {
+    return false;
+  }
+}
+
+async function middle(models: SplitModels, request: Uint8Array): Promise<Uint8Array> {
+  let descriptorId: Uint8Array = new Uint8Array(0);
+  try {
+    const m = decodeSplitMessage(request);
+    if (m.type !== "MiddleRequest") throw new SplitProtocolError(SplitErrorCode.SPLIT_MALFORMED, `expected a MiddleRequest, got a ${m.type}`);
+    descriptorId = m.body.descriptorId;
+    const p = await models.providerFor(descriptorId);
+    if (!p) throw new SplitProtocolError(SplitErrorCode.SPLIT_UNKNOWN_DESCRIPTOR, "no served model has this descriptor id");
+    return await p.handle(request);
+  } catch (e) {
+    if (!(e instanceof SplitProtocolError)) throw new TeeError("COMPUTE_FAILED", (e as Error).message);
+    return encodeError({ descriptorId, requestId: 0n, code: e.code, text: e.message.slice(0, 200) });
+  }
 }
