@@ -104,8 +104,10 @@ export interface PrivateClientOptions {
 }
 
 interface Candidate { h: HeldAdvert; price: bigint; platform?: number }
-interface Job { jobId: Uint8Array; attempts: Attempt[]; bytes: { sent: number; received: number }; progress?: Progress }
-interface Chosen { h: HeldAdvert; agreement: ActiveAgreement }
+/** jobId: what PrivateMessages and payments name; journal: the consumer's journal entry (the same, except for a sub-job). */
+interface Job { jobId: Uint8Array; journal: Uint8Array; attempts: Attempt[]; bytes: { sent: number; received: number }; progress?: Progress }
+/** A provider with its agreement; `jobId` when its part of the job is paid under its own id (the Split + SecretShared middle). */
+interface Chosen { h: HeldAdvert; agreement: ActiveAgreement; jobId?: Uint8Array }
 
 interface SharedRun {
   lib: ShamirConsumer;
@@ -161,7 +163,8 @@ export class PrivateClient {
 
   async submit(req: PrivateRequest, progress?: Progress): Promise<PrivateOutcome> {
     const o = this.o;
-    const job: Job = { jobId: new Uint8Array(randomBytes(16)), attempts: [], bytes: { sent: 0, received: 0 }, progress };
+    const id = new Uint8Array(randomBytes(16));
+    const job: Job = { jobId: id, journal: id, attempts: [], bytes: { sent: 0, received: 0 }, progress };
     o.store.journalStart({ jobId: job.jobId, role: "requested", jobHash: hash32(job.jobId), kind: `private:${req.privacy}`, receivedAt: o.now(), proof: "result-hash" });
     try {
       type Run = (req: PrivateRequest, job: Job) => Promise<{ chosen: Chosen[]; result: Partial<PrivateOutcome> }>;
@@ -209,7 +212,7 @@ export class PrivateClient {
   private record(job: Job, h: HeldAdvert, outcome: Attempt["outcome"], e?: unknown): void {
     const a: Attempt = { provider: bytesToHex(h.advert.nodeId), outcome, ...(e === undefined ? {} : describe(e)) };
     job.attempts.push(a);
-    this.o.store.addAttempt({ jobId: job.jobId, n: job.attempts.length, provider: h.advert.nodeId, outcome, code: null, detail: a.code ? `${a.code}: ${a.detail}` : null, at: this.o.now() });
+    this.o.store.addAttempt({ jobId: job.journal, n: job.attempts.length, provider: h.advert.nodeId, outcome, code: null, detail: a.code ? `${a.code}: ${a.detail}` : null, at: this.o.now() });
     this.o.counters.inc(`consumer.private.attempts.${outcome}`);
   }
 
@@ -401,8 +404,10 @@ export class PrivateClient {
       const request = consumer.split.requestFor(cut.cut, batch, { spent: cut.spent });
       // The middle sees z₁ + noise only; prefer a provider that holds no share of this job.
       const holderIds = new Set(holders.map((c) => bytesToHex(c.h.advert.nodeId)));
-      const { chosen, value } = await this.single(PrivacyTier.SplitInference, job, async (c) => (await consumer.split.finish(request, await this.sendTo(c, job, request.bytes))).logits, undefined, holderIds);
-      return { chosen: [...holders, ...chosen], result: { ...classify(value, batch), dp: this.dp(req) } };
+      // The middle's part has its own job id: a provider that is both a shareholder and the middle is paid twice on one channel.
+      const middleJob: Job = { ...job, jobId: hash32(Uint8Array.from([...job.jobId, 0x6d])).slice(0, 16) };
+      const { chosen, value } = await this.single(PrivacyTier.SplitInference, middleJob, async (c) => (await consumer.split.finish(request, await this.sendTo(c, middleJob, request.bytes))).logits, undefined, holderIds);
+      return { chosen: [...holders, ...chosen.map((c) => ({ ...c, jobId: middleJob.jobId }))], result: { ...classify(value, batch), dp: this.dp(req) } };
     } finally {
       await consumer.close();
     }
@@ -501,7 +506,7 @@ export class PrivateClient {
       let total = 0n;
       for (const c of chosen) {
         try {
-          const amount = await o.channels.pay(c.agreement.body.paymentChannel, c.agreement.body, jobId, 1n);
+          const amount = await o.channels.pay(c.agreement.body.paymentChannel, c.agreement.body, c.jobId ?? jobId, 1n);
           o.store.addCost(jobId, amount);
           o.counters.inc("consumer.payments");
           total += amount;
