@@ -320,12 +320,10 @@ export const NodeErrorCode = {
   PRIVATE_FAILED: 105,
   /** Consumer side: the private job did not finish within PRIVATE_SESSION_MS. */
   PRIVATE_TIMEOUT: 106,
-  /** Consumer side: the requested combination of tiers (split+shared, split+tee) is not available in this build. */
-  COMBINATION_UNAVAILABLE: 107,
 } as const;
 export type NodeErrorName = keyof typeof NodeErrorCode;
 export type NodeErrorCode = (typeof NodeErrorCode)[NodeErrorName];
-export const NODE_ERROR_NAMES: Readonly<Record<number, NodeErrorName>> = { 1: "MALFORMED", 2: "UNKNOWN_TYPE", 3: "UNKNOWN_FIELD", 4: "MISSING_FIELD", 5: "WRONG_TYPE", 6: "OVERSIZED", 7: "UNSIGNED", 8: "BAD_SIGNATURE", 9: "BAD_NODE_ID", 20: "ADVERT_EXPIRED", 21: "ADVERT_FROM_FUTURE", 22: "ADVERT_REPLAYED", 23: "ADVERT_CONFLICT", 24: "ADVERT_BAD_TTL", 25: "ADVERT_BAD_FUNCTION", 30: "NOT_FOR_ME", 31: "NONCE_REPLAYED", 32: "REQUEST_EXPIRED", 33: "CAPABILITY_UNAVAILABLE", 34: "PRICE_TOO_LOW", 35: "LIMIT_EXCEEDED", 36: "PROOF_UNSUPPORTED", 37: "BAD_CHANNEL", 38: "BAD_OFFER", 50: "UNKNOWN_AGREEMENT", 51: "AGREEMENT_EXPIRED", 52: "AGREEMENT_MISMATCH", 53: "BUSY", 54: "EXECUTION_FAILED", 55: "RESULT_HASH_MISMATCH", 56: "JOB_HASH_MISMATCH", 57: "RESULT_INCONSISTENT", 58: "RESULT_DISPUTED", 59: "NO_PROVIDER", 60: "NO_QUORUM", 70: "UNKNOWN_CHANNEL", 71: "CHANNEL_STALE", 72: "CHANNEL_OUT_OF_ORDER", 73: "CHANNEL_BAD_BALANCE", 74: "CHANNEL_CLOSED", 75: "PAYMENT_MISMATCH", 76: "ALREADY_PAID", 77: "INSUFFICIENT_FUNDS", 78: "CHANNEL_EXISTS", 90: "RATE_LIMITED", 91: "INTERNAL", 92: "SHUTTING_DOWN", 100: "PRIVACY_MISMATCH", 101: "NOT_SHAREHOLDER", 102: "PRIVATE_REJECTED", 103: "PRIVATE_SESSION_LIMIT", 104: "PRIVATE_JOB_DONE", 105: "PRIVATE_FAILED", 106: "PRIVATE_TIMEOUT", 107: "COMBINATION_UNAVAILABLE" };
+export const NODE_ERROR_NAMES: Readonly<Record<number, NodeErrorName>> = { 1: "MALFORMED", 2: "UNKNOWN_TYPE", 3: "UNKNOWN_FIELD", 4: "MISSING_FIELD", 5: "WRONG_TYPE", 6: "OVERSIZED", 7: "UNSIGNED", 8: "BAD_SIGNATURE", 9: "BAD_NODE_ID", 20: "ADVERT_EXPIRED", 21: "ADVERT_FROM_FUTURE", 22: "ADVERT_REPLAYED", 23: "ADVERT_CONFLICT", 24: "ADVERT_BAD_TTL", 25: "ADVERT_BAD_FUNCTION", 30: "NOT_FOR_ME", 31: "NONCE_REPLAYED", 32: "REQUEST_EXPIRED", 33: "CAPABILITY_UNAVAILABLE", 34: "PRICE_TOO_LOW", 35: "LIMIT_EXCEEDED", 36: "PROOF_UNSUPPORTED", 37: "BAD_CHANNEL", 38: "BAD_OFFER", 50: "UNKNOWN_AGREEMENT", 51: "AGREEMENT_EXPIRED", 52: "AGREEMENT_MISMATCH", 53: "BUSY", 54: "EXECUTION_FAILED", 55: "RESULT_HASH_MISMATCH", 56: "JOB_HASH_MISMATCH", 57: "RESULT_INCONSISTENT", 58: "RESULT_DISPUTED", 59: "NO_PROVIDER", 60: "NO_QUORUM", 70: "UNKNOWN_CHANNEL", 71: "CHANNEL_STALE", 72: "CHANNEL_OUT_OF_ORDER", 73: "CHANNEL_BAD_BALANCE", 74: "CHANNEL_CLOSED", 75: "PAYMENT_MISMATCH", 76: "ALREADY_PAID", 77: "INSUFFICIENT_FUNDS", 78: "CHANNEL_EXISTS", 90: "RATE_LIMITED", 91: "INTERNAL", 92: "SHUTTING_DOWN", 100: "PRIVACY_MISMATCH", 101: "NOT_SHAREHOLDER", 102: "PRIVATE_REJECTED", 103: "PRIVATE_SESSION_LIMIT", 104: "PRIVATE_JOB_DONE", 105: "PRIVATE_FAILED", 106: "PRIVATE_TIMEOUT" };
 export const NODE_ERROR_DOCS: Readonly<Record<number, string>> = {
   1: "Not deterministic CBOR of the SPEC §4 subset, or not a map.",
   2: "Key 0 is missing, not a known message type, or not one this protocol carries.",
@@ -381,7 +379,6 @@ export const NODE_ERROR_DOCS: Readonly<Record<number, string>> = {
   104: "The private job already ran under this agreement with other bytes (a job id pays one job).",
   105: "Consumer side: the tier's protocol failed (its code name is in the detail: a wrong share, a failed MAC check, a refused attestation, a split error); nothing is paid.",
   106: "Consumer side: the private job did not finish within PRIVATE_SESSION_MS.",
-  107: "Consumer side: the requested combination of tiers (split+shared, split+tee) is not available in this build.",
 };
 
 export interface RequestProtocolInfo {

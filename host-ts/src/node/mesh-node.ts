@@ -86,6 +86,8 @@ export interface NodeOptions {
   scoreThreshold?: number;
   /** Private tiers this node offers as a provider (docs/PRIVATE.md, Marketplace integration; default none). */
   privacy?: PrivateTiers;
+  /** Longest a SecretShared job may take, ms (default PRIVATE_SESSION_MS). */
+  privateSessionMs?: number;
   /** µMHR per private job at price factor 1000 (default MarketLimit.DEFAULT_BASE_PRICE); each tier's price is this times its factor. */
   privatePrice?: bigint;
   /** Proof methods this node accepts as a provider (default all four). */
@@ -153,7 +155,7 @@ export interface NodeStatus {
   peers: string[];
   load: number;
   credit: string;
-  adverts: { nodeId: string; seq: string; expiresInMs: number; price: string; mhrByte: boolean; wasm: string; functions: string[]; load: number; score: number }[];
+  adverts: { nodeId: string; seq: string; expiresInMs: number; price: string; mhrByte: boolean; wasm: string; functions: string[]; privacy: string[]; load: number; score: number }[];
   channels: ReturnType<Channels["summaries"]>;
   reputation: ReturnType<Reputation["all"]>;
   journal: { jobId: string; role: string; kind: string; ranOn: string; providers: string[]; proof: string; resultHash: string | null; cycles: string | null; cost: string | null; detail: string | null; receivedAt: number }[];
@@ -161,6 +163,7 @@ export interface NodeStatus {
 }
 
 const WASM_NAMES = ["none", "light", "full"];
+const TIER_NAMES: Record<number, string> = { [PrivacyTier.SplitInference]: "split", [PrivacyTier.SecretShared]: "shared", [PrivacyTier.TEE]: "tee" };
 const DEFAULT_DEPOSIT = 100_000n;
 const REPUBLISH_AFTER_CONNECT_MS = 1500;
 
@@ -237,7 +240,7 @@ export class MeshNode {
     this.privateClient = new PrivateClient({
       identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, channels: this.channels, consumer: this.consumer,
       counters: this.counters, now: this.now, send, models: this.models, maxPricePerCall: o.maxPricePerCall ?? 1000n,
-      introducerOf: (id) => this.introducers.get(bytesToHex(id)), log: this.log,
+      introducerOf: (id) => this.introducerOf(id), log: this.log, sessionMs: o.privateSessionMs,
     });
   }
 
@@ -250,10 +253,32 @@ export class MeshNode {
     return tier === PrivacyTier.SplitInference ? !!p.split : tier === PrivacyTier.SecretShared ? !!p.shared : tier === PrivacyTier.TEE ? !!p.tee : false;
   }
 
+  /** The private tiers this node offers, with their prices (for `mhr node start`). */
+  privacyTierNames(): string[] {
+    return [PrivacyTier.SplitInference, PrivacyTier.SecretShared, PrivacyTier.TEE].filter((t) => this.offersTier(t)).map((t) => `${TIER_NAMES[t]} ${tierPrice(this.privateBase, t)} µMHR`);
+  }
+
+  /** What the TEE backend is (a REPLAY TEST DOUBLE says so), when this node offers TEE. */
+  get teeDescription(): string | undefined {
+    return this.o.privacy?.tee?.description;
+  }
+
+  /**
+   * The SecretShared rule's introducer of a node (PRIVATE.md §2.10): none while this node is connected to it directly
+   * (it reaches it itself), else the peer that relayed its latest accepted advert, when that was not the node itself.
+   */
+  private introducerOf(nodeId: Uint8Array): Uint8Array | undefined {
+    const id = bytesToHex(nodeId);
+    const known = this.peerOf.get(id);
+    if (known && this.transportImpl?.peers().includes(known.peer)) return undefined;
+    return this.introducers.get(id);
+  }
+
   /** Records who relayed an accepted advert, unless its author sent it itself. */
   private noteIntroducer(a: NodeAdvert, from: PeerKey): void {
     const relay = [...this.peerOf.entries()].find(([, v]) => v.peer === from)?.[0];
     if (relay && relay !== bytesToHex(a.nodeId)) this.introducers.set(bytesToHex(a.nodeId), Uint8Array.from(Buffer.from(relay, "hex")));
+    else if (relay) this.introducers.delete(bytesToHex(a.nodeId));
   }
 
   /** Creates, starts and announces a node. */
@@ -550,6 +575,7 @@ export class MeshNode {
         nodeId: bytesToHex(h.advert.nodeId), seq: h.advert.seq.toString(), expiresInMs: Number(h.advert.expiresAt) - now,
         price: h.advert.compute.price.costPerMillionCycles.toString(), mhrByte: h.advert.compute.mhrByte, wasm: WASM_NAMES[h.advert.compute.wasmTier],
         functions: h.advert.compute.offeredFunctions.map((f) => f.name), load: h.advert.compute.load, score: this.reputation.score(h.advert.nodeId),
+        privacy: h.advert.compute.privacyTiers.filter((x) => x.tier !== PrivacyTier.None).map((x) => `${TIER_NAMES[x.tier]}:${x.costPerCall}`),
       })),
       channels: this.channels.summaries(),
       reputation: this.reputation.all(),

@@ -101,6 +101,8 @@ export interface PrivateClientOptions {
   /** NodeID of the peer that relayed a provider's advert (the SecretShared rule's introducer), when known. */
   introducerOf: (nodeId: Uint8Array) => Uint8Array | undefined;
   log: (line: string) => void;
+  /** Longest a SecretShared session may take (default NodeTimeout.PRIVATE_SESSION_MS). */
+  sessionMs?: number;
 }
 
 interface Candidate { h: HeldAdvert; price: bigint; platform?: number }
@@ -440,7 +442,8 @@ export class PrivateClient {
     const key = bytesToHex(job.jobId);
     const list: Shareholder[] = chosen.map((c) => ({ nodeId: c.h.advert.nodeId, publicKey: c.h.advert.publicKey, agreementId: c.agreement.body.agreementId }));
     const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => settle(new ProtocolError(NodeErrorCode.PRIVATE_TIMEOUT, `no answer within ${NodeTimeout.PRIVATE_SESSION_MS} ms`)), NodeTimeout.PRIVATE_SESSION_MS);
+      const ms = this.o.sessionMs ?? NodeTimeout.PRIVATE_SESSION_MS;
+      const timer = setTimeout(() => settle(new ProtocolError(NodeErrorCode.PRIVATE_TIMEOUT, `no answer within ${ms} ms`)), ms);
       timer.unref?.();
       const settle = (error?: unknown) => {
         clearTimeout(timer);
