@@ -47,6 +47,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningNode> {
     log: o.log,
     privacy: o.privacy ? { split: o.privacy.split, shared: o.privacy.shared, tee: o.privacy.tee ? await teeBackendFrom(o.privacy.tee) : undefined } : undefined,
     privatePrice: o.privatePrice,
+    privateWarm: true,
     ...(o.testLie ? { testing: { lie: { rate: 1 } } } : {}),
   };
   const node = await MeshNode.start(opts);

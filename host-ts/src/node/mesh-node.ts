@@ -86,6 +86,8 @@ export interface NodeOptions {
   scoreThreshold?: number;
   /** Private tiers this node offers as a provider (docs/PRIVATE.md, Marketplace integration; default none). */
   privacy?: PrivateTiers;
+  /** Prepare the private tiers' models right after start instead of on the first job (the daemon does). */
+  privateWarm?: boolean;
   /** Longest a SecretShared job may take, ms (default PRIVATE_SESSION_MS). */
   privateSessionMs?: number;
   /** µMHR per private job at price factor 1000 (default MarketLimit.DEFAULT_BASE_PRICE); each tier's price is this times its factor. */
@@ -353,6 +355,7 @@ export class MeshNode {
     this.advertTimer = setInterval(() => void this.publishAdvert().catch((e) => this.log(`advert: ${(e as Error).message}`)), interval);
     this.advertTimer.unref?.();
     void this.channels.resumeAll().catch(() => {});
+    if (this.o.privateWarm && this.o.privacy) setImmediate(() => this.privateHost.warm());
   }
 
   /** Registers a request handler behind the rate limit and the error-code wrapper: network input never throws out of it. */

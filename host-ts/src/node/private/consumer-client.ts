@@ -339,7 +339,7 @@ export class PrivateClient {
    */
   private async withShareholders<T>(req: PrivateRequest, job: Job, run: (chosen: Chosen[]) => Promise<T>): Promise<{ chosen: Chosen[]; value: T }> {
     const o = this.o;
-    const tried = new Set<string>();
+    const tried = new Set<string>(), retried = new Set<string>();
     for (let round = 0; round < NodeLimit.MAX_DELEGATION_ATTEMPTS; round++) {
       const cands = this.candidates(PrivacyTier.SecretShared, tried);
       const byId = new Map(cands.map((c) => [bytesToHex(c.h.advert.nodeId), c]));
@@ -351,7 +351,8 @@ export class PrivateClient {
         job.progress?.({ stage: "select", detail: sel.neighbourhoods.join(", ") });
       } catch (e) {
         if (!(e instanceof ShamirError)) throw e;
-        return fail("NO_PROVIDER", `SecretShared needs ${MarketLimit.SHAREHOLDERS} providers from distinct neighbourhoods: ${e.message}`);
+        const last = job.attempts[job.attempts.length - 1];
+        return fail("NO_PROVIDER", `SecretShared needs ${MarketLimit.SHAREHOLDERS} providers from distinct neighbourhoods: ${e.message}${last ? `; last attempt: ${last.provider.slice(0, 8)} ${last.outcome} ${last.code ?? ""}` : ""}`);
       }
       const agreed = await Promise.allSettled(picked.map((c) => o.consumer.privateAgreementWith(c.h, PrivacyTier.SecretShared, c.price, job.progress)));
       const refused = agreed.map((r, i) => ({ r, c: picked[i] })).filter((x) => x.r.status === "rejected");
@@ -366,8 +367,11 @@ export class PrivateClient {
         value = await run(chosen);
       } catch (e) {
         if (!(e instanceof DealFailed)) throw e;
-        // A shareholder that cannot take its DEAL is replaced; the others were told (ABORT) or hold no session.
-        tried.add(bytesToHex(chosen[e.index].h.advert.nodeId));
+        // A shareholder that cannot take its DEAL is replaced (the others were told, ABORT, or hold no session) —
+        // after one more chance when the network, not the shareholder, failed (a reset or a time-out).
+        const id = bytesToHex(chosen[e.index].h.advert.nodeId);
+        if (!(e.cause instanceof TransportError) || retried.has(id)) tried.add(id);
+        retried.add(id);
         this.failed(job, chosen[e.index].h, e.cause);
         continue;
       }
@@ -387,7 +391,8 @@ export class PrivateClient {
     const { pixels, batch } = this.pixels(req);
     if (batch > MarketLimit.MAX_LINEAR_DEALS) return fail("LIMIT_EXCEEDED", `at most ${MarketLimit.MAX_LINEAR_DEALS} images per Split + SecretShared job`);
     const model = this.o.models.model(req.model ?? "mnist-mlp", "pre1");
-    const consumer = await SharedSplitConsumer.create(model, { noise: this.noise(req) });
+    // One image's DEALs at a time: three 300 KB DEALs per image already keep every shareholder busy.
+    const consumer = await SharedSplitConsumer.create(model, { noise: this.noise(req), concurrency: 1 });
     try {
       const input = pixelsAsInput(pixels);
       const { chosen: holders, value: cut } = await this.withShareholders(req, job, async (chosen) => {

@@ -230,11 +230,22 @@ export class PrivateHost {
     if (count > MarketLimit.MAX_LINEAR_DEALS) fail("PRIVATE_SESSION_LIMIT", `more than ${MarketLimit.MAX_LINEAR_DEALS} DEALs in one job`);
     this.linearDeals.set(k, count);
     if (this.linearDeals.size > MarketLimit.MAX_OPEN_JOBS * 16) this.linearDeals.delete(this.linearDeals.keys().next().value as string);
-    this.shareholder ??= shareholderHandler({ agreed: this.o.models.names.flatMap((n) => agreedFirstLayerDigests(this.o.models.model(n, "pre1"))) });
-    const out = await this.shareholder(payload);
+    const out = await this.linearShareholder()(payload);
     const reply = this.reply(body.agreementId, jobId, out);
     if (decodeShamirMessage(out).type === "output" && !this.o.store.execution(body.agreementId, jobId)) this.executed(body, jobId, hash32(payload), reply, "private:split+shared");
     return reply;
+  }
+
+  /** The combined library's shareholder, agreed to the first layers of the served models (built once). */
+  private linearShareholder(): ShareholderHandler {
+    this.shareholder ??= shareholderHandler({ agreed: this.o.models.names.flatMap((n) => agreedFirstLayerDigests(this.o.models.model(n, "pre1"))) });
+    return this.shareholder;
+  }
+
+  /** Cuts the served models and builds the agreed first layers now rather than on the first job (a daemon calls it after start). */
+  warm(): void {
+    if (this.o.tiers.split || this.o.tiers.tee) for (const n of this.o.models.names) this.o.models.model(n, "relu1");
+    if (this.o.tiers.shared) this.linearShareholder();
   }
 
   /** The consumer's first message: the shareholder list must name this node, with this agreement, once. */
