@@ -25,6 +25,7 @@ import { createAsEngine } from "../host-ts/src/engines/as-engine.ts";
 import { createReferenceEngine } from "../host-ts/src/engines/reference-engine.ts";
 import type { Engine } from "../host-ts/src/model/engine.ts";
 import { teeBench, printTee } from "./private-tee.ts";
+import { benchPrivateCombined, printCombined } from "./private-combined.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -209,6 +210,8 @@ if (!process.argv.includes("--no-wasm-tier")) {
 }
 
 const privateTee = process.argv.includes("--no-tee") ? null : await teeBench({ quick });
+// Split + SecretShared and Split + TEE against plaintext (accuracy through the MPC: npx tsx bench/private-combined.ts --accuracy N).
+const privateCombined = process.argv.includes("--no-combined") ? null : await benchPrivateCombined({ images: quick ? 5 : 20 });
 // The mesh node's figures (transport, delegation) come from their own process too: libp2p and its timers stay out of this one.
 let node: unknown = null;
 if (!process.argv.includes("--no-node")) {
@@ -220,7 +223,7 @@ if (!process.argv.includes("--no-node")) {
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.arch()}` },
-  vm, crypto, targets, wasmTier, privateTee, node,
+  vm, crypto, targets, wasmTier, privateTee, privateCombined, node,
 };
 writeFileSync(join(ROOT, "bench/results.json"), JSON.stringify(results, null, 1) + "\n");
 
@@ -235,4 +238,5 @@ for (const r of crypto) console.log(`${r.what.padEnd(34)}${r.impl.padEnd(36)}${r
 console.log("\ntargets (ratio = measured / target, ≤ 1 is met)");
 for (const t of targets) console.log(`${t.met ? "met    " : "MISSED "} ${t.target.padEnd(48)} ${t.value.padEnd(22)} ratio ${t.ratio.toFixed(2)}`);
 if (privateTee) printTee(privateTee);
+if (privateCombined) printCombined(privateCombined);
 console.log(`\nwrote bench/results.json`);

@@ -3,6 +3,7 @@
  * output family under scripts/gen/):
  *   host-ts/src/generated/opcodes.ts                    (gen/opcodes-ts.ts: reference, assembler, tools)
  *   interpreter-as/assembly/generated/opcodes.ts        (gen/opcodes-as.ts: AssemblyScript VM)
+ *   interpreter-as/assembly/generated/vm-loop.ts        (gen/vm-loop.ts: the dispatch loop, vm.ts bodies + generated prologues)
  *   firmware/components/mhr_byte/include/mhr_opcodes.h  (gen/opcodes-c.ts: C component)
  *   docs/SPEC.md tables between BEGIN/END GENERATED markers (gen/opcodes-docs.ts)
  *   from spec/protocol.json (gen/protocol.ts): host-ts/src/generated/protocol.ts,
@@ -20,6 +21,7 @@ import { loadTable } from "../host-ts/src/spec/table-schema.ts";
 import { fillMarkers, type Output } from "./gen/util.ts";
 import { opcodesTs } from "./gen/opcodes-ts.ts";
 import { opcodesAs } from "./gen/opcodes-as.ts";
+import { vmLoop } from "./gen/vm-loop.ts";
 import { opcodesC } from "./gen/opcodes-c.ts";
 import { specTables } from "./gen/opcodes-docs.ts";
 import { loadProtocolTable } from "../host-ts/src/spec/protocol-schema.ts";
@@ -38,6 +40,7 @@ const wasmTier = loadWasmTierTable(table);
 const outputs: Output[] = [
   { path: "host-ts/src/generated/opcodes.ts", text: opcodesTs(table) },
   { path: "interpreter-as/assembly/generated/opcodes.ts", text: opcodesAs(table) },
+  { path: "interpreter-as/assembly/generated/vm-loop.ts", text: vmLoop(table, read("interpreter-as/assembly/vm.ts")) },
   { path: "firmware/components/mhr_byte/include/mhr_opcodes.h", text: opcodesC(table) },
   { path: "docs/SPEC.md", text: fillMarkers(read("docs/SPEC.md"), specTables(table), "docs/SPEC.md") },
   { path: "host-ts/src/generated/protocol.ts", text: protocolTs(protocol, table) },

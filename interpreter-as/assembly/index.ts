@@ -4,7 +4,7 @@ import { ERR_JOB_TOO_LARGE, STATUS_HALT, STATUS_INVALID } from "./generated/opco
 import { JOB, JOB_CAP, JOB_HASH, RESULT, STATE_HASH, LAYOUT_END } from "./memory-layout";
 import { validate } from "./validate";
 import * as job from "./validate";
-import * as vm from "./vm";
+import * as vm from "./generated/vm-loop";
 import * as state from "./state";
 import { writeResult } from "./result";
 import { blake3Hash } from "./crypto/index";

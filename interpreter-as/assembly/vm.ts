@@ -1,8 +1,17 @@
-// The dispatch loop (SPEC §8, §9). One switch on the opcode byte over code that
-// passed validation; the data stack is raw memory; ip, sp, csp and the cycles
-// left live in locals. Each case runs the phases of SPEC §8.1 in order:
-// STACK, OPERANDS, GAS, OPERATION, PROGRAM COUNTER. A trap sets `t` and breaks
-// out of the switch, which leaves the loop; success continues the loop.
+// The dispatch loop's operation bodies (SPEC §8, §9). This file is the template
+// of interpreter-as/assembly/generated/vm-loop.ts (`npm run gen`,
+// scripts/gen/vm-loop.ts), which is what index.ts compiles: after each
+// `case OP_X: {` the generator inserts the STACK phase from spec/opcodes.json
+// (pops, pushes), `GAS();` becomes the base-cost charge read from the job's
+// cost array (`costs`), `CHARGE(cost);` the charge of a size-dependent cost
+// the body computed, and `NEXT();` the PROGRAM COUNTER phase of a
+// fall-through instruction. Written here: OPERANDS checks, the OPERATION, and
+// the control flow of jumps, calls and the end of the call.
+//
+// One switch on the opcode byte over code that passed validation; the data
+// stack is raw memory; ip, sp, csp and the cycles left live in locals. A trap
+// sets `t` and breaks out of the switch, which leaves the loop; success
+// continues the loop.
 //
 // The byte after the code is overwritten with 0x00 (not an opcode) for the
 // duration of the call, so reaching the end of the code lands in `default`
@@ -22,27 +31,18 @@ import {
   TRAP_SHIFT_OUT_OF_RANGE, TRAP_OUT_OF_CYCLES, TRAP_MEMORY_OUT_OF_BOUNDS, TRAP_CALL_DEPTH_EXCEEDED,
   TRAP_RETURN_WITHOUT_CALL, TRAP_END_OF_CODE, TRAP_STATE_LIMIT_EXCEEDED, TRAP_INVALID_STATE_KEY,
   TRAP_INVALID_AMOUNT, TRAP_OUTPUT_LIMIT_EXCEEDED, TRAP_LOG_LIMIT_EXCEEDED, TRAP_TRANSFER_LIMIT_EXCEEDED,
-  COST_PUSH, COST_POP, COST_DUP, COST_SWAP, COST_OVER, COST_ROT,
-  COST_ADD, COST_SUB, COST_MUL, COST_DIV, COST_MOD, COST_NEG, COST_ABS, COST_MIN, COST_MAX,
-  COST_AND, COST_OR, COST_XOR, COST_NOT, COST_SHL, COST_SHR,
-  COST_EQ, COST_NEQ, COST_LT, COST_GT, COST_LTE, COST_GTE,
-  COST_JMP, COST_JZ, COST_JNZ, COST_CALL, COST_RET, COST_HALT, COST_ABORT,
-  COST_HASH, COST_HASH_PER, COST_HASH_UNIT,
-  COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT,
-  COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT,
-  COST_BALANCE, COST_SENDER, COST_SELF, COST_EPOCH, COST_TRANSFER,
-  COST_LOG, COST_LOG_PER, COST_LOG_UNIT,
-  COST_LOAD_M8, COST_LOAD_M16, COST_LOAD_M32, COST_LOAD_M64,
-  COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, COST_LOAD_INLEN,
-  COST_STORE_M8, COST_STORE_M16, COST_STORE_M32, COST_STORE_M64,
-  COST_STORE_STATE, COST_STORE_STATE_PER, COST_STORE_STATE_UNIT,
-  COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT,
-  COST_STORE_COPY, COST_STORE_COPY_PER, COST_STORE_COPY_UNIT,
-  COST_MSIZE, COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT,
+  COST_HASH, COST_HASH_PER, COST_HASH_UNIT, COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT,
+  COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, COST_LOG, COST_LOG_PER, COST_LOG_UNIT,
+  COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, COST_STORE_STATE, COST_STORE_STATE_PER,
+  COST_STORE_STATE_UNIT, COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, COST_STORE_COPY,
+  COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT,
   LIMIT_MAX_KEY_SIZE, LIMIT_MAX_OUTPUT, LIMIT_MAX_LOGS, LIMIT_MAX_LOG_BYTES, LIMIT_MAX_TRANSFERS,
   LIMIT_NODE_ID_SIZE, LIMIT_HASH_SIZE, LIMIT_PUBKEY_SIZE, LIMIT_SIGNATURE_SIZE,
   LIMIT_VRF_PROOF_SIZE, LIMIT_VRF_OUTPUT_SIZE, LIMIT_STATE_ENTRY_OVERHEAD,
+  COST_TABLE,
 } from "./generated/opcodes";
+// Cost-key offsets (CK_*) for the generated GAS phase (scripts/gen/vm-loop.ts).
+import * as ck from "./generated/opcodes";
 import {
   DSTACK, DSTACK_END, CSTACK, CSTACK_END, MEMORY, DIGEST_TMP, BETA_TMP,
   TRANSFERS, TRANSFER_REC, LOG_LENS, LOG_BUF, OUTPUT, BAL_INDEX,
@@ -118,6 +118,8 @@ export function execute(): void {
     sp += 8;
   }
 
+  // Base costs of this job's instructions: a COST_TABLE_* array (generated from spec/opcodes.json).
+  const costs: usize = COST_TABLE;
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
   // Cycles left = fuel + bank. Instructions pay from `fuel`, a u32 (one compare
@@ -143,9 +145,7 @@ export function execute(): void {
     switch (<u32>load<u8>(ip)) {
       // ------------------------------------------------------------ stack
       case OP_PUSH: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-        if (fuel < COST_PUSH) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_PUSH;
+        GAS();
         const n = <usize>load<u8>(ip + 1);
         let v: i64 = 0;
         if (n != 0) {
@@ -158,85 +158,60 @@ export function execute(): void {
         continue;
       }
       case OP_POP: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_POP) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_POP;
+        GAS();
         sp -= 8;
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_DUP: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-        if (fuel < COST_DUP) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_DUP;
+        GAS();
         store<i64>(sp, load<i64>(sp - 8));
         sp += 8;
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_SWAP: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_SWAP) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_SWAP;
+        GAS();
         const b = load<i64>(sp - 8);
         store<i64>(sp - 8, load<i64>(sp - 16));
         store<i64>(sp - 16, b);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_OVER: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-        if (fuel < COST_OVER) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_OVER;
+        GAS();
         store<i64>(sp, load<i64>(sp - 16));
         sp += 8;
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_ROT: {
-        if (sp < DSTACK + 24) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_ROT) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_ROT;
+        GAS();
         const a = load<i64>(sp - 24);
         store<i64>(sp - 24, load<i64>(sp - 16));
         store<i64>(sp - 16, load<i64>(sp - 8));
         store<i64>(sp - 8, a);
-        ip += 1;
-        continue;
+        NEXT();
       }
       // ------------------------------------------------------------ arithmetic
       case OP_ADD: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_ADD) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_ADD;
+        GAS();
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         const r = a + b;
         if (((a ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, r);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_SUB: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_SUB) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_SUB;
+        GAS();
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         const r = a - b;
         if (((a ^ b) & (a ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, r);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_MUL: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_MUL) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_MUL;
+        GAS();
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         const r = a * b;
@@ -249,216 +224,155 @@ export function execute(): void {
         }
         sp -= 8;
         store<i64>(sp - 8, r);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_DIV: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_DIV) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_DIV;
+        GAS();
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         if (b == 0) { t = TRAP_DIVISION_BY_ZERO; break; }
         if (b == -1 && a == i64.MIN_VALUE) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, a / b);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_MOD: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_MOD) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_MOD;
+        GAS();
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         if (b == 0) { t = TRAP_DIVISION_BY_ZERO; break; }
         sp -= 8;
         store<i64>(sp - 8, b == -1 ? 0 : a % b);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_NEG: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_NEG) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_NEG;
+        GAS();
         const a = load<i64>(sp - 8);
         if (a == i64.MIN_VALUE) { t = TRAP_INTEGER_OVERFLOW; break; }
         store<i64>(sp - 8, -a);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_ABS: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_ABS) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_ABS;
+        GAS();
         const a = load<i64>(sp - 8);
         if (a == i64.MIN_VALUE) { t = TRAP_INTEGER_OVERFLOW; break; }
         store<i64>(sp - 8, a < 0 ? -a : a);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_MIN: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_MIN) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_MIN;
+        GAS();
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         sp -= 8;
         store<i64>(sp - 8, a < b ? a : b);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_MAX: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_MAX) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_MAX;
+        GAS();
         const b = load<i64>(sp - 8);
         const a = load<i64>(sp - 16);
         sp -= 8;
         store<i64>(sp - 8, a > b ? a : b);
-        ip += 1;
-        continue;
+        NEXT();
       }
       // ------------------------------------------------------------ bitwise
       case OP_AND: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_AND) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_AND;
+        GAS();
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) & load<i64>(sp));
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_OR: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_OR) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_OR;
+        GAS();
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) | load<i64>(sp));
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_XOR: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_XOR) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_XOR;
+        GAS();
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) ^ load<i64>(sp));
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_NOT: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_NOT) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_NOT;
+        GAS();
         store<i64>(sp - 8, ~load<i64>(sp - 8));
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_SHL: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_SHL) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_SHL;
+        GAS();
         const n = load<i64>(sp - 8);
         if (<u64>n > 63) { t = TRAP_SHIFT_OUT_OF_RANGE; break; }
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) << n);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_SHR: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_SHR) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_SHR;
+        GAS();
         const n = load<i64>(sp - 8);
         if (<u64>n > 63) { t = TRAP_SHIFT_OUT_OF_RANGE; break; }
         sp -= 8;
         store<i64>(sp - 8, <i64>(<u64>load<i64>(sp - 8) >> <u64>n));
-        ip += 1;
-        continue;
+        NEXT();
       }
       // ------------------------------------------------------------ comparison
       case OP_EQ: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_EQ) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_EQ;
+        GAS();
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) == load<i64>(sp)));
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_NEQ: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_NEQ) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_NEQ;
+        GAS();
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) != load<i64>(sp)));
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_LT: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_LT) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_LT;
+        GAS();
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) < load<i64>(sp)));
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_GT: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_GT) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_GT;
+        GAS();
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) > load<i64>(sp)));
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_LTE: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_LTE) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_LTE;
+        GAS();
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) <= load<i64>(sp)));
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_GTE: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_GTE) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_GTE;
+        GAS();
         sp -= 8;
         store<i64>(sp - 8, <i64>(load<i64>(sp - 8) >= load<i64>(sp)));
-        ip += 1;
-        continue;
+        NEXT();
       }
       // ------------------------------------------------------------ control
       case OP_JMP: {
-        if (fuel < COST_JMP) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_JMP;
+        GAS();
         ip = codeBase + <usize>load<u16>(ip + 1);
         continue;
       }
       case OP_JZ: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_JZ) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_JZ;
+        GAS();
         sp -= 8;
         ip = load<i64>(sp) == 0 ? codeBase + <usize>load<u16>(ip + 1) : ip + 3;
         continue;
       }
       case OP_JNZ: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_JNZ) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_JNZ;
+        GAS();
         sp -= 8;
         ip = load<i64>(sp) != 0 ? codeBase + <usize>load<u16>(ip + 1) : ip + 3;
         continue;
       }
       case OP_CALL: {
         if (csp >= CSTACK_END) { t = TRAP_CALL_DEPTH_EXCEEDED; break; }
-        if (fuel < COST_CALL) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_CALL;
+        GAS();
         store<u32>(csp, <u32>(ip + 3));
         csp += 4;
         ip = codeBase + <usize>load<u16>(ip + 1);
@@ -466,8 +380,7 @@ export function execute(): void {
       }
       case OP_RET: {
         if (csp == CSTACK) { t = TRAP_RETURN_WITHOUT_CALL; break; }
-        if (fuel < COST_RET) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_RET;
+        GAS();
         csp -= 4;
         ip = <usize>load<u32>(csp);
         continue;
@@ -475,38 +388,31 @@ export function execute(): void {
       case OP_HALT: {
         const n = <usize>job.rets << 3;
         if (sp < DSTACK + n) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_HALT) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_HALT;
+        GAS();
         retPtr = sp - n;
         st = STATUS_HALT;
         break;
       }
       case OP_ABORT: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (fuel < COST_ABORT) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_ABORT;
+        GAS();
         t = load<i64>(sp - 8);
         st = STATUS_ABORT;
         break;
       }
       // ------------------------------------------------------------ crypto
       case OP_HASH: {
-        if (sp < DSTACK + 24) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const src = load<i64>(sp - 24);
         if (!inRange(src, len, maxMem) || !inRange(dst, <i64>LIMIT_HASH_SIZE, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_HASH, COST_HASH_PER, COST_HASH_UNIT, len);
-        if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= <u32>cost;
+        CHARGE(cost);
         blake3Hash(MEMORY + <usize>src, <u32>len, DIGEST_TMP);
         memory.copy(MEMORY + <usize>dst, DIGEST_TMP, <usize>LIMIT_HASH_SIZE);
         sp -= 24;
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_VERIFY_SIG: {
-        if (sp < DSTACK + 32) { t = TRAP_STACK_UNDERFLOW; break; }
         const sig = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const msg = load<i64>(sp - 24);
@@ -515,16 +421,13 @@ export function execute(): void {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT, len);
-        if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= <u32>cost;
+        CHARGE(cost);
         const ok = ed25519Verify(MEMORY + <usize>pk, MEMORY + <usize>msg, <u32>len, MEMORY + <usize>sig);
         sp -= 24;
         store<i64>(sp - 8, ok ? 1 : 0);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_VERIFY_VRF: {
-        if (sp < DSTACK + 40) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
         const proof = load<i64>(sp - 16);
         const len = load<i64>(sp - 24);
@@ -535,65 +438,49 @@ export function execute(): void {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, len);
-        if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= <u32>cost;
+        CHARGE(cost);
         const ok = ecvrfVerify(MEMORY + <usize>pk, MEMORY + <usize>alpha, <u32>len, MEMORY + <usize>proof, BETA_TMP);
         if (ok) memory.copy(MEMORY + <usize>dst, BETA_TMP, <usize>LIMIT_VRF_OUTPUT_SIZE);
         sp -= 32;
         store<i64>(sp - 8, ok ? 1 : 0);
-        ip += 1;
-        continue;
+        NEXT();
       }
       // ------------------------------------------------------------ system
       case OP_BALANCE: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const id = load<i64>(sp - 8);
         if (!inRange(id, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        if (fuel < COST_BALANCE) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_BALANCE;
+        GAS();
         store<i64>(sp - 8, balanceOf(MEMORY + <usize>id));
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_SENDER: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        if (fuel < COST_SENDER) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_SENDER;
+        GAS();
         memory.copy(MEMORY + <usize>dst, job.sender, <usize>ID);
         sp -= 8;
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_SELF: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        if (fuel < COST_SELF) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_SELF;
+        GAS();
         memory.copy(MEMORY + <usize>dst, job.selfId, <usize>ID);
         sp -= 8;
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_EPOCH: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-        if (fuel < COST_EPOCH) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_EPOCH;
+        GAS();
         store<i64>(sp, job.epoch);
         sp += 8;
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_TRANSFER: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         const amount = load<i64>(sp - 8);
         const to = load<i64>(sp - 16);
         if (!inRange(to, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         if (amount <= 0) { t = TRAP_INVALID_AMOUNT; break; }
-        if (fuel < COST_TRANSFER) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_TRANSFER;
+        GAS();
         let ok: i64 = 0;
         if (amount <= job.selfBalance - spent) {
           if (xferCount >= <u32>LIMIT_MAX_TRANSFERS) { t = TRAP_TRANSFER_LIMIT_EXCEEDED; break; }
@@ -606,94 +493,71 @@ export function execute(): void {
         }
         sp -= 8;
         store<i64>(sp - 8, ok);
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_LOG: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_LOG, COST_LOG_PER, COST_LOG_UNIT, len);
-        if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= <u32>cost;
+        CHARGE(cost);
         if (logCount >= <u32>LIMIT_MAX_LOGS || <u64>logBytes + <u64>len > <u64>LIMIT_MAX_LOG_BYTES) { t = TRAP_LOG_LIMIT_EXCEEDED; break; }
         memory.copy(LOG_BUF + <usize>logBytes, MEMORY + <usize>src, <usize>len);
         store<u16>(LOG_LENS + (<usize>logCount << 1), <u16>len);
         logCount++;
         logBytes += <u32>len;
         sp -= 16;
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_EMIT: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT, len);
-        if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= <u32>cost;
+        CHARGE(cost);
         if (<u64>outLen + <u64>len > <u64>LIMIT_MAX_OUTPUT) { t = TRAP_OUTPUT_LIMIT_EXCEEDED; break; }
         memory.copy(OUTPUT + <usize>outLen, MEMORY + <usize>src, <usize>len);
         outLen += <u32>len;
         sp -= 16;
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_MSIZE: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-        if (fuel < COST_MSIZE) { t = TRAP_OUT_OF_CYCLES; break; }
-        fuel -= COST_MSIZE;
+        GAS();
         store<i64>(sp, <i64>maxMem);
         sp += 8;
-        ip += 1;
-        continue;
+        NEXT();
       }
       case OP_LOAD: {
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (fuel < COST_LOAD_M8) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= COST_LOAD_M8;
+            GAS();
             store<i64>(sp - 8, <i64>load<u8>(MEMORY + <usize>addr));
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_M16: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (fuel < COST_LOAD_M16) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= COST_LOAD_M16;
+            GAS();
             store<i64>(sp - 8, <i64>load<u16>(MEMORY + <usize>addr));
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_M32: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (fuel < COST_LOAD_M32) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= COST_LOAD_M32;
+            GAS();
             store<i64>(sp - 8, <i64>load<u32>(MEMORY + <usize>addr));
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_M64: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (fuel < COST_LOAD_M64) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= COST_LOAD_M64;
+            GAS();
             store<i64>(sp - 8, load<i64>(MEMORY + <usize>addr));
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_STATE: {
-            if (sp < DSTACK + 32) { t = TRAP_STACK_UNDERFLOW; break; }
             const cap = load<i64>(sp - 8);
             const dst = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
@@ -701,8 +565,7 @@ export function execute(): void {
             if (!inRange(key, klen, maxMem) || !inRange(dst, cap, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, klen + cap);
-            if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= <u32>cost;
+            CHARGE(cost);
             const at = state.find(MEMORY + <usize>key, <usize>klen);
             let r: i64 = -1;
             if (at >= 0) {
@@ -712,17 +575,13 @@ export function execute(): void {
             }
             sp -= 24;
             store<i64>(sp - 8, r);
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_INLEN: {
-            if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
-            if (fuel < COST_LOAD_INLEN) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= COST_LOAD_INLEN;
+            GAS();
             store<i64>(sp, <i64>job.inputLen);
             sp += 8;
-            ip += 2;
-            continue;
+            NEXT();
           }
           default: { t = TRAP_END_OF_CODE; break; } // not reached: spaces are validated
         }
@@ -731,55 +590,42 @@ export function execute(): void {
       case OP_STORE: {
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (fuel < COST_STORE_M8) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= COST_STORE_M8;
+            GAS();
             const v = load<i64>(sp - 16);
             store<u8>(MEMORY + <usize>addr, <u8>v);
             sp -= 16;
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_M16: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (fuel < COST_STORE_M16) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= COST_STORE_M16;
+            GAS();
             const v = load<i64>(sp - 16);
             store<u16>(MEMORY + <usize>addr, <u16>v);
             sp -= 16;
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_M32: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (fuel < COST_STORE_M32) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= COST_STORE_M32;
+            GAS();
             const v = load<i64>(sp - 16);
             store<u32>(MEMORY + <usize>addr, <u32>v);
             sp -= 16;
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_M64: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            if (fuel < COST_STORE_M64) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= COST_STORE_M64;
+            GAS();
             const v = load<i64>(sp - 16);
             store<i64>(MEMORY + <usize>addr, v);
             sp -= 16;
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_STATE: {
-            if (sp < DSTACK + 32) { t = TRAP_STACK_UNDERFLOW; break; }
             const vlen = load<i64>(sp - 8);
             const val = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
@@ -787,8 +633,7 @@ export function execute(): void {
             if (!inRange(key, klen, maxMem) || !inRange(val, vlen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_STATE, COST_STORE_STATE_PER, COST_STORE_STATE_UNIT, klen + vlen);
-            if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= <u32>cost;
+            CHARGE(cost);
             const kp = MEMORY + <usize>key;
             const at = state.find(kp, <usize>klen);
             const old: u64 = at >= 0 ? <u64>state.entrySize(<u32>at) : 0;
@@ -796,37 +641,30 @@ export function execute(): void {
             if (size > <u64>job.maxState) { t = TRAP_STATE_LIMIT_EXCEEDED; break; }
             state.put(at, kp, <usize>klen, MEMORY + <usize>val, <usize>vlen);
             sp -= 32;
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_DEL: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const klen = load<i64>(sp - 8);
             const key = load<i64>(sp - 16);
             if (!inRange(key, klen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, klen);
-            if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= <u32>cost;
+            CHARGE(cost);
             const at = state.find(MEMORY + <usize>key, <usize>klen);
             if (at >= 0) state.removeAt(<u32>at);
             sp -= 16;
-            ip += 2;
-            continue;
+            NEXT();
           }
           case SPACE_COPY: {
-            if (sp < DSTACK + 24) { t = TRAP_STACK_UNDERFLOW; break; }
             const len = load<i64>(sp - 8);
             const src = load<i64>(sp - 16);
             const dst = load<i64>(sp - 24);
             if (!inRange(src, len, maxMem) || !inRange(dst, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             const cost = sized(COST_STORE_COPY, COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, len);
-            if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
-            fuel -= <u32>cost;
+            CHARGE(cost);
             memory.copy(MEMORY + <usize>dst, MEMORY + <usize>src, <usize>len);
             sp -= 24;
-            ip += 2;
-            continue;
+            NEXT();
           }
           default: { t = TRAP_END_OF_CODE; break; } // not reached: spaces are validated
         }

@@ -23,6 +23,18 @@ export function opcodesAs(t: OpcodeTable): string {
     if (c.per !== undefined) L.push(`export const COST_${cname(k)}_PER: u32 = ${c.per};\nexport const COST_${cname(k)}_UNIT: u32 = ${c.unit};`);
   }
   L.push("");
+  // Base costs as arrays (one u32 per cost key, in costKeys order), so the loop
+  // reads an instruction's base cost through a table pointer a job can switch.
+  const keys = costKeys(t);
+  L.push("// Byte offset of each cost key's base cost in a COST_TABLE_* array (u32 entries).");
+  keys.forEach((k, i) => L.push(`export const CK_${cname(k)}: usize = ${4 * i};`));
+  for (const [name, ct] of Object.entries(t.costTables)) {
+    L.push(`/** Cost table ${name} (${ct.status}): ${keys.length} u32 base costs, indexed by CK_*. */`);
+    L.push(`export const COST_TABLE_${cname(name)}: usize = memory.data<u32>([${keys.map((k) => ct.costs[k].base).join(",")}]);`);
+  }
+  L.push(`/** The active table (${t.activeCostTable}). */`);
+  L.push(`export const COST_TABLE: usize = COST_TABLE_${cname(t.activeCostTable)};`);
+  L.push("");
   // Per-byte immediate kind: 0 = not an opcode, 1 none, 2 push, 3 target, 4 space.
   const kinds = new Array<number>(256).fill(0);
   const kindCode = { none: 1, push: 2, target: 3, space: 4 } as const;

@@ -361,15 +361,15 @@ export const TeeKey = {
 // ---- group "combined": Combinations of the tiers: Split + SecretShared (the first layer of the split model computed by Shamir MPC on three providers) and Split + TEE (the split middle run inside an attested TEE). They reuse the messages of the split, shamir and tee groups; these codes are the combinations' own refusals.
 
 export const CombinedErrorCode = {
-  /** Split + SecretShared needs a model cut at pre1 (the first layer's pre-activation is what the MPC computes); the model has another cut, or its first layer is not the matrix the program multiplies by. */
+  /** Split + SecretShared needs a model cut at pre1 (the first layer's pre-activation is what the MPC computes), with the cut width equal to the first layer's width and a cut grid no finer than the MPC's 2^-32. */
   COMBINED_CUT_MISMATCH: 4001,
   /** A shareholder handler (one request, one reply) was sent something other than a DEAL from the consumer. */
   COMBINED_NOT_A_DEAL: 4002,
-  /** A shareholder handler's DEAL carries a program with multiplication rounds, which need provider-to-provider messages a request/reply handler cannot carry. */
+  /** A shareholder handler's DEAL carries a program that one request and one reply cannot finish: multiplication rounds (provider-to-provider messages) or inputs of another dealer. */
   COMBINED_PROGRAM_NOT_LINEAR: 4003,
   /** Consumer side: a provider answered with a message of the wrong kind (a shareholder not with its OUTPUT or ABORT for this session; a TEE provider not with an Attestation, SealedOutput or Failure). */
   COMBINED_UNEXPECTED_REPLY: 4004,
-  /** A shareholder handler refused a DEAL whose program is not the agreed first layer: not exactly one matrix-vector product with the agreed matrix and bias, or other inputs than the pixels and one noise value per row. */
+  /** A shareholder handler refused a DEAL whose program's Blake3-256 digest is not one it agreed to run (agreedFirstLayerDigests of the agreed model). */
   COMBINED_PROGRAM_NOT_AGREED: 4005,
 } as const;
 export type CombinedErrorName = keyof typeof CombinedErrorCode;

@@ -82,7 +82,7 @@ export class SharedSplitConsumer {
   static async create(model: SplitModel, opts: SharedSplitOptions): Promise<SharedSplitConsumer> {
     requirePre1(model);
     const shift = BigInt(cutShift(model));
-    const split = await SplitConsumer.create(model, { noise: opts.noise, random: opts.random, accountant: opts.accountant, sensitivity: sharedCutSensitivity(model) });
+    const split = await SplitConsumer.createWithSensitivity(model, { noise: opts.noise, random: opts.random, accountant: opts.accountant }, sharedCutSensitivity(model));
     const program = firstLayerProgram(model, { noise: split.noise.mechanism !== "none" });
     return new SharedSplitConsumer(model, split, program, shift, opts);
   }
@@ -114,8 +114,16 @@ export class SharedSplitConsumer {
       outcome.outputs.forEach((e, k) => { cut[b * w + k] = toCutGrid(toSigned(e), this.shift); });
     };
     const limit = Math.max(1, this.opts.concurrency ?? 4);
-    let next = 0;
-    await Promise.all(Array.from({ length: Math.min(limit, batch) }, async () => { while (next < batch) await one(next++); }));
+    let next = 0, failed = false;
+    const worker = async () => {
+      try {
+        while (next < batch && !failed) await one(next++);
+      } catch (e) {
+        failed = true; // the other workers stop before their next image
+        throw e;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, batch) }, worker));
     return { cut, dealtBytes, outputBytes, mpcMs: performance.now() - t0, spent };
   }
 

@@ -18,7 +18,7 @@
  * attestation library, accepted only under replayTestPolicy, and the session
  * then says keyBoundByHardware = false (PRIVATE.md §3.0).
  */
-import { createAttestRequest, decodeTeeMessage, encodeTeeMessage, verifyAttestation, TeeError, TeeProvider, type TeeBackend, type TeePolicy, type TeeSession, type TrustAnchors } from "../attestation/index.ts";
+import { createAttestRequest, decodeTeeMessage, encodeTeeMessage, verifyAttestation, TeeError, TeeErrorCode, TeeProvider, type TeeBackend, type TeePolicy, type TeeSession, type TrustAnchors } from "../attestation/index.ts";
 import { SplitConsumer, type NoiseSpec } from "../split/consumer.ts";
 import { SplitProvider } from "../split/provider.ts";
 import type { ModelDescriptor } from "../split/messages.ts";
@@ -93,17 +93,29 @@ export class TeeSplitConsumer {
     return this.attested;
   }
 
-  /** One batch through the attested middle (attests first when there is no session yet). */
+  /**
+   * One batch through the attested middle (attests first when there is no
+   * session yet). If the provider answers NOT_ATTESTED (it restarted or
+   * forgot the session), the consumer attests again and resends the same
+   * request once: the same noisy release, so nothing more is revealed and
+   * nothing more is charged.
+   */
   async infer(pixels: Float32Array, batch: number, transport: TeeTransport): Promise<TeeSplitResult> {
     const t0 = performance.now();
-    const session = (this.attested ?? (await this.attest(transport))).session;
+    let session = (this.attested ?? (await this.attest(transport))).session;
     const req = await this.split.prepare(pixels, batch);
     const t1 = performance.now();
-    const sealed = encodeTeeMessage(session.sealInput(req.bytes));
+    let sealed = encodeTeeMessage(session.sealInput(req.bytes));
     const t2 = performance.now();
-    const answer = await transport(sealed);
+    let answer = await transport(sealed);
+    let msg = decodeTeeMessage(answer);
+    if (msg.type === "Failure" && msg.code === TeeErrorCode.NOT_ATTESTED) {
+      session = (await this.attest(transport)).session;
+      sealed = encodeTeeMessage(session.sealInput(req.bytes));
+      answer = await transport(sealed);
+      msg = decodeTeeMessage(answer);
+    }
     const t3 = performance.now();
-    const msg = decodeTeeMessage(answer);
     if (msg.type !== "SealedOutput" && msg.type !== "Failure") combinedFail("COMBINED_UNEXPECTED_REPLY", `the TEE provider answered a SealedInput with a ${msg.type}`);
     const reply = session.openOutput(msg);
     const t4 = performance.now();

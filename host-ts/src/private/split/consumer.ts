@@ -36,12 +36,6 @@ export interface SplitConsumerOptions {
   readonly random?: RandomSource;
   /** The session's accountant; every query is charged to it before it is sent. */
   readonly accountant?: PrivacyAccountant;
-  /**
-   * The cut's sensitivity, when the cut values are computed elsewhere than by
-   * this consumer's head (Split + SecretShared computes pre1 under MPC with
-   * fixed-point weights). Default: from the model's own weights.
-   */
-  readonly sensitivity?: CutSensitivity;
 }
 
 export interface PreparedRequest {
@@ -89,9 +83,9 @@ export class SplitConsumer {
 
   static async create(model: SplitModel, opts: SplitConsumerOptions): Promise<SplitConsumer> {
     const d = model.descriptor;
-    const sensitivity = opts.sensitivity ?? (d.cut === "relu1"
+    const sensitivity = d.cut === "relu1"
       ? clippedCutSensitivity(model.mlp.spec.clipNorm, d.cutFracBits, d.cutWidth)
-      : preActivationSensitivity(model.mlp, d.cutFracBits));
+      : preActivationSensitivity(model.mlp, d.cutFracBits);
     const noise = calibrate(opts.noise, sensitivity);
     const [head, tail] = await Promise.all([OnnxPart.load(model.head), OnnxPart.load(model.tail)]);
     return new SplitConsumer(model, head, tail, sensitivity, noise, opts.accountant, opts.random ?? cryptoRandom());
@@ -109,7 +103,12 @@ export class SplitConsumer {
       let q: Int32Array = quantize(acts.subarray(b * w, (b + 1) * w), d.cutFracBits);
       if (this.sensitivity.l2ClipBound !== undefined) q = clipL2Int(q, this.sensitivity.l2ClipBound);
       if (this.noise.mechanism === "discrete-laplace" && this.sensitivity.l1ClipBound !== undefined) q = clipL1Int(q, this.sensitivity.l1ClipBound);
-      out.set(this.noisy(q), b * w);
+      try {
+        out.set(addNoise(q, this.noise, this.rng), b * w);
+      } catch (e) {
+        if (e instanceof NoiseRangeError) throw new SplitProtocolError(SplitErrorCode.SPLIT_OUT_OF_RANGE, e.message);
+        throw e;
+      }
     }
     // Charge before the bytes exist: a refused batch is never sent.
     const spent = this.charge(batch);
@@ -192,6 +191,17 @@ export class SplitConsumer {
 
   async close(): Promise<void> {
     await Promise.all([this.head.close(), this.tail.close()]);
+  }
+
+  /**
+   * Like `create`, with the cut's sensitivity given: for cut values computed
+   * elsewhere than by this consumer's head (Split + SecretShared computes
+   * pre1 under MPC with fixed-point weights, whose sensitivity differs).
+   */
+  static async createWithSensitivity(model: SplitModel, opts: SplitConsumerOptions, sensitivity: CutSensitivity): Promise<SplitConsumer> {
+    const noise = calibrate(opts.noise, sensitivity);
+    const [head, tail] = await Promise.all([OnnxPart.load(model.head), OnnxPart.load(model.tail)]);
+    return new SplitConsumer(model, head, tail, sensitivity, noise, opts.accountant, opts.random ?? cryptoRandom());
   }
 }
 

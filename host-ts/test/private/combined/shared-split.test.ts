@@ -97,9 +97,13 @@ describe("Split + SecretShared refusals", () => {
       const m = decodeMessage(await handler(d)) as OutputMessage;
       return encodeMessage({ ...m, outputs: m.outputs.map((v, k) => (k === 5 ? v + 1n : v)) });
     };
-    const mc = counter();
-    expect(await codeOf(c.infer(x, 1, { shareholders: (i, d) => (i === 2 ? bad(d) : handler(d)), middle: counted((q) => middle.handle(q), mc) }))).toBe(ShamirErrorCode.SHARES_INCONSISTENT);
+    const mc = counter(), sc = counter();
+    const good = counted(handler, sc), evil = counted(bad, sc);
+    const x8 = inputs(test, 0, 8);
+    expect(await codeOf(c.infer(x8, 8, { shareholders: (i, d) => (i === 2 ? evil(d) : good(d)), middle: counted((q) => middle.handle(q), mc) }))).toBe(ShamirErrorCode.SHARES_INCONSISTENT);
     expect(mc.calls).toBe(0);
+    // The images in flight (4) finish their round; no further image is dealt once one has failed.
+    expect(sc.calls).toBeLessThan(3 * 8);
     await c.close();
   });
 

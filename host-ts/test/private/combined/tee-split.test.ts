@@ -89,6 +89,25 @@ describe("Split + TEE against plaintext", () => {
   });
 });
 
+describe("Split + TEE sessions", () => {
+  it("a provider that forgot the session is attested again and the same request resent once", async () => {
+    const agreementId = new Uint8Array(20).fill(0x5c);
+    const c = await TeeSplitConsumer.create(sm, { noise: { mechanism: "none" }, agreementId, policy: testPolicy, at: F.AT });
+    const wire = counter();
+    const transport = counted((m) => provider.handle(m), wire);
+    const x = inputs(test, 3, 2);
+    const first = await c.infer(x, 2, transport);
+    const before = c.session;
+    provider.tee.close(agreementId);
+    const again = await c.infer(x, 2, transport);
+    expect(Array.from(again.logits)).toEqual(Array.from(first.logits));
+    expect(c.session).not.toBe(before);
+    // attest, sealed; sealed (NOT_ATTESTED), attest, sealed.
+    expect(wire.calls).toBe(5);
+    await c.close();
+  });
+});
+
 describe("Split + TEE refusals", () => {
   const x = inputs(test, 0, 2);
 
