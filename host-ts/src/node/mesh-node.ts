@@ -199,6 +199,8 @@ export class MeshNode {
   onStopRequest?: () => void;
   /** Transport peers of NodeIDs, from the adverts seen (expired ones too: a pending payment still needs its payee). */
   private readonly peerOf = new Map<string, { peer: PeerKey; addresses: string[] }>();
+  /** The NodeID (hex) of each transport peer, the other way round (O(1) per gossip message). */
+  private readonly nodeOfPeer = new Map<PeerKey, string>();
 
   private constructor(private readonly o: NodeOptions) {
     this.now = o.now ?? Date.now;
@@ -278,7 +280,7 @@ export class MeshNode {
 
   /** Records who relayed an accepted advert, unless its author sent it itself. */
   private noteIntroducer(a: NodeAdvert, from: PeerKey): void {
-    const relay = [...this.peerOf.entries()].find(([, v]) => v.peer === from)?.[0];
+    const relay = this.nodeOfPeer.get(from);
     if (relay && relay !== bytesToHex(a.nodeId)) this.introducers.set(bytesToHex(a.nodeId), Uint8Array.from(Buffer.from(relay, "hex")));
     else if (relay) this.introducers.delete(bytesToHex(a.nodeId));
   }
@@ -459,7 +461,10 @@ export class MeshNode {
 
   private learnPeer(a: NodeAdvert): void {
     const peer = peerKeyOf(a);
-    if (peer) this.peerOf.set(bytesToHex(a.nodeId), { peer, addresses: a.addresses });
+    if (peer) {
+      this.peerOf.set(bytesToHex(a.nodeId), { peer, addresses: a.addresses });
+      this.nodeOfPeer.set(peer, bytesToHex(a.nodeId));
+    }
   }
 
   private learnPeerFromBytes(bytes: Uint8Array): void {
