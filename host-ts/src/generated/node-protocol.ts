@@ -318,7 +318,7 @@ export const NodeErrorCode = {
   PRIVATE_JOB_DONE: 104,
   /** Consumer side: the tier's protocol failed (its code name is in the detail: a wrong share, a failed MAC check, a refused attestation, a split error); nothing is paid. */
   PRIVATE_FAILED: 105,
-  /** Consumer side: the private job did not finish within PRIVATE_SESSION_MS. */
+  /** Consumer side: a SecretShared session did not finish within PRIVATE_SESSION_MS (a split or TEE reply is bounded by the PRIVATE_MS request deadline instead). */
   PRIVATE_TIMEOUT: 106,
 } as const;
 export type NodeErrorName = keyof typeof NodeErrorCode;
@@ -378,7 +378,7 @@ export const NODE_ERROR_DOCS: Readonly<Record<number, string>> = {
   103: "Too many private jobs open, or too many messages buffered for one before its setup arrived.",
   104: "The private job already ran under this agreement with other bytes (a job id pays one job).",
   105: "Consumer side: the tier's protocol failed (its code name is in the detail: a wrong share, a failed MAC check, a refused attestation, a split error); nothing is paid.",
-  106: "Consumer side: the private job did not finish within PRIVATE_SESSION_MS.",
+  106: "Consumer side: a SecretShared session did not finish within PRIVATE_SESSION_MS (a split or TEE reply is bounded by the PRIVATE_MS request deadline instead).",
 };
 
 export interface RequestProtocolInfo {
