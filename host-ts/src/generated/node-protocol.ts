@@ -68,6 +68,10 @@ export const NodeTimeout = {
   READ_SMALL_MS: 5000,
   /** Read time-out of an ExecuteRequest (up to 4 MiB). */
   READ_EXECUTE_MS: 30000,
+  /** PrivateMessage -> PrivateReply round trip (a split batch or a TEE input computes before the reply; SecretShared messages are acknowledged at once). */
+  PRIVATE_MS: 120000,
+  /** Longest a private job may take end to end (every SecretShared round included); past it the consumer fails it and a provider drops its session. */
+  PRIVATE_SESSION_MS: 120000,
 } as const;
 
 /** NodeCapabilities.compute.cpu_class (Mehr). */
@@ -110,7 +114,7 @@ export const ProofKind = {
 export type ProofKind = (typeof ProofKind)[keyof typeof ProofKind];
 export const PROOF_KIND_NAMES: Readonly<Record<number, string>> = { 0: "ResultHash", 1: "Redundant", 2: "SpotCheck", 3: "Reputation" };
 
-/** CapabilityAgreement.privacy (Mehr). Only None is implemented by the base node; the private-compute tiers add the others. */
+/** CapabilityAgreement.privacy (Mehr). A node offers None, and the tiers its configuration enables (docs/PRIVATE.md, Marketplace integration). */
 export const PrivacyTier = {
   /** the provider sees plaintext */
   None: 0,
@@ -148,9 +152,11 @@ export const CapabilityKind = {
   Wasm: 1,
   /** an opaque function by function_id */
   Function: 2,
+  /** private compute jobs of the agreement's privacy tier (docs/PRIVATE.md); priced per invocation (one job) */
+  Private: 3,
 } as const;
 export type CapabilityKind = (typeof CapabilityKind)[keyof typeof CapabilityKind];
-export const CAPABILITY_KIND_NAMES: Readonly<Record<number, string>> = { 0: "MhrByte", 1: "Wasm", 2: "Function" };
+export const CAPABILITY_KIND_NAMES: Readonly<Record<number, string>> = { 0: "MhrByte", 1: "Wasm", 2: "Function", 3: "Private" };
 
 /** FunctionResult.status. */
 export const FunctionStatus = {
@@ -168,7 +174,7 @@ export const ENUM_VALUES: Readonly<Record<string, readonly number[]>> = {
   ProofKind: [0, 1, 2, 3],
   PrivacyTier: [0, 1, 2, 3],
   TeePlatform: [0, 1, 2, 3, 4],
-  CapabilityKind: [0, 1, 2],
+  CapabilityKind: [0, 1, 2, 3],
   FunctionStatus: [0, 1],
 };
 
@@ -205,9 +211,13 @@ export const MessageType = {
   ChannelSync: 15,
   /** Why a request was refused (unsigned: advisory, never binding). */
   ErrorReply: 16,
+  /** One message of a private tier's protocol (payload), under an agreement, signed by its sender. */
+  PrivateMessage: 64,
+  /** The receiver's answer to a PrivateMessage, signed by it. */
+  PrivateReply: 65,
 } as const;
 export type MessageName = keyof typeof MessageType;
-export const MESSAGE_NAMES: Readonly<Record<number, MessageName>> = { 1: "NodeAdvert", 2: "AdvertSyncRequest", 3: "AdvertSyncResponse", 4: "CapabilityRequest", 5: "CapabilityOffer", 6: "CapabilityAgreement", 7: "ExecuteRequest", 8: "ComputeResult", 9: "ChannelOpen", 10: "ChannelAccept", 11: "ChannelUpdate", 12: "ChannelAck", 13: "ChannelClose", 14: "ChannelCloseAck", 15: "ChannelSync", 16: "ErrorReply" };
+export const MESSAGE_NAMES: Readonly<Record<number, MessageName>> = { 1: "NodeAdvert", 2: "AdvertSyncRequest", 3: "AdvertSyncResponse", 4: "CapabilityRequest", 5: "CapabilityOffer", 6: "CapabilityAgreement", 7: "ExecuteRequest", 8: "ComputeResult", 9: "ChannelOpen", 10: "ChannelAccept", 11: "ChannelUpdate", 12: "ChannelAck", 13: "ChannelClose", 14: "ChannelCloseAck", 15: "ChannelSync", 16: "ErrorReply", 64: "PrivateMessage", 65: "PrivateReply" };
 
 export const NodeErrorCode = {
   /** Not deterministic CBOR of the SPEC §4 subset, or not a map. */
@@ -306,10 +316,24 @@ export const NodeErrorCode = {
   INTERNAL: 91,
   /** The node is stopping. */
   SHUTTING_DOWN: 92,
+  /** A PrivateMessage under an agreement of another privacy tier, a payload that is not a message of the agreement's tier, or a tier message naming another agreement. */
+  PRIVACY_MISMATCH: 100,
+  /** SecretShared: the shareholder list does not name the receiver with this agreement, is not 3..16 distinct providers with valid keys, or the sender is not the listed party. */
+  NOT_SHAREHOLDER: 101,
+  /** The tier's protocol refused the message (its code name and reason are in the detail); nothing changed. */
+  PRIVATE_REJECTED: 102,
+  /** Too many private jobs open, or too many messages buffered for one before its setup arrived. */
+  PRIVATE_SESSION_LIMIT: 103,
+  /** The private job already ran under this agreement with other bytes (a job id pays one job). */
+  PRIVATE_JOB_DONE: 104,
+  /** Consumer side: the tier's protocol failed (its code name is in the detail: a wrong share, a failed MAC check, a refused attestation, a split error); nothing is paid. */
+  PRIVATE_FAILED: 105,
+  /** Consumer side: a SecretShared session did not finish within PRIVATE_SESSION_MS (a split or TEE reply is bounded by the PRIVATE_MS request deadline instead). */
+  PRIVATE_TIMEOUT: 106,
 } as const;
 export type NodeErrorName = keyof typeof NodeErrorCode;
 export type NodeErrorCode = (typeof NodeErrorCode)[NodeErrorName];
-export const NODE_ERROR_NAMES: Readonly<Record<number, NodeErrorName>> = { 1: "MALFORMED", 2: "UNKNOWN_TYPE", 3: "UNKNOWN_FIELD", 4: "MISSING_FIELD", 5: "WRONG_TYPE", 6: "OVERSIZED", 7: "UNSIGNED", 8: "BAD_SIGNATURE", 9: "BAD_NODE_ID", 10: "PEER_MISMATCH", 20: "ADVERT_EXPIRED", 21: "ADVERT_FROM_FUTURE", 22: "ADVERT_REPLAYED", 23: "ADVERT_CONFLICT", 24: "ADVERT_BAD_TTL", 25: "ADVERT_BAD_FUNCTION", 30: "NOT_FOR_ME", 31: "NONCE_REPLAYED", 32: "REQUEST_EXPIRED", 33: "CAPABILITY_UNAVAILABLE", 34: "PRICE_TOO_LOW", 35: "LIMIT_EXCEEDED", 36: "PROOF_UNSUPPORTED", 37: "BAD_CHANNEL", 38: "BAD_OFFER", 50: "UNKNOWN_AGREEMENT", 51: "AGREEMENT_EXPIRED", 52: "AGREEMENT_MISMATCH", 53: "BUSY", 54: "EXECUTION_FAILED", 55: "RESULT_HASH_MISMATCH", 56: "JOB_HASH_MISMATCH", 57: "RESULT_INCONSISTENT", 58: "RESULT_DISPUTED", 59: "NO_PROVIDER", 60: "NO_QUORUM", 70: "UNKNOWN_CHANNEL", 71: "CHANNEL_STALE", 72: "CHANNEL_OUT_OF_ORDER", 73: "CHANNEL_BAD_BALANCE", 74: "CHANNEL_CLOSED", 75: "PAYMENT_MISMATCH", 76: "ALREADY_PAID", 77: "INSUFFICIENT_FUNDS", 78: "CHANNEL_EXISTS", 90: "RATE_LIMITED", 91: "INTERNAL", 92: "SHUTTING_DOWN" };
+export const NODE_ERROR_NAMES: Readonly<Record<number, NodeErrorName>> = { 1: "MALFORMED", 2: "UNKNOWN_TYPE", 3: "UNKNOWN_FIELD", 4: "MISSING_FIELD", 5: "WRONG_TYPE", 6: "OVERSIZED", 7: "UNSIGNED", 8: "BAD_SIGNATURE", 9: "BAD_NODE_ID", 10: "PEER_MISMATCH", 20: "ADVERT_EXPIRED", 21: "ADVERT_FROM_FUTURE", 22: "ADVERT_REPLAYED", 23: "ADVERT_CONFLICT", 24: "ADVERT_BAD_TTL", 25: "ADVERT_BAD_FUNCTION", 30: "NOT_FOR_ME", 31: "NONCE_REPLAYED", 32: "REQUEST_EXPIRED", 33: "CAPABILITY_UNAVAILABLE", 34: "PRICE_TOO_LOW", 35: "LIMIT_EXCEEDED", 36: "PROOF_UNSUPPORTED", 37: "BAD_CHANNEL", 38: "BAD_OFFER", 50: "UNKNOWN_AGREEMENT", 51: "AGREEMENT_EXPIRED", 52: "AGREEMENT_MISMATCH", 53: "BUSY", 54: "EXECUTION_FAILED", 55: "RESULT_HASH_MISMATCH", 56: "JOB_HASH_MISMATCH", 57: "RESULT_INCONSISTENT", 58: "RESULT_DISPUTED", 59: "NO_PROVIDER", 60: "NO_QUORUM", 70: "UNKNOWN_CHANNEL", 71: "CHANNEL_STALE", 72: "CHANNEL_OUT_OF_ORDER", 73: "CHANNEL_BAD_BALANCE", 74: "CHANNEL_CLOSED", 75: "PAYMENT_MISMATCH", 76: "ALREADY_PAID", 77: "INSUFFICIENT_FUNDS", 78: "CHANNEL_EXISTS", 90: "RATE_LIMITED", 91: "INTERNAL", 92: "SHUTTING_DOWN", 100: "PRIVACY_MISMATCH", 101: "NOT_SHAREHOLDER", 102: "PRIVATE_REJECTED", 103: "PRIVATE_SESSION_LIMIT", 104: "PRIVATE_JOB_DONE", 105: "PRIVATE_FAILED", 106: "PRIVATE_TIMEOUT" };
 export const NODE_ERROR_DOCS: Readonly<Record<number, string>> = {
   1: "Not deterministic CBOR of the SPEC §4 subset, or not a map.",
   2: "Key 0 is missing, not a known message type, or not one this protocol carries.",
@@ -359,6 +383,13 @@ export const NODE_ERROR_DOCS: Readonly<Record<number, string>> = {
   90: "The peer sent more than its per-peer rate allows; retry_after_ms says when to try again.",
   91: "The node hit a bug handling the request (logged); the request may be retried.",
   92: "The node is stopping.",
+  100: "A PrivateMessage under an agreement of another privacy tier, a payload that is not a message of the agreement's tier, or a tier message naming another agreement.",
+  101: "SecretShared: the shareholder list does not name the receiver with this agreement, is not 3..16 distinct providers with valid keys, or the sender is not the listed party.",
+  102: "The tier's protocol refused the message (its code name and reason are in the detail); nothing changed.",
+  103: "Too many private jobs open, or too many messages buffered for one before its setup arrived.",
+  104: "The private job already ran under this agreement with other bytes (a job id pays one job).",
+  105: "Consumer side: the tier's protocol failed (its code name is in the detail: a wrong share, a failed MAC check, a refused attestation, a split error); nothing is paid.",
+  106: "Consumer side: a SecretShared session did not finish within PRIVATE_SESSION_MS (a split or TEE reply is bounded by the PRIVATE_MS request deadline instead).",
 };
 
 export interface RequestProtocolInfo {
@@ -384,6 +415,8 @@ export const Protocol = {
   EXECUTE: { id: "/mehr-compute/execute/1", maxRequestBytes: 4210688, maxResponseBytes: 2228224, readTimeoutMs: 30000, timeoutMs: 120000, requests: ["ExecuteRequest"], responses: ["ComputeResult","ErrorReply"] },
   /** Payment channel open, update, cooperative close and resynchronisation. */
   CHANNEL: { id: "/mehr-compute/channel/1", maxRequestBytes: 1024, maxResponseBytes: 1024, readTimeoutMs: 5000, timeoutMs: 10000, requests: ["ChannelOpen","ChannelUpdate","ChannelClose","ChannelSync"], responses: ["ChannelAccept","ChannelAck","ChannelCloseAck","ErrorReply"] },
+  /** The messages of a private-compute tier (docs/PRIVATE.md) under an agreement whose privacy is not None: consumer to provider, provider to provider (SecretShared rounds) and provider to consumer. */
+  PRIVATE: { id: "/mehr-compute/private/1", maxRequestBytes: 4210688, maxResponseBytes: 4210688, readTimeoutMs: 30000, timeoutMs: 120000, requests: ["PrivateMessage"], responses: ["PrivateReply","ErrorReply"] },
 } as const satisfies Record<string, RequestProtocolInfo>;
 export const Topic = {
   /** Gossip topic of signed adverts; every receiver validates before it forwards. */
@@ -416,7 +449,7 @@ export interface MessageSchema {
   readonly fields: readonly FieldSchema[];
 }
 
-export type StructName = "ComputeCapabilities" | "PerCycle" | "PerInvocation" | "JobLimits" | "OfferedFunction" | "PrivacyOffer" | "CapabilitySpec" | "Cost" | "ProofMethod" | "AgreementBody" | "SignedAgreement" | "FunctionCall" | "FunctionResult";
+export type StructName = "ComputeCapabilities" | "PerCycle" | "PerInvocation" | "JobLimits" | "OfferedFunction" | "PrivacyOffer" | "Shareholder" | "CapabilitySpec" | "Cost" | "ProofMethod" | "AgreementBody" | "SignedAgreement" | "FunctionCall" | "FunctionResult";
 export const STRUCT_SCHEMAS: Readonly<Record<StructName, readonly FieldSchema[]>> = {
   ComputeCapabilities: [
     { key: 1, name: "cpu_class", prop: "cpuClass", type: { t: "enum", name: "CpuClass" }, optional: false },
@@ -454,6 +487,12 @@ export const STRUCT_SCHEMAS: Readonly<Record<StructName, readonly FieldSchema[]>
   PrivacyOffer: [
     { key: 1, name: "tier", prop: "tier", type: { t: "enum", name: "PrivacyTier" }, optional: false },
     { key: 2, name: "tee_platform", prop: "teePlatform", type: { t: "enum", name: "TeePlatform" }, optional: true },
+    { key: 3, name: "cost_per_call", prop: "costPerCall", type: { t: "uint", bits: 64 }, optional: true },
+  ],
+  Shareholder: [
+    { key: 1, name: "node_id", prop: "nodeId", type: { t: "bytes", exact: 16 }, optional: false },
+    { key: 2, name: "public_key", prop: "publicKey", type: { t: "bytes", exact: 32 }, optional: false },
+    { key: 3, name: "agreement_id", prop: "agreementId", type: { t: "bytes", exact: 16 }, optional: false },
   ],
   CapabilitySpec: [
     { key: 1, name: "kind", prop: "kind", type: { t: "enum", name: "CapabilityKind" }, optional: false },
@@ -600,6 +639,20 @@ export const MESSAGE_SCHEMAS: Readonly<Record<MessageName, MessageSchema>> = {
     { key: 2, name: "detail", prop: "detail", type: { t: "text", max: 256 }, optional: false },
     { key: 3, name: "retry_after_ms", prop: "retryAfterMs", type: { t: "uint", bits: 32 }, optional: true },
   ] },
+  PrivateMessage: { code: 64, name: "PrivateMessage", signed: "message", maxBytes: 4210688, fields: [
+    { key: 1, name: "agreement_id", prop: "agreementId", type: { t: "bytes", exact: 16 }, optional: false },
+    { key: 2, name: "job_id", prop: "jobId", type: { t: "bytes", exact: 16 }, optional: false },
+    { key: 3, name: "sender", prop: "sender", type: { t: "bytes", exact: 16 }, optional: false },
+    { key: 4, name: "payload", prop: "payload", type: { t: "bytes", max: 4194304 }, optional: false },
+    { key: 5, name: "shareholders", prop: "shareholders", type: { t: "list", max: 16, of: { t: "struct", name: "Shareholder" } }, optional: true },
+    { key: 6, name: "agreement", prop: "agreement", type: { t: "struct", name: "SignedAgreement" }, optional: true },
+  ] },
+  PrivateReply: { code: 65, name: "PrivateReply", signed: "message", maxBytes: 4210688, fields: [
+    { key: 1, name: "agreement_id", prop: "agreementId", type: { t: "bytes", exact: 16 }, optional: false },
+    { key: 2, name: "job_id", prop: "jobId", type: { t: "bytes", exact: 16 }, optional: false },
+    { key: 3, name: "sender", prop: "sender", type: { t: "bytes", exact: 16 }, optional: false },
+    { key: 4, name: "payload", prop: "payload", type: { t: "bytes", max: 4194304 }, optional: false },
+  ] },
 };
 
 /** NodeCapabilities.compute (Mehr), as a node advertises it. */
@@ -668,6 +721,18 @@ export interface PrivacyOffer {
   tier: PrivacyTier;
   /** present exactly when tier is TEE */
   teePlatform?: TeePlatform;
+  /** uMHR per private job (per shareholder for SecretShared); present exactly when tier is not None */
+  costPerCall?: bigint;
+}
+
+/** One provider of a SecretShared job, as the consumer lists them in its first PrivateMessage. */
+export interface Shareholder {
+  /** = NodeID of public_key */
+  nodeId: Uint8Array;
+  /** its Ed25519 key: signs its PrivateMessages to the others */
+  publicKey: Uint8Array;
+  /** its agreement with the consumer: the agreement_id of PrivateMessages sent to it */
+  agreementId: Uint8Array;
 }
 
 /** What is being bought. */
@@ -927,6 +992,34 @@ export interface ErrorReply {
   retryAfterMs?: number;
 }
 
+/** One message of a private tier's protocol (payload), under an agreement, signed by its sender. (type 64; the type code and the signature are not properties) */
+export interface PrivateMessage {
+  /** the receiver's agreement with the consumer (a provider's own agreement when it writes to the consumer) */
+  agreementId: Uint8Array;
+  /** consumer-chosen, unique per private job: what the payment names */
+  jobId: Uint8Array;
+  /** NodeID of the signer: the agreement's consumer or provider, or a listed shareholder */
+  sender: Uint8Array;
+  /** a split, shamir or tee message of docs/PRIVATE.md, of the agreement's tier */
+  payload: Uint8Array;
+  /** SecretShared, consumer to provider: the job's providers in party order (provider i is item i - 1); required in the consumer's first message of a job, absent otherwise */
+  shareholders?: Shareholder[];
+  /** consumer to provider: required until the provider holds the agreement's consumer signature (as in ExecuteRequest); its id must be agreement_id */
+  agreement?: SignedAgreement;
+}
+
+/** The receiver's answer to a PrivateMessage, signed by it. (type 65; the type code and the signature are not properties) */
+export interface PrivateReply {
+  /** the request's */
+  agreementId: Uint8Array;
+  /** the request's */
+  jobId: Uint8Array;
+  /** NodeID of the signer (the request's receiver) */
+  sender: Uint8Array;
+  /** the tier's answer (MiddleReply or SplitError; Attestation, SealedOutput or Failure), or empty: accepted, nothing to answer now (SecretShared) */
+  payload: Uint8Array;
+}
+
 export interface StructTypes {
   ComputeCapabilities: ComputeCapabilities;
   PerCycle: PerCycle;
@@ -934,6 +1027,7 @@ export interface StructTypes {
   JobLimits: JobLimits;
   OfferedFunction: OfferedFunction;
   PrivacyOffer: PrivacyOffer;
+  Shareholder: Shareholder;
   CapabilitySpec: CapabilitySpec;
   Cost: Cost;
   ProofMethod: ProofMethod;
@@ -959,4 +1053,6 @@ export interface MessageTypes {
   ChannelCloseAck: ChannelCloseAck;
   ChannelSync: ChannelSync;
   ErrorReply: ErrorReply;
+  PrivateMessage: PrivateMessage;
+  PrivateReply: PrivateReply;
 }

@@ -374,3 +374,47 @@ export const CombinedErrorCode = {
 } as const;
 export type CombinedErrorName = keyof typeof CombinedErrorCode;
 export const COMBINED_ERROR_NAMES: Readonly<Record<number, CombinedErrorName>> = { 4001: "COMBINED_CUT_MISMATCH", 4002: "COMBINED_NOT_A_DEAL", 4003: "COMBINED_PROGRAM_NOT_LINEAR", 4004: "COMBINED_UNEXPECTED_REPLY", 4005: "COMBINED_PROGRAM_NOT_AGREED" };
+
+// ---- group "market": The private tiers on the mesh node's market (docs/PRIVATE.md, Marketplace integration): per-tier price factors and the node's private-job limits. Error codes of the integration travel in node ErrorReplies (spec/node-protocol.json, codes 100-107); this range is reserved.
+
+export const MarketErrorCode = {
+} as const;
+export type MarketErrorName = keyof typeof MarketErrorCode;
+export const MARKET_ERROR_NAMES: Readonly<Record<number, MarketErrorName>> = {  };
+
+export const MarketLimit = {
+  /** uMHR per private job at factor 1000 (a provider's --private-price), unless configured. */
+  DEFAULT_BASE_PRICE: 10,
+  /** A tier's cost_per_call = ceil(base price x factorMilli / FACTOR_SCALE). */
+  FACTOR_SCALE: 1000,
+  /** Providers of one SecretShared job (n = 3, t = 1: Shamir 2-of-3). */
+  SHAREHOLDERS: 3,
+  /** Private jobs a provider keeps open at once; more is PRIVATE_SESSION_LIMIT. */
+  MAX_OPEN_JOBS: 64,
+  /** SecretShared messages a provider buffers for a job before the consumer's first message (with the shareholder list) arrives. */
+  MAX_EARLY_MESSAGES: 32,
+  /** max_input_bytes of a private agreement's PerInvocation cost, and its max_job_bytes: the largest payload. */
+  MAX_PRIVATE_INPUT_BYTES: 4194304,
+  /** Key 0 of a TeeTask plaintext (the only version a v1 TEE provider accepts). */
+  TEE_TASK_VERSION: 1,
+  /** Split + SecretShared: DEALs (one per image) one job may carry to a shareholder; the job is paid once. */
+  MAX_LINEAR_DEALS: 64,
+} as const;
+
+export const MarketPriceFactor = {
+  /** one provider runs the middle layers once per batch: the work of a plain inference of the middle, so the base price */
+  SplitInference: 1,
+  /** each of the 3 shareholders is paid this (the consumer pays 3 x 2 = 6 x base): field arithmetic on 16-byte shares and one message round per multiplicative level with the other two (PRIVATE.md 2.13: 6-12 x the plaintext bytes) */
+  SecretShared: 2,
+  /** one attested provider: the computation costs what it costs in plaintext (the seed's < 5 %), but TEE-capable machines are scarcer and each session pays an attestation */
+  TEE: 3,
+} as const;
+export type MarketPriceFactorValue = (typeof MarketPriceFactor)[keyof typeof MarketPriceFactor];
+export const MarketPriceFactorFactorMilli: Readonly<Record<number, number>> = { 1: 1000, 2: 2000, 3: 1500 };
+export const MarketPriceFactorProviders: Readonly<Record<number, number>> = { 1: 1, 2: 3, 3: 1 };
+
+export const MarketTeeTask = {
+  /** run the whole model on the pixels: data = batch x 784 bytes (uint8 MNIST pixels, value / 255); output = batch x 10 float32 little-endian logits. (A sealed plaintext whose key 0 is not TEE_TASK_VERSION is a split MiddleRequest: Split + TEE, answered with the MiddleReply or SplitError.) */
+  Classify: 1,
+} as const;
+export type MarketTeeTaskValue = (typeof MarketTeeTask)[keyof typeof MarketTeeTask];

@@ -24,6 +24,7 @@ import {
   type ProofMethod,
   type RequestProtocolInfo,
 } from "../generated/node-protocol.ts";
+import { MarketLimit } from "../generated/private-protocol.ts";
 import type { NodeIdentity } from "./identity.ts";
 import { agreementIdOf, decodeCapabilityOffer, encodeCapabilityRequest, signAgreement } from "./messages/negotiation-messages.ts";
 import { encodeExecuteRequest } from "./messages/execution-messages.ts";
@@ -144,7 +145,7 @@ export interface ConsumerOptions {
   random?: () => number;
 }
 
-interface ActiveAgreement {
+export interface ActiveAgreement {
   body: AgreementBody;
   providerSig: Uint8Array;
   consumerSig: Uint8Array;
@@ -304,13 +305,42 @@ export class Consumer {
       if (this.fits(body, info, method, now)) return { body, providerSig: row.providerSig, consumerSig: row.consumerSig };
     }
     const { capability, cost } = this.wants(h, info);
+    return this.negotiate(h, capability, cost, method, PrivacyTier.None, progress);
+  }
+
+  /**
+   * A held agreement of a privacy tier with the provider that can pay one more job, or a new one (docs/PRIVATE.md,
+   * Marketplace integration): kind Private, priced per job at the advertised tier price, verified as ResultHash.
+   */
+  async privateAgreementWith(h: HeldAdvert, tier: PrivacyTier, costPerCall: bigint, progress?: Progress): Promise<ActiveAgreement> {
+    const o = this.o;
+    const now = o.now();
+    const method: ProofMethod = { kind: ProofKind.ResultHash };
+    for (const row of o.store.validAgreementsWith(h.advert.nodeId, now)) {
+      if (!row.consumerSig) continue;
+      const body = decodeStruct("AgreementBody", row.body);
+      const ch = o.store.channel(body.paymentChannel);
+      if (body.capability.kind === CapabilityKind.Private && body.privacy === tier && Number(body.validUntil) >= now + DELEGATION_SLACK_MS
+        && body.cost.perInvocation!.costPerCall <= costPerCall && !!ch && ch.status === "open" && o.channels.available(ch) >= maxJobCost(body)) {
+        return { body, providerSig: row.providerSig, consumerSig: row.consumerSig };
+      }
+    }
+    const capability: CapabilitySpec = { kind: CapabilityKind.Private, wasmTier: WasmTier.None, maxCycles: 0n, maxJobBytes: MarketLimit.MAX_PRIVATE_INPUT_BYTES };
+    const cost: Cost = { perInvocation: { costPerCall, maxInputBytes: MarketLimit.MAX_PRIVATE_INPUT_BYTES } };
+    return this.negotiate(h, capability, cost, method, tier, progress);
+  }
+
+  /** D12: opens (or reuses) the channel, sends the CapabilityRequest, checks and countersigns the offer. */
+  private async negotiate(h: HeldAdvert, capability: CapabilitySpec, cost: Cost, method: ProofMethod, privacy: PrivacyTier, progress?: Progress): Promise<ActiveAgreement> {
+    const o = this.o;
+    const now = o.now();
     const need = cost.perCycle ? owedForCycles(capability.maxCycles, cost.perCycle.costPerMillionCycles) + 1n : cost.perInvocation!.costPerCall;
     progress?.({ stage: "channel", detail: bytesToHex(h.advert.nodeId) });
     const channel = await o.channels.ensureChannel({ nodeId: h.advert.nodeId, publicKey: h.advert.publicKey }, need);
     const nonce = new DataView(randomBytes(8).buffer).getBigUint64(0, true);
     const request = {
       consumer: o.identity.nodeId, consumerKey: o.identity.publicKey, provider: h.advert.nodeId, capability, desiredCost: cost,
-      desiredDuration: o.agreementDurationS, paymentChannel: channel.channelId, proofPreference: method, nonce, issuedAt: BigInt(now), privacy: PrivacyTier.None,
+      desiredDuration: o.agreementDurationS, paymentChannel: channel.channelId, proofPreference: method, nonce, issuedAt: BigInt(now), privacy,
     };
     const bytes = encodeCapabilityRequest(request, o.identity);
     progress?.({ stage: "negotiate", detail: bytesToHex(h.advert.nodeId) });
@@ -322,7 +352,7 @@ export class Consumer {
     if (!equalBytes(body.consumer, o.identity.nodeId) || !equalBytes(body.consumerKey, o.identity.publicKey)) bad("the offer names another consumer");
     if (!equalBytes(encodeStruct("CapabilitySpec", body.capability), encodeStruct("CapabilitySpec", capability))) bad("the offer changes the capability");
     if (!equalBytes(encodeStruct("ProofMethod", body.proofMethod), encodeStruct("ProofMethod", method))) bad("the offer changes the proof method");
-    if (!equalBytes(body.paymentChannel, channel.channelId) || body.privacy !== PrivacyTier.None) bad("the offer changes the channel or privacy");
+    if (!equalBytes(body.paymentChannel, channel.channelId) || body.privacy !== privacy) bad("the offer changes the channel or privacy");
     if (cost.perCycle ? !body.cost.perCycle || body.cost.perCycle.costPerMillionCycles > cost.perCycle.costPerMillionCycles || body.cost.perCycle.maxCycles < capability.maxCycles
       : !body.cost.perInvocation || body.cost.perInvocation.costPerCall > cost.perInvocation!.costPerCall) bad("the offer costs more than desired");
     const end = Number(body.validUntil);

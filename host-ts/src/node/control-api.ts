@@ -3,7 +3,7 @@
  * `DATA/control.sock`, mode 0600 in a data directory of mode 0700, so only
  * the user who runs the node (and root) can connect; the kernel refuses
  * everyone else at connect(2). The protocol is one JSON object per line:
- *   → {"id": 1, "method": "status" | "submit" | "close-channel" | "publish-advert" | "stop", "params": {...}}
+ *   → {"id": 1, "method": "status" | "submit" | "private" | "close-channel" | "publish-advert" | "stop", "params": {...}}
  *   ← {"id": 1, "event": "progress", "stage": "...", "detail": "..."}   (zero or more)
  *   ← {"id": 1, "result": {...}}  or  {"id": 1, "error": {"code": "...", "message": "..."}}
  * Anything else (bad JSON, an unknown method, a line over 16 MiB) is answered
@@ -16,6 +16,9 @@ import { bytesToHex, hexToBytes } from "../model/bytes.ts";
 import { ProtocolError } from "./wire/protocol-error.ts";
 import { parseProof, type Progress } from "./consumer.ts";
 import type { NodeStatus, SubmitOptions, SubmitOutcome, SubmitRequest } from "./mesh-node.ts";
+import { PRIVACY_MODES, type PrivacyMode, type PrivateOutcome, type PrivateRequest } from "./private/consumer-client.ts";
+import { SHARED_WORKLOADS, type SharedJob } from "./private/shared-jobs.ts";
+import { parseTeePolicy } from "./private/tee-config.ts";
 
 export const CONTROL_SOCKET = "control.sock";
 const MAX_LINE = 16 * 1024 * 1024;
@@ -23,6 +26,7 @@ const MAX_LINE = 16 * 1024 * 1024;
 export interface ControlTarget {
   status(journalLimit?: number): NodeStatus;
   submit(req: SubmitRequest, opts: SubmitOptions): Promise<SubmitOutcome>;
+  submitPrivate(req: PrivateRequest, opts: { progress?: Progress }): Promise<PrivateOutcome>;
   closeChannel(channelIdHex: string): Promise<void>;
   publishAdvert(): Promise<void>;
   /** Set by `mhr node start`: ends the process's node. */
@@ -36,6 +40,49 @@ export async function outcomeToJson(o: SubmitOutcome): Promise<Record<string, un
     jobId: o.jobId, jobHash: o.jobHash, kind: o.kind, result: bytesToHex(o.resultBytes), ...(o.state ? { state: bytesToHex(o.state) } : {}),
     resultHash: bytesToHex(o.resultHash), status: o.status, cycles: o.cycles.toString(), ranOn: o.ranOn, providers: o.providers,
     proof: o.proof, cost: cost.toString(), attempts: o.attempts, outcome: o.outcome,
+  };
+}
+
+/** A private job's outcome as JSON, once its payments are settled (ε = ∞ is null). */
+export async function privateOutcomeToJson(o: PrivateOutcome): Promise<Record<string, unknown>> {
+  const cost = await o.payments;
+  return {
+    privacy: o.privacy, jobId: o.jobId, providers: o.providers, agreements: o.agreements, prices: o.prices.map(String), cost: cost.toString(), attempts: o.attempts,
+    ...(o.logits ? { logits: o.logits, classes: o.classes } : {}), ...(o.answer !== undefined ? { answer: o.answer } : {}),
+    ...(o.dp ? { dp: { epsilon: Number.isFinite(o.dp.epsilon) ? o.dp.epsilon : null, delta: o.dp.delta } } : {}), ...(o.tee ? { tee: o.tee } : {}), bytes: o.bytes,
+  };
+}
+
+/** params of the `private` method → a PrivateRequest (RangeError → BAD_REQUEST). */
+export function privateRequestOf(p: Record<string, unknown>): PrivateRequest {
+  const privacy = p.privacy as PrivacyMode;
+  if (!PRIVACY_MODES.includes(privacy)) throw new RangeError(`params.privacy is one of ${PRIVACY_MODES.join(", ")}`);
+  const numOpt = (k: string): number | undefined => {
+    if (p[k] === undefined || p[k] === null) return undefined;
+    if (typeof p[k] !== "number" || !Number.isFinite(p[k])) throw new RangeError(`params.${k} must be a finite number`);
+    return p[k] as number;
+  };
+  const nums = (v: unknown, k: string): number[] | undefined => {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isFinite(x))) throw new RangeError(`params.shared.${k} must be a list of numbers`);
+    return v as number[];
+  };
+  let shared: SharedJob | undefined;
+  if (p.shared !== undefined) {
+    const s = p.shared as Record<string, unknown>;
+    if (!s || typeof s !== "object" || !SHARED_WORKLOADS.includes(s.workload as SharedJob["workload"])) throw new RangeError(`params.shared.workload is one of ${SHARED_WORKLOADS.join(", ")}`);
+    shared = { workload: s.workload as SharedJob["workload"], values: nums(s.values, "values") ?? [], weights: nums(s.weights, "weights"), list: nums(s.list, "list"), ...(typeof s.bias === "number" ? { bias: s.bias } : {}) };
+  }
+  let pixels: Uint8Array | undefined;
+  if (p.pixels !== undefined) {
+    if (typeof p.pixels !== "string") throw new RangeError("params.pixels is hex");
+    pixels = hexToBytes(p.pixels);
+  }
+  const local = p.local;
+  if (local !== undefined && local !== "host" && local !== "endpoint") throw new RangeError("params.local is host or endpoint");
+  return {
+    privacy, pixels, model: typeof p.model === "string" ? p.model : undefined, epsilon: numOpt("epsilon"), delta: numOpt("delta"), shared,
+    tee: p.tee === undefined ? undefined : parseTeePolicy(p.tee), local: local as PrivateRequest["local"],
   };
 }
 
@@ -143,6 +190,8 @@ export class ControlServer {
         const req: SubmitRequest = fn !== undefined ? { function: fn, input: p.input === undefined ? new Uint8Array(0) : hex("input") } : { job: hex("job") };
         return await outcomeToJson(await this.target.submit(req, opts));
       }
+      case "private":
+        return await privateOutcomeToJson(await this.target.submitPrivate(privateRequestOf(p), { progress }));
       case "close-channel":
         await this.target.closeChannel(str("channel") ?? "");
         return { closed: true };

@@ -4,6 +4,7 @@
  */
 import { MeshNode, type NodeOptions } from "./mesh-node.ts";
 import { transportFor } from "./transport-factory.ts";
+import { teeBackendFrom, type TeeBackendSpec } from "./private/tee-config.ts";
 
 export interface DaemonOptions {
   dataDir: string;
@@ -17,6 +18,9 @@ export interface DaemonOptions {
   channelDeposit?: bigint;
   advertIntervalMs?: number;
   mdns?: boolean;
+  /** Private tiers offered (docs/PRIVATE.md, Marketplace integration). */
+  privacy?: { split?: boolean; shared?: boolean; tee?: TeeBackendSpec };
+  privatePrice?: bigint;
   /** TEST ONLY: make this node a lying provider (docs/NODE.md §12). */
   testLie?: boolean;
   log: (line: string) => void;
@@ -41,6 +45,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningNode> {
     channelDeposit: o.channelDeposit,
     advertIntervalMs: o.advertIntervalMs,
     log: o.log,
+    privacy: o.privacy ? { split: o.privacy.split, shared: o.privacy.shared, tee: o.privacy.tee ? await teeBackendFrom(o.privacy.tee) : undefined } : undefined,
+    privatePrice: o.privatePrice,
+    privateWarm: true,
     ...(o.testLie ? { testing: { lie: { rate: 1 } } } : {}),
   };
   const node = await MeshNode.start(opts);

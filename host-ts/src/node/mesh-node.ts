@@ -50,6 +50,11 @@ import { classifyJob, functionJobInfo, type JobInfo } from "./job-info.ts";
 import { getProfile, type NodeProfile } from "./profiles.ts";
 import { ControlServer } from "./control-api.ts";
 import { TransportError, type InboundRequest, type PeerKey, type Transport } from "./transport.ts";
+import { MarketLimit } from "../generated/private-protocol.ts";
+import { PrivateHost, type PrivateTiers } from "./private/provider-host.ts";
+import { PrivateClient, type PrivateOutcome, type PrivateRequest } from "./private/consumer-client.ts";
+import { SplitModels } from "./private/split-models.ts";
+import { privacyOffers, tierPrice } from "./private/pricing.ts";
 
 export interface NodeOptions {
   /** Data directory (key, database, control socket), or ":memory:" for a node that keeps nothing (simulations). */
@@ -81,6 +86,14 @@ export interface NodeOptions {
   defaultProof?: ProofChoice;
   /** compute_score below which providers are not chosen (default 2500). */
   scoreThreshold?: number;
+  /** Private tiers this node offers as a provider (docs/PRIVATE.md, Marketplace integration; default none). */
+  privacy?: PrivateTiers;
+  /** Prepare the private tiers' models right after start instead of on the first job (the daemon does). */
+  privateWarm?: boolean;
+  /** Longest a SecretShared job may take, ms (default PRIVATE_SESSION_MS). */
+  privateSessionMs?: number;
+  /** µMHR per private job at price factor 1000 (default MarketLimit.DEFAULT_BASE_PRICE); each tier's price is this times its factor. */
+  privatePrice?: bigint;
   /** Proof methods this node accepts as a provider (default all four). */
   proofMethods?: number[];
   advertIntervalMs?: number;
@@ -148,7 +161,7 @@ export interface NodeStatus {
   peers: string[];
   load: number;
   credit: string;
-  adverts: { nodeId: string; seq: string; expiresInMs: number; price: string; mhrByte: boolean; wasm: string; functions: string[]; load: number; score: number }[];
+  adverts: { nodeId: string; seq: string; expiresInMs: number; price: string; mhrByte: boolean; wasm: string; functions: string[]; privacy: string[]; load: number; score: number }[];
   channels: ReturnType<Channels["summaries"]>;
   reputation: ReturnType<Reputation["all"]>;
   /** Providers backed off after an outage (§7.8). */
@@ -158,6 +171,7 @@ export interface NodeStatus {
 }
 
 const WASM_NAMES = ["none", "light", "full"];
+const TIER_NAMES: Record<number, string> = { [PrivacyTier.SplitInference]: "split", [PrivacyTier.SecretShared]: "shared", [PrivacyTier.TEE]: "tee" };
 const DEFAULT_DEPOSIT = 100_000n;
 const REPUBLISH_AFTER_CONNECT_MS = 1500;
 
@@ -178,6 +192,11 @@ export class MeshNode {
   readonly consumer: Consumer;
   readonly functions: FunctionRegistry;
   readonly profile: NodeProfile;
+  readonly privateHost: PrivateHost;
+  readonly privateClient: PrivateClient;
+  private readonly models = new SplitModels();
+  /** NodeID of the peer that relayed each node's advert to us, when it was not the node itself (the SecretShared rule's introducer). */
+  private readonly introducers = new Map<string, Uint8Array>();
   private readonly now: () => number;
   private readonly limiter: RateLimiter;
   private readonly log: (line: string) => void;
@@ -190,6 +209,8 @@ export class MeshNode {
   onStopRequest?: () => void;
   /** Transport peers of NodeIDs, from the adverts seen (expired ones too: a pending payment still needs its payee). */
   private readonly peerOf = new Map<string, { peer: PeerKey; addresses: string[] }>();
+  /** The NodeID (hex) of each transport peer, the other way round (O(1) per gossip message). */
+  private readonly nodeOfPeer = new Map<PeerKey, string>();
 
   private constructor(private readonly o: NodeOptions) {
     this.now = o.now ?? Date.now;
@@ -217,6 +238,8 @@ export class MeshNode {
       pricing: { costPerMillionCycles: o.price ?? 1000n, functionPrices: new Map(Object.entries(o.functionPrices ?? {})) },
       proofMethods: o.proofMethods ?? [ProofKind.ResultHash, ProofKind.Redundant, ProofKind.SpotCheck, ProofKind.Reputation],
       lie: o.testing?.lie, random: o.testing?.random, crashPoint: o.testing?.crashPoint,
+      privatePrice: (tier) => (this.offersTier(tier) ? tierPrice(this.privateBase, tier) : undefined),
+      privateRoom: () => this.privateHost.openJobs < MarketLimit.MAX_OPEN_JOBS,
     });
     this.consumer = new Consumer({
       identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, backoff: this.backoff, channels: this.channels, counters: this.counters,
@@ -229,6 +252,53 @@ export class MeshNode {
       agreementDurationS: o.agreementDurationS ?? NodeLimit.DEFAULT_AGREEMENT_DURATION_S, executeTimeoutMs: o.executeTimeoutMs ?? Protocol.EXECUTE.timeoutMs,
       random: o.testing?.random,
     });
+    const send = (nodeId: Uint8Array, message: Uint8Array) => this.callNode(nodeId, Protocol.PRIVATE, message, ["PrivateReply"]);
+    this.privateHost = new PrivateHost({
+      identity: this.identity, store: this.store, provider: this.provider, counters: this.counters, now: this.now, tiers: o.privacy ?? {}, models: this.models,
+      send, inbox: (d, body) => this.privateClient.inbox(d, body), log: this.log,
+    });
+    this.privateClient = new PrivateClient({
+      identity: this.identity, store: this.store, adverts: this.adverts, reputation: this.reputation, channels: this.channels, consumer: this.consumer,
+      counters: this.counters, now: this.now, send, models: this.models, maxPricePerCall: o.maxPricePerCall ?? 1000n,
+      introducerOf: (id) => this.introducerOf(id), log: this.log, sessionMs: o.privateSessionMs,
+    });
+  }
+
+  private get privateBase(): bigint {
+    return this.o.privatePrice ?? BigInt(MarketLimit.DEFAULT_BASE_PRICE);
+  }
+
+  private offersTier(tier: number): boolean {
+    const p = this.o.privacy ?? {};
+    return tier === PrivacyTier.SplitInference ? !!p.split : tier === PrivacyTier.SecretShared ? !!p.shared : tier === PrivacyTier.TEE ? !!p.tee : false;
+  }
+
+  /** The private tiers this node offers, with their prices (for `mhr node start`). */
+  privacyTierNames(): string[] {
+    return [PrivacyTier.SplitInference, PrivacyTier.SecretShared, PrivacyTier.TEE].filter((t) => this.offersTier(t)).map((t) => `${TIER_NAMES[t]} ${tierPrice(this.privateBase, t)} µMHR`);
+  }
+
+  /** What the TEE backend is (a REPLAY TEST DOUBLE says so), when this node offers TEE. */
+  get teeDescription(): string | undefined {
+    return this.o.privacy?.tee?.description;
+  }
+
+  /**
+   * The SecretShared rule's introducer of a node (PRIVATE.md §2.10): none while this node is connected to it directly
+   * (it reaches it itself), else the peer that relayed its latest accepted advert, when that was not the node itself.
+   */
+  private introducerOf(nodeId: Uint8Array): Uint8Array | undefined {
+    const id = bytesToHex(nodeId);
+    const known = this.peerOf.get(id);
+    if (known && this.transportImpl?.peers().includes(known.peer)) return undefined;
+    return this.introducers.get(id);
+  }
+
+  /** Records who relayed an accepted advert, unless its author sent it itself. */
+  private noteIntroducer(a: NodeAdvert, from: PeerKey): void {
+    const relay = this.nodeOfPeer.get(from);
+    if (relay && relay !== bytesToHex(a.nodeId)) this.introducers.set(bytesToHex(a.nodeId), Uint8Array.from(Buffer.from(relay, "hex")));
+    else if (relay) this.introducers.delete(bytesToHex(a.nodeId));
   }
 
   /** Creates, starts and announces a node. */
@@ -262,6 +332,7 @@ export class MeshNode {
     });
     this.register(Protocol.NEGOTIATE, async (req) => this.provider.handleRequest(req.body, req.fromKey));
     this.register(Protocol.EXECUTE, async (req) => this.provider.handleExecute(req.body, req.fromKey));
+    this.register(Protocol.PRIVATE, async (req) => this.privateHost.handle(req.body, req.fromKey));
     this.register(Protocol.CHANNEL, async (req) => {
       const d = decodeChannelRequest(req.body);
       return this.channels.handle(d, (agreementId, jobId) => this.provider.executionUnits(agreementId, jobId), req.fromKey);
@@ -276,7 +347,10 @@ export class MeshNode {
         return "reject";
       }
       const v = this.adverts.receive(m.data);
-      if (v.result === "accepted") this.learnPeer(v.advert);
+      if (v.result === "accepted") {
+        this.learnPeer(v.advert);
+        this.noteIntroducer(v.advert, m.from);
+      }
       return v.result === "accepted" ? "accept" : v.result === "duplicate" ? "ignore" : "reject";
     }, () => {});
     t.on("peer:connect", (peer) => void this.onConnect(peer));
@@ -300,6 +374,7 @@ export class MeshNode {
     this.advertTimer.unref?.();
     // Settling resumes: unacknowledged updates are resent, then what a previous run left owed is paid (§11.2 rules 4, 6).
     void this.channels.resumeAll().then(() => this.consumer.payOwed()).catch(() => {});
+    if (this.o.privateWarm && this.o.privacy) setImmediate(() => this.privateHost.warm());
   }
 
   /** Registers a request handler behind the rate limit and the error-code wrapper: network input never throws out of it. */
@@ -350,7 +425,7 @@ export class MeshNode {
           cost: { costPerCall: this.o.functionPrices?.[f.name] ?? f.costPerCall, maxInputBytes: f.maxInputBytes }, maxConcurrent: f.maxConcurrent,
         })),
         proofMethods: (this.o.proofMethods ?? [0, 1, 2, 3]) as NodeAdvert["compute"]["proofMethods"],
-        privacyTiers: [{ tier: PrivacyTier.None }],
+        privacyTiers: privacyOffers(this.privateBase, { split: this.o.privacy?.split, shared: this.o.privacy?.shared, tee: this.o.privacy?.tee?.platform }),
         load: Math.min(100, Math.round((100 * this.executor.load) / max)),
       },
     };
@@ -386,7 +461,10 @@ export class MeshNode {
       const d = await exchange(this.transport, peer, Protocol.ADVERT_SYNC, encodeSyncRequest(1024), ["AdvertSyncResponse"]);
       for (const bytes of decodeSyncResponse(d.raw)) {
         const v = this.adverts.receive(bytes);
-        if (v.result === "accepted") this.learnPeer(v.advert);
+        if (v.result === "accepted") {
+          this.learnPeer(v.advert);
+          this.noteIntroducer(v.advert, peer);
+        }
       }
       this.counters.inc("adverts.synced");
     } catch (e) {
@@ -402,7 +480,10 @@ export class MeshNode {
 
   private learnPeer(a: NodeAdvert): void {
     const peer = peerKeyOf(a);
-    if (peer) this.peerOf.set(bytesToHex(a.nodeId), { peer, addresses: a.addresses });
+    if (peer) {
+      this.peerOf.set(bytesToHex(a.nodeId), { peer, addresses: a.addresses });
+      this.nodeOfPeer.set(peer, bytesToHex(a.nodeId));
+    }
   }
 
   private learnPeerFromBytes(bytes: Uint8Array): void {
@@ -497,6 +578,14 @@ export class MeshNode {
     }
   }
 
+  /** A private job (docs/PRIVATE.md, Marketplace integration): always on providers advertising the tier, never here. */
+  async submitPrivate(req: PrivateRequest, opts: { progress?: Progress } = {}): Promise<PrivateOutcome> {
+    const out = await this.privateClient.submit(req, opts.progress);
+    this.inflight.add(out.payments);
+    void out.payments.finally(() => this.inflight.delete(out.payments));
+    return out;
+  }
+
   status(journalLimit = 20): NodeStatus {
     const now = this.now();
     return {
@@ -513,6 +602,7 @@ export class MeshNode {
         nodeId: bytesToHex(h.advert.nodeId), seq: h.advert.seq.toString(), expiresInMs: Number(h.advert.expiresAt) - now,
         price: h.advert.compute.price.costPerMillionCycles.toString(), mhrByte: h.advert.compute.mhrByte, wasm: WASM_NAMES[h.advert.compute.wasmTier],
         functions: h.advert.compute.offeredFunctions.map((f) => f.name), load: h.advert.compute.load, score: this.reputation.score(h.advert.nodeId),
+        privacy: h.advert.compute.privacyTiers.filter((x) => x.tier !== PrivacyTier.None).map((x) => `${TIER_NAMES[x.tier]}:${x.costPerCall}`),
       })),
       channels: this.channels.summaries(),
       reputation: this.reputation.all(),
@@ -548,6 +638,8 @@ export class MeshNode {
     await this.control?.close().catch(() => {});
     await this.transportImpl?.stop().catch(() => {});
     await this.executor.close().catch(() => {});
+    this.privateHost.stop();
+    await this.models.close().catch(() => {});
     this.store.close();
   }
 }

@@ -16,8 +16,10 @@ import {
   type AgreementBody,
   type CapabilityRequest,
   type Cost,
-  } from "../generated/node-protocol.ts";
+  type SignedAgreement,
+} from "../generated/node-protocol.ts";
 import type { NodeIdentity } from "./identity.ts";
+import { MarketLimit } from "../generated/private-protocol.ts";
 import { agreementIdOf, checkSignedAgreement, decodeCapabilityRequest, encodeCapabilityOffer, signAgreement } from "./messages/negotiation-messages.ts";
 import { decodeExecuteRequest, decodeFunctionCall, encodeComputeResult } from "./messages/execution-messages.ts";
 import { decodeStruct, encodeStruct, signingInput } from "./wire/schema-codec.ts";
@@ -27,7 +29,7 @@ import { checkPeer } from "./wire/signed.ts";
 import { classifyJob, functionJobInfo, type JobInfo } from "./job-info.ts";
 import { decodeChannelState } from "./channel-state.ts";
 import { maxJobCost } from "./channels.ts";
-import type { Executor } from "./executor.ts";
+import type { Executor, RunDecision } from "./executor.ts";
 import type { FunctionRegistry } from "./functions/opaque-function.ts";
 import type { NodeStore } from "./store.ts";
 import type { Counters } from "./stats.ts";
@@ -58,13 +60,18 @@ export interface ProviderOptions {
   random?: () => number;
   /** Test hook (docs/NODE.md §11.2): called with "provider:executing" before a job runs. */
   crashPoint?: (point: string) => void;
+  /** µMHR per private job of a privacy tier this node offers, undefined when it does not (docs/PRIVATE.md, Marketplace integration). */
+  privatePrice?: (tier: number) => bigint | undefined;
+  /** Whether a private job can start now (PRIVATE_SESSION_LIMIT otherwise). */
+  privateRoom?: () => boolean;
 }
 
 export class Provider {
   constructor(private readonly o: ProviderOptions) {}
 
   /** The price this provider asks for a capability. */
-  costFor(kind: number, functionId: Uint8Array | undefined, maxCycles: bigint): Cost {
+  costFor(kind: number, functionId: Uint8Array | undefined, maxCycles: bigint, privacy: number = PrivacyTier.None): Cost {
+    if (kind === CapabilityKind.Private) return { perInvocation: { costPerCall: this.o.privatePrice?.(privacy) ?? 0n, maxInputBytes: MarketLimit.MAX_PRIVATE_INPUT_BYTES } };
     if (kind === CapabilityKind.Function) {
       const f = this.o.functions.get(functionId!)!;
       return { perInvocation: { costPerCall: this.o.pricing.functionPrices.get(f.name) ?? f.costPerCall, maxInputBytes: f.maxInputBytes } };
@@ -90,21 +97,24 @@ export class Provider {
     const age = now - Number(r.issuedAt);
     if (age > NodeLimit.REQUEST_MAX_AGE_MS || -age > NodeLimit.CLOCK_SKEW_MS) fail("REQUEST_EXPIRED", `issued ${age} ms ago`);
     const cap = r.capability;
-    if (r.privacy !== PrivacyTier.None) fail("CAPABILITY_UNAVAILABLE", "this node offers no private compute");
+    if (cap.kind === CapabilityKind.Private && o.privatePrice?.(r.privacy) === undefined) fail("CAPABILITY_UNAVAILABLE", `privacy tier ${r.privacy} is not offered here`);
+    if (cap.kind === CapabilityKind.Private && r.proofPreference.kind !== ProofKind.ResultHash) fail("PROOF_UNSUPPORTED", "a private agreement is verified by its tier's own checks and the signed replies (ResultHash)");
     const p = o.executor.profile;
     if (cap.kind === CapabilityKind.MhrByte && !p.mhrByte) fail("CAPABILITY_UNAVAILABLE", "no MHR-Byte here");
     if (cap.kind === CapabilityKind.Wasm && o.executor.wasmTier < cap.wasmTier) fail("CAPABILITY_UNAVAILABLE", `WASM tier ${cap.wasmTier} is above this node's`);
     if (cap.kind === CapabilityKind.Function && !o.functions.get(cap.functionId!)) fail("CAPABILITY_UNAVAILABLE", "function not offered here");
     if (cap.maxCycles > this.maxCyclesFor(cap.kind, cap.wasmTier)) fail("LIMIT_EXCEEDED", `max_cycles ${cap.maxCycles} above this node's ${this.maxCyclesFor(cap.kind, cap.wasmTier)}`);
-    const maxBytes = cap.kind === CapabilityKind.MhrByte ? p.mhrByte!.maxJobBytes : cap.kind === CapabilityKind.Wasm ? 4 * 1024 * 1024 : o.functions.get(cap.functionId!)!.maxInputBytes + 64;
+    const maxBytes = cap.kind === CapabilityKind.MhrByte ? p.mhrByte!.maxJobBytes : cap.kind === CapabilityKind.Wasm ? 4 * 1024 * 1024
+      : cap.kind === CapabilityKind.Private ? MarketLimit.MAX_PRIVATE_INPUT_BYTES : o.functions.get(cap.functionId!)!.maxInputBytes + 64;
     if (cap.maxJobBytes > maxBytes) fail("LIMIT_EXCEEDED", `max_job_bytes ${cap.maxJobBytes} above this node's ${maxBytes}`);
     if (!o.proofMethods.includes(r.proofPreference.kind)) fail("PROOF_UNSUPPORTED", "proof method not accepted here");
-    const cost = this.costFor(cap.kind, cap.functionId, cap.maxCycles);
+    const cost = this.costFor(cap.kind, cap.functionId, cap.maxCycles, r.privacy);
     if (cost.perCycle && r.desiredCost.perCycle!.costPerMillionCycles < cost.perCycle.costPerMillionCycles) fail("PRICE_TOO_LOW", `price is ${cost.perCycle.costPerMillionCycles} milli-µMHR per 10^6 cycles`);
     if (cost.perInvocation && r.desiredCost.perInvocation!.costPerCall < cost.perInvocation.costPerCall) fail("PRICE_TOO_LOW", `price is ${cost.perInvocation.costPerCall} µMHR per call`);
     const ch = o.store.channel(r.paymentChannel);
     if (!ch || ch.role !== "payee" || ch.status !== "open" || !equalBytes(ch.peer, r.consumer)) fail("BAD_CHANNEL", "no open channel from this consumer with that id");
-    const load = o.executor.canRun(cap.kind === CapabilityKind.Function ? functionJobInfo(new Uint8Array(0), cap.functionId!) : { kind: cap.kind === CapabilityKind.Wasm ? "wasm" : "mhr-byte", wasmTier: cap.wasmTier, maxCycles: 0n, maxMemory: 0n, maxStateSize: 0n, size: 0, jobHash: new Uint8Array(32) });
+    if (cap.kind === CapabilityKind.Private && o.privateRoom && !o.privateRoom()) fail("BUSY", "too many private jobs open", 1000);
+    const load: RunDecision = cap.kind === CapabilityKind.Private ? { ok: true } : o.executor.canRun(cap.kind === CapabilityKind.Function ? functionJobInfo(new Uint8Array(0), cap.functionId!) : { kind: cap.kind === CapabilityKind.Wasm ? "wasm" : "mhr-byte", wasmTier: cap.wasmTier, maxCycles: 0n, maxMemory: 0n, maxStateSize: 0n, size: 0, jobHash: new Uint8Array(32) });
     if (!load.ok && load.code === "BUSY") fail("BUSY", load.reason, 1000);
     if (!o.store.rememberNonce(r.consumer, r.nonce, now, NodeLimit.REQUEST_MAX_AGE_MS)) fail("NONCE_REPLAYED", `nonce ${r.nonce} already used`);
     const duration = Math.min(r.desiredDuration, NodeLimit.MAX_AGREEMENT_DURATION_S);
@@ -125,13 +135,12 @@ export class Provider {
   }
 
   /**
-   * The agreement an ExecuteRequest names, checked against the consumer's
-   * signature (of the attached agreement when it is not countersigned yet)
-   * and of the request, and against the peer it came from, before anything is
-   * committed: a newly countersigned agreement is stored only then.
+   * The agreement a request names (an ExecuteRequest, or a PrivateMessage of the private host), with the consumer's
+   * signature on the attached agreement when it is not countersigned yet. `check` verifies the request itself (its
+   * signature and the peer it came from) before anything is committed: a newly countersigned agreement is stored only
+   * after it passed.
    */
-  private agreementFor(d: ReturnType<typeof decodeExecuteRequest>, fromKey: Uint8Array | null): AgreementBody {
-    const { agreementId: id, agreement: attached } = d.value;
+  agreementFor(id: Uint8Array, attached: SignedAgreement | undefined, check: (body: AgreementBody) => void): AgreementBody {
     const row = this.o.store.agreement(id);
     if (!row || row.role !== "provider") return fail("UNKNOWN_AGREEMENT", `no agreement ${bytesToHex(id)} offered by this node`);
     const body = decodeStruct("AgreementBody", row.body);
@@ -140,8 +149,7 @@ export class Provider {
       if (!equalBytes(encodeStruct("AgreementBody", attached!.body), row.body)) fail("AGREEMENT_MISMATCH", "the attached agreement is not the one offered");
       checkSignedAgreement(attached!);
     }
-    if (!verifySignature(body.consumerKey, signingInput("ExecuteRequest", d.body), d.signature!)) fail("BAD_SIGNATURE", "ExecuteRequest is not signed by the agreement's consumer");
-    checkPeer(body.consumerKey, fromKey, "ExecuteRequest");
+    check(body);
     if (!row.consumerSig) {
       this.o.store.insertAgreement({ ...row, consumerSig: attached!.consumerSig }, this.o.now());
       this.o.counters.inc("provider.agreements");
@@ -155,7 +163,10 @@ export class Provider {
     const d = decodeExecuteRequest(bytes);
     const r = d.value;
     if (r.agreement && !equalBytes(r.agreement.body.agreementId, r.agreementId)) fail("AGREEMENT_MISMATCH", "the attached agreement has another id");
-    const body = this.agreementFor(d, fromKey);
+    const body = this.agreementFor(r.agreementId, r.agreement, (b) => {
+      if (!verifySignature(b.consumerKey, signingInput("ExecuteRequest", d.body), d.signature!)) fail("BAD_SIGNATURE", "ExecuteRequest is not signed by the agreement's consumer");
+      checkPeer(b.consumerKey, fromKey, "ExecuteRequest");
+    });
     const now = o.now();
     // A retried request (the response was lost): the same signed result, not a second run.
     const done = o.store.execution(r.agreementId, r.jobId);
@@ -210,6 +221,7 @@ export class Provider {
   private jobInfo(job: Uint8Array, a: AgreementBody): JobInfo {
     const cap = a.capability;
     let info: JobInfo;
+    if (cap.kind === CapabilityKind.Private) return fail("AGREEMENT_MISMATCH", "a private agreement carries PrivateMessages, not jobs");
     if (cap.kind === CapabilityKind.Function) {
       let call;
       try {

@@ -18,6 +18,7 @@ import {
   encodeChannelUpdate,
 } from "../../src/node/messages/channel-messages.ts";
 import { encodeErrorReply } from "../../src/node/messages/error-reply.ts";
+import { encodePrivateMessage, encodePrivateReply } from "../../src/node/messages/private-messages.ts";
 import { channelIdOf, encodeChannelState, signState, unsigned } from "../../src/node/channel-state.ts";
 import { CapabilityKind, NodeErrorCode, PrivacyTier, ProofKind, WasmTier, type AgreementBody, type MessageName, type NodeAdvert } from "../../src/generated/node-protocol.ts";
 
@@ -36,7 +37,7 @@ export const ADVERT: NodeAdvert = {
     limits: { maxMemory: 32768, maxStateSize: 32768, maxJobBytes: 65536, maxConcurrent: 4 },
     offeredFunctions: [{ functionId: functionIdOf("blake3-merkle-4k"), name: "blake3-merkle-4k", description: "Merkle root", cost: { costPerCall: 2n, maxInputBytes: 4193280 }, maxConcurrent: 4 }],
     proofMethods: [ProofKind.ResultHash, ProofKind.Redundant, ProofKind.SpotCheck, ProofKind.Reputation],
-    privacyTiers: [{ tier: PrivacyTier.None }, { tier: PrivacyTier.TEE, teePlatform: 0 }],
+    privacyTiers: [{ tier: PrivacyTier.None }, { tier: PrivacyTier.SecretShared, costPerCall: 20n }, { tier: PrivacyTier.TEE, teePlatform: 0, costPerCall: 15n }],
     load: 25,
   },
 };
@@ -87,5 +88,10 @@ export function sampleMessages(): Record<MessageName, Uint8Array> {
     ChannelCloseAck: encodeChannelCloseAck({ state: encodeChannelState(STATE1_BOTH) }, PROVIDER),
     ChannelSync: encodeChannelSync({ channelId: CHANNEL_ID, sender: CONSUMER.nodeId, issuedAt: T0 }, CONSUMER),
     ErrorReply: encodeErrorReply(NodeErrorCode.RATE_LIMITED, "more than the per-peer rate", 250),
+    PrivateMessage: encodePrivateMessage({
+      agreementId: AGREEMENT.agreementId, jobId: fill(16, 0x5b), sender: CONSUMER.nodeId, payload: fill(24, 0x77),
+      shareholders: [{ nodeId: PROVIDER.nodeId, publicKey: PROVIDER.publicKey, agreementId: AGREEMENT.agreementId }], agreement: SIGNED_AGREEMENT,
+    }, CONSUMER),
+    PrivateReply: encodePrivateReply({ agreementId: AGREEMENT.agreementId, jobId: fill(16, 0x5b), sender: PROVIDER.nodeId, payload: fill(8, 0x78) }, PROVIDER),
   };
 }

@@ -16,6 +16,9 @@ import { controlCall, ControlError } from "../../node/control-client.ts";
 import type { NodeStatus } from "../../node/mesh-node.ts";
 import { describeRun } from "./asm.ts";
 import { describeWasmRun, loadWasmContract } from "./wasm.ts";
+import { privacyFlags, submitPrivate, type PrivateFlags } from "./node-private.ts";
+import { PRIVACY_MODES } from "../../node/private/consumer-client.ts";
+import { SHARED_WORKLOADS } from "../../node/private/shared-jobs.ts";
 import type { EngineRun } from "../../model/engine.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -85,7 +88,7 @@ function printStatus(s: NodeStatus): void {
     `credit      ${s.credit} µMHR`,
     `adverts     ${s.adverts.length} held`,
   ];
-  for (const a of s.adverts) L.push(`  ${a.nodeId}  seq ${a.seq}  price ${a.price}  ${a.mhrByte ? "mhr-byte" : ""}${a.wasm !== "none" ? ` wasm:${a.wasm}` : ""}  fns ${a.functions.length}  load ${a.load}%  score ${a.score}  expires in ${Math.round(a.expiresInMs / 1000)} s`);
+  for (const a of s.adverts) L.push(`  ${a.nodeId}  seq ${a.seq}  price ${a.price}  ${a.mhrByte ? "mhr-byte" : ""}${a.wasm !== "none" ? ` wasm:${a.wasm}` : ""}  fns ${a.functions.length}${a.privacy.length ? `  privacy ${a.privacy.join(",")}` : ""}  load ${a.load}%  score ${a.score}  expires in ${Math.round(a.expiresInMs / 1000)} s`);
   L.push(`channels    ${s.channels.length}`);
   for (const c of s.channels) L.push(`  ${c.channelId}  ${c.role} with ${c.peer.slice(0, 16)}  ${c.status}  seq ${c.sequence}  a ${c.balanceA}  b ${c.balanceB}  burned ${c.burned}  payments ${c.payments}${c.pending ? "  (update pending)" : ""}`);
   L.push(`reputation  ${s.reputation.length}`);
@@ -115,7 +118,13 @@ export function registerNodeCommands(program: Command): void {
     .option("--advert-interval <ms>", "republish the advert this often")
     .option("--mdns", "mDNS discovery: ONLY inside a network namespace you created, never on the host's interfaces")
     .option("--test-lie", "TEST ONLY: return wrong results with consistent hashes (docs/NODE.md §12)")
-    .action(async (o: { data?: string; profile: string; engine?: string; listen?: string[]; bootstrap?: string[]; announce?: string[]; price?: string; credit?: string; deposit?: string; advertInterval?: string; mdns?: boolean; testLie?: boolean }) => {
+    .option("--privacy <tiers>", "private tiers to offer: a comma list of split, shared, tee (docs/PRIVATE.md, Marketplace integration)")
+    .option("--private-price <uMHR>", "µMHR per private job at price factor 1000 (each tier's price is this times its factor)")
+    .option("--tee-backend <kind>", "tee: configfs (the host's configfs-tsm, a real TEE guest) or replay (REPLAY TEST DOUBLE: a recorded report, refused by the production policy)")
+    .option("--tee-platform <name>", "replay: sev-snp (default), tdx or sgx")
+    .option("--tee-report <file>", "replay: the recorded report or quote (binary or hex)")
+    .option("--tee-endorsement <file>", "replay: its VCEK (DER) or collateral (JSON)")
+    .action(async (o: { data?: string; profile: string; engine?: string; listen?: string[]; bootstrap?: string[]; announce?: string[]; price?: string; credit?: string; deposit?: string; advertInterval?: string; mdns?: boolean; testLie?: boolean; privacy?: string; privatePrice?: string; teeBackend?: string; teePlatform?: string; teeReport?: string; teeEndorsement?: string }) => {
       const { startDaemon } = await import("../../node/daemon.ts");
       const dir = dataDir(o.data);
       const log = (l: string) => process.stderr.write(`mhr node: ${l}\n`);
@@ -125,12 +134,17 @@ export function registerNodeCommands(program: Command): void {
           dataDir: dir, profile: o.profile, engine: o.engine, listen: o.listen ?? [], bootstrap: o.bootstrap ?? [], announce: o.announce,
           price: int(o.price, "--price"), credit: int(o.credit, "--credit"), channelDeposit: int(o.deposit, "--deposit"),
           advertIntervalMs: o.advertInterval ? Number(int(o.advertInterval, "--advert-interval")) : undefined, mdns: o.mdns, testLie: o.testLie, log,
+          privacy: privacyFlags(o), privatePrice: int(o.privatePrice, "--private-price"),
         });
       } catch (e) {
         throw new UserError((e as Error).message);
       }
       const n = running.node;
       console.log(`node ${n.nodeId} (profile ${n.profile.name}, engine ${n.executor.engineName}${o.testLie ? ", TEST LIAR" : ""})`);
+      const tiers = n.privacyTierNames();
+      if (tiers.length) console.log(`privacy ${tiers.join(", ")}`);
+      const tee = n.teeDescription;
+      if (tee) console.log(`tee ${tee}`);
       for (const a of n.transport.addresses()) console.log(`listening ${a}`);
       console.log(`control ${join(dir, "control.sock")}`);
       await running.stopped;
@@ -152,7 +166,7 @@ export function registerNodeCommands(program: Command): void {
   node
     .command("submit")
     .description("run a job through the node (here or delegated); prints the result as `mhr run` does, plus where it ran")
-    .argument("<file>", "a contract (.masm, .mhr), a WASM contract (.wasm, .mhrw), or job bytes (.job, as `mhr run --job-out` writes)")
+    .argument("[file]", "a contract (.masm, .mhr), a WASM contract (.wasm, .mhrw), or job bytes (.job, as `mhr run --job-out` writes); none with --privacy")
     .option("--data <dir>", "data directory of the node")
     .option("--fn <name>", "function to call (contracts)")
     .option("--args <list>", "comma-separated 64-bit integer arguments (repeatable)", collect)
@@ -165,9 +179,24 @@ export function registerNodeCommands(program: Command): void {
     .option("--export <name:args:rets>", "function-table entry of a .wasm (repeatable)", collect)
     .option("--proof <method>", "result-hash (default), redundant:K-of-N, spotcheck:RATE, reputation:MIN")
     .option("--placement <where>", "auto (default), local or delegate")
+    .option("--privacy <mode>", `private compute on providers advertising the tier: ${PRIVACY_MODES.join(", ")} (docs/PRIVATE.md)`)
+    .option("--image <list>", "split, tee, split+*: MNIST test-set indices, e.g. 7 or 0,3,10-15")
+    .option("--image-file <file>", "split, tee, split+*: raw images, 784 uint8 pixels each")
+    .option("--model <name>", "split, tee: mnist-mlp (default) or mnist-mlp-noisy")
+    .option("--epsilon <e>", "split, split+*: ε per image of the discrete Gaussian at the cut (default: no noise)")
+    .option("--delta <d>", "split: δ per image (default 1e-5)")
+    .option("--tee-policy <file>", "tee, split+tee: the attestation policy (JSON; examples/private/)")
+    .option("--workload <name>", `shared: ${SHARED_WORKLOADS.join(", ")}`)
+    .option("--values <list>", "shared: comma-separated numbers (the column, the vector x, or the searched value)")
+    .option("--weights <list>", "shared dot, linear: the secret weights")
+    .option("--bias <x>", "shared linear: the secret bias")
+    .option("--list <list>", "shared search: the list of integers")
+    .option("--neighbourhood <rule>", "shared: host (default) or endpoint (loopback test networks: each port its own neighbourhood)")
     .option("--json", "print the result as JSON")
-    .action(async (file: string, o: JobFlags & { data?: string; fn?: string; tier?: string; export?: string[]; proof?: string; placement?: string; json?: boolean }) => {
+    .action(async (file: string | undefined, o: JobFlags & PrivateFlags & { data?: string; fn?: string; tier?: string; export?: string[]; proof?: string; placement?: string; json?: boolean }) => {
       const dir = dataDir(o.data);
+      if (o.privacy) return submitPrivate(dir, file, o);
+      if (!file) throw new UserError("a contract or job file is required (or --privacy)", 2);
       if (!existsSync(file)) throw new UserError(`no such file: ${file}`);
       const status = (await call(dir, "status", { journal: 0 })) as NodeStatus;
       let job: Uint8Array;
@@ -222,9 +251,13 @@ export function registerNodeCommands(program: Command): void {
     });
 
   const ex: Record<string, string[]> = {
-    start: ["mhr node start --data /tmp/mhr-gw --profile gateway --listen /ip4/127.0.0.1/tcp/4101", "mhr node start --data /tmp/mhr-mi --profile minimal --engine board:qemu-rv32 --bootstrap /ip4/127.0.0.1/tcp/4101/p2p/12D3KooW…"],
+    start: ["mhr node start --data /tmp/mhr-gw --profile gateway --listen /ip4/127.0.0.1/tcp/4101", "mhr node start --data /tmp/mhr-p1 --privacy split,shared,tee --tee-backend replay --tee-report host-ts/test/fixtures/attestation/sev-snp/milan-virtee/report_milan.hex --tee-endorsement host-ts/test/fixtures/attestation/sev-snp/milan-virtee/vcek_milan.der", "mhr node start --data /tmp/mhr-mi --profile minimal --engine board:qemu-rv32 --bootstrap /ip4/127.0.0.1/tcp/4101/p2p/12D3KooW…"],
     status: ["mhr node status --data /tmp/mhr-mi", "mhr node status --data /tmp/mhr-mi --json --journal 5"],
-    submit: ["mhr node submit examples/node/sum.masm --fn sum --args 1000 --data /tmp/mhr-mi", "mhr node submit examples/wasm/bin/gcounter.wasm --fn increment --args 5 --proof redundant:2-of-2 --data /tmp/mhr-mi"],
+    submit: [
+      "mhr node submit examples/node/sum.masm --fn sum --args 1000 --data /tmp/mhr-mi", "mhr node submit examples/wasm/bin/gcounter.wasm --fn increment --args 5 --proof redundant:2-of-2 --data /tmp/mhr-mi",
+      "mhr node submit --privacy split --image 0-3 --epsilon 8 --data /tmp/mhr-c", "mhr node submit --privacy shared --workload mean --values 1,2,3,4 --neighbourhood endpoint --data /tmp/mhr-c",
+      "mhr node submit --privacy tee --image 7 --tee-policy examples/private/tee-policy-replay.json --data /tmp/mhr-c",
+    ],
     call: ["mhr node call blake3-merkle-4k --input text:hello --data /tmp/mhr-mi"],
     "close-channel": ["mhr node close-channel 3f9a… --data /tmp/mhr-mi"],
     stop: ["mhr node stop --data /tmp/mhr-mi"],

@@ -28,6 +28,12 @@ export function checkNodeId(nodeId: Uint8Array, publicKey: Uint8Array, what: str
  * another node's signed request from its own connection is refused here,
  * before anything the request asks for is done.
  */
+/** The same rule for a message that names its sender's NodeID (the signature is then checked with that node's key). */
+export function checkSender(senderId: Uint8Array, fromKey: Uint8Array | null, what: string): void {
+  if (fromKey === null) fail("PEER_MISMATCH", `${what}: the transport authenticated no key for this peer`);
+  if (!equalBytes(senderId, nodeIdOf(fromKey))) fail("PEER_MISMATCH", `${what}: sent by another node than the peer it came from`);
+}
+
 export function checkPeer(signerKey: Uint8Array, fromKey: Uint8Array | null, what: string): void {
   if (fromKey === null) fail("PEER_MISMATCH", `${what}: the transport authenticated no key for this peer`);
   if (!equalBytes(signerKey, fromKey)) fail("PEER_MISMATCH", `${what}: signed by another node than the peer it came from`);

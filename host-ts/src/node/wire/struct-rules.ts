@@ -11,9 +11,14 @@ type Rule = (v: Record<string, unknown>, path: string) => void;
 const wrong = (path: string, what: string): never => fail("WRONG_TYPE", `${path}: ${what}`);
 
 const costMatchesKind = (kind: unknown, cost: Record<string, unknown>, path: string) => {
-  const fn = kind === CapabilityKind.Function;
-  if (fn && cost.perInvocation === undefined) wrong(path, "a Function capability is priced per_invocation");
-  if (!fn && cost.perCycle === undefined) wrong(path, "a contract capability is priced per_cycle");
+  const perCall = kind === CapabilityKind.Function || kind === CapabilityKind.Private;
+  if (perCall && cost.perInvocation === undefined) wrong(path, "a Function or Private capability is priced per_invocation");
+  if (!perCall && cost.perCycle === undefined) wrong(path, "a contract capability is priced per_cycle");
+};
+
+/** A private tier is bought exactly as a Private capability (docs/PRIVATE.md, Marketplace integration). */
+const privacyMatchesKind = (kind: unknown, privacy: unknown, path: string) => {
+  if ((kind === CapabilityKind.Private) !== (privacy !== PrivacyTier.None)) wrong(path, "privacy is not None exactly when the capability kind is Private");
 };
 
 export const STRUCT_RULES: Partial<Record<StructName | MessageName, Rule>> = {
@@ -22,12 +27,13 @@ export const STRUCT_RULES: Partial<Record<StructName | MessageName, Rule>> = {
   },
   PrivacyOffer: (v, p) => {
     if ((v.tier === PrivacyTier.TEE) !== (v.teePlatform !== undefined)) wrong(p, "tee_platform is present exactly when tier is TEE");
+    if ((v.tier === PrivacyTier.None) !== (v.costPerCall === undefined)) wrong(p, "cost_per_call is present exactly when tier is not None");
   },
   CapabilitySpec: (v, p) => {
     const kind = v.kind;
     if ((kind === CapabilityKind.Function) !== (v.functionId !== undefined)) wrong(p, "function_id is present exactly when kind is Function");
     if (kind === CapabilityKind.Wasm ? v.wasmTier === WasmTier.None : v.wasmTier !== WasmTier.None) wrong(p, "wasm_tier is Light or Full for Wasm, None otherwise");
-    if (kind === CapabilityKind.Function && v.maxCycles !== 0n) wrong(p, "max_cycles is 0 for a Function");
+    if ((kind === CapabilityKind.Function || kind === CapabilityKind.Private) && v.maxCycles !== 0n) wrong(p, "max_cycles is 0 for a Function or Private capability");
   },
   ProofMethod: (v, p) => {
     const has = (k: string) => v[k] !== undefined;
@@ -58,10 +64,12 @@ export const STRUCT_RULES: Partial<Record<StructName | MessageName, Rule>> = {
   AgreementBody: (v, p) => {
     if ((v.validFrom as bigint) >= (v.validUntil as bigint)) wrong(p, "valid_from < valid_until");
     costMatchesKind((v.capability as Record<string, unknown>).kind, v.cost as Record<string, unknown>, p);
+    privacyMatchesKind((v.capability as Record<string, unknown>).kind, v.privacy, p);
   },
   CapabilityRequest: (v, p) => {
     if ((v.desiredDuration as number) < 1) wrong(p, "desired_duration is at least 1 s");
     costMatchesKind((v.capability as Record<string, unknown>).kind, v.desiredCost as Record<string, unknown>, p);
+    privacyMatchesKind((v.capability as Record<string, unknown>).kind, v.privacy, p);
   },
   ComputeCapabilities: (v, p) => {
     if ((v.load as number) > 100) wrong(p, "load is a percentage, 0..100");
