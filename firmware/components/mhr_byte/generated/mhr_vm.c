@@ -4,6 +4,8 @@
  * CI runs `npm run build:firmware -- --check` to catch a stale copy.
  * Module: 30405 bytes of wasm, sha256 8a76252c5be46fb321258c1128f939ecb506ca14d113592f58486570b58fe649.
  * Patched after wasm2c (scripts/build-firmware.ts, PATCHES):
+ *   - loads: the runtime's value-returning, one-check, aligned-fast-path helpers (WASM_RT_DEFINE_LOAD, runtime/wasm-rt.h)
+ *   - stores: the runtime's one-check, aligned-fast-path helpers (WASM_RT_DEFINE_STORE, runtime/wasm-rt.h)
  *   - 32-bit bounds check (WASM_RT_OOB32, runtime/wasm-rt.h) instead of a 64-bit compare
  *   - 32-bit range check of bulk memory ops and data segments (WASM_RT_RANGE_OOB32, runtime/wasm-rt.h)
  *   - memory base through WASM_RT_MEM_BASE (a link-time constant with a static memory)
@@ -238,24 +240,9 @@ static WASM_RT_ALWAYS_INLINE void load_data(u8* dest, const u8* src, size_t n) {
     ret_kw name##_unchecked(mem, addr, val1, val2);                          \
   }
 
-#define DEFINE_LOAD(name, t1, t2, t3, force_read)                      \
-  static WASM_RT_ALWAYS_INLINE t3 name##_unchecked(wasm_rt_memory_t* mem, u64 addr) { \
-    t1 result;                                                         \
-    wasm_rt_memcpy(&result, MEM_ADDR_MEMOP(mem, addr, sizeof(t1)),     \
-                   sizeof(t1));                                        \
-    force_read(result);                                                \
-    return (t3)(t2)result;                                             \
-  }                                                                    \
-  DEF_MEM_CHECKS0(name, _, t1, return, t3)
+#define DEFINE_LOAD(name, t1, t2, t3, force_read) WASM_RT_DEFINE_LOAD(name, t1, t2, t3)
 
-#define DEFINE_STORE(name, t1, t2)                                     \
-  static WASM_RT_ALWAYS_INLINE void name##_unchecked(wasm_rt_memory_t* mem, u64 addr, \
-                                      t2 value) {                      \
-    t1 wrapped = (t1)value;                                            \
-    wasm_rt_memcpy(MEM_ADDR_MEMOP(mem, addr, sizeof(t1)), &wrapped,    \
-                   sizeof(t1));                                        \
-  }                                                                    \
-  DEF_MEM_CHECKS1(name, _, t1, , void, t2)
+#define DEFINE_STORE(name, t1, t2) WASM_RT_DEFINE_STORE(name, t1, t2)
 
 DEFINE_LOAD(i32_load, u32, u32, u32, FORCE_READ_INT)
 DEFINE_LOAD(i64_load, u64, u64, u64, FORCE_READ_INT)

@@ -4,6 +4,8 @@
  * CI runs `npm run build:firmware -- --check` to catch a stale copy.
  * Module: 30405 bytes of wasm, sha256 8a76252c5be46fb321258c1128f939ecb506ca14d113592f58486570b58fe649.
  * Patched after wasm2c (scripts/build-firmware.ts, PATCHES):
+ *   - loads: the runtime's value-returning, one-check, aligned-fast-path helpers (WASM_RT_DEFINE_LOAD, runtime/wasm-rt.h)
+ *   - stores: the runtime's one-check, aligned-fast-path helpers (WASM_RT_DEFINE_STORE, runtime/wasm-rt.h)
  *   - 32-bit bounds check (WASM_RT_OOB32, runtime/wasm-rt.h) instead of a 64-bit compare
  *   - 32-bit range check of bulk memory ops and data segments (WASM_RT_RANGE_OOB32, runtime/wasm-rt.h)
  *   - memory base through WASM_RT_MEM_BASE (a link-time constant with a static memory)
