@@ -133,6 +133,7 @@ async function main(): Promise<number> {
       workloads[w.name] = {
         what: a.what, instructions: n, floor: w.floor, ok: n <= w.floor,
         vsNative: ratio(n, a.native), vsWasm3: ratio(n, a.wasm3), vsLua54: ratio(n, a.lua54),
+        vsIssueBuild: ratio(n, a.mhrByteAtIssueOs), issueBuild: a.mhrByteAtIssueOs,
         ...(prev ? { vsPreviousBuild: ratio(n, prev), previousBuild: prev } : {}),
       };
       console.log(`${w.name}: ${(n / 1e6).toFixed(1)} M instructions (floor ${w.floor / 1e6} M; ${ratio(n, a.wasm3)}x wasm3, ${ratio(n, a.lua54)}x Lua 5.4, ${ratio(n, a.native)}x native)`);
@@ -237,7 +238,8 @@ async function main(): Promise<number> {
     if (!generated.includes(hello.buildId)) console.warn("bench:mcu: the board's build id differs from the generated C: rebuild with npm run build:firmware");
     mkdirSync(join(REPO, "bench"), { recursive: true });
     const file = join(REPO, "bench/mcu.json");
-    writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
+    // --only: the sections not measured keep their figures from the previous file.
+    writeFileSync(file, JSON.stringify(ONLY ? { ...previous, ...out } : out, null, 2) + "\n");
     console.log(`wrote ${relative(REPO, file)}`);
     return 0;
   } finally {
@@ -246,7 +248,7 @@ async function main(): Promise<number> {
   }
 }
 
-interface Anchors { source: string; workloads: Record<string, { what: string; native: number; wasm3: number; lua54: number }> }
+interface Anchors { source: string; workloads: Record<string, { what: string; native: number; wasm3: number; lua54: number; mhrByteAtIssueOs: number }> }
 
 /** Issue 10's workloads: `arg` is the measured run, `emptyArg` the same contract with (almost) no work; `scale` turns the difference into the workload. */
 const WORKLOADS = [
@@ -263,7 +265,7 @@ const ONLY = ((): Set<string> | undefined => {
 })();
 const want = (section: string): boolean => !ONLY || ONLY.has(section);
 
-function readPrevious(): { workloads?: Record<string, { instructions?: number }> } | undefined {
+function readPrevious(): { workloads?: Record<string, { instructions?: number }>; [k: string]: unknown } | undefined {
   try {
     return JSON.parse(readFileSync(join(REPO, "bench/mcu.json"), "utf8"));
   } catch {
