@@ -316,11 +316,14 @@ static WASM_RT_ALWAYS_INLINE void wasm_rt_memcpy_(void *d, const void *s, size_t
 #endif
 
 #if (defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(WASM_RT_UNALIGNED_OK)) && !defined(WASM_RT_STRICT_ALIGNMENT)
-#define WASM_RT_ALIGNED_(a, n) 1
+/* Cheap unaligned access: a fixed-size memcpy is one move whatever the address. */
+#define WASM_RT_ANY_ALIGNMENT_ 1
 #else
-/* 8-byte values need 4-byte alignment: they move as two 32-bit words on these cores. */
-#define WASM_RT_ALIGNED_(a, n) (((a) & ((n) > 4 ? 3u : (uint32_t)(n) - 1u)) == 0u)
+#define WASM_RT_ANY_ALIGNMENT_ 0
 #endif
+/* 8-byte values need 4-byte alignment: they move as two 32-bit words on 32-bit cores. */
+#define WASM_RT_WORD_ALIGN_(t1) (sizeof(t1) > 4 ? 4 : sizeof(t1))
+#define WASM_RT_ALIGNED_(a, n) (((a) & ((n) > 4 ? 3u : (uint32_t)(n) - 1u)) == 0u)
 
 #define WASM_RT_ACCESS_PTR_(mem, addr, t1, a)                                 \
   uint32_t a = (uint32_t)(addr);                                           \
@@ -332,10 +335,10 @@ static WASM_RT_ALWAYS_INLINE void wasm_rt_memcpy_(void *d, const void *s, size_t
     WASM_RT_ACCESS_PTR_(mem, addr, t1, a_)                                     \
     const uint8_t *p_ = WASM_RT_MEM_BASE(mem) + a_;                            \
     t1 r_;                                                                     \
-    if (sizeof(t1) == 1 || LIKELY(WASM_RT_ALIGNED_(a_, sizeof(t1))))           \
-      __builtin_memcpy(&r_, __builtin_assume_aligned(p_, sizeof(t1) > 4 ? 4 : sizeof(t1)), sizeof(t1)); \
-    else                                                                       \
+    if (WASM_RT_ANY_ALIGNMENT_ || sizeof(t1) == 1 || !LIKELY(WASM_RT_ALIGNED_(a_, sizeof(t1)))) \
       memcpy(&r_, p_, sizeof(t1));                                             \
+    else                                                                       \
+      __builtin_memcpy(&r_, __builtin_assume_aligned(p_, WASM_RT_WORD_ALIGN_(t1)), sizeof(t1)); \
     return (t3)(t2)r_;                                                         \
   }                                                                            \
   WASM_RT_ACCESS_INLINE t3 name(wasm_rt_memory_t *mem, u64 addr) {             \
@@ -348,10 +351,10 @@ static WASM_RT_ALWAYS_INLINE void wasm_rt_memcpy_(void *d, const void *s, size_t
     WASM_RT_ACCESS_PTR_(mem, addr, t1, a_)                                     \
     uint8_t *p_ = WASM_RT_MEM_BASE(mem) + a_;                                  \
     t1 w_ = (t1)value;                                                         \
-    if (sizeof(t1) == 1 || LIKELY(WASM_RT_ALIGNED_(a_, sizeof(t1))))           \
-      __builtin_memcpy(__builtin_assume_aligned(p_, sizeof(t1) > 4 ? 4 : sizeof(t1)), &w_, sizeof(t1)); \
-    else                                                                       \
+    if (WASM_RT_ANY_ALIGNMENT_ || sizeof(t1) == 1 || !LIKELY(WASM_RT_ALIGNED_(a_, sizeof(t1)))) \
       memcpy(p_, &w_, sizeof(t1));                                             \
+    else                                                                       \
+      __builtin_memcpy(__builtin_assume_aligned(p_, WASM_RT_WORD_ALIGN_(t1)), &w_, sizeof(t1)); \
   }                                                                            \
   WASM_RT_ACCESS_INLINE void name(wasm_rt_memory_t *mem, u64 addr, t2 value) { \
     name##_default32(mem, addr, value);                                        \
