@@ -122,6 +122,16 @@ export interface GenOptions { entry?: string; /** binaryen wasm-opt level ("-O3"
 /** The textual patches applied to wasm2c's output; each must match, or the build fails (a wabt upgrade must be looked at). */
 const PATCHES: { what: string; find: string; replace: string }[] = [
   {
+    what: "loads: the runtime's value-returning, one-check, aligned-fast-path helpers (WASM_RT_DEFINE_LOAD, runtime/wasm-rt.h)",
+    find: "#define DEFINE_LOAD(name, t1, t2, t3, force_read)                      \\\n  static inline t3 name##_unchecked(wasm_rt_memory_t* mem, u64 addr) { \\\n    t1 result;                                                         \\\n    wasm_rt_memcpy(&result, MEM_ADDR_MEMOP(mem, addr, sizeof(t1)),     \\\n                   sizeof(t1));                                        \\\n    force_read(result);                                                \\\n    return (t3)(t2)result;                                             \\\n  }                                                                    \\\n  DEF_MEM_CHECKS0(name, _, t1, return, t3)\n",
+    replace: "#define DEFINE_LOAD(name, t1, t2, t3, force_read) WASM_RT_DEFINE_LOAD(name, t1, t2, t3)\n",
+  },
+  {
+    what: "stores: the runtime's one-check, aligned-fast-path helpers (WASM_RT_DEFINE_STORE, runtime/wasm-rt.h)",
+    find: "#define DEFINE_STORE(name, t1, t2)                                     \\\n  static inline void name##_unchecked(wasm_rt_memory_t* mem, u64 addr, \\\n                                      t2 value) {                      \\\n    t1 wrapped = (t1)value;                                            \\\n    wasm_rt_memcpy(MEM_ADDR_MEMOP(mem, addr, sizeof(t1)), &wrapped,    \\\n                   sizeof(t1));                                        \\\n  }                                                                    \\\n  DEF_MEM_CHECKS1(name, _, t1, , void, t2)\n",
+    replace: "#define DEFINE_STORE(name, t1, t2) WASM_RT_DEFINE_STORE(name, t1, t2)\n",
+  },
+  {
     what: "32-bit bounds check (WASM_RT_OOB32, runtime/wasm-rt.h) instead of a 64-bit compare",
     find: "  if (UNLIKELY(a + (uint64_t)sizeof(t) > mem->size)) \\",
     replace: "  if (UNLIKELY(WASM_RT_OOB32(mem, a, sizeof(t))))      \\",
@@ -278,6 +288,18 @@ export const SRC = {
   helpers: join(COMPONENT, "runtime/libgcc-helpers.c"),
 };
 
+/**
+ * The one MCU build (issue 10): the optimisation flags every microcontroller port
+ * (qemu-rv32, qemu-lx106, esp32c3, esp32), `npm run size`, `npm run bench:mcu`
+ * and the ESP-IDF component (firmware/components/mhr_byte/CMakeLists.txt) use.
+ * MHR_MCU_OPT="..." overrides it for an experiment (never for a shipped figure).
+ */
+export const MCU_OPT: string[] = process.env.MHR_MCU_OPT ? process.env.MHR_MCU_OPT.split(" ") : ["-Os"];
+
+/** Per-ISA flags of the one MCU build (ports and `npm run size` alike). rv32: shared prologue/epilogue routines (-msave-restore, ESP-IDF's CONFIG_COMPILER_SAVE_RESTORE_LIBCALLS). */
+export const RV32_FLAGS = ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs", "-msave-restore"];
+export const LX106_FLAGS = ["--specs=/usr/lib/xtensa-lx106-elf/picolibc.specs", "-mtext-section-literals"];
+
 export const WARN = ["-Wall", "-Wextra", "-Wno-unused-function", "-Wno-unused-parameter", "-Wno-unused-variable", "-Wno-unused-label", "-Wno-unused-value", "-Wno-unused-but-set-variable"];
 
 export interface Port {
@@ -328,7 +350,7 @@ export const PORTS: Port[] = [
     pkg: "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
     out: "mhr.elf",
     args: () => [
-      "-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs", "-O2", "-g", "-DNDEBUG", "-ffunction-sections", "-fdata-sections",
+      ...RV32_FLAGS, ...MCU_OPT, "-g", "-DNDEBUG", "-ffunction-sections", "-fdata-sections",
       ...WARN, ...SRC.includes, "-nostartfiles", "-T", join(portDir("qemu-rv32"), "link.ld"), "-Wl,--gc-sections",
       join(portDir("qemu-rv32"), "start.S"), join(portDir("qemu-rv32"), "main.c"), ...SRC.component, ...SRC.proto(),
     ],
@@ -339,7 +361,7 @@ export const PORTS: Port[] = [
     pkg: "gcc-xtensa-lx106 picolibc-xtensa-lx106-elf",
     out: "mhr.elf",
     args: () => [
-      "--specs=/usr/lib/xtensa-lx106-elf/picolibc.specs", "-mtext-section-literals", "-O2", "-g", "-DNDEBUG", "-ffunction-sections", "-fdata-sections",
+      ...LX106_FLAGS, ...MCU_OPT, "-g", "-DNDEBUG", "-ffunction-sections", "-fdata-sections",
       ...WARN, ...SRC.includes, "-nostartfiles", "-T", join(portDir("qemu-lx106"), "link.ld"), "-Wl,--gc-sections",
       join(portDir("qemu-lx106"), "start.S"), join(portDir("qemu-lx106"), "main.c"), ...SRC.component, ...SRC.proto(), ...(existsSync(SRC.helpers) ? [SRC.helpers] : []),
     ],

@@ -28,7 +28,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
-import { COMPONENT, GENERATED, PORTS, REPO, SRC, WARN, buildPort, haveTool, type Port } from "./build-firmware.ts";
+import { COMPONENT, GENERATED, LX106_FLAGS, MCU_OPT, PORTS, RV32_FLAGS, REPO, SRC, WARN, buildPort, haveTool, type Port } from "./build-firmware.ts";
 import { readElf32 } from "../host-ts/src/flash/elf.ts";
 import { ROM_BOOT_OFFSET } from "../host-ts/src/flash/esp-image.ts";
 
@@ -52,8 +52,8 @@ export interface Target {
 const ROOTS = ["mhr_proto_serve", "mhr_byte_init", "mhr_byte_job_buffer", "mhr_byte_run", "mhr_byte_state", "mhr_byte_build_id"];
 
 export const TARGETS: Target[] = [
-  { name: "rv32imc", prefix: "riscv64-unknown-elf-", pkg: "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf", flags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs", "-msave-restore"], ldFlags: ["-m", "elf32lriscv"] },
-  { name: "xtensa-lx106", prefix: "xtensa-lx106-elf-", pkg: "gcc-xtensa-lx106 picolibc-xtensa-lx106-elf", flags: ["--specs=/usr/lib/xtensa-lx106-elf/picolibc.specs", "-mtext-section-literals"], ldFlags: [] },
+  { name: "rv32imc", prefix: "riscv64-unknown-elf-", pkg: "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf", flags: RV32_FLAGS, ldFlags: ["-m", "elf32lriscv"] },
+  { name: "xtensa-lx106", prefix: "xtensa-lx106-elf-", pkg: "gcc-xtensa-lx106 picolibc-xtensa-lx106-elf", flags: LX106_FLAGS, ldFlags: [] },
 ];
 
 type Table = Record<Owner, Record<Kind, number>>;
@@ -165,7 +165,7 @@ function peakStack(g: CallGraph, root: string): { bytes: number; path: string[] 
 /** MHR_SIZE_CFLAGS: extra compiler flags, to compare variants (e.g. -DWASM_RT_ALWAYS_INLINE=inline). */
 const EXTRA = (process.env.MHR_SIZE_CFLAGS ?? "").split(/\s+/).filter(Boolean);
 
-export function measure(t: Target, opt = "-Os"): TargetSize {
+export function measure(t: Target, opt: readonly string[] = MCU_OPT): TargetSize {
   const cc = `${t.prefix}gcc`;
   const readelf = `${t.prefix}readelf`;
   const work = mkdtempSync(join(tmpdir(), `mhr-size-${t.name}-`));
@@ -176,7 +176,7 @@ export function measure(t: Target, opt = "-Os"): TargetSize {
     let linearMemory = 0;
     const objs = files.map((src) => {
       const obj = join(work, `${basename(src, ".c")}.o`);
-      execFileSync(cc, [...t.flags, opt, ...EXTRA, "-DNDEBUG", "-ffunction-sections", "-fdata-sections", "-fcallgraph-info=su", ...WARN, ...SRC.includes, `-I${join(COMPONENT, "src")}`, "-c", src, "-o", obj], { cwd: work, stdio: ["ignore", "ignore", "pipe"] });
+      execFileSync(cc, [...t.flags, ...opt, ...EXTRA, "-DNDEBUG", "-ffunction-sections", "-fdata-sections", "-fcallgraph-info=su", ...WARN, ...SRC.includes, `-I${join(COMPONENT, "src")}`, "-c", src, "-o", obj], { cwd: work, stdio: ["ignore", "ignore", "pipe"] });
       return obj;
     });
     // What a firmware link keeps: a relocatable link with --gc-sections from the public entry points.
@@ -214,7 +214,7 @@ export function measure(t: Target, opt = "-Os"): TargetSize {
     const top = [...fnSizes.entries()].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 12)
       .map(([name, e]) => ({ name: e.owner === "vm" || e.owner === "crypto" ? prettyName(name) : name, owner: e.owner, bytes: e.bytes }));
     return {
-      target: t.name, opt: [opt, ...EXTRA].join(" "), bytes, flash, unreferenced: dropped,
+      target: t.name, opt: [...opt, ...EXTRA].join(" "), bytes, flash, unreferenced: dropped,
       ram: { linearMemory, otherStatic: staticRam - linearMemory, peakStack: stack.bytes, peakStackPath: stack.path.map(prettyName) },
       top,
     };

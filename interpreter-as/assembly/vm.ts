@@ -98,6 +98,15 @@ function balanceOf(p: usize): i64 {
   return 0;
 }
 
+/**
+ * The u16 little-endian jump target after the opcode at ip, as two byte loads:
+ * code has no alignment, and an unaligned 16-bit load on a strict-alignment
+ * core takes the runtime's byte-copy path.
+ */
+@inline function target(ip: usize): usize {
+  return <usize>load<u8>(ip + 1) | (<usize>load<u8>(ip + 2) << 8);
+}
+
 /** Runs the validated job's function to its end. */
 export function execute(): void {
   const maxMem = <u64>job.maxMemory;
@@ -148,7 +157,9 @@ export function execute(): void {
         GAS();
         const n = <usize>load<u8>(ip + 1);
         let v: i64 = 0;
-        if (n != 0) {
+        if (n == 1) {
+          v = <i64>load<i8>(ip + 2); // the common small constant: one sign-extending byte load
+        } else if (n != 0) {
           const sh = <i64>(64 - (n << 3));
           v = (load<i64>(ip + 2) << sh) >> sh;
         }
@@ -355,19 +366,19 @@ export function execute(): void {
       // ------------------------------------------------------------ control
       case OP_JMP: {
         GAS();
-        ip = codeBase + <usize>load<u16>(ip + 1);
+        ip = codeBase + target(ip);
         continue;
       }
       case OP_JZ: {
         GAS();
         sp -= 8;
-        ip = load<i64>(sp) == 0 ? codeBase + <usize>load<u16>(ip + 1) : ip + 3;
+        ip = load<i64>(sp) == 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
       case OP_JNZ: {
         GAS();
         sp -= 8;
-        ip = load<i64>(sp) != 0 ? codeBase + <usize>load<u16>(ip + 1) : ip + 3;
+        ip = load<i64>(sp) != 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
       case OP_CALL: {
@@ -375,7 +386,7 @@ export function execute(): void {
         GAS();
         store<u32>(csp, <u32>(ip + 3));
         csp += 4;
-        ip = codeBase + <usize>load<u16>(ip + 1);
+        ip = codeBase + target(ip);
         continue;
       }
       case OP_RET: {

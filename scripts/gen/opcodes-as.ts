@@ -42,16 +42,7 @@ export function opcodesAs(t: OpcodeTable): string {
   L.push("export const IMM_INVALID: u8 = 0;\nexport const IMM_NONE: u8 = 1;\nexport const IMM_PUSH: u8 = 2;\nexport const IMM_TARGET: u8 = 3;\nexport const IMM_SPACE: u8 = 4;");
   L.push("/** 256 bytes: the immediate kind of each opcode byte (IMM_*). */");
   L.push(`export const OPCODE_IMMEDIATE: usize = memory.data<u8>([${kinds.join(",")}]);`);
-  // Fixed stack effects (pops, pushes) per byte; 255 marks a dynamic effect (HALT, LOAD, STORE).
-  const pops = new Array<number>(256).fill(0), pushes = new Array<number>(256).fill(0);
-  for (const o of t.opcodes) {
-    pops[Number(o.byte)] = typeof o.pops === "number" ? o.pops : 255;
-    pushes[Number(o.byte)] = typeof o.pushes === "number" ? o.pushes : 255;
-  }
-  L.push("/** 256 bytes: fixed pop count per opcode byte; 255 = depends on the function (HALT) or the space. */");
-  L.push(`export const OPCODE_POPS: usize = memory.data<u8>([${pops.join(",")}]);`);
-  L.push("/** 256 bytes: fixed push count per opcode byte; 255 = depends on the space. */");
-  L.push(`export const OPCODE_PUSHES: usize = memory.data<u8>([${pushes.join(",")}]);`);
+  // Stack effects are not tables here: the loop's STACK phase is generated from them (gen/vm-loop.ts).
   return L.join("\n") + "\n";
 }
 

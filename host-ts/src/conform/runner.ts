@@ -10,6 +10,7 @@ import { runSuite, type SuiteOptions, type SuiteRun, type SuiteTarget } from "..
 import type { LoadedVector } from "../vectors/format.ts";
 import { makeOutputDir } from "../model/output-dir.ts";
 import { junitXml } from "./junit.ts";
+import { boardCounters } from "../model/engine.ts";
 
 export async function conform(targets: readonly SuiteTarget[], vectors: readonly LoadedVector[], opts: SuiteOptions = {}): Promise<SuiteRun[]> {
   return Promise.all(targets.map((t) => runSuite(t, vectors, opts)));
@@ -25,8 +26,7 @@ export function writeReports(runs: readonly SuiteRun[], dir: string): string[] {
       board: r.name, summary: r.summary, retries: r.retries, seconds: r.seconds,
       results: r.outcomes.map((o) => ({
         name: o.vector.name, passed: o.passed, ms: Math.round(o.ms * 1000) / 1000,
-        ...(o.run?.cpuCycles !== undefined ? { cpuCycles: o.run.cpuCycles } : {}),
-        ...(o.run?.cpuInstructions !== undefined ? { cpuInstructions: o.run.cpuInstructions } : {}),
+        ...(o.run ? boardCounters(o.run) : {}),
         ...(o.engineError ? { engineError: o.engineError } : {}),
         ...(o.diffs.length ? { diffs: o.diffs } : {}),
       })),

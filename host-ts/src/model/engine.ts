@@ -46,6 +46,8 @@ export interface EngineRun {
   cpuCycles?: number;
   /** Retired-instruction delta of the execution, when the core counts them (QEMU -icount, rv32 instret). */
   cpuInstructions?: number;
+  /** Microseconds of the execution: cpuCycles at the board's clock (HELLO cpu_hz), when both are known. */
+  cpuMicros?: number;
   trace?: TraceStep[];
   /** Absent means "result". */
   outcome?: RunOutcome;
@@ -93,4 +95,13 @@ export class EngineError extends Error {
     super(message);
     this.name = "EngineError";
   }
+}
+
+/** The board counters of a run (retired instructions, cycles, µs), only those the engine measured: for JSON reports. */
+export function boardCounters(run: EngineRun): { cpuInstructions?: number; cpuCycles?: number; cpuMicros?: number } {
+  return {
+    ...(run.cpuInstructions !== undefined ? { cpuInstructions: run.cpuInstructions } : {}),
+    ...(run.cpuCycles !== undefined ? { cpuCycles: run.cpuCycles } : {}),
+    ...(run.cpuMicros !== undefined ? { cpuMicros: run.cpuMicros } : {}),
+  };
 }

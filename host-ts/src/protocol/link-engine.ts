@@ -53,7 +53,11 @@ export function createLinkEngine(name: string, client: BoardClient, opts: LinkEn
         const reply = await client.run(job, call);
         let run: EngineRun;
         try {
-          run = runRecord(reply.resultBytes, { cpuCycles: reply.cycles, ...(reply.instret !== undefined ? { cpuInstructions: reply.instret } : {}) });
+          run = runRecord(reply.resultBytes, {
+            cpuCycles: reply.cycles,
+            ...(reply.instret !== undefined ? { cpuInstructions: reply.instret } : {}),
+            ...(info.cpuHz > 0 ? { cpuMicros: Math.round((reply.cycles / info.cpuHz) * 1e9) / 1e3 } : {}),
+          });
         } catch (e) {
           throw new EngineError(`${name}: the board returned bytes that are not a result (${(e as Error).message})`, name, "BAD_RESULT");
         }

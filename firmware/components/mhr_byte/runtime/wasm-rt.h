@@ -284,6 +284,82 @@ static WASM_RT_ALWAYS_INLINE void wasm_rt_memcpy_(void *d, const void *s, size_t
 #define wasm_rt_memcpy wasm_rt_memcpy_
 #endif
 
+/* ---- loads and stores of the generated code ------------------------------------ */
+
+/*
+ * The generated C's DEFINE_LOAD / DEFINE_STORE are patched (scripts/build-firmware.ts,
+ * PATCHES) to these: value-returning helpers with no memcpy temporary, one bounds
+ * check and an aligned fast path the compiler sees.
+ *
+ *   - Bounds: the effective address is taken modulo 2^32 and checked with one
+ *     unsigned compare against the buffer size minus the access size (a
+ *     link-time constant with a static memory). A wrapped address (base +
+ *     offset >= 2^32, which the VM never forms) is then checked like any
+ *     other: an access can never leave the buffer, which is the property this
+ *     check exists for (the contract's own memory is fenced by the VM's checks,
+ *     SPEC §2). Upstream wasm2c traps on it instead; nothing else differs.
+ *   - Alignment: the buffer is 8-byte aligned, so the wasm address's low bits
+ *     are the pointer's: a naturally aligned access (all of the VM's stack,
+ *     code-table and cell accesses) is one word move (two for 64-bit values,
+ *     which need only 4-byte alignment on a 32-bit core); anything else takes
+ *     the byte-wise memcpy path. With a constant address (the VM's globals and
+ *     tables) check and test fold away and the access is a direct load.
+ * Forced inline (WASM_RT_ACCESS_INLINE): each is a handful of instructions, about
+ * the size of the call it replaces.
+ */
+#ifndef WASM_RT_ACCESS_INLINE
+#if defined(__GNUC__) || defined(__clang__)
+#define WASM_RT_ACCESS_INLINE static inline __attribute__((always_inline))
+#else
+#define WASM_RT_ACCESS_INLINE static inline
+#endif
+#endif
+
+#if (defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(WASM_RT_UNALIGNED_OK)) && !defined(WASM_RT_STRICT_ALIGNMENT)
+/* Cheap unaligned access: a fixed-size memcpy is one move whatever the address. */
+#define WASM_RT_ANY_ALIGNMENT_ 1
+#else
+#define WASM_RT_ANY_ALIGNMENT_ 0
+#endif
+/* 8-byte values need 4-byte alignment: they move as two 32-bit words on 32-bit cores. */
+#define WASM_RT_WORD_ALIGN_(t1) (sizeof(t1) > 4 ? 4 : sizeof(t1))
+#define WASM_RT_ALIGNED_(a, n) (((a) & ((n) > 4 ? 3u : (uint32_t)(n) - 1u)) == 0u)
+
+#define WASM_RT_ACCESS_PTR_(mem, addr, t1, a)                                 \
+  uint32_t a = (uint32_t)(addr);                                           \
+  if (UNLIKELY(a > WASM_RT_MEM_SIZE(mem) - (uint32_t)sizeof(t1)))          \
+    wasm_rt_trap(WASM_RT_TRAP_OOB);
+
+#define WASM_RT_DEFINE_LOAD(name, t1, t2, t3)                                  \
+  WASM_RT_ACCESS_INLINE t3 name##_default32(wasm_rt_memory_t *mem, u64 addr) { \
+    WASM_RT_ACCESS_PTR_(mem, addr, t1, a_)                                     \
+    const uint8_t *p_ = WASM_RT_MEM_BASE(mem) + a_;                            \
+    t1 r_;                                                                     \
+    if (WASM_RT_ANY_ALIGNMENT_ || sizeof(t1) == 1 || !LIKELY(WASM_RT_ALIGNED_(a_, sizeof(t1)))) \
+      memcpy(&r_, p_, sizeof(t1));                                             \
+    else                                                                       \
+      __builtin_memcpy(&r_, __builtin_assume_aligned(p_, WASM_RT_WORD_ALIGN_(t1)), sizeof(t1)); \
+    return (t3)(t2)r_;                                                         \
+  }                                                                            \
+  WASM_RT_ACCESS_INLINE t3 name(wasm_rt_memory_t *mem, u64 addr) {             \
+    return name##_default32(mem, addr);                                        \
+  }
+
+#define WASM_RT_DEFINE_STORE(name, t1, t2)                                     \
+  WASM_RT_ACCESS_INLINE void name##_default32(wasm_rt_memory_t *mem, u64 addr, \
+                                              t2 value) {                      \
+    WASM_RT_ACCESS_PTR_(mem, addr, t1, a_)                                     \
+    uint8_t *p_ = WASM_RT_MEM_BASE(mem) + a_;                                  \
+    t1 w_ = (t1)value;                                                         \
+    if (WASM_RT_ANY_ALIGNMENT_ || sizeof(t1) == 1 || !LIKELY(WASM_RT_ALIGNED_(a_, sizeof(t1)))) \
+      memcpy(p_, &w_, sizeof(t1));                                             \
+    else                                                                       \
+      __builtin_memcpy(__builtin_assume_aligned(p_, WASM_RT_WORD_ALIGN_(t1)), &w_, sizeof(t1)); \
+  }                                                                            \
+  WASM_RT_ACCESS_INLINE void name(wasm_rt_memory_t *mem, u64 addr, t2 value) { \
+    name##_default32(mem, addr, value);                                        \
+  }
+
 /* ---- lifecycle ---------------------------------------------------------------- */
 
 void wasm_rt_init(void);

@@ -10,7 +10,7 @@ import { disassembleChecked } from "../../jobs/source.ts";
 import { createEngine } from "../../engines/targets.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
 import { TRAP_NAMES, ERRORCODE_NAMES, Status } from "../../generated/opcodes.ts";
-import type { EngineRun } from "../../model/engine.ts";
+import { boardCounters, type EngineRun } from "../../model/engine.ts";
 
 
 export interface DescribeOptions {
@@ -40,7 +40,9 @@ export function describeRun(run: EngineRun, o: DescribeOptions = {}): string {
   for (const l of e.logs) lines.push(`log         ${l}`);
   for (const t of e.transfers) lines.push(`transfer    ${t.amount} -> ${t.to}`);
   lines.push(`state_hash  ${e.stateHash}`, `result_hash ${e.resultHash}`);
+  if (run.cpuInstructions !== undefined) lines.push(`cpu_instret ${run.cpuInstructions}`);
   if (run.cpuCycles !== undefined) lines.push(`cpu_cycles  ${run.cpuCycles}`);
+  if (run.cpuMicros !== undefined) lines.push(`cpu_us      ${run.cpuMicros}`);
   return lines.join("\n");
 }
 
@@ -108,7 +110,7 @@ export function registerAsmCommands(program: Command): void {
           if (!run.trace) throw new UserError(`engine ${opts.engine} does not trace; use --engine reference`);
           for (const s of run.trace) process.stdout.write(JSON.stringify(s) + "\n");
         }
-        if (opts.json || opts.trace) console.log(JSON.stringify(expectedFromRun(run)));
+        if (opts.json || opts.trace) console.log(JSON.stringify({ ...expectedFromRun(run), ...boardCounters(run) }));
         else console.log(describeRun(run));
         if (run.result.status !== Status.HALT) process.exitCode = 3;
       } finally {
