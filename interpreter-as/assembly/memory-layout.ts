@@ -17,6 +17,9 @@ export const JOB_HASH: usize = SCRATCH;            // 32
 export const DIGEST_TMP: usize = SCRATCH + 32;     // 32 (HASH output before it is copied)
 export const BETA_TMP: usize = SCRATCH + 64;       // 64 (VRF output before it is copied)
 export const STATE_HASH: usize = SCRATCH + 128;    // 32
+/** Staging for the final state's hash walk (state.ts), after the call: nothing else uses it then. */
+export const WALK_STAGE: usize = SCRATCH + 160;    // 96
+export const WALK_STAGE_SIZE: usize = 96;
 export const SCRATCH_SIZE: usize = 256;
 
 /** Data stack: STACK_DEPTH signed 64-bit values, growing upwards. */
