@@ -296,8 +296,13 @@ export const SRC = {
  */
 export const MCU_OPT: string[] = process.env.MHR_MCU_OPT ? process.env.MHR_MCU_OPT.split(" ") : ["-Os"];
 
-/** Per-ISA flags of the one MCU build (ports and `npm run size` alike). rv32: shared prologue/epilogue routines (-msave-restore, ESP-IDF's CONFIG_COMPILER_SAVE_RESTORE_LIBCALLS). */
-export const RV32_FLAGS = ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs", "-msave-restore"];
+/**
+ * Per-ISA flags of the one MCU build (ports and `npm run size` alike). rv32: shared prologue/epilogue routines
+ * (-msave-restore, ESP-IDF's CONFIG_COMPILER_SAVE_RESTORE_LIBCALLS) and GCC's size cost model (-mtune=size: with the
+ * state index of issue 9 it took the component from 51,425 B to 48,673 B and the sum loop from 355 M to 325 M
+ * instructions, both measured by `npm run size` / `npm run bench:mcu`); the component's CMakeLists sets it for RISC-V.
+ */
+export const RV32_FLAGS = ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs", "-msave-restore", "-mtune=size"];
 export const LX106_FLAGS = ["--specs=/usr/lib/xtensa-lx106-elf/picolibc.specs", "-mtext-section-literals"];
 
 export const WARN = ["-Wall", "-Wextra", "-Wno-unused-function", "-Wno-unused-parameter", "-Wno-unused-variable", "-Wno-unused-label", "-Wno-unused-value", "-Wno-unused-but-set-variable"];

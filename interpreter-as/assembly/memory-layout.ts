@@ -17,6 +17,9 @@ export const JOB_HASH: usize = SCRATCH;            // 32
 export const DIGEST_TMP: usize = SCRATCH + 32;     // 32 (HASH output before it is copied)
 export const BETA_TMP: usize = SCRATCH + 64;       // 64 (VRF output before it is copied)
 export const STATE_HASH: usize = SCRATCH + 128;    // 32
+/** Staging for the final state's hash walk (state.ts), after the call: nothing else uses it then. */
+export const WALK_STAGE: usize = SCRATCH + 160;    // 96
+export const WALK_STAGE_SIZE: usize = 96;
 export const SCRATCH_SIZE: usize = 256;
 
 /** Data stack: STACK_DEPTH signed 64-bit values, growing upwards. */
@@ -57,18 +60,26 @@ export const BAL_INDEX: usize = RESULT;
 export const BAL_INDEX_CAP: u32 = <u32>(RESULT_SIZE / 2);
 
 /**
- * State. The arena holds one record per entry, back to back:
- * [vlen u16 | klen u8 | 0 u8 | key | value]. The record header is exactly
- * STATE_ENTRY_OVERHEAD bytes, so the arena's used bytes equal the state size
- * and any legal state fits in MAX_STATE_SIZE bytes. The index holds the u16
- * arena offset of each record, sorted by key in the order of their CBOR
- * encodings (shorter keys first, then bytewise).
+ * State. The arena holds one record per entry: [vlen u16 | klen u8 | dead u8 |
+ * key | value]. The record header is exactly STATE_ENTRY_OVERHEAD bytes, so the
+ * live records' bytes equal the state size and any legal state fits in
+ * MAX_STATE_SIZE bytes. Deleted or replaced records stay in place, marked dead,
+ * until an append finds no room; then one pass slides the live records down
+ * (state.ts). The index holds the u16 arena offset of each live record, sorted
+ * by key in the order of their CBOR encodings (shorter keys first, then
+ * bytewise), as a tiered vector: STATE_INDEX_BLOCKS circular blocks of
+ * STATE_INDEX_BLOCK slots, all full but the last, with one u8 head per block.
  */
 export const STATE_MIN_ENTRY: u32 = <u32>LIMIT_STATE_ENTRY_OVERHEAD + 1;
 export const STATE_INDEX_CAP: u32 = <u32>LIMIT_MAX_STATE_SIZE / STATE_MIN_ENTRY; // 6553
+export const STATE_INDEX_BLOCK_BITS: u32 = 6;
+export const STATE_INDEX_BLOCK: u32 = 1 << STATE_INDEX_BLOCK_BITS; // 64 slots
+export const STATE_INDEX_BLOCKS: u32 = (STATE_INDEX_CAP + STATE_INDEX_BLOCK - 1) >> STATE_INDEX_BLOCK_BITS; // 103
 export const STATE_INDEX: usize = RESULT + RESULT_SIZE;
-export const STATE_INDEX_SIZE: usize = ((<usize>STATE_INDEX_CAP * 2) + 15) & ~(<usize>15);
-export const STATE_ARENA: usize = STATE_INDEX + STATE_INDEX_SIZE;
+export const STATE_INDEX_SIZE: usize = <usize>(STATE_INDEX_BLOCKS * STATE_INDEX_BLOCK) * 2; // 13,184
+export const STATE_HEADS: usize = STATE_INDEX + STATE_INDEX_SIZE;
+export const STATE_HEADS_SIZE: usize = (<usize>STATE_INDEX_BLOCKS + 15) & ~(<usize>15); // 112
+export const STATE_ARENA: usize = STATE_HEADS + STATE_HEADS_SIZE;
 export const STATE_ARENA_SIZE: usize = <usize>LIMIT_MAX_STATE_SIZE;
 
 /**

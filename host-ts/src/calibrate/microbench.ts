@@ -144,6 +144,12 @@ interface PairSpec {
   epilogue?: string[];
   /** Code after the final HALT (subroutines). */
   tail?: string[];
+  /**
+   * Lines both jobs run first (the base then jumps to the final HALT), so that
+   * per-job work they trigger cancels in the difference: a same-size overwrite
+   * makes the state dirty in both, and both hash the final state the same way.
+   */
+  shared?: string[];
   note: string;
 }
 
@@ -152,15 +158,19 @@ export function termId(key: string, n?: number, variant?: string): string {
 }
 
 function pair(spec: PairSpec): Microbench {
+  const shared = spec.shared ?? [];
   const lines = [
     ...header(spec.env),
-    ".func base 0 0 end",
+    `.func base 0 0 ${shared.length ? "pre" : "end"}`,
     ".func work 0 0 start",
     "start:",
     ...(spec.prologue ?? []),
+    ...shared,
   ];
   for (let i = 0; i < spec.k; i++) lines.push(...spec.body(i));
-  lines.push(...(spec.epilogue ?? []), "end:", "HALT", ...(spec.tail ?? []));
+  lines.push(...(spec.epilogue ?? []));
+  if (shared.length) lines.push("JMP end", "pre:", ...shared);
+  lines.push("end:", "HALT", ...(spec.tail ?? []));
   const contract = assemble(lines.join("\n"));
   const term = termId(spec.key, spec.n, spec.variant);
   return {
@@ -426,10 +436,14 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
     out.push(pair({ key: "LOAD.state", n: 16, variant: `absent-many${tag}`, k, env: absentEnv, body: () => ["PUSH 0", "PUSH 8", "PUSH 512", "PUSH 8", "LOAD.state", "POP"], note: `K×LOAD.state of an absent key ${among}` }));
     const kIns = Math.min(k, 32);
     const newKeys = Array.from({ length: kIns }, (_, i) => keyBytes(8, 0x00, 9000 + i));
-    out.push(pair({ key: "STORE.state", n: 16, variant: `insert-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: concatBytes(...newKeys), state: many }, body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kIns} inserts of new first-sorted 8-byte keys into ${entries} entries (${keyLen}-byte keys)` }));
+    // Both jobs of an insert/delete pair first overwrite the last-sorted key with its own (empty) value:
+    // the state is dirty in both, so both hash the final state by walking it and the difference is the K operations.
+    const keep = hexToBytes([...many.keys()].sort().at(-1)!);
+    const dirty = (at: number): string[] => [`PUSH ${at}`, `PUSH ${keyLen}`, "PUSH 0", "PUSH 0", "STORE.state"];
+    out.push(pair({ key: "STORE.state", n: 16, variant: `insert-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: concatBytes(...newKeys, keep), state: many }, shared: dirty(8 * kIns), body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kIns} inserts of new first-sorted 8-byte keys into ${entries} entries (${keyLen}-byte keys); both jobs dirty the state first` }));
     const delKeys = [...many.keys()].sort().slice(0, kIns);
-    const delInput = concatBytes(...delKeys.map(hexToBytes));
-    out.push(pair({ key: "STORE.del", n: keyLen, variant: `present-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: delInput, state: many }, body: (i) => [`PUSH ${keyLen * i}`, `PUSH ${keyLen}`, "STORE.del"], note: `${kIns} deletes of the first-sorted keys of ${entries} entries (${keyLen}-byte keys; the smaller final state makes this err low by its hashing)` }));
+    const delInput = concatBytes(...delKeys.map(hexToBytes), keep);
+    out.push(pair({ key: "STORE.del", n: keyLen, variant: `present-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: delInput, state: many }, shared: dirty(keyLen * kIns), body: (i) => [`PUSH ${keyLen * i}`, `PUSH ${keyLen}`, "STORE.del"], note: `${kIns} deletes of the first-sorted keys of ${entries} entries (${keyLen}-byte keys); both jobs dirty the state first (the smaller final state makes this err low by its hashing)` }));
     out.push(pair({ key: "STORE.del", n: 8, variant: `absent-many${tag}`, k, env: absentEnv, body: () => ["PUSH 0", "PUSH 8", "STORE.del"], note: `K deletes of an absent key ${among}` }));
   }
   for (const klen of SIZE_POINTS.DEL) {

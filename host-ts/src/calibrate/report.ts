@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { makeOutputDir } from "../model/output-dir.ts";
 import { join } from "node:path";
-import { chargeOf, type Cost } from "../generated/opcodes.ts";
+import { COST_TABLES, chargeOf, type Cost } from "../generated/opcodes.ts";
 import type { CalibrationResult } from "./run.ts";
 import type { CostTableEntry, KeyFinding, TermFinding } from "./solve.ts";
 
@@ -242,6 +242,23 @@ function termRows(terms: TermFinding[]): string[][] {
   return terms.map((t) => [esc(t.term), esc(t.key), t.n === undefined ? "" : String(t.n), esc(t.variant ?? ""), fmtUs(t.units), fmtUs(t.us), String(t.charged), `<span class="${t.ratio > 1 ? "bad" : ""}">${esc(fmtRatio(t.ratio))}</span>`]);
 }
 
+/** Per measured key: its worst case (over all tables' verdicts), measured µs, and each table's charge and ratio there. */
+function sideBySide(r: CalibrationResult): string {
+  const names = Object.keys(COST_TABLES);
+  const rows = r.findings.keys.filter((k) => k.measured).map((k) => {
+    const worst = k.terms.reduce((w, t) => (t.us > w.us ? t : w));
+    const cells = names.map((name) => {
+      const c = COST_TABLES[name][k.key];
+      const charged = c ? chargeOf(c, worst.n ?? 0) : 0;
+      const ratio = charged > 0 ? worst.us / charged : Number.POSITIVE_INFINITY;
+      const unsound = r.checks.find((x) => x.table === name)?.unsound.some((u) => u.key === k.key) ?? false;
+      return `${esc(fmtCost(c))} → ${charged} <span class="${unsound ? "bad" : "good"}">(${esc(fmtRatio(ratio))})</span>`;
+    });
+    return [esc(k.key), esc(worst.term), fmtUs(worst.us), ...cells];
+  });
+  return table(["cost key", "largest case", "measured µs", ...names.map((n) => `${esc(n)}: cost → charged (ratio)`)], rows, new Set([2]));
+}
+
 export function reportHtml(r: CalibrationResult): string {
   const f = r.findings;
   const est = r.estimates;
@@ -276,6 +293,9 @@ export function reportHtml(r: CalibrationResult): string {
   );
   if (f.spread) parts.push(`<p>Spread between the most and the least over-charged cost keys: <b>${esc(fmtRatio(f.spread.value))}×</b> (${esc(f.spread.max.key)} at ${esc(fmtRatio(f.spread.max.ratio))} against ${esc(f.spread.min.key)} at ${esc(fmtRatio(f.spread.min.ratio))}). A perfectly proportional table has a spread of 1.</p>`);
 
+  parts.push(`<h2>Every cost table side by side</h2>`);
+  parts.push(`<p>Each key's worst measured case charged under every table of <code>spec/opcodes.json</code> (1 cycle = 1 µs, no margin): ${r.checks.map((c) => `<b>${esc(c.table)}</b> ${c.unsound.length ? `<b class="bad">${c.unsound.length} unsound</b>` : `<b class="good">sound</b>`}`).join(" · ")} (<code>mhr calibrate --check TABLE</code>).</p>`);
+  parts.push(sideBySide(r));
   parts.push(`<h2>Measured vs charged, per cost key</h2>`);
   parts.push(`<p class="muted">Each key's worst measured case (the term with the largest ratio) against its v1 charge for that case.</p>`);
   parts.push(measuredVsChargedSvg(f.keys));

@@ -21,7 +21,8 @@ import { bytesToHex, equalBytes } from "../model/bytes.ts";
 import { decodeResult, hash32 } from "../model/codec.ts";
 import { COST_KEYS, V1_COSTS, BASE_TABLE, buildMicrobenches, overheadJobs, type ValidatedBench } from "./microbench.ts";
 import { cpiModelFor, type CpiModel } from "./cpi-models.ts";
-import { analyse, proposeTable, solveTerms, termFindings, soundnessViolations, type CostTableEntry, type Findings, type TermFinding } from "./solve.ts";
+import { analyse, checkTable, proposeTable, solveTerms, termFindings, soundnessViolations, type CostTableEntry, type Findings, type TableCheck, type TermFinding } from "./solve.ts";
+import { COST_TABLES } from "../generated/opcodes.ts";
 
 export class CalibrationError extends Error {
   constructor(message: string) {
@@ -102,6 +103,8 @@ export interface CalibrationResult {
   findings: Findings;
   overhead: OverheadMeasurement[];
   proposed: { name: string; entry: CostTableEntry; violations: string[] };
+  /** Every cost table of spec/opcodes.json checked against the measured terms (1 cycle = 1 µs, no margin). */
+  checks: TableCheck[];
   seconds: number;
 }
 
@@ -297,6 +300,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       findings,
       overhead: overheadOut,
       proposed: { name, entry, violations },
+      checks: Object.entries(COST_TABLES).map(([table, costs]) => checkTable(table, costs, terms)),
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

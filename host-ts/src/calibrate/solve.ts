@@ -269,3 +269,48 @@ export function soundnessViolations(table: Readonly<Record<string, Cost>>, terms
   }
   return out;
 }
+
+// ---- soundness check of a table (`mhr calibrate --check TABLE`) ----------------------------
+
+/** A cost key whose worst measured term takes longer than the table charges (1 cycle = 1 µs). */
+export interface UnsoundKey {
+  key: string;
+  term: string;
+  us: number;
+  charged: number;
+  ratio: number;
+}
+
+/** The table's verdict on the measured terms: the unsound keys, worst ratio first. */
+export interface TableCheck {
+  table: string;
+  /** Measured terms checked. */
+  terms: number;
+  unsound: UnsoundKey[];
+}
+
+/**
+ * Charges every measured term under `table` (at the term's size) and keeps,
+ * per cost key, the worst term measured above its charge. A key the table
+ * does not price counts as unsound with charge 0.
+ */
+export function checkTable(name: string, table: Readonly<Record<string, Cost>>, terms: readonly TermFinding[]): TableCheck {
+  const worst = new Map<string, UnsoundKey>();
+  for (const t of terms) {
+    const c = table[t.key];
+    const charged = c ? chargeOf(c, t.n ?? 0) : 0;
+    if (t.us <= charged + 1e-9) continue;
+    const ratio = charged > 0 ? t.us / charged : Number.POSITIVE_INFINITY;
+    const seen = worst.get(t.key);
+    if (!seen || ratio > seen.ratio) worst.set(t.key, { key: t.key, term: t.term, us: t.us, charged, ratio });
+  }
+  return { table: name, terms: terms.length, unsound: [...worst.values()].sort((a, b) => b.ratio - a.ratio) };
+}
+
+/** One line per unsound key, for the terminal. */
+export function checkSummary(check: TableCheck, board: string): string {
+  const head = `check ${check.table} on ${board}: ${check.terms} measured terms, `;
+  if (!check.unsound.length) return `${head}every key sound (measured ≤ charged at 1 cycle = 1 µs)`;
+  const lines = check.unsound.map((u) => `  ${u.key.padEnd(12)} ${u.term}: ${u.us.toFixed(2)} µs > ${u.charged} cycles (ratio ${Number.isFinite(u.ratio) ? u.ratio.toFixed(2) : "∞"})`);
+  return `${head}${check.unsound.length} unsound key(s): ${check.unsound.map((u) => u.key).join(", ")}\n${lines.join("\n")}`;
+}

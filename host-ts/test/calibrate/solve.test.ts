@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildMicrobenches, COST_KEYS, V1_COSTS, type MicrobenchSet } from "../../src/calibrate/microbench.ts";
 import { chargeOf } from "../../src/generated/opcodes.ts";
-import { analyse, ceilInt, fitSizeCost, proposeTable, solveTerms, soundnessViolations, termFindings, SolveError, type Equation } from "../../src/calibrate/solve.ts";
+import { analyse, ceilInt, checkTable, fitSizeCost, proposeTable, solveTerms, soundnessViolations, termFindings, SolveError, type Equation } from "../../src/calibrate/solve.ts";
 import { calibrate, usOf, type CalibrationResult } from "../../src/calibrate/run.ts";
 import { CPI_MODELS } from "../../src/calibrate/cpi-models.ts";
 import { fakeConnect, trueUnits } from "./fake-board.ts";
@@ -142,5 +142,18 @@ describe("calibrate end to end on a synthetic board", () => {
     expect(Object.keys(r.proposed.entry.costs)).toEqual(COST_KEYS);
     expect(r.proposed.entry.doc).toMatch(/ESTIMATES/);
     expect(r.findings.spread).toBeDefined();
+  });
+});
+
+describe("checkTable (mhr calibrate --check)", () => {
+  const term = (key: string, us: number, n?: number) => ({ term: n === undefined ? key : `${key}@${n}`, key, ...(n !== undefined ? { n } : {}), units: us, us, charged: 0, ratio: 0 });
+  it("lists each key measured above the named table's charge once, worst term first", () => {
+    const table = { ADD: { base: 1 }, HASH: { base: 500, per: 10, unit: 64, of: "len" } };
+    const terms = [term("ADD", 0.5), term("HASH", 400, 64), term("HASH", 1200, 4096), term("HASH", 2000, 8192), term("DIV", 2)];
+    const c = checkTable("t", table, terms);
+    expect(c.terms).toBe(5);
+    expect(c.unsound.map((u) => u.key)).toEqual(["DIV", "HASH"]); // DIV unpriced: ratio ∞
+    expect(c.unsound[1]).toMatchObject({ term: "HASH@8192", charged: 500 + 10 * 128 });
+    expect(checkTable("t", { ...table, DIV: { base: 2 } }, [terms[0], terms[1], terms[4]]).unsound).toEqual([]);
   });
 });

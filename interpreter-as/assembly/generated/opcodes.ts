@@ -263,6 +263,8 @@ export const CK_MSIZE: usize = 224;
 export const CK_EMIT: usize = 228;
 /** Cost table v1 (nominal): 58 u32 base costs, indexed by CK_*. */
 export const COST_TABLE_V1: usize = memory.data<u32>([1,1,1,1,1,1,1,1,2,3,3,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,2,3,3,5,4,2,2,500,1000,2000,10,2,2,5,50,10,3,3,3,3,3,3,3,3,3,3,3,3,3,2,5]);
+/** Cost table v2 (calibrated): 58 u32 base costs, indexed by CK_*. */
+export const COST_TABLE_V2: usize = memory.data<u32>([3,1,2,2,2,3,3,3,18,31,31,2,2,2,2,2,2,2,2,3,3,3,3,2,3,2,2,1,2,1,2,1,1,1,64,290000,690000,20,4,4,2,13,6,3,3,3,4,21,2,2,3,3,4,120,130,5,2,3]);
 /** The active table (v1). */
 export const COST_TABLE: usize = COST_TABLE_V1;
 

@@ -13,7 +13,8 @@ import { makeOutputDir } from "../../model/output-dir.ts";
 import { examples, intIn, numberAtLeast } from "../options.ts";
 import { calibrate, CalibrationError, CalibrationSkipped } from "../../calibrate/run.ts";
 import { MicrobenchError } from "../../calibrate/microbench.ts";
-import { SolveError } from "../../calibrate/solve.ts";
+import { SolveError, checkSummary } from "../../calibrate/solve.ts";
+import { COST_TABLES } from "../../generated/opcodes.ts";
 import { terminalSummary, terminalTable, writeOutputs } from "../../calibrate/report.ts";
 import { LinkError, BoardError } from "../../protocol/client.ts";
 import { EngineError } from "../../model/engine.ts";
@@ -26,6 +27,7 @@ interface CalibrateFlags {
   margin: number;
   k: number;
   only?: string;
+  check?: string;
   progress: boolean;
 }
 
@@ -46,9 +48,13 @@ export function registerCalibrateCommands(program: Command): void {
     .option("--margin <x>", "safety margin of the proposed table: cost >= measured × margin", numberAtLeast(1), 1.25)
     .option("--k <n>", "repetitions of cheap instructions per benchmark job (4..200)", intIn(4, 200), 64)
     .option("--only <keys>", "comma-separated cost keys to measure (others keep their v1 cost in the proposal)")
+    .option("--check <table>", `exit 1 if any measured key takes longer than the named cost table charges (tables: ${Object.keys(COST_TABLES).join(", ")})`)
     .option("--no-progress", "no progress bar")
     .action(async (flags: CalibrateFlags) => {
       const { repeat, margin, k } = flags;
+      if (flags.check !== undefined && COST_TABLES[flags.check] === undefined) {
+        throw new UserError(`--check: unknown cost table ${flags.check}; tables: ${Object.keys(COST_TABLES).join(", ")}`);
+      }
       const only = flags.only ? flags.only.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : undefined;
       const out = flags.out ?? join("out", "calibration", flags.board);
       makeOutputDir(out); // a bad --out fails now, not after the measurements
@@ -96,8 +102,14 @@ export function registerCalibrateCommands(program: Command): void {
       console.log(terminalSummary(result));
       console.log(`wrote ${files.calibration}, ${files.report}, ${files.proposed} (${result.seconds.toFixed(1)} s)`);
       if (result.proposed.violations.length) process.exitCode = 1;
+      const check = flags.check === undefined ? undefined : result.checks.find((c) => c.table === flags.check);
+      if (check) {
+        console.log(checkSummary(check, flags.board));
+        if (check.unsound.length) process.exitCode = 1;
+      }
     }),
   "mhr calibrate --board qemu-rv32",
+  "mhr calibrate --board qemu-rv32 --check v1",
   "mhr calibrate --board qemu-lx106 --only ADD,HASH,STORE.state --repeat 3",
   "mhr calibrate --board esp32-c3-devkitm-1 --port /dev/ttyACM0 --out out/cal-c3");
 }

@@ -1,0 +1,52 @@
+/**
+ * `mhr calibrate --check` on the qemu-rv32 virtual board (npm test builds its
+ * image first). Under -icount the instruction counts are exact, so the verdict
+ * is deterministic, not a timing result. A few cheap keys keep it short: v1
+ * under-charges LOG and EMIT (≈ 3× at their largest sizes) and over-charges ADD;
+ * the calibrated table v2 covers all three. The full check of every key,
+ * `mhr calibrate --board qemu-rv32 --check v2`, takes ~4 minutes here.
+ */
+import { describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { haveTool } from "../../../scripts/build-firmware.ts";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const IMAGE = join(ROOT, "build/firmware/qemu-rv32/mhr.elf");
+const missing = !haveTool("qemu-system-riscv32") ? "no qemu-system-riscv32" : !existsSync(IMAGE) ? "no image: npm run build:firmware" : "";
+
+function mhr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(ROOT, "bin/mhr.mjs"), ...args], { cwd: ROOT, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("mhr calibrate --check on qemu-rv32", () => {
+  it.skipIf(missing !== "")(`--check v1 exits 1 and lists the under-charged keys${missing ? ` (skipped: ${missing})` : ""}`, async () => {
+    const out = mkdtempSync(join(tmpdir(), "mhr-check-"));
+    try {
+      const r = await mhr(["calibrate", "--board", "qemu-rv32", "--only", "ADD,LOG,EMIT", "--repeat", "1", "--k", "16", "--check", "v1", "--no-progress", "--out", out]);
+      const line = r.stdout.split("\n").find((l) => l.startsWith("check v1 on qemu-rv32:"));
+      expect(line, r.stderr).toBeDefined();
+      expect(r.code).toBe(1);
+      const listed = /unsound key\(s\): (.*)$/.exec(line!)?.[1].split(", ");
+      expect(listed?.sort()).toEqual(["EMIT", "LOG"]);
+      // The same measurements under the calibrated table v2 (calibration.json checks every table).
+      const checks = (JSON.parse(readFileSync(join(out, "calibration.json"), "utf8")) as { checks: { table: string; unsound: unknown[] }[] }).checks;
+      expect(checks.find((c) => c.table === "v2")?.unsound).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 600_000);
+
+  it("--check with an unknown table is a usage error before any measurement", async () => {
+    const r = await mhr(["calibrate", "--board", "qemu-rv32", "--check", "v0", "--no-progress"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unknown cost table v0/);
+  }, 60_000);
+});

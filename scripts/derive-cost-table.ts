@@ -1,0 +1,89 @@
+/**
+ * npx tsx scripts/derive-cost-table.ts NAME BOARD... [--write]
+ *
+ * Derives a cost table from committed calibration runs: per cost key the
+ * maximum, over the boards' proposed tables (docs/calibration/<board>/
+ * proposed-cost-table.json, each already ≥ margin × measured), of base and of
+ * per, with v1's unit and of kept, rounded up to a simple form (two
+ * significant digits). Prints the entry; --write puts it into
+ * spec/opcodes.json's costTables under NAME (then run `npm run gen`).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { TABLE_PATH, type CostRow, type CostTable } from "../host-ts/src/spec/table-schema.ts";
+import { REPO } from "./build-firmware.ts";
+
+/** Rounds up to at most two significant digits: 1..99 stay, 123 → 130, 50102 → 51000. */
+export function simpleCeil(x: number): number {
+  if (x <= 99) return Math.max(0, Math.ceil(x));
+  const step = 10 ** (Math.floor(Math.log10(x)) - 1);
+  return Math.ceil(x / step) * step;
+}
+
+interface Proposal { doc: string; margin: number; costs: Record<string, CostRow> }
+
+function proposalOf(board: string): Proposal {
+  const file = join(REPO, "docs/calibration", board, "proposed-cost-table.json");
+  const entries = Object.values(JSON.parse(readFileSync(file, "utf8")) as Record<string, Proposal>);
+  if (entries.length !== 1) throw new Error(`${file}: expected one proposed table`);
+  return entries[0];
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const write = args.includes("--write");
+  const [name, ...boards] = args.filter((a) => a !== "--write");
+  if (!name || !boards.length) throw new Error("usage: derive-cost-table.ts NAME BOARD... [--write]");
+  const spec = JSON.parse(readFileSync(TABLE_PATH, "utf8")) as { costTables: Record<string, CostTable> };
+  const v1 = spec.costTables.v1.costs;
+  const proposals = boards.map(proposalOf);
+  const margin = Math.max(...proposals.map((p) => p.margin));
+  const costs: Record<string, CostRow> = {};
+  for (const [key, base] of Object.entries(v1)) {
+    const rows = proposals.map((p) => p.costs[key]).filter((r): r is CostRow => r !== undefined);
+    const row: CostRow = { base: simpleCeil(Math.max(1, ...rows.map((r) => r.base))) };
+    if (base.per !== undefined) {
+      row.per = simpleCeil(Math.max(1, ...rows.map((r) => r.per ?? 0)));
+      row.unit = base.unit;
+      row.of = base.of;
+    }
+    costs[key] = row;
+  }
+  const entry: CostTable = {
+    status: "calibrated",
+    doc:
+      `Per cost key the maximum of the tables proposed by \`mhr calibrate\` on ${boards.join(", ")} ` +
+      `(each charges every measured case at least ${margin} × its time at 1 cycle = 1 µs; virtual boards are ESTIMATES from exact instruction counts and a CPI model), ` +
+      "base and per rounded up to two significant digits (scripts/derive-cost-table.ts). docs/SPEC.md §10 records the data.",
+    basedOn: "v1",
+    margin,
+    costs,
+  };
+  if (!write) {
+    console.log(JSON.stringify({ [name]: entry }, null, 2));
+    return;
+  }
+  if (spec.costTables[name]) throw new Error(`spec/opcodes.json already has costTables.${name}; remove it first`);
+  // spec/opcodes.json keeps a hand layout: the entry goes in as text before the end of costTables.
+  const one = (c: CostRow) => `{ ${Object.entries(c).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(", ")} }`;
+  const block = [
+    `    ${JSON.stringify(name)}: {`,
+    `      "status": ${JSON.stringify(entry.status)},`,
+    `      "doc": ${JSON.stringify(entry.doc)},`,
+    `      "basedOn": ${JSON.stringify(entry.basedOn)},`,
+    `      "margin": ${JSON.stringify(entry.margin)},`,
+    `      "costs": {`,
+    Object.entries(entry.costs).map(([k, c]) => `        ${JSON.stringify(k)}: ${one(c)}`).join(",\n"),
+    "      }",
+    "    }",
+  ].join("\n");
+  const text = readFileSync(TABLE_PATH, "utf8");
+  const end = "\n  },\n  \"activeCostTable\"";
+  if (text.split(end).length !== 2) throw new Error("spec/opcodes.json: cannot find the end of costTables");
+  const out = text.replace(end, `,\n${block}${end}`);
+  JSON.parse(out);
+  writeFileSync(TABLE_PATH, out);
+  console.log(`wrote costTables.${name} into ${TABLE_PATH}; run npm run gen`);
+}
+
+main();
