@@ -4,13 +4,12 @@
  * (TeeFailure) and a caller can branch on it without parsing messages.
  */
 import { TeeErrorCode, TEE_ERROR_NAMES, type TeeErrorName } from "../../generated/private-protocol.ts";
+import { CodedError } from "../../model/coded-error.ts";
 
-export class TeeError extends Error {
-  readonly code: number;
-  constructor(readonly codeName: TeeErrorName, detail: string) {
-    super(`${codeName}: ${detail}`);
+export class TeeError extends CodedError<TeeErrorName> {
+  constructor(codeName: TeeErrorName, detail: string) {
+    super(codeName, detail, TeeErrorCode);
     this.name = "TeeError";
-    this.code = TeeErrorCode[codeName];
   }
 
   /** The error for a code received on the wire (unknown codes keep their number in the message). */

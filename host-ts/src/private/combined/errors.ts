@@ -10,13 +10,12 @@ import { CombinedErrorCode, COMBINED_ERROR_NAMES, type CombinedErrorName } from 
 import { SplitProtocolError } from "../split/messages.ts";
 import { ShamirError } from "../shamir/errors.ts";
 import { TeeError } from "../attestation/errors.ts";
+import { CodedError } from "../../model/coded-error.ts";
 
-export class CombinedError extends Error {
-  readonly code: number;
-  constructor(readonly codeName: CombinedErrorName, detail: string) {
-    super(`${codeName}: ${detail}`);
+export class CombinedError extends CodedError<CombinedErrorName> {
+  constructor(codeName: CombinedErrorName, detail: string) {
+    super(codeName, detail, CombinedErrorCode);
     this.name = "CombinedError";
-    this.code = CombinedErrorCode[codeName];
   }
 }
 

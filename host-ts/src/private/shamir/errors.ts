@@ -4,16 +4,15 @@
  * into an ABORT message or a job result without parsing text.
  */
 import { ShamirErrorCode as Code, SHAMIR_ERROR_NAMES, type ShamirErrorName } from "../../generated/private-protocol.ts";
+import { CodedError } from "../../model/coded-error.ts";
 
 export { Code as ShamirCode };
 export type { ShamirErrorName };
 
-export class ShamirError extends Error {
-  readonly code: number;
-  constructor(readonly codeName: ShamirErrorName, detail: string) {
-    super(`${codeName}: ${detail}`);
+export class ShamirError extends CodedError<ShamirErrorName> {
+  constructor(codeName: ShamirErrorName, detail: string) {
+    super(codeName, detail, Code);
     this.name = "ShamirError";
-    this.code = Code[codeName];
   }
 }
 
