@@ -26,6 +26,8 @@ import { createReferenceEngine } from "../host-ts/src/engines/reference-engine.t
 import type { Engine } from "../host-ts/src/model/engine.ts";
 import { teeBench, printTee } from "./private-tee.ts";
 import { benchPrivateCombined, printCombined } from "./private-combined.ts";
+import { benchPrivateShamir } from "./private-shamir.ts";
+import { benchSplitPerImage } from "./private-split.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -210,6 +212,15 @@ if (!process.argv.includes("--no-wasm-tier")) {
 }
 
 const privateTee = process.argv.includes("--no-tee") ? null : await teeBench({ quick });
+// Tier 2 per multiplication and per workload, against the plaintext computation in the same run.
+const privateShamir = process.argv.includes("--no-shamir") ? null : benchPrivateShamir({ quick });
+// Tier 1 per image, split (with and without noise) against the whole model in the same run.
+const privateSplit = process.argv.includes("--no-split") ? null : await (async () => {
+  const images = quick ? 20 : 200;
+  const plain = await benchSplitPerImage({ images, noise: { mechanism: "none" } });
+  const noisy = await benchSplitPerImage({ images, model: "mnist-bottleneck-e8", cut: "relu2", noise: { mechanism: "discrete-laplace", epsilon: 8 } });
+  return [plain, noisy].map((r) => ({ summary: r.summary, wholeMedianUs: r.wholeMedianUs, ratio: r.ratio }));
+})();
 // Split + SecretShared and Split + TEE against plaintext (accuracy through the MPC: npx tsx bench/private-combined.ts --accuracy N).
 const privateCombined = process.argv.includes("--no-combined") ? null : await benchPrivateCombined({ images: quick ? 5 : 20 });
 // The mesh node's figures (transport, delegation) come from their own process too: libp2p and its timers stay out of this one.
@@ -223,7 +234,7 @@ if (!process.argv.includes("--no-node")) {
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.arch()}` },
-  vm, crypto, targets, wasmTier, privateTee, privateCombined, node,
+  vm, crypto, targets, wasmTier, privateTee, privateShamir, privateSplit, privateCombined, node,
 };
 writeFileSync(join(ROOT, "bench/results.json"), JSON.stringify(results, null, 1) + "\n");
 
@@ -238,5 +249,13 @@ for (const r of crypto) console.log(`${r.what.padEnd(34)}${r.impl.padEnd(36)}${r
 console.log("\ntargets (ratio = measured / target, ≤ 1 is met)");
 for (const t of targets) console.log(`${t.met ? "met    " : "MISSED "} ${t.target.padEnd(48)} ${t.value.padEnd(22)} ratio ${t.ratio.toFixed(2)}`);
 if (privateTee) printTee(privateTee);
+if (privateShamir) {
+  console.log("\nprivate compute, Tier 2 (SecretShared): bytes and time against plaintext");
+  for (const w of privateShamir.workloads) console.log(`  ${w.name.padEnd(40)} ×${w.bandwidthRatio.toFixed(1)} bytes vs plaintext input, ${w.sessionMs.toFixed(2)} ms vs ${w.plaintextMs.toFixed(4)} ms plain`);
+}
+if (privateSplit) {
+  console.log("\nprivate compute, Tier 1 (split inference): per image against the whole model");
+  for (const r of privateSplit) console.log(`  ${r.summary.label.padEnd(48)} ×${r.ratio.toFixed(2)} latency (whole ${r.wholeMedianUs.toFixed(0)} µs)`);
+}
 if (privateCombined) printCombined(privateCombined);
 console.log(`\nwrote bench/results.json`);
