@@ -16,7 +16,8 @@ import { bytesToHex, hexToBytes } from "../model/bytes.ts";
 import { ProtocolError } from "./wire/protocol-error.ts";
 import { parseProof, type Progress } from "./consumer.ts";
 import type { NodeStatus, SubmitOptions, SubmitOutcome, SubmitRequest } from "./mesh-node.ts";
-import { PRIVACY_MODES, type PrivacyMode, type PrivateOutcome, type PrivateRequest } from "./private/consumer-client.ts";
+import { PRIVACY_MODES, type PrivacyMode } from "./private/modes.ts";
+import type { PrivateOutcome, PrivateRequest } from "./private/consumer-client.ts";
 import { SHARED_WORKLOADS, type SharedJob } from "./private/shared-jobs.ts";
 import { parseTeePolicy } from "./private/tee-config.ts";
 

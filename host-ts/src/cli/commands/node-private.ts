@@ -7,12 +7,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { UserError } from "../../model/errors.ts";
 import { controlCall, ControlError } from "../../node/control-client.ts";
-import { loadMnist } from "../../private/split/mnist-idx.ts";
-import { committedModel } from "../../private/split/parts.ts";
-import { OnnxPart } from "../../private/split/runtime.ts";
 import { pixelsAsInput, MNIST_PIXELS, MNIST_CLASSES } from "../../node/private/tee-task.ts";
 import { plaintextShared, SHARED_WORKLOADS, type SharedJob } from "../../node/private/shared-jobs.ts";
-import { PRIVACY_MODES, type PrivacyMode } from "../../node/private/consumer-client.ts";
+import { PRIVACY_MODES, type PrivacyMode } from "../../node/private/modes.ts";
 import type { TeeBackendSpec } from "../../node/private/tee-config.ts";
 
 export interface PrivateFlags {
@@ -62,7 +59,7 @@ function indices(v: string): number[] {
   return out;
 }
 
-function images(o: PrivateFlags): { pixels: Uint8Array; labels?: number[] } {
+async function images(o: PrivateFlags): Promise<{ pixels: Uint8Array; labels?: number[] }> {
   if (o.imageFile) {
     if (!existsSync(o.imageFile)) throw new UserError(`no such file: ${o.imageFile}`);
     const px = new Uint8Array(readFileSync(o.imageFile));
@@ -70,6 +67,7 @@ function images(o: PrivateFlags): { pixels: Uint8Array; labels?: number[] } {
     return { pixels: px };
   }
   if (!o.image) throw new UserError("--image N (an MNIST test-set index) or --image-file FILE is required", 2);
+  const { loadMnist } = await import("../../private/split/mnist-idx.ts");
   const set = loadMnist("test");
   const idx = indices(o.image);
   if (idx.some((i) => i >= set.count)) throw new UserError(`--image: the test set has ${set.count} images`, 2);
@@ -104,7 +102,7 @@ export async function submitPrivate(dir: string, file: string | undefined, o: Pr
     shared = sharedJob(o);
     params.shared = shared;
   } else {
-    ({ pixels, labels } = images(o));
+    ({ pixels, labels } = await images(o));
     params.pixels = Buffer.from(pixels).toString("hex");
     if (o.model) params.model = o.model;
     if (o.epsilon !== undefined) params.epsilon = Number(o.epsilon);
@@ -132,6 +130,8 @@ export async function submitPrivate(dir: string, file: string | undefined, o: Pr
     lines.push(`answer      ${String(r.answer)}`, `plaintext   ${String(plain)}${typeof plain === "number" ? `  (difference ${Math.abs((r.answer as number) - plain).toExponential(2)})` : r.answer === plain ? "  (equal)" : "  (DIFFERENT)"}`);
     Object.assign(compare, { plaintext: plain });
   } else if (r.logits && pixels) {
+    // onnxruntime-node is a native module: loaded only here, not at every `mhr` start-up.
+    const [{ OnnxPart }, { committedModel }] = await Promise.all([import("../../private/split/runtime.ts"), import("../../private/split/parts.ts")]);
     const whole = await OnnxPart.load(committedModel(o.model ?? "mnist-mlp"));
     const batch = pixels.length / MNIST_PIXELS;
     const plain = await whole.run(pixelsAsInput(pixels), batch);

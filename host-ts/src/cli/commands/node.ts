@@ -17,7 +17,7 @@ import type { NodeStatus } from "../../node/mesh-node.ts";
 import { describeRun } from "./asm.ts";
 import { describeWasmRun, loadWasmContract } from "./wasm.ts";
 import { privacyFlags, submitPrivate, type PrivateFlags } from "./node-private.ts";
-import { PRIVACY_MODES } from "../../node/private/consumer-client.ts";
+import { PRIVACY_MODES } from "../../node/private/modes.ts";
 import { SHARED_WORKLOADS } from "../../node/private/shared-jobs.ts";
 import type { EngineRun } from "../../model/engine.ts";
 

@@ -42,8 +42,8 @@ import { decodeTeeMessage, encodeTeeMessage } from "../../private/attestation/me
 import { TeeError } from "../../private/attestation/errors.ts";
 import { platformsOf, type TeePolicy } from "../../private/attestation/policy.ts";
 
-export const PRIVACY_MODES = ["split", "shared", "tee", "split+shared", "split+tee"] as const;
-export type PrivacyMode = (typeof PRIVACY_MODES)[number];
+import { PRIVACY_MODES, type PrivacyMode } from "./modes.ts";
+export { PRIVACY_MODES, type PrivacyMode };
 
 export interface PrivateRequest {
   privacy: PrivacyMode;
