@@ -8,7 +8,7 @@
  * BOOT was held at power-on) and the "EN press" after flashing goes through
  * the double's side channel.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,36 +19,13 @@ import { FlashError, flashBoard } from "../src/flash/flash.ts";
 import { monitorPort, runMonitor } from "../src/flash/monitor.ts";
 import { NodeSerialLink, WebSerialAdapter } from "../src/serial/web-serial-adapter.ts";
 import { RomLoaderDouble, makeBuild, sameBytes } from "./fixtures/rom-loader-double.ts";
+import { startSocat, type PtyPair } from "./fixtures/socat-pty.ts";
 
 const socatMissing = spawnSync("sh", ["-c", "command -v socat"], { encoding: "utf8" }).status !== 0;
 if (socatMissing) {
   console.warn("flash-pty.test.ts: socat is not installed (apt-get install socat); the pty tests are skipped");
 }
 
-interface PtyPair {
-  proc: ChildProcess;
-  device: string;
-  host: string;
-}
-
-async function startSocat(): Promise<PtyPair> {
-  const proc = spawn("socat", ["-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"], { stdio: ["ignore", "ignore", "pipe"] });
-  const paths: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`socat printed no pty paths: ${err}`)), 5000);
-    proc.stderr?.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-      for (const m of err.matchAll(/PTY is (\/dev\/pts\/\d+)/g)) if (!paths.includes(m[1])) paths.push(m[1]);
-      if (paths.length >= 2 && /starting data transfer loop/.test(err)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`socat exited (${code}): ${err}`)));
-  });
-  return { proc, device: paths[0], host: paths[1] };
-}
 
 /** Run the double on a real serial port (the device end of the pair). */
 async function serveDouble(path: string, double: RomLoaderDouble): Promise<SerialPort> {

@@ -13,7 +13,7 @@
  *    the chip's own ROM boots the image from a flash file and it answers on
  *    the board protocol (skipped, with the reason, without them).
  */
-import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +31,7 @@ import { BoardClient } from "../../src/protocol/client.ts";
 import { memorySerial } from "../../src/serial/web-serial-adapter.ts";
 import { DEFAULT_IMAGES, ESP_QEMU, espFlashFile, espQemuArgs, espQemuStatus, launchVirtual } from "../../src/virtual/index.ts";
 import { RomLoaderDouble, sameBytes } from "../fixtures/rom-loader-double.ts";
+import { startSocat } from "../fixtures/socat-pty.ts";
 import { LOOP } from "./jobs.ts";
 
 const run = promisify(execFile);
@@ -146,24 +147,6 @@ describe("bare-metal chip images", () => {
 
 const socatMissing = spawnSync("sh", ["-c", "command -v socat"], { encoding: "utf8" }).status !== 0;
 
-async function startSocat(): Promise<{ proc: ChildProcess; device: string; host: string }> {
-  const proc = spawn("socat", ["-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"], { stdio: ["ignore", "ignore", "pipe"] });
-  const paths: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`socat printed no pty paths: ${err}`)), 5000);
-    proc.stderr?.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-      for (const m of err.matchAll(/PTY is (\/dev\/pts\/\d+)/g)) if (!paths.includes(m[1])) paths.push(m[1]);
-      if (paths.length >= 2 && /starting data transfer loop/.test(err)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`socat exited (${code}): ${err}`)));
-  });
-  return { proc, device: paths[0], host: paths[1] };
-}
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
