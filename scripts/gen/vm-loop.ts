@@ -18,6 +18,12 @@
  *     body computed;
  *   - replaces `NEXT();` with the PROGRAM COUNTER phase of a fall-through
  *     instruction: ip past the opcode and its fixed immediate, next step.
+ *
+ * Internal opcodes (`const IOP_X: u8 = 0x..;` in vm.ts) are the pre-decoded
+ * form the loop runs (SPEC §8.0): each value must be a hole of the opcode map.
+ * `case IOP_PUSHB: {` is PUSH with a 1-byte immediate (its phases are PUSH's);
+ * a fused `case IOP_A_B: {` gets A's STACK phase, its `GAS();` charges A, and
+ * it must end by falling through into `case OP_B: {`, the very next case.
  * A fixed-cost body without `GAS();`, a size-dependent one without
  * `CHARGE(`, or a marker outside a case, is an error.
  */
@@ -61,12 +67,35 @@ export function vmLoop(t: OpcodeTable, template: string): string {
   let cur: Effect | undefined;
   const seen = new Map<string, { gas: boolean; charge: boolean }>();
   const fail = (m: string): never => { throw new Error(`interpreter-as/assembly/vm.ts: ${m}`); };
+  const used = new Set(t.opcodes.map((o) => Number(o.byte)));
+  for (const m of template.matchAll(/^const IOP_(\w+): u8 = (0x[0-9a-f]+);/gm)) {
+    const v = Number(m[2]);
+    if (v === 0 || used.has(v)) fail(`IOP_${m[1]} = ${m[2]} is the sentinel or a spec opcode`);
+    used.add(v);
+  }
+  let fallsInto = "";
   for (const line of template.split("\n")) {
     const indent = /^\s*/.exec(line)![0];
     const s = line.trim();
+    const iop = /^case IOP_([A-Z]+)(?:_([A-Z]+))?: \{$/.exec(s);
+    if (iop) {
+      if (fallsInto) fail(`IOP case after a fused case that must fall into ${fallsInto}`);
+      const first = iop[1] === "PUSHB" ? "PUSH" : iop[1];
+      const key = `IOP_${iop[1]}${iop[2] ? "_" + iop[2] : ""}`;
+      const e = fx.get(first) ?? fail(`${key}: unknown instruction ${first}`);
+      if (seen.has(key)) fail(`two cases for ${key}`);
+      seen.set(key, { gas: false, charge: false });
+      cur = { ...e, key: first, immediate: "fused" };
+      fallsInto = iop[2] ?? "";
+      if (fallsInto && !fx.has(fallsInto)) fail(`${key}: unknown instruction ${fallsInto}`);
+      out.push(line, ...stackPhase(e).map((l) => `${indent}  ${l}`));
+      continue;
+    }
     const op = /^case OP_(\w+): \{$/.exec(s);
     const sp = /^case SPACE_(\w+): \{$/.exec(s);
     if (op || sp) {
+      if (fallsInto && (!op || op[1] !== fallsInto)) fail(`a fused case must fall through into case OP_${fallsInto}`);
+      fallsInto = "";
       if (op) parent = op[1];
       const key = op ? op[1] : `${parent}.${sp![1].toLowerCase()}`;
       cur = fx.get(key) ?? fail(`case for unknown instruction ${key}`);
@@ -78,7 +107,7 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     if (s === "GAS();" || s.startsWith("CHARGE(") || s === "NEXT();") {
       if (!cur) fail(`${s} outside an instruction's case`);
       const e = cur!;
-      const mark = seen.get(e.key)!;
+      const mark = seen.get(e.key) ?? { gas: false, charge: false };
       if (s === "GAS();") {
         if (sized.has(e.key)) fail(`${e.key} has a size-dependent cost: use CHARGE(cost)`);
         out.push(`${indent}{`, `${indent}  const c = load<u32>(costs, ck.CK_${cname(e.key)});`,

@@ -18,7 +18,6 @@ import {
   FE_D, FE_D2, FE_SQRTM1, feAdd, feCopy, feFromBytes, feInvert, feIsNegative, feIsZero,
   feMul, feNeg, feOne, fePow22523, feSq, feSq2, feSub, feToBytes, feZero,
 } from "./fe25519";
-import { BASE_ENTRY_SIZE, BASE_TABLE } from "./basetable";
 import { scWnaf } from "./sc25519";
 
 // Coordinate offsets.
@@ -79,25 +78,6 @@ export function geAddCached(r: usize, p: usize, q: usize, sub: bool): void {
   feMul(r + T, q + 120, p + T);
   feMul(r + X, p + Z, q + 80);
   feAdd(FT0, r + X, r + X);
-  feSub(r + X, r + Z, r + Y);
-  feAdd(r + Y, r + Z, r + Y);
-  if (sub) {
-    feSub(r + Z, FT0, r + T);
-    feAdd(r + T, FT0, r + T);
-  } else {
-    feAdd(r + Z, FT0, r + T);
-    feSub(r + T, FT0, r + T);
-  }
-}
-
-// r (P1P1) = p (P3) +/- q (PRECOMP); same as above with Z2 = 1.
-export function geAddPrecomp(r: usize, p: usize, q: usize, sub: bool): void {
-  feAdd(r + X, p + Y, p + X);
-  feSub(r + Y, p + Y, p + X);
-  feMul(r + Z, r + X, q + (sub ? 40 : 0));
-  feMul(r + Y, r + Y, q + (sub ? 0 : 40));
-  feMul(r + T, q + 80, p + T);
-  feAdd(FT0, p + Z, p + Z);
   feSub(r + X, r + Z, r + Y);
   feAdd(r + Y, r + Z, r + Y);
   if (sub) {
@@ -237,7 +217,18 @@ const ACC: usize = memory.data(120, 8);
 const SUM: usize = memory.data(160, 8);
 const TMP: usize = memory.data(160, 8);
 const TWO: usize = memory.data(160, 8);
-const PRE: usize = memory.data(120, 8); // a base-table entry read into limbs
+// The odd multiples B, 3B, ..., 15B of the base point, built when the module
+// starts (so every verification costs the same, whatever ran before it). They
+// were a 3,072-byte constant table for width-7 digits; width 5 for B costs
+// ~11 more point additions per verify, for ~3.4 KB of flash that the VM loop
+// needs more (issue 10).
+const TAB_B: usize = memory.data(8 * 160, 8);
+const PT_B: usize = memory.data(160, 8);
+// RFC 8032 §5.1: B = (x, 4/5) with x even, encoded as y = 4/5 little-endian.
+const B_ENC: usize = memory.data<u8>([
+  0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+  0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+]);
 
 function buildTable(tab: usize, p: usize): void {
   geP3ToCached(tab, p);
@@ -252,17 +243,20 @@ function buildTable(tab: usize, p: usize): void {
   }
 }
 
+geFromBytes(PT_B, B_ENC);
+buildTable(TAB_B, PT_B);
+
 // r (P3) = [a]P + [b]Q, or [a]P + [b]B when q == 0, for 32-byte
 // little-endian scalars a and b (any 256-bit values). Variable time:
-// NAF digits of both scalars share one chain of doublings, with width 5
-// for run-time tables and width 7 for the constant table of B.
+// NAF digits (width 5) of both scalars share one chain of doublings.
 // r may alias p or q.
 export function geDoubleScalarMul(r: usize, a: usize, p: usize, b: usize, q: usize): void {
   const base = q == 0;
   scWnaf(NAF_A, a, 5);
-  scWnaf(NAF_B, b, base ? 7 : 5);
+  scWnaf(NAF_B, b, 5);
   buildTable(TAB_A, p);
   if (!base) buildTable(TAB_Q, q);
+  const tabB = base ? TAB_B : TAB_Q;
   let i: i32 = 263;
   while (i >= 0 && load<i8>(NAF_A + i) == 0 && load<i8>(NAF_B + i) == 0) i--;
   if (i < 0) {
@@ -284,13 +278,7 @@ export function geDoubleScalarMul(r: usize, a: usize, p: usize, b: usize, q: usi
     if (db != 0) {
       geP1P1ToP3(TMP, SUM);
       const idx = ((db < 0 ? -db : db) >> 1) as usize;
-      if (base) {
-        const e = BASE_TABLE + idx * BASE_ENTRY_SIZE;
-        feFromBytes(PRE, e);
-        feFromBytes(PRE + 40, e + 32);
-        feFromBytes(PRE + 80, e + 64);
-        geAddPrecomp(SUM, TMP, PRE, db < 0);
-      } else geAddCached(SUM, TMP, TAB_Q + idx * 160, db < 0);
+      geAddCached(SUM, TMP, tabB + idx * 160, db < 0);
     }
     if (i > 0) geP1P1ToP2(ACC, SUM);
   }

@@ -42,7 +42,7 @@ import {
   LIMIT_MAX_KEY_SIZE, LIMIT_MAX_OUTPUT, LIMIT_MAX_LOGS, LIMIT_MAX_LOG_BYTES, LIMIT_MAX_TRANSFERS,
   LIMIT_NODE_ID_SIZE, LIMIT_HASH_SIZE, LIMIT_PUBKEY_SIZE, LIMIT_SIGNATURE_SIZE,
   LIMIT_VRF_PROOF_SIZE, LIMIT_VRF_OUTPUT_SIZE, LIMIT_STATE_ENTRY_OVERHEAD,
-  COST_TABLE,
+  COST_TABLE, OPCODE_IMMEDIATE, IMM_PUSH, IMM_NONE, IMM_TARGET,
 } from "./opcodes";
 // Cost-key offsets (CK_*) for the generated GAS phase (scripts/gen/vm-loop.ts).
 import * as ck from "./opcodes";
@@ -110,6 +110,52 @@ function balanceOf(p: usize): i64 {
   return <usize>load<u8>(ip + 1) | (<usize>load<u8>(ip + 2) << 8);
 }
 
+// ---------------------------------------------------------------- internal form
+// Internal opcodes (never in a contract: these bytes are holes of the opcode
+// map, checked by scripts/gen/vm-loop.ts). `predecode` writes them over the
+// first byte of an instruction for the duration of the call, in place in the
+// job buffer: same offsets, immediates untouched, 0 extra bytes. A fused
+// IOP_A_B runs instruction A (its own STACK and GAS phases, generated) and
+// falls through into B's own case, so gas and traps stay per MHR-Byte
+// instruction; B's byte is never rewritten, so a jump into B still lands on B.
+const IOP_PUSHB: u8 = 0x07;     // PUSH with a 1-byte immediate
+const IOP_PUSHB_SUB: u8 = 0x08; // PUSH (1 byte) then SUB
+const IOP_PUSHB_LT: u8 = 0x09;  // PUSH (1 byte) then LT
+const IOP_DUP_JNZ: u8 = 0x0a;   // DUP then JNZ
+
+/** Length of the (original) instruction op at p: opcode byte and immediate. */
+function insnLen(p: usize, op: u32): usize {
+  const k = load<u8>(OPCODE_IMMEDIATE + <usize>op);
+  return k == IMM_PUSH ? 2 + <usize>load<u8>(p + 1) : k == IMM_NONE ? 1 : k == IMM_TARGET ? 3 : 2;
+}
+
+/** Writes the internal opcodes over validated code [p, end); the sentinel after it is set. */
+function predecode(p: usize, end: usize): void {
+  while (p < end) {
+    const op = <u32>load<u8>(p);
+    const q = p + insnLen(p, op);
+    const nx = load<u8>(q); // the next instruction's original byte (or the sentinel)
+    if (op == OP_PUSH && load<u8>(p + 1) == 1) {
+      store<u8>(p, nx == OP_SUB ? IOP_PUSHB_SUB : nx == OP_LT ? IOP_PUSHB_LT : IOP_PUSHB);
+    } else if (op == OP_DUP && nx == OP_JNZ) {
+      store<u8>(p, IOP_DUP_JNZ);
+    }
+    p = q;
+  }
+}
+
+/** Puts the original opcodes back over [p, end) after the call. */
+function restore(p: usize, end: usize): void {
+  while (p < end) {
+    let op = load<u8>(p);
+    if (op >= IOP_PUSHB && op <= IOP_DUP_JNZ) {
+      op = op < IOP_DUP_JNZ ? OP_PUSH : OP_DUP;
+      store<u8>(p, op);
+    }
+    p += insnLen(p, <u32>op);
+  }
+}
+
 /** Runs the validated job's function to its end. */
 export function execute(): void {
   const maxMem = <u64>job.maxMemory;
@@ -147,6 +193,7 @@ export function execute(): void {
 
   const saved = load<u8>(codeEnd);
   store<u8>(codeEnd, 0);
+  predecode(codeBase, codeEnd);
 
   {
     const m = bank < FUEL_CHUNK ? bank : FUEL_CHUNK;
@@ -174,6 +221,18 @@ export function execute(): void {
         store<i64>(sp, v);
         sp += 8;
         ip += 2 + n;
+        continue;
+      }
+      case IOP_PUSHB: {
+        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        {
+          const c = load<u32>(costs, ck.CK_PUSH);
+          if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
+          fuel -= c;
+        }
+        store<i64>(sp, <i64>load<i8>(ip + 2));
+        sp += 8;
+        ip += 3;
         continue;
       }
       case OP_POP: {
@@ -257,6 +316,17 @@ export function execute(): void {
         ip += 1;
         continue;
       }
+      case IOP_PUSHB_SUB: {
+        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        {
+          const c = load<u32>(costs, ck.CK_PUSH);
+          if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
+          fuel -= c;
+        }
+        store<i64>(sp, <i64>load<i8>(ip + 2));
+        sp += 8;
+        ip += 3;
+      } // falls through into SUB
       case OP_SUB: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         {
@@ -481,6 +551,17 @@ export function execute(): void {
         ip += 1;
         continue;
       }
+      case IOP_PUSHB_LT: {
+        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        {
+          const c = load<u32>(costs, ck.CK_PUSH);
+          if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
+          fuel -= c;
+        }
+        store<i64>(sp, <i64>load<i8>(ip + 2));
+        sp += 8;
+        ip += 3;
+      } // falls through into LT
       case OP_LT: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         {
@@ -550,6 +631,18 @@ export function execute(): void {
         ip = load<i64>(sp) == 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
+      case IOP_DUP_JNZ: {
+        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        {
+          const c = load<u32>(costs, ck.CK_DUP);
+          if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
+          fuel -= c;
+        }
+        store<i64>(sp, load<i64>(sp - 8));
+        sp += 8;
+        ip += 1;
+      } // falls through into JNZ
       case OP_JNZ: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         {
@@ -1010,6 +1103,7 @@ export function execute(): void {
     t = 0;
   }
 
+  restore(codeBase, codeEnd);
   store<u8>(codeEnd, saved);
   status = st;
   code = st == STATUS_HALT ? 0 : t;
