@@ -55,6 +55,33 @@ describe("fuel", () => {
   });
 });
 
+describe("engine traps", () => {
+  // A loop that loads past the end of its one page at i = 8192: a trap raised by the engine, not the instrumentation.
+  const oob = `(module (memory 1) (func (export "main") (param i64) (result i64) (local $i i64) (local $s i64)
+    (loop $l
+      (local.set $s (i64.add (local.get $s) (i64.load (i32.wrap_i64 (i64.mul (local.get $i) (i64.const 8))))))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br_if $l (i64.lt_u (local.get $i) (local.get 0))))
+    (local.get $s)))`;
+  /** Runs the instrumented module directly and reads the exported counter after the trap. */
+  const fuelAtTrap = (precise: boolean): bigint => {
+    const x = new WebAssembly.Instance(new WebAssembly.Module(instrumentModule(wat(oob), { precise }).binary as Uint8Array<ArrayBuffer>), {}).exports as Record<string, unknown>;
+    (x.__mhr_fuel as WebAssembly.Global).value = 1_000_000n;
+    expect(() => (x.main as (n: bigint) => bigint)(10_000n)).toThrow(WebAssembly.RuntimeError);
+    return 1_000_000n - ((x.__mhr_fuel as WebAssembly.Global).value as bigint);
+  };
+
+  it("report the precise module's count: the run is repeated on it, as the default module's counter is stale there", () => {
+    const precise = fuelAtTrap(true), fast = fuelAtTrap(false);
+    // The default module writes the counter only where it is observed without an engine trap.
+    expect(fast).toBeLessThan(precise);
+    const r = run(buildWasmJob({ name: "oob", description: "", wat: oob, functions: [{ name: "main", args: 1, rets: 1 }], args: [10_000n], maxCycles: 1_000_000, expect: { status: "TRAP" } }));
+    expect(r.status).toBe(2);
+    expect(Number(r.code)).toBe(WasmTrap.MEMORY_OUT_OF_BOUNDS);
+    expect(BigInt(r.cycles)).toBe(precise);
+  });
+});
+
 describe("validation", () => {
   const code = (src: string) => analyzeModule(wat(src));
   it("accepts only host-API imports with exact signatures", () => {
