@@ -92,7 +92,7 @@ let BASIC_TYPES: Set<number>;
 let VALUE_NAMES: Map<number, string>;
 let ALLOWED_IDS: Set<number>;
 let ID_NAMES: Record<number, string>;
-let MUL_OPS: Set<number>, DIV_OPS: Set<number>, SQRT_OPS: Set<number>, NAN_UNARY: Set<number>, NAN_BINARY: Set<number>;
+let MUL_OPS: Set<number>, DIV_OPS: Set<number>, SQRT_OPS: Set<number>, NAN_UNARY: Set<number>, NAN_BINARY: Set<number>, TRAP_UNARY: Set<number>;
 
 /** Binds binaryen and builds the tables that depend on its enum values (once). */
 function init(): void {
@@ -114,6 +114,8 @@ function init(): void {
   MUL_OPS = new Set([O.MulInt32, O.MulInt64, O.MulFloat32, O.MulFloat64]);
   DIV_OPS = new Set([O.DivSInt32, O.DivUInt32, O.RemSInt32, O.RemUInt32, O.DivSInt64, O.DivUInt64, O.RemSInt64, O.RemUInt64, O.DivFloat32, O.DivFloat64]);
   SQRT_OPS = new Set([O.SqrtFloat32, O.SqrtFloat64]);
+  // Float-to-int conversions that trap (the saturating ones do not).
+  TRAP_UNARY = new Set(["S", "U"].flatMap((u) => ["Float32ToInt32", "Float32ToInt64", "Float64ToInt32", "Float64ToInt64"].map((t) => O[`Trunc${u}${t}`])));
   // Float operations whose result may be a NaN with an unspecified payload: canonicalised.
   NAN_UNARY = new Set([O.SqrtFloat32, O.SqrtFloat64, O.CeilFloat32, O.CeilFloat64, O.FloorFloat32, O.FloorFloat64, O.TruncFloat32, O.TruncFloat64, O.NearestFloat32, O.NearestFloat64, O.DemoteFloat64, O.PromoteFloat32]);
   NAN_BINARY = new Set([O.AddFloat32, O.AddFloat64, O.SubFloat32, O.SubFloat64, O.MulFloat32, O.MulFloat64, O.DivFloat32, O.DivFloat64, O.MinFloat32, O.MinFloat64, O.MaxFloat32, O.MaxFloat64]);
@@ -597,6 +599,50 @@ function instrumentRead(mod: Loose, inputBytes: number, t0: number, precise: boo
   let resultType: number = B.none;
   let frameUnits = 1;
 
+  /**
+   * Deferred checks (default module only). A block's last region that does
+   * no more than local and global arithmetic and ends in `br` to an
+   * enclosing loop (the `i++` after an inner loop) reaches the loop's own
+   * charge with nothing in between that could observe the counter: it only
+   * subtracts its cost, and the loop's charge checks both. When that check
+   * fails, the counter before it tells which charge ran short (a value
+   * below zero means the deferred one did, as every other way into the
+   * loop carries a checked, non-negative counter), and the trap leaves the
+   * counter as the exact check would have. One deferred cost per loop, so
+   * that the failing charge's cost is known.
+   */
+  const loops: { name: string; deferred: { block: Ref; cost: number }[] }[] = [];
+  const isPureTail = (kids: Ref[], from: number): string | null => {
+    const last = infoOf(kids[kids.length - 1]);
+    if (last.id !== B.BreakId || last.condition || last.value || !loops.some((l) => l.name === last.name)) return null;
+    for (let i = from; i < kids.length - 1; i++) {
+      let pure = true;
+      forEachExpression(kids[i], (_e, y) => {
+        if (!pure) return;
+        switch (y.id) {
+          case B.LocalGetId: case B.LocalSetId: case B.GlobalGetId: case B.GlobalSetId: case B.ConstId: case B.DropId: case B.SelectId: case B.NopId: return;
+          case B.UnaryId: if (TRAP_UNARY.has(y.op)) pure = false; return;
+          case B.BinaryId: if (DIV_OPS.has(y.op)) pure = false; return;
+          default: pure = false;
+        }
+      });
+      if (!pure) return null;
+    }
+    return last.name as string;
+  };
+  /** The loop's charge when deferred charges of cost `c` may reach it with their check pending. */
+  const loopCharge = (d: number, c: number): Ref => {
+    stats.meteredRegions++;
+    const f = () => mod.local.get(fuelLocal, B.i64);
+    return mod.block(null, [
+      mod.local.set(fuelLocal, mod.i64.sub(f(), i64c(d))),
+      mod.if(mod.i64.lt_s(f(), i64c(0)), mod.block(null, [
+        mod.global.set(G.fuel, mod.select(mod.i64.lt_s(mod.i64.add(f(), i64c(d)), i64c(0)), mod.i64.add(f(), i64c(d + c)), mod.i64.add(f(), i64c(d)), B.i64)),
+        trapWith(WasmTrap.OUT_OF_CYCLES),
+      ], B.unreachable)),
+    ], B.none);
+  };
+
   const walk = (e: Ref): Walked => {
     const x = infoOf(e);
     const own = staticCost(x);
@@ -624,12 +670,26 @@ function instrumentRead(mod: Loose, inputBytes: number, t0: number, precise: boo
           }
         }
         if (seg >= 0) splits.push({ at: seg, cost: segCost });
-        for (let k = splits.length - 1; k >= 0; k--) if (splits[k].cost > 0) B.Block.insertChildAt(e, splits[k].at, charge(splits[k].cost));
+        for (let k = splits.length - 1; k >= 0; k--) {
+          if (splits[k].cost <= 0) continue;
+          const block = charge(splits[k].cost);
+          const target = !precise && k === splits.length - 1 ? isPureTail(kids, splits[k].at) : null;
+          if (target) loops.find((l) => l.name === target)!.deferred.push({ block, cost: splits[k].cost });
+          B.Block.insertChildAt(e, splits[k].at, block);
+        }
         return { expr: e, cost: first, branches, depth: depth + 1 };
       }
       case B.LoopId: {
+        const frame = { name: x.name as string, deferred: [] as { block: Ref; cost: number }[] };
+        if (frame.name) loops.push(frame);
         const w = walk(x.body);
-        B.Loop.setBody(e, region(w));
+        if (frame.name) loops.pop();
+        const c = frame.deferred[0]?.cost;
+        if (w.cost > 0 && c !== undefined) {
+          // The deferred charges keep their subtraction and drop their check (child 1 of charge's block).
+          for (const d of frame.deferred) if (d.cost === c) B.Block.setChildAt(d.block, 1, mod.nop());
+          B.Loop.setBody(e, mod.block(null, [loopCharge(w.cost, c), w.expr], B.auto));
+        } else B.Loop.setBody(e, region(w));
         return { expr: e, cost: 0, branches: w.branches, depth: w.depth + 1 };
       }
       case B.IfId: {
