@@ -20,33 +20,48 @@ const KERNELS = [
   { name: "sieve", file: "bench-sieve", n: quick ? 1_000_000 : 8_000_000 },
 ];
 const MODULES_FOR_INSTRUMENT_TIME = ["bench-sort", "bench-blake3", "bench-sieve", "gcounter", "naming", "access-control"];
-const RUNS = quick ? 3 : 7;
+const RUNS = quick ? 5 : 9;
+const WARMUP = 3;
 
 type Run = (n: bigint) => { value: bigint; fuel: bigint | null };
 
-function instantiate(binary: Uint8Array, instrumented: boolean): Run {
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>), {});
-  const x = inst.exports as Record<string, unknown>;
-  return (n) => {
-    let fuelStart = 0n;
-    if (instrumented) {
-      // A fresh instance per measurement would add compile time; reset the limits instead.
-      (x[RESERVED.fuel] as WebAssembly.Global).value = 10_000_000_000n;
-      (x[RESERVED.maxPages] as WebAssembly.Global).value = 4096;
-      (x[RESERVED.depth] as WebAssembly.Global).value = 0;
-      fuelStart = 10_000_000_000n;
-      const start = x[RESERVED.start] as (() => void) | undefined;
-      start?.();
-    }
-    const value = (x.run as (n: bigint) => bigint)(n);
-    const fuel = instrumented ? fuelStart - ((x[RESERVED.fuel] as WebAssembly.Global).value as bigint) : null;
-    return { value, fuel };
+/**
+ * One measurement = a fresh instance of the compiled module (as a job gets in
+ * the sandbox), so both variants start from the same memory: the kernels use
+ * AssemblyScript's stub allocator, which never frees, and re-running only the
+ * instrumented module's start function would reset its heap while the plain
+ * instance's memory kept growing (fresh pages for every call). Instantiation
+ * reuses the compiled (and tiered-up) code and stays outside the timing.
+ */
+function variant(binary: Uint8Array, instrumented: boolean): { prepare: () => Run } {
+  const module = new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>);
+  return {
+    prepare() {
+      const x = new WebAssembly.Instance(module, {}).exports as Record<string, unknown>;
+      const FUEL = 10_000_000_000n;
+      if (instrumented) {
+        (x[RESERVED.fuel] as WebAssembly.Global).value = FUEL;
+        (x[RESERVED.maxPages] as WebAssembly.Global).value = 4096;
+        (x[RESERVED.depth] as WebAssembly.Global).value = 0;
+        (x[RESERVED.start] as (() => void) | undefined)?.();
+      }
+      const run = x.run as (n: bigint) => bigint;
+      return (n) => {
+        const value = run(n);
+        const fuel = instrumented ? FUEL - ((x[RESERVED.fuel] as WebAssembly.Global).value as bigint) : null;
+        return { value, fuel };
+      };
+    },
   };
 }
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+function check(a: { value: bigint; fuel: bigint | null }, b: { value: bigint; fuel: bigint | null }, p: { value: bigint }, m: { value: bigint; fuel: bigint | null }): void {
+  if (p.value !== a.value || m.value !== b.value || m.fuel !== b.fuel) throw new Error(`a run disagrees with the first: ${p.value}/${m.value}/${m.fuel}`);
 }
 
 function time(f: () => unknown): number {
@@ -63,21 +78,28 @@ async function main() {
       const code = new Uint8Array(readFileSync(here(`../examples/wasm/bin/${k.file}.wasm`)));
       const report = await sandbox.inspect(code, true);
       if (!report.valid || !report.instrumented) throw new Error(`${k.name}: ${report.error?.message}`);
-      const plain = instantiate(code, false);
-      const metered = instantiate(report.instrumented, true);
+      const plain = variant(code, false);
+      const metered = variant(report.instrumented, true);
       const n = BigInt(k.n);
-      // Warm up both (tier-up to optimised code), and check they agree.
-      const a = plain(n), b = metered(n);
+      // Warm up both (V8 tiers hot functions up to optimised code in the background), and check they agree
+      // on every call: the result is consumed, and the fuel is the same on every run.
+      const a = plain.prepare()(n), b = metered.prepare()(n);
       if (a.value !== b.value) throw new Error(`${k.name}: instrumented result ${b.value} != ${a.value}`);
-      plain(n); metered(n);
-      const tPlain: number[] = [], tMetered: number[] = [];
+      for (let i = 0; i < WARMUP; i++) check(a, b, plain.prepare()(n), metered.prepare()(n));
+      const tPlain: number[] = [], tMetered: number[] = [], ratios: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        // Interleave so that machine noise hits both alike.
-        tPlain.push(time(() => plain(n)));
-        tMetered.push(time(() => metered(n)));
+        // Interleaved rounds, the order alternating (ABBA) so that drift and noise hit both alike.
+        const p = plain.prepare(), m = metered.prepare();
+        let tp = 0, tm = 0, rp = a, rm = b;
+        if (i % 2 === 0) { tp = time(() => { rp = p(n); }); tm = time(() => { rm = m(n); }); }
+        else { tm = time(() => { rm = m(n); }); tp = time(() => { rp = p(n); }); }
+        check(a, b, rp, rm);
+        tPlain.push(tp); tMetered.push(tm); ratios.push(tm / tp);
       }
       const mp = median(tPlain), mm = median(tMetered);
-      rows.push({ kernel: k.name, n: k.n, moduleBytes: code.length, plainMs: +mp.toFixed(2), meteredMs: +mm.toFixed(2), ratio: +(mm / mp).toFixed(3), fuel: Number(b.fuel), fuelPerMs: Math.round(Number(b.fuel) / mm) });
+      // The ratio is the median of the per-round ratios (each round's two runs share the machine's state).
+      rows.push({ kernel: k.name, n: k.n, moduleBytes: code.length, plainMs: +mp.toFixed(2), meteredMs: +mm.toFixed(2), ratio: +median(ratios).toFixed(3),
+        ratioMin: +Math.min(...ratios).toFixed(3), ratioMax: +Math.max(...ratios).toFixed(3), fuel: Number(b.fuel), fuelPerMs: Math.round(Number(b.fuel) / mm) });
     }
     const instr: Record<string, unknown>[] = [];
     for (const f of MODULES_FOR_INSTRUMENT_TIME) {
@@ -104,9 +126,9 @@ async function main() {
       worstRatio: Math.max(...rows.map((r) => r.ratio as number)),
     };
     writeFileSync(here("./results-wasm.json"), JSON.stringify(result, null, 2) + "\n");
-    console.log("kernel   n          plain ms   metered ms  ratio   fuel          fuel/ms");
+    console.log("kernel   n          plain ms   metered ms  ratio   (round min..max)  fuel          fuel/ms");
     for (const r of rows) {
-      console.log(`${String(r.kernel).padEnd(8)} ${String(r.n).padEnd(10)} ${String(r.plainMs).padStart(9)} ${String(r.meteredMs).padStart(11)}  ${String(r.ratio).padStart(5)}x  ${String(r.fuel).padStart(12)}  ${String(r.fuelPerMs).padStart(8)}`);
+      console.log(`${String(r.kernel).padEnd(8)} ${String(r.n).padEnd(10)} ${String(r.plainMs).padStart(9)} ${String(r.meteredMs).padStart(11)}  ${String(r.ratio).padStart(5)}x  (${String(r.ratioMin).padStart(5)}..${String(r.ratioMax).padEnd(5)})  ${String(r.fuel).padStart(12)}  ${String(r.fuelPerMs).padStart(8)}`);
     }
     console.log("\nmodule          bytes  instrumented  regions   ms     ms/KB");
     for (const r of instr) console.log(`${String(r.module).padEnd(15)} ${String(r.bytes).padStart(5)}  ${String(r.instrumentedBytes).padStart(12)}  ${String(r.meteredRegions).padStart(7)}  ${String(r.ms).padStart(6)}  ${String(r.msPerKB).padStart(6)}`);

@@ -92,7 +92,7 @@ let BASIC_TYPES: Set<number>;
 let VALUE_NAMES: Map<number, string>;
 let ALLOWED_IDS: Set<number>;
 let ID_NAMES: Record<number, string>;
-let MUL_OPS: Set<number>, DIV_OPS: Set<number>, SQRT_OPS: Set<number>, NAN_UNARY: Set<number>, NAN_BINARY: Set<number>;
+let MUL_OPS: Set<number>, DIV_OPS: Set<number>, SQRT_OPS: Set<number>, NAN_UNARY: Set<number>, NAN_BINARY: Set<number>, TRAP_UNARY: Set<number>;
 
 /** Binds binaryen and builds the tables that depend on its enum values (once). */
 function init(): void {
@@ -114,6 +114,8 @@ function init(): void {
   MUL_OPS = new Set([O.MulInt32, O.MulInt64, O.MulFloat32, O.MulFloat64]);
   DIV_OPS = new Set([O.DivSInt32, O.DivUInt32, O.RemSInt32, O.RemUInt32, O.DivSInt64, O.DivUInt64, O.RemSInt64, O.RemUInt64, O.DivFloat32, O.DivFloat64]);
   SQRT_OPS = new Set([O.SqrtFloat32, O.SqrtFloat64]);
+  // Float-to-int conversions that trap (the saturating ones do not).
+  TRAP_UNARY = new Set(["S", "U"].flatMap((u) => ["Float32ToInt32", "Float32ToInt64", "Float64ToInt32", "Float64ToInt64"].map((t) => O[`Trunc${u}${t}`])));
   // Float operations whose result may be a NaN with an unspecified payload: canonicalised.
   NAN_UNARY = new Set([O.SqrtFloat32, O.SqrtFloat64, O.CeilFloat32, O.CeilFloat64, O.FloorFloat32, O.FloorFloat64, O.TruncFloat32, O.TruncFloat64, O.NearestFloat32, O.NearestFloat64, O.DemoteFloat64, O.PromoteFloat32]);
   NAN_BINARY = new Set([O.AddFloat32, O.AddFloat64, O.SubFloat32, O.SubFloat64, O.MulFloat32, O.MulFloat64, O.DivFloat32, O.DivFloat64, O.MinFloat32, O.MinFloat64, O.MaxFloat32, O.MaxFloat64]);
@@ -389,22 +391,36 @@ interface Walked { expr: Ref; cost: number; branches: boolean; depth: number }
 /** If both arms of an `if` cost at most this much, their cost is charged with the enclosing region. */
 const HOIST_ARM_MAX = 8;
 
+export interface InstrumentOptions {
+  /**
+   * Keep the exported fuel counter exact at every instruction (each charge
+   * writes it), so that a trap raised by the WebAssembly engine itself (out
+   * of bounds, division by zero, `unreachable`...) observes the right value.
+   * Without it (the default, the module a job runs first) the counter is
+   * written only where the host or a caller can read it without a trap:
+   * calls, host calls, function exit and the instrumentation's own traps; a
+   * run that ends in an engine trap is then run again on the precise module
+   * (run.ts), which reaches the same trap with the exact counter.
+   */
+  precise?: boolean;
+}
+
 /**
  * Instruments a module that `analyzeModule` accepted. Throws on a module it
  * did not (the caller validates first).
  */
-export function instrumentModule(code: Uint8Array): Instrumented {
+export function instrumentModule(code: Uint8Array, opts: InstrumentOptions = {}): Instrumented {
   init();
   const t0 = performance.now();
   const mod = readModule(code);
   try {
-    return instrumentRead(mod, code.length, t0);
+    return instrumentRead(mod, code.length, t0, opts.precise === true);
   } finally {
     mod.dispose();
   }
 }
 
-function instrumentRead(mod: Loose, inputBytes: number, t0: number): Instrumented {
+function instrumentRead(mod: Loose, inputBytes: number, t0: number, precise: boolean): Instrumented {
   mod.setFeatures(B.Features.MVP | B.Features.MutableGlobals | B.Features.SignExt | B.Features.NontrappingFPToInt | B.Features.BulkMemory | B.Features.BulkMemoryOpt);
   const taken = new Set<string>();
   for (let i = 0; i < mod.getNumFunctions(); i++) taken.add(B.getFunctionInfo(mod.getFunctionByIndex(i)).name);
@@ -428,19 +444,72 @@ function instrumentRead(mod: Loose, inputBytes: number, t0: number): Instrumente
 
   const trapWith = (code: number): Ref => mod.block(null, [mod.global.set(G.trap, mod.i32.const(code)), mod.unreachable()], B.unreachable);
   /**
-   * The metering sequence: fuel -= c; if that went negative, restore it and
-   * trap OUT_OF_CYCLES (so a trap leaves the counter unchanged). Fuel is at
-   * most 10^10, so the signed subtraction cannot wrap.
+   * Each instrumented function keeps the fuel counter in a local
+   * (`fuelLocal`), loaded on entry and after every call that may spend fuel
+   * (user functions, host functions, the grow/copy/fill helpers), so that the
+   * counter's loop-carried dependency lives in a register instead of going
+   * through memory on every region entry. The exported global is the counter
+   * the host observes: the precise module writes it on every charge; the
+   * default one only where it can be observed without an engine trap
+   * (`syncFuel`: before calls, at function exit, on the instrumentation's
+   * own traps).
+   */
+  let fuelLocal = -1;
+  const reloadFuel = (): Ref => mod.local.set(fuelLocal, mod.global.get(G.fuel, B.i64));
+  const syncFuel = (): Ref => mod.global.set(G.fuel, mod.local.get(fuelLocal, B.i64));
+  /**
+   * The metering sequence: f -= c; if that went negative, trap OUT_OF_CYCLES
+   * with the global holding the counter from before the charge (so a trap
+   * leaves it unchanged), else (precise module) write f to the global. Fuel
+   * is at most 10^10, so the signed subtraction cannot wrap.
    */
   const charge = (c: number): Ref => {
     stats.meteredRegions++;
-    return mod.block(null, [
-      mod.global.set(G.fuel, mod.i64.sub(mod.global.get(G.fuel, B.i64), i64c(c))),
-      mod.if(mod.i64.lt_s(mod.global.get(G.fuel, B.i64), i64c(0)), mod.block(null, [
-        mod.global.set(G.fuel, mod.i64.add(mod.global.get(G.fuel, B.i64), i64c(c))),
-        trapWith(WasmTrap.OUT_OF_CYCLES),
-      ], B.unreachable)),
-    ], B.none);
+    const parts: Ref[] = [
+      mod.local.set(fuelLocal, mod.i64.sub(mod.local.get(fuelLocal, B.i64), i64c(c))),
+      mod.if(mod.i64.lt_s(mod.local.get(fuelLocal, B.i64), i64c(0)), precise
+        ? trapWith(WasmTrap.OUT_OF_CYCLES)
+        : mod.block(null, [mod.global.set(G.fuel, mod.i64.add(mod.local.get(fuelLocal, B.i64), i64c(c))), trapWith(WasmTrap.OUT_OF_CYCLES)], B.unreachable)),
+    ];
+    if (precise) parts.push(syncFuel());
+    return mod.block(null, parts, B.none);
+  };
+  let currentFunction: Ref = 0;
+  let tempLocals = new Map<number, number>();
+  /**
+   * A call that may spend fuel: the global written before it (default
+   * module) and the local reloaded after it, the call's value kept in a
+   * temporary. The write goes before the operands unless they contain
+   * charges (`chargedOperands`); then the operands are evaluated into
+   * temporaries first.
+   */
+  const meteredCall = (call: Ref, type: number, operands: Ref[], setOperand: (i: number, r: Ref) => void, chargedOperands: boolean): Ref => {
+    if (type === B.unreachable) return call;
+    const pre: Ref[] = [];
+    if (!precise) {
+      if (chargedOperands) {
+        operands.forEach((o, i) => {
+          const t = B.getExpressionType(o);
+          const tmp = B._BinaryenFunctionAddVar(currentFunction, t) as number;
+          pre.push(mod.local.set(tmp, o));
+          setOperand(i, mod.local.get(tmp, t));
+        });
+      }
+      pre.push(syncFuel());
+    }
+    if (type === B.none) return mod.block(null, [...pre, call, reloadFuel()], B.none);
+    let tmp = tempLocals.get(type);
+    if (tmp === undefined) {
+      tmp = B._BinaryenFunctionAddVar(currentFunction, type) as number;
+      tempLocals.set(type, tmp);
+    }
+    return mod.block(null, [...pre, mod.local.set(tmp, call), reloadFuel(), mod.local.get(tmp, type)], type);
+  };
+  /** The call to a `leave` helper (function exit); the default module's helpers also take the fuel local and write it. */
+  const leaveCall = (type: number, value: Ref | null): Ref => {
+    const ops = value ? [value, mod.i32.const(frameUnits)] : [mod.i32.const(frameUnits)];
+    if (!precise) ops.push(mod.local.get(fuelLocal, B.i64));
+    return mod.call(H.leave.get(type)!, ops, type);
   };
   /** Same with a run-time amount held in local `idx` (i64) of a helper. */
   const chargeLocal = (idx: number): Ref => mod.block(null, [
@@ -471,10 +540,16 @@ function instrumentRead(mod: Loose, inputBytes: number, t0: number): Instrumente
   mod.addFunction(H.canonF64, B.f64, B.f64, [], mod.select(
     mod.f64.ne(mod.local.get(0, B.f64), mod.local.get(0, B.f64)), (mod.f64.const_bits as unknown as (v: bigint) => Ref)(0x7ff8000000000000n), mod.local.get(0, B.f64), B.f64));
   for (const [t, name] of H.leave) {
-    const params = t === B.none ? B.i32 : B.createType([t, B.i32]);
+    const ps = t === B.none ? [B.i32] : [t, B.i32];
     const wIdx = t === B.none ? 0 : 1;
     const dec = mod.global.set(G.depth, mod.i32.sub(mod.global.get(G.depth, B.i32), mod.local.get(wIdx, B.i32)));
-    mod.addFunction(name, params, t, [], t === B.none ? dec : mod.block(null, [dec, mod.local.get(0, t)], t));
+    const body: Ref[] = [dec];
+    if (!precise) {
+      ps.push(B.i64);
+      body.push(mod.global.set(G.fuel, mod.local.get(wIdx + 1, B.i64)));
+    }
+    if (t !== B.none) body.push(mod.local.get(0, t));
+    mod.addFunction(name, B.createType(ps), t, [], body.length === 1 ? dec : mod.block(null, body, t === B.none ? B.none : t));
   }
   if (hasMemory) {
     // grow(n): -1 if n pages would pass the page limit (base cost only); else charge n*growPerPage, grow.
@@ -524,6 +599,50 @@ function instrumentRead(mod: Loose, inputBytes: number, t0: number): Instrumente
   let resultType: number = B.none;
   let frameUnits = 1;
 
+  /**
+   * Deferred checks (default module only). A block's last region that does
+   * no more than local and global arithmetic and ends in `br` to an
+   * enclosing loop (the `i++` after an inner loop) reaches the loop's own
+   * charge with nothing in between that could observe the counter: it only
+   * subtracts its cost, and the loop's charge checks both. When that check
+   * fails, the counter before it tells which charge ran short (a value
+   * below zero means the deferred one did, as every other way into the
+   * loop carries a checked, non-negative counter), and the trap leaves the
+   * counter as the exact check would have. One deferred cost per loop, so
+   * that the failing charge's cost is known.
+   */
+  const loops: { name: string; deferred: { block: Ref; cost: number }[] }[] = [];
+  const isPureTail = (kids: Ref[], from: number): string | null => {
+    const last = infoOf(kids[kids.length - 1]);
+    if (last.id !== B.BreakId || last.condition || last.value || !loops.some((l) => l.name === last.name)) return null;
+    for (let i = from; i < kids.length - 1; i++) {
+      let pure = true;
+      forEachExpression(kids[i], (_e, y) => {
+        if (!pure) return;
+        switch (y.id) {
+          case B.LocalGetId: case B.LocalSetId: case B.GlobalGetId: case B.GlobalSetId: case B.ConstId: case B.DropId: case B.SelectId: case B.NopId: return;
+          case B.UnaryId: if (TRAP_UNARY.has(y.op)) pure = false; return;
+          case B.BinaryId: if (DIV_OPS.has(y.op)) pure = false; return;
+          default: pure = false;
+        }
+      });
+      if (!pure) return null;
+    }
+    return last.name as string;
+  };
+  /** The loop's charge when deferred charges of cost `c` may reach it with their check pending. */
+  const loopCharge = (d: number, c: number): Ref => {
+    stats.meteredRegions++;
+    const f = () => mod.local.get(fuelLocal, B.i64);
+    return mod.block(null, [
+      mod.local.set(fuelLocal, mod.i64.sub(f(), i64c(d))),
+      mod.if(mod.i64.lt_s(f(), i64c(0)), mod.block(null, [
+        mod.global.set(G.fuel, mod.select(mod.i64.lt_s(mod.i64.add(f(), i64c(d)), i64c(0)), mod.i64.add(f(), i64c(d + c)), mod.i64.add(f(), i64c(d)), B.i64)),
+        trapWith(WasmTrap.OUT_OF_CYCLES),
+      ], B.unreachable)),
+    ], B.none);
+  };
+
   const walk = (e: Ref): Walked => {
     const x = infoOf(e);
     const own = staticCost(x);
@@ -551,12 +670,26 @@ function instrumentRead(mod: Loose, inputBytes: number, t0: number): Instrumente
           }
         }
         if (seg >= 0) splits.push({ at: seg, cost: segCost });
-        for (let k = splits.length - 1; k >= 0; k--) if (splits[k].cost > 0) B.Block.insertChildAt(e, splits[k].at, charge(splits[k].cost));
+        for (let k = splits.length - 1; k >= 0; k--) {
+          if (splits[k].cost <= 0) continue;
+          const block = charge(splits[k].cost);
+          const target = !precise && k === splits.length - 1 ? isPureTail(kids, splits[k].at) : null;
+          if (target) loops.find((l) => l.name === target)!.deferred.push({ block, cost: splits[k].cost });
+          B.Block.insertChildAt(e, splits[k].at, block);
+        }
         return { expr: e, cost: first, branches, depth: depth + 1 };
       }
       case B.LoopId: {
+        const frame = { name: x.name as string, deferred: [] as { block: Ref; cost: number }[] };
+        if (frame.name) loops.push(frame);
         const w = walk(x.body);
-        B.Loop.setBody(e, region(w));
+        if (frame.name) loops.pop();
+        const c = frame.deferred[0]?.cost;
+        if (w.cost > 0 && c !== undefined) {
+          // The deferred charges keep their subtraction and drop their check (child 1 of charge's block).
+          for (const d of frame.deferred) if (d.cost === c) B.Block.setChildAt(d.block, 1, mod.nop());
+          B.Loop.setBody(e, mod.block(null, [loopCharge(w.cost, c), w.expr], B.auto));
+        } else B.Loop.setBody(e, region(w));
         return { expr: e, cost: 0, branches: w.branches, depth: w.depth + 1 };
       }
       case B.IfId: {
@@ -586,24 +719,29 @@ function instrumentRead(mod: Loose, inputBytes: number, t0: number): Instrumente
           const w = walk(x.value);
           cost += w.cost;
           depth = w.depth;
-          B.Return.setValue(e, mod.call(H.leave.get(resultType)!, [w.expr, mod.i32.const(frameUnits)], resultType));
+          B.Return.setValue(e, leaveCall(resultType, w.expr));
           return { expr: e, cost, branches: true, depth: depth + 2 };
         }
-        const expr = mod.block(null, [mod.call(H.leave.get(B.none)!, [mod.i32.const(frameUnits)], B.none), e], B.unreachable);
+        const expr = mod.block(null, [leaveCall(B.none, null), e], B.unreachable);
         return { expr, cost, branches: true, depth: 1 };
       }
       case B.MemoryGrowId: {
         stats.growOps++;
+        const before = stats.meteredRegions;
         const w = walk(x.delta);
-        return { expr: mod.call(H.grow, [w.expr], B.i32), cost: own + w.cost, branches: w.branches, depth: w.depth + 1 };
+        const call = mod.call(H.grow, [w.expr], B.i32);
+        return { expr: meteredCall(call, B.i32, [w.expr], (i, r) => B.Call.setOperandAt(call, i, r), stats.meteredRegions > before), cost: own + w.cost, branches: w.branches, depth: w.depth + 1 };
       }
       case B.MemoryCopyId: case B.MemoryFillId: {
         stats.bulkMemoryOps++;
+        const before = stats.meteredRegions;
         const ws = childrenOf(x).map(walk);
         const name = x.id === B.MemoryCopyId ? H.copy : H.fill;
-        return { expr: mod.call(name, ws.map((w) => w.expr), B.none), cost: own + ws.reduce((s, w) => s + w.cost, 0), branches: ws.some((w) => w.branches), depth: Math.max(...ws.map((w) => w.depth)) + 1 };
+        const call = mod.call(name, ws.map((w) => w.expr), B.none);
+        return { expr: meteredCall(call, B.none, ws.map((w) => w.expr), (i, r) => B.Call.setOperandAt(call, i, r), stats.meteredRegions > before), cost: own + ws.reduce((s, w) => s + w.cost, 0), branches: ws.some((w) => w.branches), depth: Math.max(...ws.map((w) => w.depth)) + 1 };
       }
       default: {
+        const before = stats.meteredRegions;
         let cost = own;
         let branches = x.id === B.BreakId || x.id === B.SwitchId;
         let depth = 0;
@@ -621,6 +759,10 @@ function instrumentRead(mod: Loose, inputBytes: number, t0: number): Instrumente
           stats.canonicalisedFloatOps++;
           expr = mod.call(x.type === B.f32 ? H.canonF32 : H.canonF64, [e], x.type);
           depth++;
+        } else if (x.id === B.CallId || x.id === B.CallIndirectId) {
+          // Re-read: the walk may have replaced the operands.
+          const ops = childSetters(infoOf(e), e);
+          expr = meteredCall(e, x.type, ops.map(([o]) => o), (i, r) => ops[i][1](r), stats.meteredRegions > before);
         }
         return { expr, cost, branches, depth: depth + 1 };
       }
@@ -646,18 +788,22 @@ function instrumentRead(mod: Loose, inputBytes: number, t0: number): Instrumente
     depthOf(info.body, 1);
     frameUnits = frameUnitsFor(nLocals, maxDepth);
     stats.maxFrameUnits = Math.max(stats.maxFrameUnits, frameUnits);
+    // Added after frameUnits is fixed: the instrumentation's own locals do not count towards the stack depth.
+    currentFunction = fref;
+    tempLocals = new Map();
+    fuelLocal = B._BinaryenFunctionAddVar(fref, B.i64) as number;
     const w = walk(info.body);
     const enter = mod.block(null, [
       mod.global.set(G.depth, mod.i32.add(mod.global.get(G.depth, B.i32), mod.i32.const(frameUnits))),
-      mod.if(mod.i32.gt_u(mod.global.get(G.depth, B.i32), mod.i32.const(WasmLimit.MAX_STACK_UNITS)), trapWith(WasmTrap.CALL_DEPTH_EXCEEDED)),
+      mod.if(mod.i32.gt_u(mod.global.get(G.depth, B.i32), mod.i32.const(WasmLimit.MAX_STACK_UNITS)), precise ? trapWith(WasmTrap.CALL_DEPTH_EXCEEDED) : mod.block(null, [syncFuel(), trapWith(WasmTrap.CALL_DEPTH_EXCEEDED)], B.unreachable)),
     ], B.none);
-    const parts: Ref[] = [];
+    const parts: Ref[] = [reloadFuel()];
     if (w.cost > 0) parts.push(charge(w.cost));
     parts.push(enter);
     if (resultType === B.none) {
-      parts.push(w.expr, mod.call(H.leave.get(B.none)!, [mod.i32.const(frameUnits)], B.none));
+      parts.push(w.expr, leaveCall(B.none, null));
     } else {
-      parts.push(mod.call(H.leave.get(resultType)!, [w.expr, mod.i32.const(frameUnits)], resultType));
+      parts.push(leaveCall(resultType, w.expr));
     }
     B.Function.setBody(fref, mod.block(null, parts, resultType === B.none ? B.none : B.auto));
     stats.functions++;

@@ -20,6 +20,8 @@ export interface Prepared {
   facts: ModuleFacts;
   exports: Map<string, ExportSig>;
   module: WebAssembly.Module;
+  /** The precise instrumentation (instrument.ts InstrumentOptions), compiled on the first run that ends in an engine trap. */
+  precise?: WebAssembly.Module;
   start: string | null;
   stats: InstrumentStats;
 }
@@ -134,9 +136,25 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
   const after = checkAfterModule(job, p.exports);
   if (!after.ok) return invalid(after.code, after.message);
   const fn = after.fn;
+  const first = execute(jobHash, job, checked.priorStateSize, checked.tier.wallClockMs, fn, p, p.module, hooks);
+  if (first !== ENGINE_TRAP) return first;
+  // The default module keeps the fuel counter exact only where it is observed without an engine trap
+  // (instrument.ts): the run is repeated on the precise module, which reaches the same trap (the job is
+  // deterministic and starts afresh) with the counter exact at the trapping instruction.
+  p.precise ??= new WebAssembly.Module(instrumentModule(c.code, { precise: true }).binary as Uint8Array<ArrayBuffer>);
+  const again = execute(jobHash, job, checked.priorStateSize, checked.tier.wallClockMs, fn, p, p.precise, {});
+  if (again === ENGINE_TRAP) throw new Error("the precise module did not classify its engine trap");
+  return again;
+}
 
+/** What `execute` returns when the run ended in a trap of the WebAssembly engine on a module that is not precise. */
+const ENGINE_TRAP = Symbol("engine trap");
+
+function execute(jobHash: Uint8Array, job: WasmJob, priorStateSize: number, wallClockMs: number, fn: { name: string; rets: number }, p: Prepared, module: WebAssembly.Module, hooks: RunHooks): EngineRun | typeof ENGINE_TRAP {
+  const c = job.contract;
+  const isPrecise = module === p.precise;
   const priorHash = stateHash(job.state);
-  const env = newHostEnv(job.context, job.input, job.state, checked.priorStateSize, c.maxStateSize);
+  const env = newHostEnv(job.context, job.input, job.state, priorStateSize, c.maxStateSize);
   const limit = BigInt(c.maxCycles);
   let instance: WebAssembly.Instance | null = null;
   let exportsObj: Record<string, unknown> = {};
@@ -150,7 +168,7 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
   }, { state: job.state, memoryBytes: memoryBytes(), ...(message !== undefined ? { message } : {}) });
 
   try {
-    instance = new WebAssembly.Instance(p.module, hostImports(env));
+    instance = new WebAssembly.Instance(module, hostImports(env));
   } catch (e) {
     // Only resource exhaustion can fail here: the module was validated and segments checked.
     return ended(Status.TRAP, BigInt(WasmTrap.HOST_RESOURCES_EXHAUSTED), `instantiation failed: ${(e as Error).message}`);
@@ -162,7 +180,7 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
   (exportsObj[RESERVED.maxPages] as WebAssembly.Global).value = Math.floor(c.maxMemory / WASM_PAGE);
   const trapCell = exportsObj[RESERVED.trap] as WebAssembly.Global;
 
-  hooks.onExecStart?.({ wallClockMs: checked.tier.wallClockMs, jobHash, priorStateHash: priorHash });
+  hooks.onExecStart?.({ wallClockMs, jobHash, priorStateHash: priorHash });
   let ret: unknown;
   try {
     if (p.start) (exportsObj[p.start] as () => void)();
@@ -174,12 +192,14 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
       // The instrumentation raises its traps (fuel, stack depth) by setting the cell and executing
       // `unreachable`: the engine's message then says "unreachable", the cell says why.
       const cell = trapCell.value as number;
+      if (cell === 0 && !isPrecise) return ENGINE_TRAP;
       const code = trapCodeOf(e, cell);
       return ended(Status.TRAP, BigInt(code), trapDetail(code, e.message, cell !== 0));
     }
     if (e instanceof RangeError) {
       // A host stack overflow or allocation failure: the instrumentation makes both unreachable for
       // valid limits, so this is reported as a local resource outcome, not a contract trap.
+      if (!isPrecise) return ENGINE_TRAP;
       return ended(Status.TRAP, BigInt(WasmTrap.HOST_RESOURCES_EXHAUSTED), e.message);
     }
     throw e;

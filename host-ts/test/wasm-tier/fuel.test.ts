@@ -55,6 +55,66 @@ describe("fuel", () => {
   });
 });
 
+describe("engine traps", () => {
+  // A loop that loads past the end of its one page at i = 8192: a trap raised by the engine, not the instrumentation.
+  const oob = `(module (memory 1) (func (export "main") (param i64) (result i64) (local $i i64) (local $s i64)
+    (loop $l
+      (local.set $s (i64.add (local.get $s) (i64.load (i32.wrap_i64 (i64.mul (local.get $i) (i64.const 8))))))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br_if $l (i64.lt_u (local.get $i) (local.get 0))))
+    (local.get $s)))`;
+  /** Runs the instrumented module directly and reads the exported counter after the trap. */
+  const fuelAtTrap = (precise: boolean): bigint => {
+    const x = new WebAssembly.Instance(new WebAssembly.Module(instrumentModule(wat(oob), { precise }).binary as Uint8Array<ArrayBuffer>), {}).exports as Record<string, unknown>;
+    (x.__mhr_fuel as WebAssembly.Global).value = 1_000_000n;
+    expect(() => (x.main as (n: bigint) => bigint)(10_000n)).toThrow(WebAssembly.RuntimeError);
+    return 1_000_000n - ((x.__mhr_fuel as WebAssembly.Global).value as bigint);
+  };
+
+  it("report the precise module's count: the run is repeated on it, as the default module's counter is stale there", () => {
+    const precise = fuelAtTrap(true), fast = fuelAtTrap(false);
+    // The default module writes the counter only where it is observed without an engine trap.
+    expect(fast).toBeLessThan(precise);
+    const r = run(buildWasmJob({ name: "oob", description: "", wat: oob, functions: [{ name: "main", args: 1, rets: 1 }], args: [10_000n], maxCycles: 1_000_000, expect: { status: "TRAP" } }));
+    expect(r.status).toBe(2);
+    expect(Number(r.code)).toBe(WasmTrap.MEMORY_OUT_OF_BOUNDS);
+    expect(BigInt(r.cycles)).toBe(precise);
+  });
+});
+
+describe("default and precise instrumentation", () => {
+  // Nested loops whose outer increment follows the inner loop (its check is deferred to the loop's
+  // charge), a call and a host-free early exit: every fuel limit up to the need must end alike.
+  const nested = `(module
+    (func $g (param i64) (result i64) (i64.mul (local.get 0) (i64.const 3)))
+    (func (export "main") (param i64) (result i64) (local $i i64) (local $j i64) (local $s i64)
+      (block $done (loop $outer
+        (br_if $done (i64.ge_u (local.get $i) (local.get 0)))
+        (local.set $j (i64.const 0))
+        (loop $inner
+          (local.set $s (i64.add (local.get $s) (call $g (local.get $j))))
+          (local.set $j (i64.add (local.get $j) (i64.const 1)))
+          (br_if $inner (i64.lt_u (local.get $j) (local.get $i))))
+        (local.set $i (i64.add (local.get $i) (i64.const 1)))
+        (br $outer)))
+      (local.get $s)))`;
+  const modules = new Map<boolean, WebAssembly.Module>();
+  const outcome = (precise: boolean, fuel: bigint) => {
+    if (!modules.has(precise)) modules.set(precise, new WebAssembly.Module(instrumentModule(wat(nested), { precise }).binary as Uint8Array<ArrayBuffer>));
+    const x = new WebAssembly.Instance(modules.get(precise)!, {}).exports as Record<string, unknown>;
+    (x.__mhr_fuel as WebAssembly.Global).value = fuel;
+    let value: bigint | null = null;
+    try { value = (x.main as (n: bigint) => bigint)(6n); } catch (e) { expect(e).toBeInstanceOf(WebAssembly.RuntimeError); }
+    return { value, fuel: (x.__mhr_fuel as WebAssembly.Global).value as bigint, trap: (x.__mhr_trap as WebAssembly.Global).value as number };
+  };
+
+  it("agree on the counter and the trap at every fuel limit", () => {
+    const need = 1_000_000n - outcome(true, 1_000_000n).fuel;
+    expect(need).toBeGreaterThan(50n);
+    for (let f = 0n; f <= need + 1n; f++) expect(outcome(false, f)).toEqual(outcome(true, f));
+  });
+});
+
 describe("validation", () => {
   const code = (src: string) => analyzeModule(wat(src));
   it("accepts only host-API imports with exact signatures", () => {
