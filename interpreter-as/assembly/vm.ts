@@ -115,10 +115,13 @@ function balanceOf(p: usize): i64 {
 // IOP_A_B runs instruction A (its own STACK and GAS phases, generated) and
 // falls through into B's own case, so gas and traps stay per MHR-Byte
 // instruction; B's byte is never rewritten, so a jump into B still lands on B.
-const IOP_PUSHB: u8 = 0x07;     // PUSH with a 1-byte immediate
-const IOP_PUSHB_SUB: u8 = 0x08; // PUSH (1 byte) then SUB
-const IOP_PUSHB_LT: u8 = 0x09;  // PUSH (1 byte) then LT
-const IOP_DUP_JNZ: u8 = 0x0a;   // DUP then JNZ
+const IOP_PUSHB: u8 = 0x07;        // PUSH with a 1-byte immediate
+const IOP_PUSHB_SUB: u8 = 0x08;    // PUSH (1 byte) then SUB
+const IOP_PUSHB_LT: u8 = 0x09;     // PUSH (1 byte) then LT
+const IOP_DUP_JNZ: u8 = 0x0a;      // DUP then JNZ
+const IOP_PUSHB_ADD: u8 = 0x0b;    // PUSH (1 byte) then ADD
+const IOP_DUP_JZ: u8 = 0x0c;       // DUP then JZ
+const IOP_PUSHB_LT_JNZ: u8 = 0x0d; // PUSH (1 byte), LT, JNZ
 
 /** Length of the (original) instruction op at p: opcode byte and immediate. */
 function insnLen(p: usize, op: u32): usize {
@@ -133,9 +136,16 @@ function predecode(p: usize, end: usize): void {
     const q = p + insnLen(p, op);
     const nx = load<u8>(q); // the next instruction's original byte (or the sentinel)
     if (op == OP_PUSH && load<u8>(p + 1) == 1) {
-      store<u8>(p, nx == OP_SUB ? IOP_PUSHB_SUB : nx == OP_LT ? IOP_PUSHB_LT : IOP_PUSHB);
-    } else if (op == OP_DUP && nx == OP_JNZ) {
-      store<u8>(p, IOP_DUP_JNZ);
+      let iop = IOP_PUSHB;
+      if (nx == OP_SUB) iop = IOP_PUSHB_SUB;
+      else if (nx == OP_ADD) iop = IOP_PUSHB_ADD;
+      else if (nx == OP_LT) {
+        const nn = load<u8>(q + 1); // after LT (one byte): the next original byte, or the sentinel
+        iop = nn == OP_JNZ ? IOP_PUSHB_LT_JNZ : IOP_PUSHB_LT;
+      }
+      store<u8>(p, iop);
+    } else if (op == OP_DUP && (nx == OP_JNZ || nx == OP_JZ)) {
+      store<u8>(p, nx == OP_JNZ ? IOP_DUP_JNZ : IOP_DUP_JZ);
     }
     p = q;
   }
@@ -145,8 +155,8 @@ function predecode(p: usize, end: usize): void {
 function restore(p: usize, end: usize): void {
   while (p < end) {
     let op = load<u8>(p);
-    if (op >= IOP_PUSHB && op <= IOP_DUP_JNZ) {
-      op = op < IOP_DUP_JNZ ? OP_PUSH : OP_DUP;
+    if (op >= IOP_PUSHB && op <= IOP_PUSHB_LT_JNZ) {
+      op = op == IOP_DUP_JNZ || op == IOP_DUP_JZ ? OP_DUP : OP_PUSH;
       store<u8>(p, op);
     }
     p += insnLen(p, <u32>op);
@@ -187,6 +197,9 @@ export function execute(): void {
   let fuel: u32 = 0;
   let st: i32 = STATUS_TRAP;
   let t: i64 = 0;
+  // A copy of the top of the stack (scripts/gen/vm-loop.ts, "Top of stack");
+  // with an empty stack it holds whatever is below DSTACK, never read.
+  let tos: i64 = load<i64>(sp - 8);
 
   const saved = load<u8>(codeEnd);
   store<u8>(codeEnd, 0);
@@ -201,6 +214,7 @@ export function execute(): void {
     switch (<u32>load<u8>(ip)) {
       // ------------------------------------------------------------ stack
       case OP_PUSH: {
+        TOS();
         GAS();
         const n = <usize>load<u8>(ip + 1);
         let v: i64 = 0;
@@ -212,12 +226,15 @@ export function execute(): void {
         }
         store<i64>(sp, v);
         sp += 8;
+        tos = v;
         ip += 2 + n;
         continue;
       }
       case IOP_PUSHB: {
+        TOS();
         GAS();
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
         continue;
@@ -228,57 +245,97 @@ export function execute(): void {
         NEXT();
       }
       case OP_DUP: {
+        TOS();
         GAS();
-        store<i64>(sp, load<i64>(sp - 8));
+        store<i64>(sp, tos);
         sp += 8;
         NEXT();
       }
       case OP_SWAP: {
+        TOS();
         GAS();
-        const b = load<i64>(sp - 8);
-        store<i64>(sp - 8, load<i64>(sp - 16));
-        store<i64>(sp - 16, b);
+        const a = load<i64>(sp - 16);
+        store<i64>(sp - 16, tos);
+        store<i64>(sp - 8, a);
+        tos = a;
         NEXT();
       }
       case OP_OVER: {
+        TOS();
         GAS();
-        store<i64>(sp, load<i64>(sp - 16));
+        const a = load<i64>(sp - 16);
+        store<i64>(sp, a);
         sp += 8;
+        tos = a;
         NEXT();
       }
       case OP_ROT: {
+        TOS();
         GAS();
         const a = load<i64>(sp - 24);
         store<i64>(sp - 24, load<i64>(sp - 16));
-        store<i64>(sp - 16, load<i64>(sp - 8));
+        store<i64>(sp - 16, tos);
         store<i64>(sp - 8, a);
+        tos = a;
         NEXT();
       }
       // ------------------------------------------------------------ arithmetic
-      case OP_ADD: {
+      case IOP_PUSHB_ADD: {
+        if (FAST(PUSH, ADD)) {
+          const b = <i64>load<i8>(ip + 2);
+          const r = tos + b;
+          if (((tos ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
+          store<i64>(sp - 8, r);
+          tos = r;
+          ip += 4;
+          continue;
+        } // END_FAST
+        TOS();
         GAS();
-        const b = load<i64>(sp - 8);
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
+        sp += 8;
+        ip += 3;
+      } // falls through into ADD
+      case OP_ADD: {
+        TOS();
+        GAS();
+        const b = tos;
         const a = load<i64>(sp - 16);
         const r = a + b;
         if (((a ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, r);
+        tos = r;
         NEXT();
       }
       case IOP_PUSHB_SUB: {
+        if (FAST(PUSH, SUB)) {
+          const b = <i64>load<i8>(ip + 2);
+          const r = tos - b;
+          if (((tos ^ b) & (tos ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
+          store<i64>(sp - 8, r);
+          tos = r;
+          ip += 4;
+          continue;
+        } // END_FAST
+        TOS();
         GAS();
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into SUB
       case OP_SUB: {
+        TOS();
         GAS();
-        const b = load<i64>(sp - 8);
+        const b = tos;
         const a = load<i64>(sp - 16);
         const r = a - b;
         if (((a ^ b) & (a ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, r);
+        tos = r;
         NEXT();
       }
       case OP_MUL: {
@@ -388,72 +445,125 @@ export function execute(): void {
       }
       // ------------------------------------------------------------ comparison
       case OP_EQ: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) == load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) == tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_NEQ: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) != load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) != tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
+      case IOP_PUSHB_LT_JNZ: {
+        if (FAST(PUSH, LT, JNZ)) {
+          const c = tos < <i64>load<i8>(ip + 2);
+          sp -= 8;
+          tos = load<i64>(sp - 8);
+          ip = c ? codeBase + target(ip + 4) : ip + 7;
+          continue;
+        } // END_FAST
+      } // falls through into PUSHB_LT: one instruction at a time
       case IOP_PUSHB_LT: {
+        if (FAST(PUSH, LT)) {
+          tos = <i64>(tos < <i64>load<i8>(ip + 2));
+          store<i64>(sp - 8, tos);
+          ip += 4;
+          continue;
+        } // END_FAST
+        TOS();
         GAS();
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into LT
       case OP_LT: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) < load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) < tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_GT: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) > load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) > tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_LTE: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) <= load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) <= tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_GTE: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) >= load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) >= tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
       // ------------------------------------------------------------ control
       case OP_JMP: {
+        TOS();
         GAS();
         ip = codeBase + target(ip);
         continue;
       }
+      case IOP_DUP_JZ: {
+        if (FAST(DUP, JZ)) {
+          ip = tos == 0 ? codeBase + target(ip + 1) : ip + 4;
+          continue;
+        } // END_FAST
+        TOS();
+        GAS();
+        store<i64>(sp, tos);
+        sp += 8;
+        ip += 1;
+      } // falls through into JZ
       case OP_JZ: {
+        TOS();
         GAS();
         sp -= 8;
-        ip = load<i64>(sp) == 0 ? codeBase + target(ip) : ip + 3;
+        const c = tos;
+        tos = load<i64>(sp - 8);
+        ip = c == 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
       case IOP_DUP_JNZ: {
+        if (FAST(DUP, JNZ)) {
+          ip = tos != 0 ? codeBase + target(ip + 1) : ip + 4;
+          continue;
+        } // END_FAST
+        TOS();
         GAS();
-        store<i64>(sp, load<i64>(sp - 8));
+        store<i64>(sp, tos);
         sp += 8;
         ip += 1;
       } // falls through into JNZ
       case OP_JNZ: {
+        TOS();
         GAS();
         sp -= 8;
-        ip = load<i64>(sp) != 0 ? codeBase + target(ip) : ip + 3;
+        const c = tos;
+        tos = load<i64>(sp - 8);
+        ip = c != 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
       case OP_CALL: {
+        TOS();
         if (csp >= CSTACK_END) { t = TRAP_CALL_DEPTH_EXCEEDED; break; }
         GAS();
         store<u32>(csp, <u32>(ip + 3));
@@ -462,6 +572,7 @@ export function execute(): void {
         continue;
       }
       case OP_RET: {
+        TOS();
         if (csp == CSTACK) { t = TRAP_RETURN_WITHOUT_CALL; break; }
         GAS();
         csp -= 4;

@@ -118,10 +118,13 @@ function balanceOf(p: usize): i64 {
 // IOP_A_B runs instruction A (its own STACK and GAS phases, generated) and
 // falls through into B's own case, so gas and traps stay per MHR-Byte
 // instruction; B's byte is never rewritten, so a jump into B still lands on B.
-const IOP_PUSHB: u8 = 0x07;     // PUSH with a 1-byte immediate
-const IOP_PUSHB_SUB: u8 = 0x08; // PUSH (1 byte) then SUB
-const IOP_PUSHB_LT: u8 = 0x09;  // PUSH (1 byte) then LT
-const IOP_DUP_JNZ: u8 = 0x0a;   // DUP then JNZ
+const IOP_PUSHB: u8 = 0x07;        // PUSH with a 1-byte immediate
+const IOP_PUSHB_SUB: u8 = 0x08;    // PUSH (1 byte) then SUB
+const IOP_PUSHB_LT: u8 = 0x09;     // PUSH (1 byte) then LT
+const IOP_DUP_JNZ: u8 = 0x0a;      // DUP then JNZ
+const IOP_PUSHB_ADD: u8 = 0x0b;    // PUSH (1 byte) then ADD
+const IOP_DUP_JZ: u8 = 0x0c;       // DUP then JZ
+const IOP_PUSHB_LT_JNZ: u8 = 0x0d; // PUSH (1 byte), LT, JNZ
 
 /** Length of the (original) instruction op at p: opcode byte and immediate. */
 function insnLen(p: usize, op: u32): usize {
@@ -136,9 +139,16 @@ function predecode(p: usize, end: usize): void {
     const q = p + insnLen(p, op);
     const nx = load<u8>(q); // the next instruction's original byte (or the sentinel)
     if (op == OP_PUSH && load<u8>(p + 1) == 1) {
-      store<u8>(p, nx == OP_SUB ? IOP_PUSHB_SUB : nx == OP_LT ? IOP_PUSHB_LT : IOP_PUSHB);
-    } else if (op == OP_DUP && nx == OP_JNZ) {
-      store<u8>(p, IOP_DUP_JNZ);
+      let iop = IOP_PUSHB;
+      if (nx == OP_SUB) iop = IOP_PUSHB_SUB;
+      else if (nx == OP_ADD) iop = IOP_PUSHB_ADD;
+      else if (nx == OP_LT) {
+        const nn = load<u8>(q + 1); // after LT (one byte): the next original byte, or the sentinel
+        iop = nn == OP_JNZ ? IOP_PUSHB_LT_JNZ : IOP_PUSHB_LT;
+      }
+      store<u8>(p, iop);
+    } else if (op == OP_DUP && (nx == OP_JNZ || nx == OP_JZ)) {
+      store<u8>(p, nx == OP_JNZ ? IOP_DUP_JNZ : IOP_DUP_JZ);
     }
     p = q;
   }
@@ -148,8 +158,8 @@ function predecode(p: usize, end: usize): void {
 function restore(p: usize, end: usize): void {
   while (p < end) {
     let op = load<u8>(p);
-    if (op >= IOP_PUSHB && op <= IOP_DUP_JNZ) {
-      op = op < IOP_DUP_JNZ ? OP_PUSH : OP_DUP;
+    if (op >= IOP_PUSHB && op <= IOP_PUSHB_LT_JNZ) {
+      op = op == IOP_DUP_JNZ || op == IOP_DUP_JZ ? OP_DUP : OP_PUSH;
       store<u8>(p, op);
     }
     p += insnLen(p, <u32>op);
@@ -190,6 +200,9 @@ export function execute(): void {
   let fuel: u32 = 0;
   let st: i32 = STATUS_TRAP;
   let t: i64 = 0;
+  // A copy of the top of the stack (scripts/gen/vm-loop.ts, "Top of stack");
+  // with an empty stack it holds whatever is below DSTACK, never read.
+  let tos: i64 = load<i64>(sp - 8);
 
   const saved = load<u8>(codeEnd);
   store<u8>(codeEnd, 0);
@@ -220,6 +233,7 @@ export function execute(): void {
         }
         store<i64>(sp, v);
         sp += 8;
+        tos = v;
         ip += 2 + n;
         continue;
       }
@@ -230,7 +244,8 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
         continue;
@@ -244,6 +259,7 @@ export function execute(): void {
         }
         sp -= 8;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_DUP: {
@@ -254,7 +270,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, load<i64>(sp - 8));
+        store<i64>(sp, tos);
         sp += 8;
         ip += 1;
         continue;
@@ -266,9 +282,10 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        const b = load<i64>(sp - 8);
-        store<i64>(sp - 8, load<i64>(sp - 16));
-        store<i64>(sp - 16, b);
+        const a = load<i64>(sp - 16);
+        store<i64>(sp - 16, tos);
+        store<i64>(sp - 8, a);
+        tos = a;
         ip += 1;
         continue;
       }
@@ -280,8 +297,10 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, load<i64>(sp - 16));
+        const a = load<i64>(sp - 16);
+        store<i64>(sp, a);
         sp += 8;
+        tos = a;
         ip += 1;
         continue;
       }
@@ -294,12 +313,38 @@ export function execute(): void {
         }
         const a = load<i64>(sp - 24);
         store<i64>(sp - 24, load<i64>(sp - 16));
-        store<i64>(sp - 16, load<i64>(sp - 8));
+        store<i64>(sp - 16, tos);
         store<i64>(sp - 8, a);
+        tos = a;
         ip += 1;
         continue;
       }
       // ------------------------------------------------------------ arithmetic
+      case IOP_PUSHB_ADD: {
+        {
+          const cf = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_ADD);
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
+            fuel -= cf;
+            const b = <i64>load<i8>(ip + 2);
+            const r = tos + b;
+            if (((tos ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
+            store<i64>(sp - 8, r);
+            tos = r;
+            ip += 4;
+            continue;
+          }
+        }
+        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        {
+          const c = load<u32>(costs, ck.CK_PUSH);
+          if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
+          fuel -= c;
+        }
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
+        sp += 8;
+        ip += 3;
+      } // falls through into ADD
       case OP_ADD: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         {
@@ -307,23 +352,38 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        const b = load<i64>(sp - 8);
+        const b = tos;
         const a = load<i64>(sp - 16);
         const r = a + b;
         if (((a ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, r);
+        tos = r;
         ip += 1;
         continue;
       }
       case IOP_PUSHB_SUB: {
+        {
+          const cf = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_SUB);
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
+            fuel -= cf;
+            const b = <i64>load<i8>(ip + 2);
+            const r = tos - b;
+            if (((tos ^ b) & (tos ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
+            store<i64>(sp - 8, r);
+            tos = r;
+            ip += 4;
+            continue;
+          }
+        }
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_PUSH);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into SUB
@@ -334,12 +394,13 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        const b = load<i64>(sp - 8);
+        const b = tos;
         const a = load<i64>(sp - 16);
         const r = a - b;
         if (((a ^ b) & (a ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, r);
+        tos = r;
         ip += 1;
         continue;
       }
@@ -363,6 +424,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, r);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_DIV: {
@@ -379,6 +441,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, a / b);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_MOD: {
@@ -394,6 +457,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, b == -1 ? 0 : a % b);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_NEG: {
@@ -407,6 +471,7 @@ export function execute(): void {
         if (a == i64.MIN_VALUE) { t = TRAP_INTEGER_OVERFLOW; break; }
         store<i64>(sp - 8, -a);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_ABS: {
@@ -420,6 +485,7 @@ export function execute(): void {
         if (a == i64.MIN_VALUE) { t = TRAP_INTEGER_OVERFLOW; break; }
         store<i64>(sp - 8, a < 0 ? -a : a);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_MIN: {
@@ -434,6 +500,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, a < b ? a : b);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_MAX: {
@@ -448,6 +515,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, a > b ? a : b);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       // ------------------------------------------------------------ bitwise
@@ -461,6 +529,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) & load<i64>(sp));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_OR: {
@@ -473,6 +542,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) | load<i64>(sp));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_XOR: {
@@ -485,6 +555,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) ^ load<i64>(sp));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_NOT: {
@@ -496,6 +567,7 @@ export function execute(): void {
         }
         store<i64>(sp - 8, ~load<i64>(sp - 8));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_SHL: {
@@ -510,6 +582,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) << n);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_SHR: {
@@ -524,6 +597,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, <i64>(<u64>load<i64>(sp - 8) >> <u64>n));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       // ------------------------------------------------------------ comparison
@@ -535,7 +609,8 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) == load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) == tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -547,18 +622,43 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) != load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) != tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
+      case IOP_PUSHB_LT_JNZ: {
+        {
+          const cf = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT) + load<u32>(costs, ck.CK_JNZ);
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
+            fuel -= cf;
+            const c = tos < <i64>load<i8>(ip + 2);
+            sp -= 8;
+            tos = load<i64>(sp - 8);
+            ip = c ? codeBase + target(ip + 4) : ip + 7;
+            continue;
+          }
+        }
+      } // falls through into PUSHB_LT: one instruction at a time
       case IOP_PUSHB_LT: {
+        {
+          const cf = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT);
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
+            fuel -= cf;
+            tos = <i64>(tos < <i64>load<i8>(ip + 2));
+            store<i64>(sp - 8, tos);
+            ip += 4;
+            continue;
+          }
+        }
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_PUSH);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into LT
@@ -570,7 +670,8 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) < load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) < tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -582,7 +683,8 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) > load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) > tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -594,7 +696,8 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) <= load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) <= tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -606,7 +709,8 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) >= load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) >= tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -620,6 +724,26 @@ export function execute(): void {
         ip = codeBase + target(ip);
         continue;
       }
+      case IOP_DUP_JZ: {
+        {
+          const cf = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JZ);
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
+            fuel -= cf;
+            ip = tos == 0 ? codeBase + target(ip + 1) : ip + 4;
+            continue;
+          }
+        }
+        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        {
+          const c = load<u32>(costs, ck.CK_DUP);
+          if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
+          fuel -= c;
+        }
+        store<i64>(sp, tos);
+        sp += 8;
+        ip += 1;
+      } // falls through into JZ
       case OP_JZ: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         {
@@ -628,10 +752,20 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        ip = load<i64>(sp) == 0 ? codeBase + target(ip) : ip + 3;
+        const c = tos;
+        tos = load<i64>(sp - 8);
+        ip = c == 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
       case IOP_DUP_JNZ: {
+        {
+          const cf = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JNZ);
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
+            fuel -= cf;
+            ip = tos != 0 ? codeBase + target(ip + 1) : ip + 4;
+            continue;
+          }
+        }
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
         {
@@ -639,7 +773,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, load<i64>(sp - 8));
+        store<i64>(sp, tos);
         sp += 8;
         ip += 1;
       } // falls through into JNZ
@@ -651,7 +785,9 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        ip = load<i64>(sp) != 0 ? codeBase + target(ip) : ip + 3;
+        const c = tos;
+        tos = load<i64>(sp - 8);
+        ip = c != 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
       case OP_CALL: {
@@ -714,6 +850,7 @@ export function execute(): void {
         memory.copy(MEMORY + <usize>dst, DIGEST_TMP, <usize>LIMIT_HASH_SIZE);
         sp -= 24;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_VERIFY_SIG: {
@@ -732,6 +869,7 @@ export function execute(): void {
         sp -= 24;
         store<i64>(sp - 8, ok ? 1 : 0);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_VERIFY_VRF: {
@@ -753,6 +891,7 @@ export function execute(): void {
         sp -= 32;
         store<i64>(sp - 8, ok ? 1 : 0);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       // ------------------------------------------------------------ system
@@ -767,6 +906,7 @@ export function execute(): void {
         }
         store<i64>(sp - 8, balanceOf(MEMORY + <usize>id));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_SENDER: {
@@ -781,6 +921,7 @@ export function execute(): void {
         memory.copy(MEMORY + <usize>dst, job.sender, <usize>ID);
         sp -= 8;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_SELF: {
@@ -795,6 +936,7 @@ export function execute(): void {
         memory.copy(MEMORY + <usize>dst, job.selfId, <usize>ID);
         sp -= 8;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_EPOCH: {
@@ -807,6 +949,7 @@ export function execute(): void {
         store<i64>(sp, job.epoch);
         sp += 8;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_TRANSFER: {
@@ -833,6 +976,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, ok);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_LOG: {
@@ -850,6 +994,7 @@ export function execute(): void {
         logBytes += <u32>len;
         sp -= 16;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_EMIT: {
@@ -865,6 +1010,7 @@ export function execute(): void {
         outLen += <u32>len;
         sp -= 16;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_MSIZE: {
@@ -877,6 +1023,7 @@ export function execute(): void {
         store<i64>(sp, <i64>maxMem);
         sp += 8;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_LOAD: {
@@ -892,6 +1039,7 @@ export function execute(): void {
             }
             store<i64>(sp - 8, <i64>load<u8>(MEMORY + <usize>addr));
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M16: {
@@ -905,6 +1053,7 @@ export function execute(): void {
             }
             store<i64>(sp - 8, <i64>load<u16>(MEMORY + <usize>addr));
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M32: {
@@ -918,6 +1067,7 @@ export function execute(): void {
             }
             store<i64>(sp - 8, <i64>load<u32>(MEMORY + <usize>addr));
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M64: {
@@ -931,6 +1081,7 @@ export function execute(): void {
             }
             store<i64>(sp - 8, load<i64>(MEMORY + <usize>addr));
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_STATE: {
@@ -954,6 +1105,7 @@ export function execute(): void {
             sp -= 24;
             store<i64>(sp - 8, r);
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_INLEN: {
@@ -966,6 +1118,7 @@ export function execute(): void {
             store<i64>(sp, <i64>job.inputLen);
             sp += 8;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           default: { t = TRAP_END_OF_CODE; break; } // not reached: spaces are validated
@@ -987,6 +1140,7 @@ export function execute(): void {
             store<u8>(MEMORY + <usize>addr, <u8>v);
             sp -= 16;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M16: {
@@ -1002,6 +1156,7 @@ export function execute(): void {
             store<u16>(MEMORY + <usize>addr, <u16>v);
             sp -= 16;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M32: {
@@ -1017,6 +1172,7 @@ export function execute(): void {
             store<u32>(MEMORY + <usize>addr, <u32>v);
             sp -= 16;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M64: {
@@ -1032,6 +1188,7 @@ export function execute(): void {
             store<i64>(MEMORY + <usize>addr, v);
             sp -= 16;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_STATE: {
@@ -1053,6 +1210,7 @@ export function execute(): void {
             state.put(at, kp, <usize>klen, MEMORY + <usize>val, <usize>vlen);
             sp -= 32;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_DEL: {
@@ -1068,6 +1226,7 @@ export function execute(): void {
             if (at >= 0) state.removeAt(<u32>at);
             sp -= 16;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_COPY: {
@@ -1082,6 +1241,7 @@ export function execute(): void {
             memory.copy(MEMORY + <usize>dst, MEMORY + <usize>src, <usize>len);
             sp -= 24;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           default: { t = TRAP_END_OF_CODE; break; } // not reached: spaces are validated
