@@ -63,6 +63,10 @@ export let logCount: u32 = 0;
 export let logBytes: u32 = 0;
 export let xferCount: u32 = 0;
 let spent: i64 = 0;
+// The cycles not yet moved to the loop's fuel counter (execute). A module
+// global, not a local: only the refill path uses it, and a 64-bit local live
+// across the loop costs a 32-bit core two registers the hot cases need.
+let bank: u64 = 0;
 
 const ID: i64 = <i64>LIMIT_NODE_ID_SIZE;
 /** Most cycles moved from the bank to the u32 fuel counter at a time (execute). */
@@ -165,7 +169,6 @@ function restore(p: usize, end: usize): void {
 
 /** Runs the validated job's function to its end. */
 export function execute(): void {
-  const maxMem = <u64>job.maxMemory;
   const codeBase = job.code;
   const codeEnd = codeBase + <usize>job.codeLen;
 
@@ -185,6 +188,7 @@ export function execute(): void {
 
   // Base costs of this job's instructions: a COST_TABLE_* array (generated from spec/opcodes.json).
   const costs: usize = COST_TABLE;
+  FAST_COSTS();
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
   // Cycles left = fuel + bank. Instructions pay from `fuel`, a u32 (one compare
@@ -193,7 +197,7 @@ export function execute(): void {
   // OUT_OF_CYCLES as usual, and the trap path below refills fuel from the bank
   // and runs the instruction again: every check before the GAS phase is
   // read-only, so the retry is exact. Only with the bank empty is it a trap.
-  let bank: u64 = job.maxCycles;
+  bank = job.maxCycles;
   let fuel: u32 = 0;
   let st: i32 = STATUS_TRAP;
   let t: i64 = 0;
@@ -598,7 +602,7 @@ export function execute(): void {
         const dst = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const src = load<i64>(sp - 24);
-        if (!inRange(src, len, maxMem) || !inRange(dst, <i64>LIMIT_HASH_SIZE, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_HASH_SIZE, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_HASH, COST_HASH_PER, COST_HASH_UNIT, len);
         CHARGE(cost);
         blake3Hash(MEMORY + <usize>src, <u32>len, DIGEST_TMP);
@@ -611,7 +615,7 @@ export function execute(): void {
         const len = load<i64>(sp - 16);
         const msg = load<i64>(sp - 24);
         const pk = load<i64>(sp - 32);
-        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, maxMem) || !inRange(msg, len, maxMem) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, maxMem)) {
+        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(msg, len, <u64>job.maxMemory) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT, len);
@@ -627,8 +631,8 @@ export function execute(): void {
         const len = load<i64>(sp - 24);
         const alpha = load<i64>(sp - 32);
         const pk = load<i64>(sp - 40);
-        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, maxMem) || !inRange(alpha, len, maxMem) ||
-            !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, maxMem) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, maxMem)) {
+        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(alpha, len, <u64>job.maxMemory) ||
+            !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, len);
@@ -642,14 +646,14 @@ export function execute(): void {
       // ------------------------------------------------------------ system
       case OP_BALANCE: {
         const id = load<i64>(sp - 8);
-        if (!inRange(id, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(id, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         GAS();
         store<i64>(sp - 8, balanceOf(MEMORY + <usize>id));
         NEXT();
       }
       case OP_SENDER: {
         const dst = load<i64>(sp - 8);
-        if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         GAS();
         memory.copy(MEMORY + <usize>dst, job.sender, <usize>ID);
         sp -= 8;
@@ -657,7 +661,7 @@ export function execute(): void {
       }
       case OP_SELF: {
         const dst = load<i64>(sp - 8);
-        if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         GAS();
         memory.copy(MEMORY + <usize>dst, job.selfId, <usize>ID);
         sp -= 8;
@@ -672,7 +676,7 @@ export function execute(): void {
       case OP_TRANSFER: {
         const amount = load<i64>(sp - 8);
         const to = load<i64>(sp - 16);
-        if (!inRange(to, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(to, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         if (amount <= 0) { t = TRAP_INVALID_AMOUNT; break; }
         GAS();
         let ok: i64 = 0;
@@ -692,7 +696,7 @@ export function execute(): void {
       case OP_LOG: {
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
-        if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_LOG, COST_LOG_PER, COST_LOG_UNIT, len);
         CHARGE(cost);
         if (logCount >= <u32>LIMIT_MAX_LOGS || <u64>logBytes + <u64>len > <u64>LIMIT_MAX_LOG_BYTES) { t = TRAP_LOG_LIMIT_EXCEEDED; break; }
@@ -706,7 +710,7 @@ export function execute(): void {
       case OP_EMIT: {
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
-        if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT, len);
         CHARGE(cost);
         if (<u64>outLen + <u64>len > <u64>LIMIT_MAX_OUTPUT) { t = TRAP_OUTPUT_LIMIT_EXCEEDED; break; }
@@ -717,7 +721,7 @@ export function execute(): void {
       }
       case OP_MSIZE: {
         GAS();
-        store<i64>(sp, <i64>maxMem);
+        store<i64>(sp, <i64><u64>job.maxMemory);
         sp += 8;
         NEXT();
       }
@@ -725,28 +729,28 @@ export function execute(): void {
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             store<i64>(sp - 8, <i64>load<u8>(MEMORY + <usize>addr));
             NEXT();
           }
           case SPACE_M16: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             store<i64>(sp - 8, <i64>load<u16>(MEMORY + <usize>addr));
             NEXT();
           }
           case SPACE_M32: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             store<i64>(sp - 8, <i64>load<u32>(MEMORY + <usize>addr));
             NEXT();
           }
           case SPACE_M64: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             store<i64>(sp - 8, load<i64>(MEMORY + <usize>addr));
             NEXT();
@@ -756,7 +760,7 @@ export function execute(): void {
             const dst = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
             const key = load<i64>(sp - 32);
-            if (!inRange(key, klen, maxMem) || !inRange(dst, cap, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(dst, cap, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, klen + cap);
             CHARGE(cost);
@@ -785,7 +789,7 @@ export function execute(): void {
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             const v = load<i64>(sp - 16);
             store<u8>(MEMORY + <usize>addr, <u8>v);
@@ -794,7 +798,7 @@ export function execute(): void {
           }
           case SPACE_M16: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             const v = load<i64>(sp - 16);
             store<u16>(MEMORY + <usize>addr, <u16>v);
@@ -803,7 +807,7 @@ export function execute(): void {
           }
           case SPACE_M32: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             const v = load<i64>(sp - 16);
             store<u32>(MEMORY + <usize>addr, <u32>v);
@@ -812,7 +816,7 @@ export function execute(): void {
           }
           case SPACE_M64: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             const v = load<i64>(sp - 16);
             store<i64>(MEMORY + <usize>addr, v);
@@ -824,7 +828,7 @@ export function execute(): void {
             const val = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
             const key = load<i64>(sp - 32);
-            if (!inRange(key, klen, maxMem) || !inRange(val, vlen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(val, vlen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_STATE, COST_STORE_STATE_PER, COST_STORE_STATE_UNIT, klen + vlen);
             CHARGE(cost);
@@ -840,7 +844,7 @@ export function execute(): void {
           case SPACE_DEL: {
             const klen = load<i64>(sp - 8);
             const key = load<i64>(sp - 16);
-            if (!inRange(key, klen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, klen);
             CHARGE(cost);
@@ -853,7 +857,7 @@ export function execute(): void {
             const len = load<i64>(sp - 8);
             const src = load<i64>(sp - 16);
             const dst = load<i64>(sp - 24);
-            if (!inRange(src, len, maxMem) || !inRange(dst, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             const cost = sized(COST_STORE_COPY, COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, len);
             CHARGE(cost);
             memory.copy(MEMORY + <usize>dst, MEMORY + <usize>src, <usize>len);

@@ -37,7 +37,8 @@
  * fused fast path: it becomes one check that every instruction's STACK phase
  * passes (from the pops and pushes in spec/opcodes.json, simulated in order)
  * and that the fuel covers all their base costs, and one charge of the sum;
- * the body then does the instructions' work without their own checks. If the
+ * the body then does the instructions' work without their own checks (the
+ * sums are locals computed once per call, where vm.ts says FAST_COSTS();). If the
  * check fails, the case goes on to its first instruction's own phases (the
  * slow path), so every trap and every cycle count is the step-by-step one.
  * A case named after three instructions holds only a fast path and must fall
@@ -93,6 +94,10 @@ export function vmLoop(t: OpcodeTable, template: string): string {
   let tosKept = false;
   let pendingStack: string[] | null = null; // a fused case's STACK phase, after its fast path
   let inFast = false;
+  // Each fast path's summed base cost, computed once per call where the template says FAST_COSTS();
+  const fastCosts = new Map<string, string>();
+  let fastCostsAt = -1;
+  let fastCostsIndent = "";
   const fastCheck = (names: string[], indent: string): string[] => {
     // Depth d = (sp - DSTACK) / 8 on entry; each instruction needs d + off >= pops and d + off - pops + pushes <= STACK_DEPTH.
     let off = 0, need = 0, top = 0;
@@ -109,8 +114,9 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     const conds: string[] = [];
     if (need > 0) conds.push(`sp >= DSTACK + ${8 * need}`);
     if (top > 0) conds.push(top === 1 ? "sp < DSTACK_END" : `sp <= DSTACK_END - ${8 * top}`);
-    return [`${indent}{`, `${indent}  const cf = ${keys.join(" + ")};`,
-      `${indent}  if (${[...conds, "fuel >= cf"].join(" && ")}) {`, `${indent}    fuel -= cf;`];
+    const name = `cf_${names.map(cname).join("_")}`;
+    if (!fastCosts.has(name)) fastCosts.set(name, keys.join(" + "));
+    return [`${indent}{`, `${indent}  if (${[...conds, `fuel >= ${name}`].join(" && ")}) {`, `${indent}    fuel -= ${name};`];
   };
   for (const line of template.split("\n")) {
     const indent = /^\s*/.exec(line)![0];
@@ -135,6 +141,12 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       }
       out.push(...pendingStack);
       pendingStack = null;
+    }
+    if (s === "FAST_COSTS();") {
+      if (fastCostsAt >= 0) fail("two FAST_COSTS() markers");
+      fastCostsAt = out.length;
+      fastCostsIndent = indent;
+      continue;
     }
     if (s === "TOS();") {
       if (!cur) fail("TOS() outside an instruction's case");
@@ -207,6 +219,10 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     const m = seen.get(key) ?? fail(`no case for ${key}`);
     if (e.immediate === "space" && !key.includes(".")) continue; // dispatches on the space
     if (sized.has(key) ? !m.charge : !m.gas) fail(`${key}: its body has no ${sized.has(key) ? "CHARGE(cost)" : "GAS()"}`);
+  }
+  if (fastCosts.size > 0) {
+    if (fastCostsAt < 0) fail("fast paths need a FAST_COSTS() marker before the loop");
+    out.splice(fastCostsAt, 0, ...[...fastCosts].map(([n, e]) => `${fastCostsIndent}const ${n}: u32 = ${e};`));
   }
   const banner = [
     `// ${HEADER}`,

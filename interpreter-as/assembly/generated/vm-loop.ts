@@ -66,6 +66,10 @@ export let logCount: u32 = 0;
 export let logBytes: u32 = 0;
 export let xferCount: u32 = 0;
 let spent: i64 = 0;
+// The cycles not yet moved to the loop's fuel counter (execute). A module
+// global, not a local: only the refill path uses it, and a 64-bit local live
+// across the loop costs a 32-bit core two registers the hot cases need.
+let bank: u64 = 0;
 
 const ID: i64 = <i64>LIMIT_NODE_ID_SIZE;
 /** Most cycles moved from the bank to the u32 fuel counter at a time (execute). */
@@ -168,7 +172,6 @@ function restore(p: usize, end: usize): void {
 
 /** Runs the validated job's function to its end. */
 export function execute(): void {
-  const maxMem = <u64>job.maxMemory;
   const codeBase = job.code;
   const codeEnd = codeBase + <usize>job.codeLen;
 
@@ -188,6 +191,12 @@ export function execute(): void {
 
   // Base costs of this job's instructions: a COST_TABLE_* array (generated from spec/opcodes.json).
   const costs: usize = COST_TABLE;
+  const cf_PUSH_ADD: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_ADD);
+  const cf_PUSH_SUB: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_SUB);
+  const cf_PUSH_LT_JNZ: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT) + load<u32>(costs, ck.CK_JNZ);
+  const cf_PUSH_LT: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT);
+  const cf_DUP_JZ: u32 = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JZ);
+  const cf_DUP_JNZ: u32 = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JNZ);
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
   // Cycles left = fuel + bank. Instructions pay from `fuel`, a u32 (one compare
@@ -196,7 +205,7 @@ export function execute(): void {
   // OUT_OF_CYCLES as usual, and the trap path below refills fuel from the bank
   // and runs the instruction again: every check before the GAS phase is
   // read-only, so the retry is exact. Only with the bank empty is it a trap.
-  let bank: u64 = job.maxCycles;
+  bank = job.maxCycles;
   let fuel: u32 = 0;
   let st: i32 = STATUS_TRAP;
   let t: i64 = 0;
@@ -322,9 +331,8 @@ export function execute(): void {
       // ------------------------------------------------------------ arithmetic
       case IOP_PUSHB_ADD: {
         {
-          const cf = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_ADD);
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
-            fuel -= cf;
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_ADD) {
+            fuel -= cf_PUSH_ADD;
             const b = <i64>load<i8>(ip + 2);
             const r = tos + b;
             if (((tos ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
@@ -364,9 +372,8 @@ export function execute(): void {
       }
       case IOP_PUSHB_SUB: {
         {
-          const cf = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_SUB);
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
-            fuel -= cf;
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_SUB) {
+            fuel -= cf_PUSH_SUB;
             const b = <i64>load<i8>(ip + 2);
             const r = tos - b;
             if (((tos ^ b) & (tos ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
@@ -629,9 +636,8 @@ export function execute(): void {
       }
       case IOP_PUSHB_LT_JNZ: {
         {
-          const cf = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT) + load<u32>(costs, ck.CK_JNZ);
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
-            fuel -= cf;
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_LT_JNZ) {
+            fuel -= cf_PUSH_LT_JNZ;
             const c = tos < <i64>load<i8>(ip + 2);
             sp -= 8;
             tos = load<i64>(sp - 8);
@@ -642,9 +648,8 @@ export function execute(): void {
       } // falls through into PUSHB_LT: one instruction at a time
       case IOP_PUSHB_LT: {
         {
-          const cf = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT);
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
-            fuel -= cf;
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_LT) {
+            fuel -= cf_PUSH_LT;
             tos = <i64>(tos < <i64>load<i8>(ip + 2));
             store<i64>(sp - 8, tos);
             ip += 4;
@@ -726,9 +731,8 @@ export function execute(): void {
       }
       case IOP_DUP_JZ: {
         {
-          const cf = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JZ);
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
-            fuel -= cf;
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_DUP_JZ) {
+            fuel -= cf_DUP_JZ;
             ip = tos == 0 ? codeBase + target(ip + 1) : ip + 4;
             continue;
           }
@@ -759,9 +763,8 @@ export function execute(): void {
       }
       case IOP_DUP_JNZ: {
         {
-          const cf = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JNZ);
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf) {
-            fuel -= cf;
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_DUP_JNZ) {
+            fuel -= cf_DUP_JNZ;
             ip = tos != 0 ? codeBase + target(ip + 1) : ip + 4;
             continue;
           }
@@ -842,7 +845,7 @@ export function execute(): void {
         const dst = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const src = load<i64>(sp - 24);
-        if (!inRange(src, len, maxMem) || !inRange(dst, <i64>LIMIT_HASH_SIZE, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_HASH_SIZE, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_HASH, COST_HASH_PER, COST_HASH_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
@@ -859,7 +862,7 @@ export function execute(): void {
         const len = load<i64>(sp - 16);
         const msg = load<i64>(sp - 24);
         const pk = load<i64>(sp - 32);
-        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, maxMem) || !inRange(msg, len, maxMem) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, maxMem)) {
+        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(msg, len, <u64>job.maxMemory) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT, len);
@@ -879,8 +882,8 @@ export function execute(): void {
         const len = load<i64>(sp - 24);
         const alpha = load<i64>(sp - 32);
         const pk = load<i64>(sp - 40);
-        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, maxMem) || !inRange(alpha, len, maxMem) ||
-            !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, maxMem) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, maxMem)) {
+        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(alpha, len, <u64>job.maxMemory) ||
+            !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, len);
@@ -898,7 +901,7 @@ export function execute(): void {
       case OP_BALANCE: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const id = load<i64>(sp - 8);
-        if (!inRange(id, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(id, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
           const c = load<u32>(costs, ck.CK_BALANCE);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -912,7 +915,7 @@ export function execute(): void {
       case OP_SENDER: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
-        if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
           const c = load<u32>(costs, ck.CK_SENDER);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -927,7 +930,7 @@ export function execute(): void {
       case OP_SELF: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
-        if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
           const c = load<u32>(costs, ck.CK_SELF);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -956,7 +959,7 @@ export function execute(): void {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         const amount = load<i64>(sp - 8);
         const to = load<i64>(sp - 16);
-        if (!inRange(to, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(to, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         if (amount <= 0) { t = TRAP_INVALID_AMOUNT; break; }
         {
           const c = load<u32>(costs, ck.CK_TRANSFER);
@@ -983,7 +986,7 @@ export function execute(): void {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
-        if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_LOG, COST_LOG_PER, COST_LOG_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
@@ -1001,7 +1004,7 @@ export function execute(): void {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
-        if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
@@ -1020,7 +1023,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, <i64>maxMem);
+        store<i64>(sp, <i64><u64>job.maxMemory);
         sp += 8;
         ip += 1;
         tos = load<i64>(sp - 8);
@@ -1031,7 +1034,7 @@ export function execute(): void {
           case SPACE_M8: {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_LOAD_M8);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1045,7 +1048,7 @@ export function execute(): void {
           case SPACE_M16: {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_LOAD_M16);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1059,7 +1062,7 @@ export function execute(): void {
           case SPACE_M32: {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_LOAD_M32);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1073,7 +1076,7 @@ export function execute(): void {
           case SPACE_M64: {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_LOAD_M64);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1090,7 +1093,7 @@ export function execute(): void {
             const dst = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
             const key = load<i64>(sp - 32);
-            if (!inRange(key, klen, maxMem) || !inRange(dst, cap, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(dst, cap, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, klen + cap);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1130,7 +1133,7 @@ export function execute(): void {
           case SPACE_M8: {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_STORE_M8);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1146,7 +1149,7 @@ export function execute(): void {
           case SPACE_M16: {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_STORE_M16);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1162,7 +1165,7 @@ export function execute(): void {
           case SPACE_M32: {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_STORE_M32);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1178,7 +1181,7 @@ export function execute(): void {
           case SPACE_M64: {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_STORE_M64);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1197,7 +1200,7 @@ export function execute(): void {
             const val = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
             const key = load<i64>(sp - 32);
-            if (!inRange(key, klen, maxMem) || !inRange(val, vlen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(val, vlen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_STATE, COST_STORE_STATE_PER, COST_STORE_STATE_UNIT, klen + vlen);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1217,7 +1220,7 @@ export function execute(): void {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const klen = load<i64>(sp - 8);
             const key = load<i64>(sp - 16);
-            if (!inRange(key, klen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, klen);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1234,7 +1237,7 @@ export function execute(): void {
             const len = load<i64>(sp - 8);
             const src = load<i64>(sp - 16);
             const dst = load<i64>(sp - 24);
-            if (!inRange(src, len, maxMem) || !inRange(dst, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             const cost = sized(COST_STORE_COPY, COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, len);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
             fuel -= <u32>cost;
