@@ -233,7 +233,11 @@ export function generate(work: string, opts: GenOptions = {}): Generated {
   run(process.execPath, [WASM_STRIP, input, "-o", stripped]);
   const wasm = new Uint8Array(readFileSync(stripped));
   const buildId = sha256(wasm);
-  const memoryBytes = Math.ceil(Math.max(dataEnd(wasm), staticEnd) / 256) * 256;
+  // The runtime checks every access against one limit, memoryBytes - 8,
+  // whatever its size (runtime/wasm-rt.h, WASM_RT_ACCESS_LIMIT): a multiple of
+  // 4 KiB, so that the limit is one `lui` on RV32, with the 8 bytes after it
+  // so that an 8-byte access at the limit stays inside the buffer.
+  const memoryBytes = Math.ceil(Math.max(dataEnd(wasm), staticEnd) / 4096) * 4096 + 8;
 
   const outC = join(work, "mhr_vm.c");
   run(process.execPath, [WASM2C, input, "-n", MODULE_NAME, "-o", outC]);

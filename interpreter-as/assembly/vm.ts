@@ -63,6 +63,10 @@ export let logCount: u32 = 0;
 export let logBytes: u32 = 0;
 export let xferCount: u32 = 0;
 let spent: i64 = 0;
+// The cycles not yet moved to the loop's fuel counter (execute). A module
+// global, not a local: only the refill path uses it, and a 64-bit local live
+// across the loop costs a 32-bit core two registers the hot cases need.
+let bank: u64 = 0;
 
 const ID: i64 = <i64>LIMIT_NODE_ID_SIZE;
 /** Most cycles moved from the bank to the u32 fuel counter at a time (execute). */
@@ -115,10 +119,13 @@ function balanceOf(p: usize): i64 {
 // IOP_A_B runs instruction A (its own STACK and GAS phases, generated) and
 // falls through into B's own case, so gas and traps stay per MHR-Byte
 // instruction; B's byte is never rewritten, so a jump into B still lands on B.
-const IOP_PUSHB: u8 = 0x07;     // PUSH with a 1-byte immediate
-const IOP_PUSHB_SUB: u8 = 0x08; // PUSH (1 byte) then SUB
-const IOP_PUSHB_LT: u8 = 0x09;  // PUSH (1 byte) then LT
-const IOP_DUP_JNZ: u8 = 0x0a;   // DUP then JNZ
+const IOP_PUSHB: u8 = 0x07;        // PUSH with a 1-byte immediate
+const IOP_PUSHB_SUB: u8 = 0x08;    // PUSH (1 byte) then SUB
+const IOP_PUSHB_LT: u8 = 0x09;     // PUSH (1 byte) then LT
+const IOP_DUP_JNZ: u8 = 0x0a;      // DUP then JNZ
+const IOP_PUSHB_ADD: u8 = 0x0b;    // PUSH (1 byte) then ADD
+const IOP_DUP_JZ: u8 = 0x0c;       // DUP then JZ
+const IOP_PUSHB_LT_JNZ: u8 = 0x0d; // PUSH (1 byte), LT, JNZ
 
 /** Length of the (original) instruction op at p: opcode byte and immediate. */
 function insnLen(p: usize, op: u32): usize {
@@ -133,9 +140,16 @@ function predecode(p: usize, end: usize): void {
     const q = p + insnLen(p, op);
     const nx = load<u8>(q); // the next instruction's original byte (or the sentinel)
     if (op == OP_PUSH && load<u8>(p + 1) == 1) {
-      store<u8>(p, nx == OP_SUB ? IOP_PUSHB_SUB : nx == OP_LT ? IOP_PUSHB_LT : IOP_PUSHB);
-    } else if (op == OP_DUP && nx == OP_JNZ) {
-      store<u8>(p, IOP_DUP_JNZ);
+      let iop = IOP_PUSHB;
+      if (nx == OP_SUB) iop = IOP_PUSHB_SUB;
+      else if (nx == OP_ADD) iop = IOP_PUSHB_ADD;
+      else if (nx == OP_LT) {
+        const nn = load<u8>(q + 1); // after LT (one byte): the next original byte, or the sentinel
+        iop = nn == OP_JNZ ? IOP_PUSHB_LT_JNZ : IOP_PUSHB_LT;
+      }
+      store<u8>(p, iop);
+    } else if (op == OP_DUP && (nx == OP_JNZ || nx == OP_JZ)) {
+      store<u8>(p, nx == OP_JNZ ? IOP_DUP_JNZ : IOP_DUP_JZ);
     }
     p = q;
   }
@@ -145,8 +159,8 @@ function predecode(p: usize, end: usize): void {
 function restore(p: usize, end: usize): void {
   while (p < end) {
     let op = load<u8>(p);
-    if (op >= IOP_PUSHB && op <= IOP_DUP_JNZ) {
-      op = op < IOP_DUP_JNZ ? OP_PUSH : OP_DUP;
+    if (op >= IOP_PUSHB && op <= IOP_PUSHB_LT_JNZ) {
+      op = op == IOP_DUP_JNZ || op == IOP_DUP_JZ ? OP_DUP : OP_PUSH;
       store<u8>(p, op);
     }
     p += insnLen(p, <u32>op);
@@ -155,7 +169,6 @@ function restore(p: usize, end: usize): void {
 
 /** Runs the validated job's function to its end. */
 export function execute(): void {
-  const maxMem = <u64>job.maxMemory;
   const codeBase = job.code;
   const codeEnd = codeBase + <usize>job.codeLen;
 
@@ -175,6 +188,7 @@ export function execute(): void {
 
   // Base costs of this job's instructions: a COST_TABLE_* array (generated from spec/opcodes.json).
   const costs: usize = COST_TABLE;
+  FAST_COSTS();
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
   // Cycles left = fuel + bank. Instructions pay from `fuel`, a u32 (one compare
@@ -183,10 +197,13 @@ export function execute(): void {
   // OUT_OF_CYCLES as usual, and the trap path below refills fuel from the bank
   // and runs the instruction again: every check before the GAS phase is
   // read-only, so the retry is exact. Only with the bank empty is it a trap.
-  let bank: u64 = job.maxCycles;
+  bank = job.maxCycles;
   let fuel: u32 = 0;
   let st: i32 = STATUS_TRAP;
   let t: i64 = 0;
+  // A copy of the top of the stack (scripts/gen/vm-loop.ts, "Top of stack");
+  // with an empty stack it holds whatever is below DSTACK, never read.
+  let tos: i64 = load<i64>(sp - 8);
 
   const saved = load<u8>(codeEnd);
   store<u8>(codeEnd, 0);
@@ -201,6 +218,7 @@ export function execute(): void {
     switch (<u32>load<u8>(ip)) {
       // ------------------------------------------------------------ stack
       case OP_PUSH: {
+        TOS();
         GAS();
         const n = <usize>load<u8>(ip + 1);
         let v: i64 = 0;
@@ -212,12 +230,15 @@ export function execute(): void {
         }
         store<i64>(sp, v);
         sp += 8;
+        tos = v;
         ip += 2 + n;
         continue;
       }
       case IOP_PUSHB: {
+        TOS();
         GAS();
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
         continue;
@@ -228,57 +249,97 @@ export function execute(): void {
         NEXT();
       }
       case OP_DUP: {
+        TOS();
         GAS();
-        store<i64>(sp, load<i64>(sp - 8));
+        store<i64>(sp, tos);
         sp += 8;
         NEXT();
       }
       case OP_SWAP: {
+        TOS();
         GAS();
-        const b = load<i64>(sp - 8);
-        store<i64>(sp - 8, load<i64>(sp - 16));
-        store<i64>(sp - 16, b);
+        const a = load<i64>(sp - 16);
+        store<i64>(sp - 16, tos);
+        store<i64>(sp - 8, a);
+        tos = a;
         NEXT();
       }
       case OP_OVER: {
+        TOS();
         GAS();
-        store<i64>(sp, load<i64>(sp - 16));
+        const a = load<i64>(sp - 16);
+        store<i64>(sp, a);
         sp += 8;
+        tos = a;
         NEXT();
       }
       case OP_ROT: {
+        TOS();
         GAS();
         const a = load<i64>(sp - 24);
         store<i64>(sp - 24, load<i64>(sp - 16));
-        store<i64>(sp - 16, load<i64>(sp - 8));
+        store<i64>(sp - 16, tos);
         store<i64>(sp - 8, a);
+        tos = a;
         NEXT();
       }
       // ------------------------------------------------------------ arithmetic
-      case OP_ADD: {
+      case IOP_PUSHB_ADD: {
+        if (FAST(PUSH, ADD)) {
+          const b = <i64>load<i8>(ip + 2);
+          const r = tos + b;
+          if (((tos ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
+          store<i64>(sp - 8, r);
+          tos = r;
+          ip += 4;
+          continue;
+        } // END_FAST
+        TOS();
         GAS();
-        const b = load<i64>(sp - 8);
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
+        sp += 8;
+        ip += 3;
+      } // falls through into ADD
+      case OP_ADD: {
+        TOS();
+        GAS();
+        const b = tos;
         const a = load<i64>(sp - 16);
         const r = a + b;
         if (((a ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, r);
+        tos = r;
         NEXT();
       }
       case IOP_PUSHB_SUB: {
+        if (FAST(PUSH, SUB)) {
+          const b = <i64>load<i8>(ip + 2);
+          const r = tos - b;
+          if (((tos ^ b) & (tos ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
+          store<i64>(sp - 8, r);
+          tos = r;
+          ip += 4;
+          continue;
+        } // END_FAST
+        TOS();
         GAS();
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into SUB
       case OP_SUB: {
+        TOS();
         GAS();
-        const b = load<i64>(sp - 8);
+        const b = tos;
         const a = load<i64>(sp - 16);
         const r = a - b;
         if (((a ^ b) & (a ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, r);
+        tos = r;
         NEXT();
       }
       case OP_MUL: {
@@ -388,72 +449,125 @@ export function execute(): void {
       }
       // ------------------------------------------------------------ comparison
       case OP_EQ: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) == load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) == tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_NEQ: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) != load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) != tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
+      case IOP_PUSHB_LT_JNZ: {
+        if (FAST(PUSH, LT, JNZ)) {
+          const c = tos < <i64>load<i8>(ip + 2);
+          sp -= 8;
+          tos = load<i64>(sp - 8);
+          ip = c ? codeBase + target(ip + 4) : ip + 7;
+          continue;
+        } // END_FAST
+      } // falls through into PUSHB_LT: one instruction at a time
       case IOP_PUSHB_LT: {
+        if (FAST(PUSH, LT)) {
+          tos = <i64>(tos < <i64>load<i8>(ip + 2));
+          store<i64>(sp - 8, tos);
+          ip += 4;
+          continue;
+        } // END_FAST
+        TOS();
         GAS();
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into LT
       case OP_LT: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) < load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) < tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_GT: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) > load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) > tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_LTE: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) <= load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) <= tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_GTE: {
+        TOS();
         GAS();
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) >= load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) >= tos);
+        store<i64>(sp - 8, tos);
         NEXT();
       }
       // ------------------------------------------------------------ control
       case OP_JMP: {
+        TOS();
         GAS();
         ip = codeBase + target(ip);
         continue;
       }
+      case IOP_DUP_JZ: {
+        if (FAST(DUP, JZ)) {
+          ip = tos == 0 ? codeBase + target(ip + 1) : ip + 4;
+          continue;
+        } // END_FAST
+        TOS();
+        GAS();
+        store<i64>(sp, tos);
+        sp += 8;
+        ip += 1;
+      } // falls through into JZ
       case OP_JZ: {
+        TOS();
         GAS();
         sp -= 8;
-        ip = load<i64>(sp) == 0 ? codeBase + target(ip) : ip + 3;
+        const c = tos;
+        tos = load<i64>(sp - 8);
+        ip = c == 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
       case IOP_DUP_JNZ: {
+        if (FAST(DUP, JNZ)) {
+          ip = tos != 0 ? codeBase + target(ip + 1) : ip + 4;
+          continue;
+        } // END_FAST
+        TOS();
         GAS();
-        store<i64>(sp, load<i64>(sp - 8));
+        store<i64>(sp, tos);
         sp += 8;
         ip += 1;
       } // falls through into JNZ
       case OP_JNZ: {
+        TOS();
         GAS();
         sp -= 8;
-        ip = load<i64>(sp) != 0 ? codeBase + target(ip) : ip + 3;
+        const c = tos;
+        tos = load<i64>(sp - 8);
+        ip = c != 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
       case OP_CALL: {
+        TOS();
         if (csp >= CSTACK_END) { t = TRAP_CALL_DEPTH_EXCEEDED; break; }
         GAS();
         store<u32>(csp, <u32>(ip + 3));
@@ -462,6 +576,7 @@ export function execute(): void {
         continue;
       }
       case OP_RET: {
+        TOS();
         if (csp == CSTACK) { t = TRAP_RETURN_WITHOUT_CALL; break; }
         GAS();
         csp -= 4;
@@ -487,7 +602,7 @@ export function execute(): void {
         const dst = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const src = load<i64>(sp - 24);
-        if (!inRange(src, len, maxMem) || !inRange(dst, <i64>LIMIT_HASH_SIZE, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_HASH_SIZE, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_HASH, COST_HASH_PER, COST_HASH_UNIT, len);
         CHARGE(cost);
         blake3Hash(MEMORY + <usize>src, <u32>len, DIGEST_TMP);
@@ -500,7 +615,7 @@ export function execute(): void {
         const len = load<i64>(sp - 16);
         const msg = load<i64>(sp - 24);
         const pk = load<i64>(sp - 32);
-        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, maxMem) || !inRange(msg, len, maxMem) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, maxMem)) {
+        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(msg, len, <u64>job.maxMemory) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT, len);
@@ -516,8 +631,8 @@ export function execute(): void {
         const len = load<i64>(sp - 24);
         const alpha = load<i64>(sp - 32);
         const pk = load<i64>(sp - 40);
-        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, maxMem) || !inRange(alpha, len, maxMem) ||
-            !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, maxMem) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, maxMem)) {
+        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(alpha, len, <u64>job.maxMemory) ||
+            !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, len);
@@ -531,14 +646,14 @@ export function execute(): void {
       // ------------------------------------------------------------ system
       case OP_BALANCE: {
         const id = load<i64>(sp - 8);
-        if (!inRange(id, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(id, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         GAS();
         store<i64>(sp - 8, balanceOf(MEMORY + <usize>id));
         NEXT();
       }
       case OP_SENDER: {
         const dst = load<i64>(sp - 8);
-        if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         GAS();
         memory.copy(MEMORY + <usize>dst, job.sender, <usize>ID);
         sp -= 8;
@@ -546,7 +661,7 @@ export function execute(): void {
       }
       case OP_SELF: {
         const dst = load<i64>(sp - 8);
-        if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         GAS();
         memory.copy(MEMORY + <usize>dst, job.selfId, <usize>ID);
         sp -= 8;
@@ -561,7 +676,7 @@ export function execute(): void {
       case OP_TRANSFER: {
         const amount = load<i64>(sp - 8);
         const to = load<i64>(sp - 16);
-        if (!inRange(to, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(to, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         if (amount <= 0) { t = TRAP_INVALID_AMOUNT; break; }
         GAS();
         let ok: i64 = 0;
@@ -581,7 +696,7 @@ export function execute(): void {
       case OP_LOG: {
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
-        if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_LOG, COST_LOG_PER, COST_LOG_UNIT, len);
         CHARGE(cost);
         if (logCount >= <u32>LIMIT_MAX_LOGS || <u64>logBytes + <u64>len > <u64>LIMIT_MAX_LOG_BYTES) { t = TRAP_LOG_LIMIT_EXCEEDED; break; }
@@ -595,7 +710,7 @@ export function execute(): void {
       case OP_EMIT: {
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
-        if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT, len);
         CHARGE(cost);
         if (<u64>outLen + <u64>len > <u64>LIMIT_MAX_OUTPUT) { t = TRAP_OUTPUT_LIMIT_EXCEEDED; break; }
@@ -606,7 +721,7 @@ export function execute(): void {
       }
       case OP_MSIZE: {
         GAS();
-        store<i64>(sp, <i64>maxMem);
+        store<i64>(sp, <i64><u64>job.maxMemory);
         sp += 8;
         NEXT();
       }
@@ -614,28 +729,28 @@ export function execute(): void {
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             store<i64>(sp - 8, <i64>load<u8>(MEMORY + <usize>addr));
             NEXT();
           }
           case SPACE_M16: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             store<i64>(sp - 8, <i64>load<u16>(MEMORY + <usize>addr));
             NEXT();
           }
           case SPACE_M32: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             store<i64>(sp - 8, <i64>load<u32>(MEMORY + <usize>addr));
             NEXT();
           }
           case SPACE_M64: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             store<i64>(sp - 8, load<i64>(MEMORY + <usize>addr));
             NEXT();
@@ -645,7 +760,7 @@ export function execute(): void {
             const dst = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
             const key = load<i64>(sp - 32);
-            if (!inRange(key, klen, maxMem) || !inRange(dst, cap, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(dst, cap, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, klen + cap);
             CHARGE(cost);
@@ -674,7 +789,7 @@ export function execute(): void {
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             const v = load<i64>(sp - 16);
             store<u8>(MEMORY + <usize>addr, <u8>v);
@@ -683,7 +798,7 @@ export function execute(): void {
           }
           case SPACE_M16: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             const v = load<i64>(sp - 16);
             store<u16>(MEMORY + <usize>addr, <u16>v);
@@ -692,7 +807,7 @@ export function execute(): void {
           }
           case SPACE_M32: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             const v = load<i64>(sp - 16);
             store<u32>(MEMORY + <usize>addr, <u32>v);
@@ -701,7 +816,7 @@ export function execute(): void {
           }
           case SPACE_M64: {
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             GAS();
             const v = load<i64>(sp - 16);
             store<i64>(MEMORY + <usize>addr, v);
@@ -713,7 +828,7 @@ export function execute(): void {
             const val = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
             const key = load<i64>(sp - 32);
-            if (!inRange(key, klen, maxMem) || !inRange(val, vlen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(val, vlen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_STATE, COST_STORE_STATE_PER, COST_STORE_STATE_UNIT, klen + vlen);
             CHARGE(cost);
@@ -729,7 +844,7 @@ export function execute(): void {
           case SPACE_DEL: {
             const klen = load<i64>(sp - 8);
             const key = load<i64>(sp - 16);
-            if (!inRange(key, klen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, klen);
             CHARGE(cost);
@@ -742,7 +857,7 @@ export function execute(): void {
             const len = load<i64>(sp - 8);
             const src = load<i64>(sp - 16);
             const dst = load<i64>(sp - 24);
-            if (!inRange(src, len, maxMem) || !inRange(dst, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             const cost = sized(COST_STORE_COPY, COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, len);
             CHARGE(cost);
             memory.copy(MEMORY + <usize>dst, MEMORY + <usize>src, <usize>len);

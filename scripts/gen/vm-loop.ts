@@ -26,6 +26,23 @@
  * it must end by falling through into `case OP_B: {`, the very next case.
  * A fixed-cost body without `GAS();`, a size-dependent one without
  * `CHARGE(`, or a marker outside a case, is an error.
+ *
+ * Top of stack: the loop keeps a copy of the top value in the local `tos`
+ * (write-through: the stack memory stays exact, so HALT, traps and every
+ * system body read it as before). A case whose body starts with `TOS();`
+ * keeps `tos` right itself; in every other case each `continue;` (and the
+ * one NEXT() becomes) is preceded by a reload of `tos` from the stack.
+ *
+ * `if (FAST(A, B, ...)) {` ... `} // END_FAST`, first in a fused case, is the
+ * fused fast path: it becomes one check that every instruction's STACK phase
+ * passes (from the pops and pushes in spec/opcodes.json, simulated in order)
+ * and that the fuel covers all their base costs, and one charge of the sum;
+ * the body then does the instructions' work without their own checks (the
+ * sums are locals computed once per call, where vm.ts says FAST_COSTS();). If the
+ * check fails, the case goes on to its first instruction's own phases (the
+ * slow path), so every trap and every cycle count is the step-by-step one.
+ * A case named after three instructions holds only a fast path and must fall
+ * into the fused case of its first two.
  */
 import { costKeys, type OpcodeTable } from "../../host-ts/src/spec/table-schema.ts";
 import { HEADER, cname } from "./util.ts";
@@ -74,12 +91,82 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     used.add(v);
   }
   let fallsInto = "";
+  let tosKept = false;
+  let pendingStack: string[] | null = null; // a fused case's STACK phase, after its fast path
+  let inFast = false;
+  // Each fast path's summed base cost, computed once per call where the template says FAST_COSTS();
+  const fastCosts = new Map<string, string>();
+  let fastCostsAt = -1;
+  let fastCostsIndent = "";
+  const fastCheck = (names: string[], indent: string): string[] => {
+    // Depth d = (sp - DSTACK) / 8 on entry; each instruction needs d + off >= pops and d + off - pops + pushes <= STACK_DEPTH.
+    let off = 0, need = 0, top = 0;
+    const keys: string[] = [];
+    for (const n of names) {
+      const e = fx.get(n) ?? fail(`FAST: unknown instruction ${n}`);
+      if (typeof e.pops !== "number" || typeof e.pushes !== "number") fail(`FAST: ${n} has a variable stack effect`);
+      if (sized.has(n)) fail(`FAST: ${n} has a size-dependent cost`);
+      need = Math.max(need, (e.pops as number) - off);
+      off += (e.pushes as number) - (e.pops as number);
+      top = Math.max(top, off);
+      keys.push(`load<u32>(costs, ck.CK_${cname(n)})`);
+    }
+    const conds: string[] = [];
+    if (need > 0) conds.push(`sp >= DSTACK + ${8 * need}`);
+    if (top > 0) conds.push(top === 1 ? "sp < DSTACK_END" : `sp <= DSTACK_END - ${8 * top}`);
+    const name = `cf_${names.map(cname).join("_")}`;
+    if (!fastCosts.has(name)) fastCosts.set(name, keys.join(" + "));
+    return [`${indent}{`, `${indent}  if (${[...conds, `fuel >= ${name}`].join(" && ")}) {`, `${indent}    fuel -= ${name};`];
+  };
   for (const line of template.split("\n")) {
     const indent = /^\s*/.exec(line)![0];
     const s = line.trim();
-    const iop = /^case IOP_([A-Z]+)(?:_([A-Z]+))?: \{$/.exec(s);
+    if (inFast) {
+      if (s === "} // END_FAST") {
+        out.push(`${indent}  }`, `${indent}}`);
+        inFast = false;
+        if (fallsInto.includes("_")) pendingStack = null;
+        continue;
+      }
+      if (s === "GAS();" || s === "NEXT();" || s.startsWith("CHARGE(") || s === "TOS();") fail(`${s} inside a fast path`);
+      out.push(`  ${line}`);
+      continue;
+    }
+    if (pendingStack) {
+      const f = /^if \(FAST\(([A-Z_, ]+)\)\) \{$/.exec(s);
+      if (f) {
+        out.push(...fastCheck(f[1].split(",").map((x) => x.trim()), indent));
+        inFast = true;
+        continue;
+      }
+      out.push(...pendingStack);
+      pendingStack = null;
+    }
+    if (s === "FAST_COSTS();") {
+      if (fastCostsAt >= 0) fail("two FAST_COSTS() markers");
+      fastCostsAt = out.length;
+      fastCostsIndent = indent;
+      continue;
+    }
+    if (s === "TOS();") {
+      if (!cur) fail("TOS() outside an instruction's case");
+      tosKept = true;
+      continue;
+    }
+    const iop = /^case IOP_([A-Z]+)(?:_([A-Z]+))?(?:_([A-Z]+))?: \{$/.exec(s);
     if (iop) {
-      if (fallsInto) fail(`IOP case after a fused case that must fall into ${fallsInto}`);
+      if (fallsInto && !(fallsInto.includes("_") && !iop[3] && `${iop[1]}_${iop[2]}` === fallsInto)) fail(`IOP case after a fused case that must fall into ${fallsInto}`);
+      tosKept = false;
+      if (iop[3]) {
+        // A fast path only: it falls into the fused case of its first two instructions.
+        const key = `IOP_${iop[1]}_${iop[2]}_${iop[3]}`;
+        if (seen.has(key)) fail(`two cases for ${key}`);
+        seen.set(key, { gas: true, charge: false });
+        fallsInto = `${iop[1]}_${iop[2]}`;
+        out.push(line);
+        pendingStack = [];
+        continue;
+      }
       const first = iop[1] === "PUSHB" ? "PUSH" : iop[1];
       const key = `IOP_${iop[1]}${iop[2] ? "_" + iop[2] : ""}`;
       const e = fx.get(first) ?? fail(`${key}: unknown instruction ${first}`);
@@ -88,7 +175,8 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       cur = { ...e, key: first, immediate: "fused" };
       fallsInto = iop[2] ?? "";
       if (fallsInto && !fx.has(fallsInto)) fail(`${key}: unknown instruction ${fallsInto}`);
-      out.push(line, ...stackPhase(e).map((l) => `${indent}  ${l}`));
+      out.push(line);
+      pendingStack = stackPhase(e).map((l) => `${indent}  ${l}`);
       continue;
     }
     const op = /^case OP_(\w+): \{$/.exec(s);
@@ -96,7 +184,7 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     if (op || sp) {
       if (fallsInto && (!op || op[1] !== fallsInto)) fail(`a fused case must fall through into case OP_${fallsInto}`);
       fallsInto = "";
-      if (op) parent = op[1];
+      if (op) { parent = op[1]; tosKept = false; }
       const key = op ? op[1] : `${parent}.${sp![1].toLowerCase()}`;
       cur = fx.get(key) ?? fail(`case for unknown instruction ${key}`);
       if (seen.has(key)) fail(`two cases for ${key}`);
@@ -116,7 +204,7 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       } else if (s === "NEXT();") {
         const n = IMM_BYTES[e.immediate];
         if (n === undefined) fail(`NEXT() in ${e.key}, whose immediate (${e.immediate}) has no fixed size`);
-        out.push(`${indent}ip += ${1 + n!};`, `${indent}continue;`);
+        out.push(`${indent}ip += ${1 + n!};`, ...(tosKept ? [] : [`${indent}tos = load<i64>(sp - 8);`]), `${indent}continue;`);
       } else {
         const m = /^CHARGE\((.+)\);$/.exec(s) ?? fail(`malformed ${s}`);
         out.push(`${indent}if (<u64>fuel < ${m[1]}) { t = TRAP_OUT_OF_CYCLES; break; }`, `${indent}fuel -= <u32>${m[1]};`);
@@ -124,12 +212,17 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       }
       continue;
     }
+    if (s === "continue;" && cur && !tosKept) out.push(`${indent}tos = load<i64>(sp - 8);`);
     out.push(line.replace(/from "\.\/(generated\/)?/, (_m, g?: string) => (g ? 'from "./' : 'from "../')));
   }
   for (const [key, e] of fx) {
     const m = seen.get(key) ?? fail(`no case for ${key}`);
     if (e.immediate === "space" && !key.includes(".")) continue; // dispatches on the space
     if (sized.has(key) ? !m.charge : !m.gas) fail(`${key}: its body has no ${sized.has(key) ? "CHARGE(cost)" : "GAS()"}`);
+  }
+  if (fastCosts.size > 0) {
+    if (fastCostsAt < 0) fail("fast paths need a FAST_COSTS() marker before the loop");
+    out.splice(fastCostsAt, 0, ...[...fastCosts].map(([n, e]) => `${fastCostsIndent}const ${n}: u32 = ${e};`));
   }
   const banner = [
     `// ${HEADER}`,

@@ -66,6 +66,10 @@ export let logCount: u32 = 0;
 export let logBytes: u32 = 0;
 export let xferCount: u32 = 0;
 let spent: i64 = 0;
+// The cycles not yet moved to the loop's fuel counter (execute). A module
+// global, not a local: only the refill path uses it, and a 64-bit local live
+// across the loop costs a 32-bit core two registers the hot cases need.
+let bank: u64 = 0;
 
 const ID: i64 = <i64>LIMIT_NODE_ID_SIZE;
 /** Most cycles moved from the bank to the u32 fuel counter at a time (execute). */
@@ -118,10 +122,13 @@ function balanceOf(p: usize): i64 {
 // IOP_A_B runs instruction A (its own STACK and GAS phases, generated) and
 // falls through into B's own case, so gas and traps stay per MHR-Byte
 // instruction; B's byte is never rewritten, so a jump into B still lands on B.
-const IOP_PUSHB: u8 = 0x07;     // PUSH with a 1-byte immediate
-const IOP_PUSHB_SUB: u8 = 0x08; // PUSH (1 byte) then SUB
-const IOP_PUSHB_LT: u8 = 0x09;  // PUSH (1 byte) then LT
-const IOP_DUP_JNZ: u8 = 0x0a;   // DUP then JNZ
+const IOP_PUSHB: u8 = 0x07;        // PUSH with a 1-byte immediate
+const IOP_PUSHB_SUB: u8 = 0x08;    // PUSH (1 byte) then SUB
+const IOP_PUSHB_LT: u8 = 0x09;     // PUSH (1 byte) then LT
+const IOP_DUP_JNZ: u8 = 0x0a;      // DUP then JNZ
+const IOP_PUSHB_ADD: u8 = 0x0b;    // PUSH (1 byte) then ADD
+const IOP_DUP_JZ: u8 = 0x0c;       // DUP then JZ
+const IOP_PUSHB_LT_JNZ: u8 = 0x0d; // PUSH (1 byte), LT, JNZ
 
 /** Length of the (original) instruction op at p: opcode byte and immediate. */
 function insnLen(p: usize, op: u32): usize {
@@ -136,9 +143,16 @@ function predecode(p: usize, end: usize): void {
     const q = p + insnLen(p, op);
     const nx = load<u8>(q); // the next instruction's original byte (or the sentinel)
     if (op == OP_PUSH && load<u8>(p + 1) == 1) {
-      store<u8>(p, nx == OP_SUB ? IOP_PUSHB_SUB : nx == OP_LT ? IOP_PUSHB_LT : IOP_PUSHB);
-    } else if (op == OP_DUP && nx == OP_JNZ) {
-      store<u8>(p, IOP_DUP_JNZ);
+      let iop = IOP_PUSHB;
+      if (nx == OP_SUB) iop = IOP_PUSHB_SUB;
+      else if (nx == OP_ADD) iop = IOP_PUSHB_ADD;
+      else if (nx == OP_LT) {
+        const nn = load<u8>(q + 1); // after LT (one byte): the next original byte, or the sentinel
+        iop = nn == OP_JNZ ? IOP_PUSHB_LT_JNZ : IOP_PUSHB_LT;
+      }
+      store<u8>(p, iop);
+    } else if (op == OP_DUP && (nx == OP_JNZ || nx == OP_JZ)) {
+      store<u8>(p, nx == OP_JNZ ? IOP_DUP_JNZ : IOP_DUP_JZ);
     }
     p = q;
   }
@@ -148,8 +162,8 @@ function predecode(p: usize, end: usize): void {
 function restore(p: usize, end: usize): void {
   while (p < end) {
     let op = load<u8>(p);
-    if (op >= IOP_PUSHB && op <= IOP_DUP_JNZ) {
-      op = op < IOP_DUP_JNZ ? OP_PUSH : OP_DUP;
+    if (op >= IOP_PUSHB && op <= IOP_PUSHB_LT_JNZ) {
+      op = op == IOP_DUP_JNZ || op == IOP_DUP_JZ ? OP_DUP : OP_PUSH;
       store<u8>(p, op);
     }
     p += insnLen(p, <u32>op);
@@ -158,7 +172,6 @@ function restore(p: usize, end: usize): void {
 
 /** Runs the validated job's function to its end. */
 export function execute(): void {
-  const maxMem = <u64>job.maxMemory;
   const codeBase = job.code;
   const codeEnd = codeBase + <usize>job.codeLen;
 
@@ -178,6 +191,12 @@ export function execute(): void {
 
   // Base costs of this job's instructions: a COST_TABLE_* array (generated from spec/opcodes.json).
   const costs: usize = COST_TABLE;
+  const cf_PUSH_ADD: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_ADD);
+  const cf_PUSH_SUB: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_SUB);
+  const cf_PUSH_LT_JNZ: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT) + load<u32>(costs, ck.CK_JNZ);
+  const cf_PUSH_LT: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT);
+  const cf_DUP_JZ: u32 = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JZ);
+  const cf_DUP_JNZ: u32 = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JNZ);
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
   // Cycles left = fuel + bank. Instructions pay from `fuel`, a u32 (one compare
@@ -186,10 +205,13 @@ export function execute(): void {
   // OUT_OF_CYCLES as usual, and the trap path below refills fuel from the bank
   // and runs the instruction again: every check before the GAS phase is
   // read-only, so the retry is exact. Only with the bank empty is it a trap.
-  let bank: u64 = job.maxCycles;
+  bank = job.maxCycles;
   let fuel: u32 = 0;
   let st: i32 = STATUS_TRAP;
   let t: i64 = 0;
+  // A copy of the top of the stack (scripts/gen/vm-loop.ts, "Top of stack");
+  // with an empty stack it holds whatever is below DSTACK, never read.
+  let tos: i64 = load<i64>(sp - 8);
 
   const saved = load<u8>(codeEnd);
   store<u8>(codeEnd, 0);
@@ -220,6 +242,7 @@ export function execute(): void {
         }
         store<i64>(sp, v);
         sp += 8;
+        tos = v;
         ip += 2 + n;
         continue;
       }
@@ -230,7 +253,8 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
         continue;
@@ -244,6 +268,7 @@ export function execute(): void {
         }
         sp -= 8;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_DUP: {
@@ -254,7 +279,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, load<i64>(sp - 8));
+        store<i64>(sp, tos);
         sp += 8;
         ip += 1;
         continue;
@@ -266,9 +291,10 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        const b = load<i64>(sp - 8);
-        store<i64>(sp - 8, load<i64>(sp - 16));
-        store<i64>(sp - 16, b);
+        const a = load<i64>(sp - 16);
+        store<i64>(sp - 16, tos);
+        store<i64>(sp - 8, a);
+        tos = a;
         ip += 1;
         continue;
       }
@@ -280,8 +306,10 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, load<i64>(sp - 16));
+        const a = load<i64>(sp - 16);
+        store<i64>(sp, a);
         sp += 8;
+        tos = a;
         ip += 1;
         continue;
       }
@@ -294,12 +322,37 @@ export function execute(): void {
         }
         const a = load<i64>(sp - 24);
         store<i64>(sp - 24, load<i64>(sp - 16));
-        store<i64>(sp - 16, load<i64>(sp - 8));
+        store<i64>(sp - 16, tos);
         store<i64>(sp - 8, a);
+        tos = a;
         ip += 1;
         continue;
       }
       // ------------------------------------------------------------ arithmetic
+      case IOP_PUSHB_ADD: {
+        {
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_ADD) {
+            fuel -= cf_PUSH_ADD;
+            const b = <i64>load<i8>(ip + 2);
+            const r = tos + b;
+            if (((tos ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
+            store<i64>(sp - 8, r);
+            tos = r;
+            ip += 4;
+            continue;
+          }
+        }
+        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        {
+          const c = load<u32>(costs, ck.CK_PUSH);
+          if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
+          fuel -= c;
+        }
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
+        sp += 8;
+        ip += 3;
+      } // falls through into ADD
       case OP_ADD: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         {
@@ -307,23 +360,37 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        const b = load<i64>(sp - 8);
+        const b = tos;
         const a = load<i64>(sp - 16);
         const r = a + b;
         if (((a ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, r);
+        tos = r;
         ip += 1;
         continue;
       }
       case IOP_PUSHB_SUB: {
+        {
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_SUB) {
+            fuel -= cf_PUSH_SUB;
+            const b = <i64>load<i8>(ip + 2);
+            const r = tos - b;
+            if (((tos ^ b) & (tos ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
+            store<i64>(sp - 8, r);
+            tos = r;
+            ip += 4;
+            continue;
+          }
+        }
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_PUSH);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into SUB
@@ -334,12 +401,13 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        const b = load<i64>(sp - 8);
+        const b = tos;
         const a = load<i64>(sp - 16);
         const r = a - b;
         if (((a ^ b) & (a ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
         store<i64>(sp - 8, r);
+        tos = r;
         ip += 1;
         continue;
       }
@@ -363,6 +431,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, r);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_DIV: {
@@ -379,6 +448,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, a / b);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_MOD: {
@@ -394,6 +464,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, b == -1 ? 0 : a % b);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_NEG: {
@@ -407,6 +478,7 @@ export function execute(): void {
         if (a == i64.MIN_VALUE) { t = TRAP_INTEGER_OVERFLOW; break; }
         store<i64>(sp - 8, -a);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_ABS: {
@@ -420,6 +492,7 @@ export function execute(): void {
         if (a == i64.MIN_VALUE) { t = TRAP_INTEGER_OVERFLOW; break; }
         store<i64>(sp - 8, a < 0 ? -a : a);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_MIN: {
@@ -434,6 +507,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, a < b ? a : b);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_MAX: {
@@ -448,6 +522,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, a > b ? a : b);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       // ------------------------------------------------------------ bitwise
@@ -461,6 +536,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) & load<i64>(sp));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_OR: {
@@ -473,6 +549,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) | load<i64>(sp));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_XOR: {
@@ -485,6 +562,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) ^ load<i64>(sp));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_NOT: {
@@ -496,6 +574,7 @@ export function execute(): void {
         }
         store<i64>(sp - 8, ~load<i64>(sp - 8));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_SHL: {
@@ -510,6 +589,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, load<i64>(sp - 8) << n);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_SHR: {
@@ -524,6 +604,7 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, <i64>(<u64>load<i64>(sp - 8) >> <u64>n));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       // ------------------------------------------------------------ comparison
@@ -535,7 +616,8 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) == load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) == tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -547,18 +629,41 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) != load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) != tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
+      case IOP_PUSHB_LT_JNZ: {
+        {
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_LT_JNZ) {
+            fuel -= cf_PUSH_LT_JNZ;
+            const c = tos < <i64>load<i8>(ip + 2);
+            sp -= 8;
+            tos = load<i64>(sp - 8);
+            ip = c ? codeBase + target(ip + 4) : ip + 7;
+            continue;
+          }
+        }
+      } // falls through into PUSHB_LT: one instruction at a time
       case IOP_PUSHB_LT: {
+        {
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_LT) {
+            fuel -= cf_PUSH_LT;
+            tos = <i64>(tos < <i64>load<i8>(ip + 2));
+            store<i64>(sp - 8, tos);
+            ip += 4;
+            continue;
+          }
+        }
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_PUSH);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, <i64>load<i8>(ip + 2));
+        tos = <i64>load<i8>(ip + 2);
+        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into LT
@@ -570,7 +675,8 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) < load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) < tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -582,7 +688,8 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) > load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) > tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -594,7 +701,8 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) <= load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) <= tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -606,7 +714,8 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        store<i64>(sp - 8, <i64>(load<i64>(sp - 8) >= load<i64>(sp)));
+        tos = <i64>(load<i64>(sp - 8) >= tos);
+        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -620,6 +729,25 @@ export function execute(): void {
         ip = codeBase + target(ip);
         continue;
       }
+      case IOP_DUP_JZ: {
+        {
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_DUP_JZ) {
+            fuel -= cf_DUP_JZ;
+            ip = tos == 0 ? codeBase + target(ip + 1) : ip + 4;
+            continue;
+          }
+        }
+        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        {
+          const c = load<u32>(costs, ck.CK_DUP);
+          if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
+          fuel -= c;
+        }
+        store<i64>(sp, tos);
+        sp += 8;
+        ip += 1;
+      } // falls through into JZ
       case OP_JZ: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         {
@@ -628,10 +756,19 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        ip = load<i64>(sp) == 0 ? codeBase + target(ip) : ip + 3;
+        const c = tos;
+        tos = load<i64>(sp - 8);
+        ip = c == 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
       case IOP_DUP_JNZ: {
+        {
+          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_DUP_JNZ) {
+            fuel -= cf_DUP_JNZ;
+            ip = tos != 0 ? codeBase + target(ip + 1) : ip + 4;
+            continue;
+          }
+        }
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
         {
@@ -639,7 +776,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, load<i64>(sp - 8));
+        store<i64>(sp, tos);
         sp += 8;
         ip += 1;
       } // falls through into JNZ
@@ -651,7 +788,9 @@ export function execute(): void {
           fuel -= c;
         }
         sp -= 8;
-        ip = load<i64>(sp) != 0 ? codeBase + target(ip) : ip + 3;
+        const c = tos;
+        tos = load<i64>(sp - 8);
+        ip = c != 0 ? codeBase + target(ip) : ip + 3;
         continue;
       }
       case OP_CALL: {
@@ -706,7 +845,7 @@ export function execute(): void {
         const dst = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const src = load<i64>(sp - 24);
-        if (!inRange(src, len, maxMem) || !inRange(dst, <i64>LIMIT_HASH_SIZE, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_HASH_SIZE, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_HASH, COST_HASH_PER, COST_HASH_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
@@ -714,6 +853,7 @@ export function execute(): void {
         memory.copy(MEMORY + <usize>dst, DIGEST_TMP, <usize>LIMIT_HASH_SIZE);
         sp -= 24;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_VERIFY_SIG: {
@@ -722,7 +862,7 @@ export function execute(): void {
         const len = load<i64>(sp - 16);
         const msg = load<i64>(sp - 24);
         const pk = load<i64>(sp - 32);
-        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, maxMem) || !inRange(msg, len, maxMem) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, maxMem)) {
+        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(msg, len, <u64>job.maxMemory) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT, len);
@@ -732,6 +872,7 @@ export function execute(): void {
         sp -= 24;
         store<i64>(sp - 8, ok ? 1 : 0);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_VERIFY_VRF: {
@@ -741,8 +882,8 @@ export function execute(): void {
         const len = load<i64>(sp - 24);
         const alpha = load<i64>(sp - 32);
         const pk = load<i64>(sp - 40);
-        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, maxMem) || !inRange(alpha, len, maxMem) ||
-            !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, maxMem) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, maxMem)) {
+        if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(alpha, len, <u64>job.maxMemory) ||
+            !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
         const cost = sized(COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, len);
@@ -753,13 +894,14 @@ export function execute(): void {
         sp -= 32;
         store<i64>(sp - 8, ok ? 1 : 0);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       // ------------------------------------------------------------ system
       case OP_BALANCE: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const id = load<i64>(sp - 8);
-        if (!inRange(id, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(id, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
           const c = load<u32>(costs, ck.CK_BALANCE);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -767,12 +909,13 @@ export function execute(): void {
         }
         store<i64>(sp - 8, balanceOf(MEMORY + <usize>id));
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_SENDER: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
-        if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
           const c = load<u32>(costs, ck.CK_SENDER);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -781,12 +924,13 @@ export function execute(): void {
         memory.copy(MEMORY + <usize>dst, job.sender, <usize>ID);
         sp -= 8;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_SELF: {
         if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
-        if (!inRange(dst, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
           const c = load<u32>(costs, ck.CK_SELF);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -795,6 +939,7 @@ export function execute(): void {
         memory.copy(MEMORY + <usize>dst, job.selfId, <usize>ID);
         sp -= 8;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_EPOCH: {
@@ -807,13 +952,14 @@ export function execute(): void {
         store<i64>(sp, job.epoch);
         sp += 8;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_TRANSFER: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         const amount = load<i64>(sp - 8);
         const to = load<i64>(sp - 16);
-        if (!inRange(to, ID, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(to, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         if (amount <= 0) { t = TRAP_INVALID_AMOUNT; break; }
         {
           const c = load<u32>(costs, ck.CK_TRANSFER);
@@ -833,13 +979,14 @@ export function execute(): void {
         sp -= 8;
         store<i64>(sp - 8, ok);
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_LOG: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
-        if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_LOG, COST_LOG_PER, COST_LOG_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
@@ -850,13 +997,14 @@ export function execute(): void {
         logBytes += <u32>len;
         sp -= 16;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_EMIT: {
         if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
-        if (!inRange(src, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+        if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         const cost = sized(COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
@@ -865,6 +1013,7 @@ export function execute(): void {
         outLen += <u32>len;
         sp -= 16;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_MSIZE: {
@@ -874,9 +1023,10 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, <i64>maxMem);
+        store<i64>(sp, <i64><u64>job.maxMemory);
         sp += 8;
         ip += 1;
+        tos = load<i64>(sp - 8);
         continue;
       }
       case OP_LOAD: {
@@ -884,7 +1034,7 @@ export function execute(): void {
           case SPACE_M8: {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_LOAD_M8);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -892,12 +1042,13 @@ export function execute(): void {
             }
             store<i64>(sp - 8, <i64>load<u8>(MEMORY + <usize>addr));
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M16: {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_LOAD_M16);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -905,12 +1056,13 @@ export function execute(): void {
             }
             store<i64>(sp - 8, <i64>load<u16>(MEMORY + <usize>addr));
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M32: {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_LOAD_M32);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -918,12 +1070,13 @@ export function execute(): void {
             }
             store<i64>(sp - 8, <i64>load<u32>(MEMORY + <usize>addr));
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M64: {
             if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_LOAD_M64);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -931,6 +1084,7 @@ export function execute(): void {
             }
             store<i64>(sp - 8, load<i64>(MEMORY + <usize>addr));
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_STATE: {
@@ -939,7 +1093,7 @@ export function execute(): void {
             const dst = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
             const key = load<i64>(sp - 32);
-            if (!inRange(key, klen, maxMem) || !inRange(dst, cap, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(dst, cap, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, klen + cap);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -954,6 +1108,7 @@ export function execute(): void {
             sp -= 24;
             store<i64>(sp - 8, r);
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_INLEN: {
@@ -966,6 +1121,7 @@ export function execute(): void {
             store<i64>(sp, <i64>job.inputLen);
             sp += 8;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           default: { t = TRAP_END_OF_CODE; break; } // not reached: spaces are validated
@@ -977,7 +1133,7 @@ export function execute(): void {
           case SPACE_M8: {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 1, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_STORE_M8);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -987,12 +1143,13 @@ export function execute(): void {
             store<u8>(MEMORY + <usize>addr, <u8>v);
             sp -= 16;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M16: {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 2, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_STORE_M16);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1002,12 +1159,13 @@ export function execute(): void {
             store<u16>(MEMORY + <usize>addr, <u16>v);
             sp -= 16;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M32: {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 4, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_STORE_M32);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1017,12 +1175,13 @@ export function execute(): void {
             store<u32>(MEMORY + <usize>addr, <u32>v);
             sp -= 16;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_M64: {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
-            if (!inRange(addr, 8, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
               const c = load<u32>(costs, ck.CK_STORE_M64);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1032,6 +1191,7 @@ export function execute(): void {
             store<i64>(MEMORY + <usize>addr, v);
             sp -= 16;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_STATE: {
@@ -1040,7 +1200,7 @@ export function execute(): void {
             const val = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
             const key = load<i64>(sp - 32);
-            if (!inRange(key, klen, maxMem) || !inRange(val, vlen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(val, vlen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_STATE, COST_STORE_STATE_PER, COST_STORE_STATE_UNIT, klen + vlen);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1053,13 +1213,14 @@ export function execute(): void {
             state.put(at, kp, <usize>klen, MEMORY + <usize>val, <usize>vlen);
             sp -= 32;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_DEL: {
             if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
             const klen = load<i64>(sp - 8);
             const key = load<i64>(sp - 16);
-            if (!inRange(key, klen, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(key, klen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
             const cost = sized(COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, klen);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1068,6 +1229,7 @@ export function execute(): void {
             if (at >= 0) state.removeAt(<u32>at);
             sp -= 16;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           case SPACE_COPY: {
@@ -1075,13 +1237,14 @@ export function execute(): void {
             const len = load<i64>(sp - 8);
             const src = load<i64>(sp - 16);
             const dst = load<i64>(sp - 24);
-            if (!inRange(src, len, maxMem) || !inRange(dst, len, maxMem)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
+            if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             const cost = sized(COST_STORE_COPY, COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, len);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
             fuel -= <u32>cost;
             memory.copy(MEMORY + <usize>dst, MEMORY + <usize>src, <usize>len);
             sp -= 24;
             ip += 2;
+            tos = load<i64>(sp - 8);
             continue;
           }
           default: { t = TRAP_END_OF_CODE; break; } // not reached: spaces are validated
