@@ -103,12 +103,12 @@ function balanceOf(p: usize): i64 {
 }
 
 /**
- * The u16 little-endian jump target after the opcode at ip, as two byte loads:
- * code has no alignment, and an unaligned 16-bit load on a strict-alignment
- * core takes the runtime's byte-copy path.
+ * The u16 little-endian jump target after the opcode at ip: one 16-bit load
+ * (one bounds check; the runtime's aligned fast path takes every other
+ * address, the rest are two byte loads without a second check).
  */
 @inline function target(ip: usize): usize {
-  return <usize>load<u8>(ip + 1) | (<usize>load<u8>(ip + 2) << 8);
+  return <usize>load<u16>(ip + 1);
 }
 
 // ---------------------------------------------------------------- internal form
@@ -199,7 +199,10 @@ export function execute(): void {
   // read-only, so the retry is exact. Only with the bank empty is it a trap.
   bank = job.maxCycles;
   let fuel: u32 = 0;
-  let st: i32 = STATUS_TRAP;
+  // How the loop ended lives in the module global `status`, and HALT sets t
+  // too: neither is then live across the loop, which keeps three registers
+  // of a 32-bit core for the hot cases.
+  status = STATUS_TRAP;
   let t: i64 = 0;
   // A copy of the top of the stack (scripts/gen/vm-loop.ts, "Top of stack");
   // with an empty stack it holds whatever is below DSTACK, never read.
@@ -588,13 +591,14 @@ export function execute(): void {
         if (sp < DSTACK + n) { t = TRAP_STACK_UNDERFLOW; break; }
         GAS();
         retPtr = sp - n;
-        st = STATUS_HALT;
+        status = STATUS_HALT;
+        t = 0;
         break;
       }
       case OP_ABORT: {
         GAS();
         t = load<i64>(sp - 8);
-        st = STATUS_ABORT;
+        status = STATUS_ABORT;
         break;
       }
       // ------------------------------------------------------------ crypto
@@ -876,7 +880,7 @@ export function execute(): void {
     }
     // A trap, HALT or ABORT. OUT_OF_CYCLES with cycles in the bank refills
     // the fuel and runs the instruction again.
-    if (t != TRAP_OUT_OF_CYCLES || st != STATUS_TRAP || bank == 0) break;
+    if (t != TRAP_OUT_OF_CYCLES || status != STATUS_TRAP || bank == 0) break;
     const m = bank < FUEL_CHUNK ? bank : FUEL_CHUNK;
     fuel += <u32>m; // fuel < cost < 2^31 here: no wrap
     bank -= m;
@@ -885,7 +889,6 @@ export function execute(): void {
 
   restore(codeBase, codeEnd);
   store<u8>(codeEnd, saved);
-  status = st;
-  code = st == STATUS_HALT ? 0 : t;
+  code = t;
   cycles = job.maxCycles - (bank + <u64>fuel);
 }

@@ -66,13 +66,20 @@ function effects(t: OpcodeTable): Map<string, Effect> {
 
 const IMM_BYTES: Record<string, number> = { none: 0, space: 1, target: 2 };
 
+/**
+ * The STACK phase as one unsigned range check of sp: below the pops it wraps
+ * to a huge value, above the room for the pushes it exceeds the span. Besides
+ * being one compare, it gives the C compiler both bounds of sp, so the
+ * runtime's own bounds checks of the stack accesses that follow fold away.
+ */
 function stackPhase(e: Effect): string[] {
-  const L: string[] = [];
-  if (typeof e.pops !== "number" || typeof e.pushes !== "number") return L;
-  if (e.pops > 0) L.push(`if (sp < DSTACK + ${8 * e.pops}) { t = TRAP_STACK_UNDERFLOW; break; }`);
-  const grow = e.pushes - e.pops;
-  if (grow > 0) L.push(grow === 1 ? "if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }" : `if (sp > DSTACK_END - ${8 * grow}) { t = TRAP_STACK_OVERFLOW; break; }`);
-  return L;
+  if (typeof e.pops !== "number" || typeof e.pushes !== "number") return [];
+  const pops = e.pops, grow = Math.max(0, e.pushes - e.pops);
+  if (pops === 0 && grow === 0) return [];
+  const lo = `DSTACK + ${8 * pops}`;
+  const span = `<usize>(DSTACK_END - DSTACK - ${8 * (pops + grow)})`;
+  const trap = pops === 0 ? "TRAP_STACK_OVERFLOW" : grow === 0 ? "TRAP_STACK_UNDERFLOW" : `sp < ${lo} ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW`;
+  return [`if (sp - (${lo}) > ${span}) { t = ${trap}; break; }`];
 }
 
 /** The generated loop module from the template text of vm.ts. */
@@ -112,8 +119,7 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       keys.push(`load<u32>(costs, ck.CK_${cname(n)})`);
     }
     const conds: string[] = [];
-    if (need > 0) conds.push(`sp >= DSTACK + ${8 * need}`);
-    if (top > 0) conds.push(top === 1 ? "sp < DSTACK_END" : `sp <= DSTACK_END - ${8 * top}`);
+    if (need > 0 || top > 0) conds.push(`sp - (DSTACK + ${8 * need}) <= <usize>(DSTACK_END - DSTACK - ${8 * (need + top)})`);
     const name = `cf_${names.map(cname).join("_")}`;
     if (!fastCosts.has(name)) fastCosts.set(name, keys.join(" + "));
     return [`${indent}{`, `${indent}  if (${[...conds, `fuel >= ${name}`].join(" && ")}) {`, `${indent}    fuel -= ${name};`];

@@ -106,12 +106,12 @@ function balanceOf(p: usize): i64 {
 }
 
 /**
- * The u16 little-endian jump target after the opcode at ip, as two byte loads:
- * code has no alignment, and an unaligned 16-bit load on a strict-alignment
- * core takes the runtime's byte-copy path.
+ * The u16 little-endian jump target after the opcode at ip: one 16-bit load
+ * (one bounds check; the runtime's aligned fast path takes every other
+ * address, the rest are two byte loads without a second check).
  */
 @inline function target(ip: usize): usize {
-  return <usize>load<u8>(ip + 1) | (<usize>load<u8>(ip + 2) << 8);
+  return <usize>load<u16>(ip + 1);
 }
 
 // ---------------------------------------------------------------- internal form
@@ -207,7 +207,10 @@ export function execute(): void {
   // read-only, so the retry is exact. Only with the bank empty is it a trap.
   bank = job.maxCycles;
   let fuel: u32 = 0;
-  let st: i32 = STATUS_TRAP;
+  // How the loop ended lives in the module global `status`, and HALT sets t
+  // too: neither is then live across the loop, which keeps three registers
+  // of a 32-bit core for the hot cases.
+  status = STATUS_TRAP;
   let t: i64 = 0;
   // A copy of the top of the stack (scripts/gen/vm-loop.ts, "Top of stack");
   // with an empty stack it holds whatever is below DSTACK, never read.
@@ -226,7 +229,7 @@ export function execute(): void {
     switch (<u32>load<u8>(ip)) {
       // ------------------------------------------------------------ stack
       case OP_PUSH: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_PUSH);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -247,7 +250,7 @@ export function execute(): void {
         continue;
       }
       case IOP_PUSHB: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_PUSH);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -260,7 +263,7 @@ export function execute(): void {
         continue;
       }
       case OP_POP: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_POP);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -272,8 +275,7 @@ export function execute(): void {
         continue;
       }
       case OP_DUP: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_DUP);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -285,7 +287,7 @@ export function execute(): void {
         continue;
       }
       case OP_SWAP: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_SWAP);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -299,8 +301,7 @@ export function execute(): void {
         continue;
       }
       case OP_OVER: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 24)) { t = sp < DSTACK + 16 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_OVER);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -314,7 +315,7 @@ export function execute(): void {
         continue;
       }
       case OP_ROT: {
-        if (sp < DSTACK + 24) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 24) > <usize>(DSTACK_END - DSTACK - 24)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_ROT);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -331,7 +332,7 @@ export function execute(): void {
       // ------------------------------------------------------------ arithmetic
       case IOP_PUSHB_ADD: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_ADD) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_PUSH_ADD) {
             fuel -= cf_PUSH_ADD;
             const b = <i64>load<i8>(ip + 2);
             const r = tos + b;
@@ -342,7 +343,7 @@ export function execute(): void {
             continue;
           }
         }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_PUSH);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -354,7 +355,7 @@ export function execute(): void {
         ip += 3;
       } // falls through into ADD
       case OP_ADD: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_ADD);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -372,7 +373,7 @@ export function execute(): void {
       }
       case IOP_PUSHB_SUB: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_SUB) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_PUSH_SUB) {
             fuel -= cf_PUSH_SUB;
             const b = <i64>load<i8>(ip + 2);
             const r = tos - b;
@@ -383,7 +384,7 @@ export function execute(): void {
             continue;
           }
         }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_PUSH);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -395,7 +396,7 @@ export function execute(): void {
         ip += 3;
       } // falls through into SUB
       case OP_SUB: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_SUB);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -412,7 +413,7 @@ export function execute(): void {
         continue;
       }
       case OP_MUL: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_MUL);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -435,7 +436,7 @@ export function execute(): void {
         continue;
       }
       case OP_DIV: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_DIV);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -452,7 +453,7 @@ export function execute(): void {
         continue;
       }
       case OP_MOD: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_MOD);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -468,7 +469,7 @@ export function execute(): void {
         continue;
       }
       case OP_NEG: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_NEG);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -482,7 +483,7 @@ export function execute(): void {
         continue;
       }
       case OP_ABS: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_ABS);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -496,7 +497,7 @@ export function execute(): void {
         continue;
       }
       case OP_MIN: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_MIN);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -511,7 +512,7 @@ export function execute(): void {
         continue;
       }
       case OP_MAX: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_MAX);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -527,7 +528,7 @@ export function execute(): void {
       }
       // ------------------------------------------------------------ bitwise
       case OP_AND: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_AND);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -540,7 +541,7 @@ export function execute(): void {
         continue;
       }
       case OP_OR: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_OR);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -553,7 +554,7 @@ export function execute(): void {
         continue;
       }
       case OP_XOR: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_XOR);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -566,7 +567,7 @@ export function execute(): void {
         continue;
       }
       case OP_NOT: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_NOT);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -578,7 +579,7 @@ export function execute(): void {
         continue;
       }
       case OP_SHL: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_SHL);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -593,7 +594,7 @@ export function execute(): void {
         continue;
       }
       case OP_SHR: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_SHR);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -609,7 +610,7 @@ export function execute(): void {
       }
       // ------------------------------------------------------------ comparison
       case OP_EQ: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_EQ);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -622,7 +623,7 @@ export function execute(): void {
         continue;
       }
       case OP_NEQ: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_NEQ);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -636,7 +637,7 @@ export function execute(): void {
       }
       case IOP_PUSHB_LT_JNZ: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_LT_JNZ) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_PUSH_LT_JNZ) {
             fuel -= cf_PUSH_LT_JNZ;
             const c = tos < <i64>load<i8>(ip + 2);
             sp -= 8;
@@ -648,7 +649,7 @@ export function execute(): void {
       } // falls through into PUSHB_LT: one instruction at a time
       case IOP_PUSHB_LT: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_LT) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_PUSH_LT) {
             fuel -= cf_PUSH_LT;
             tos = <i64>(tos < <i64>load<i8>(ip + 2));
             store<i64>(sp - 8, tos);
@@ -656,7 +657,7 @@ export function execute(): void {
             continue;
           }
         }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_PUSH);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -668,7 +669,7 @@ export function execute(): void {
         ip += 3;
       } // falls through into LT
       case OP_LT: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_LT);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -681,7 +682,7 @@ export function execute(): void {
         continue;
       }
       case OP_GT: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_GT);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -694,7 +695,7 @@ export function execute(): void {
         continue;
       }
       case OP_LTE: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_LTE);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -707,7 +708,7 @@ export function execute(): void {
         continue;
       }
       case OP_GTE: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_GTE);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -731,14 +732,13 @@ export function execute(): void {
       }
       case IOP_DUP_JZ: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_DUP_JZ) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_DUP_JZ) {
             fuel -= cf_DUP_JZ;
             ip = tos == 0 ? codeBase + target(ip + 1) : ip + 4;
             continue;
           }
         }
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_DUP);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -749,7 +749,7 @@ export function execute(): void {
         ip += 1;
       } // falls through into JZ
       case OP_JZ: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_JZ);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -763,14 +763,13 @@ export function execute(): void {
       }
       case IOP_DUP_JNZ: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_DUP_JNZ) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_DUP_JNZ) {
             fuel -= cf_DUP_JNZ;
             ip = tos != 0 ? codeBase + target(ip + 1) : ip + 4;
             continue;
           }
         }
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_DUP);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -781,7 +780,7 @@ export function execute(): void {
         ip += 1;
       } // falls through into JNZ
       case OP_JNZ: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_JNZ);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -825,23 +824,24 @@ export function execute(): void {
           fuel -= c;
         }
         retPtr = sp - n;
-        st = STATUS_HALT;
+        status = STATUS_HALT;
+        t = 0;
         break;
       }
       case OP_ABORT: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_ABORT);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         t = load<i64>(sp - 8);
-        st = STATUS_ABORT;
+        status = STATUS_ABORT;
         break;
       }
       // ------------------------------------------------------------ crypto
       case OP_HASH: {
-        if (sp < DSTACK + 24) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 24) > <usize>(DSTACK_END - DSTACK - 24)) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const src = load<i64>(sp - 24);
@@ -857,7 +857,7 @@ export function execute(): void {
         continue;
       }
       case OP_VERIFY_SIG: {
-        if (sp < DSTACK + 32) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 32) > <usize>(DSTACK_END - DSTACK - 32)) { t = TRAP_STACK_UNDERFLOW; break; }
         const sig = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const msg = load<i64>(sp - 24);
@@ -876,7 +876,7 @@ export function execute(): void {
         continue;
       }
       case OP_VERIFY_VRF: {
-        if (sp < DSTACK + 40) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 40) > <usize>(DSTACK_END - DSTACK - 40)) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
         const proof = load<i64>(sp - 16);
         const len = load<i64>(sp - 24);
@@ -899,7 +899,7 @@ export function execute(): void {
       }
       // ------------------------------------------------------------ system
       case OP_BALANCE: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         const id = load<i64>(sp - 8);
         if (!inRange(id, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
@@ -913,7 +913,7 @@ export function execute(): void {
         continue;
       }
       case OP_SENDER: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
@@ -928,7 +928,7 @@ export function execute(): void {
         continue;
       }
       case OP_SELF: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
@@ -943,7 +943,7 @@ export function execute(): void {
         continue;
       }
       case OP_EPOCH: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_EPOCH);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -956,7 +956,7 @@ export function execute(): void {
         continue;
       }
       case OP_TRANSFER: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         const amount = load<i64>(sp - 8);
         const to = load<i64>(sp - 16);
         if (!inRange(to, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
@@ -983,7 +983,7 @@ export function execute(): void {
         continue;
       }
       case OP_LOG: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
@@ -1001,7 +1001,7 @@ export function execute(): void {
         continue;
       }
       case OP_EMIT: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
@@ -1017,7 +1017,7 @@ export function execute(): void {
         continue;
       }
       case OP_MSIZE: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
           const c = load<u32>(costs, ck.CK_MSIZE);
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1032,7 +1032,7 @@ export function execute(): void {
       case OP_LOAD: {
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
@@ -1046,7 +1046,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_M16: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
@@ -1060,7 +1060,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_M32: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
@@ -1074,7 +1074,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_M64: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
@@ -1088,7 +1088,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_STATE: {
-            if (sp < DSTACK + 32) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 32) > <usize>(DSTACK_END - DSTACK - 32)) { t = TRAP_STACK_UNDERFLOW; break; }
             const cap = load<i64>(sp - 8);
             const dst = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
@@ -1112,7 +1112,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_INLEN: {
-            if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+            if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
             {
               const c = load<u32>(costs, ck.CK_LOAD_INLEN);
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1131,7 +1131,7 @@ export function execute(): void {
       case OP_STORE: {
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
@@ -1147,7 +1147,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_M16: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
@@ -1163,7 +1163,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_M32: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
@@ -1179,7 +1179,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_M64: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
@@ -1195,7 +1195,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_STATE: {
-            if (sp < DSTACK + 32) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 32) > <usize>(DSTACK_END - DSTACK - 32)) { t = TRAP_STACK_UNDERFLOW; break; }
             const vlen = load<i64>(sp - 8);
             const val = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
@@ -1217,7 +1217,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_DEL: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
             const klen = load<i64>(sp - 8);
             const key = load<i64>(sp - 16);
             if (!inRange(key, klen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
@@ -1233,7 +1233,7 @@ export function execute(): void {
             continue;
           }
           case SPACE_COPY: {
-            if (sp < DSTACK + 24) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 24) > <usize>(DSTACK_END - DSTACK - 24)) { t = TRAP_STACK_UNDERFLOW; break; }
             const len = load<i64>(sp - 8);
             const src = load<i64>(sp - 16);
             const dst = load<i64>(sp - 24);
@@ -1259,7 +1259,7 @@ export function execute(): void {
     }
     // A trap, HALT or ABORT. OUT_OF_CYCLES with cycles in the bank refills
     // the fuel and runs the instruction again.
-    if (t != TRAP_OUT_OF_CYCLES || st != STATUS_TRAP || bank == 0) break;
+    if (t != TRAP_OUT_OF_CYCLES || status != STATUS_TRAP || bank == 0) break;
     const m = bank < FUEL_CHUNK ? bank : FUEL_CHUNK;
     fuel += <u32>m; // fuel < cost < 2^31 here: no wrap
     bank -= m;
@@ -1268,7 +1268,6 @@ export function execute(): void {
 
   restore(codeBase, codeEnd);
   store<u8>(codeEnd, saved);
-  status = st;
-  code = st == STATUS_HALT ? 0 : t;
+  code = t;
   cycles = job.maxCycles - (bank + <u64>fuel);
 }
