@@ -11,9 +11,9 @@
  *     fit; instructions with a dynamic effect (HALT) or none (CALL, RET, JMP)
  *     get nothing;
  *   - replaces `GAS();` with the GAS phase of a fixed-cost instruction: the
- *     base cost read from the cost array the local `costs` points at (one of
- *     the generated COST_TABLE_* arrays; CK_<key> is the byte offset), so a
- *     job's cost table is chosen by pointing `costs` at another array;
+ *     base cost read from a module global `cost_<key>`, which `useCosts`
+ *     copies from the job's cost array (`costs`, CK_<key> the byte offset)
+ *     where the template says FAST_COSTS(), before the loop;
  *   - replaces `CHARGE(expr);` with the GAS phase of a size-dependent cost the
  *     body computed;
  *   - replaces `NEXT();` with the PROGRAM COUNTER phase of a fall-through
@@ -103,6 +103,8 @@ export function vmLoop(t: OpcodeTable, template: string): string {
   let inFast = false;
   // Each fast path's summed base cost, computed once per call where the template says FAST_COSTS();
   const fastCosts = new Map<string, string>();
+  // Base costs the loop charges, as module globals set per call from the job's table (useCosts).
+  const baseKeys = new Set<string>();
   let fastCostsAt = -1;
   let fastCostsIndent = "";
   const fastCheck = (names: string[], indent: string): string[] => {
@@ -116,7 +118,8 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       need = Math.max(need, (e.pops as number) - off);
       off += (e.pushes as number) - (e.pops as number);
       top = Math.max(top, off);
-      keys.push(`load<u32>(costs, ck.CK_${cname(n)})`);
+      baseKeys.add(n);
+      keys.push(`cost_${cname(n)}`);
     }
     const conds: string[] = [];
     if (need > 0 || top > 0) conds.push(`sp - (DSTACK + ${8 * need}) <= <usize>(DSTACK_END - DSTACK - ${8 * (need + top)})`);
@@ -204,7 +207,8 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       const mark = seen.get(e.key) ?? { gas: false, charge: false };
       if (s === "GAS();") {
         if (sized.has(e.key)) fail(`${e.key} has a size-dependent cost: use CHARGE(cost)`);
-        out.push(`${indent}{`, `${indent}  const c = load<u32>(costs, ck.CK_${cname(e.key)});`,
+        baseKeys.add(e.key);
+        out.push(`${indent}{`, `${indent}  const c = cost_${cname(e.key)};`,
           `${indent}  if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }`, `${indent}  fuel -= c;`, `${indent}}`);
         mark.gas = true;
       } else if (s === "NEXT();") {
@@ -226,10 +230,18 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     if (e.immediate === "space" && !key.includes(".")) continue; // dispatches on the space
     if (sized.has(key) ? !m.charge : !m.gas) fail(`${key}: its body has no ${sized.has(key) ? "CHARGE(cost)" : "GAS()"}`);
   }
-  if (fastCosts.size > 0) {
-    if (fastCostsAt < 0) fail("fast paths need a FAST_COSTS() marker before the loop");
-    out.splice(fastCostsAt, 0, ...[...fastCosts].map(([n, e]) => `${fastCostsIndent}const ${n}: u32 = ${e};`));
-  }
+  if (fastCostsAt < 0) fail("the loop needs a FAST_COSTS() marker where the job's costs are known");
+  out.splice(fastCostsAt, 0, `${fastCostsIndent}useCosts(costs);`, ...[...fastCosts].map(([n, e]) => `${fastCostsIndent}const ${n}: u32 = ${e};`));
+  const keys = [...baseKeys].sort();
+  out.push("", "// The base cost of every fixed-cost instruction, copied from the job's cost table",
+    "// at the start of each call: module globals live in the wasm instance, whose",
+    "// pointer the compiled loop keeps in a register, so a charge reads its cost",
+    "// with one load instead of materialising a table address first.",
+    ...keys.map((k) => `let cost_${cname(k)}: u32 = 0;`),
+    "/** Copies the base costs of a COST_TABLE_* array (CK_* offsets) into the cost_* globals. */",
+    "function useCosts(table: usize): void {",
+    ...keys.map((k) => `  cost_${cname(k)} = load<u32>(table, ck.CK_${cname(k)});`),
+    "}", "");
   const banner = [
     `// ${HEADER}`,
     "// The dispatch loop: interpreter-as/assembly/vm.ts (operation bodies) with the",

@@ -191,12 +191,13 @@ export function execute(): void {
 
   // Base costs of this job's instructions: a COST_TABLE_* array (generated from spec/opcodes.json).
   const costs: usize = COST_TABLE;
-  const cf_PUSH_ADD: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_ADD);
-  const cf_PUSH_SUB: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_SUB);
-  const cf_PUSH_LT_JNZ: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT) + load<u32>(costs, ck.CK_JNZ);
-  const cf_PUSH_LT: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT);
-  const cf_DUP_JZ: u32 = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JZ);
-  const cf_DUP_JNZ: u32 = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JNZ);
+  useCosts(costs);
+  const cf_PUSH_ADD: u32 = cost_PUSH + cost_ADD;
+  const cf_PUSH_SUB: u32 = cost_PUSH + cost_SUB;
+  const cf_PUSH_LT_JNZ: u32 = cost_PUSH + cost_LT + cost_JNZ;
+  const cf_PUSH_LT: u32 = cost_PUSH + cost_LT;
+  const cf_DUP_JZ: u32 = cost_DUP + cost_JZ;
+  const cf_DUP_JNZ: u32 = cost_DUP + cost_JNZ;
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
   // Cycles left = fuel + bank. Instructions pay from `fuel`, a u32 (one compare
@@ -231,7 +232,7 @@ export function execute(): void {
       case OP_PUSH: {
         if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_PUSH);
+          const c = cost_PUSH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -252,7 +253,7 @@ export function execute(): void {
       case IOP_PUSHB: {
         if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_PUSH);
+          const c = cost_PUSH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -265,7 +266,7 @@ export function execute(): void {
       case OP_POP: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_POP);
+          const c = cost_POP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -277,7 +278,7 @@ export function execute(): void {
       case OP_DUP: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_DUP);
+          const c = cost_DUP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -289,7 +290,7 @@ export function execute(): void {
       case OP_SWAP: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_SWAP);
+          const c = cost_SWAP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -303,7 +304,7 @@ export function execute(): void {
       case OP_OVER: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 24)) { t = sp < DSTACK + 16 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_OVER);
+          const c = cost_OVER;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -317,7 +318,7 @@ export function execute(): void {
       case OP_ROT: {
         if (sp - (DSTACK + 24) > <usize>(DSTACK_END - DSTACK - 24)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_ROT);
+          const c = cost_ROT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -345,7 +346,7 @@ export function execute(): void {
         }
         if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_PUSH);
+          const c = cost_PUSH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -357,7 +358,7 @@ export function execute(): void {
       case OP_ADD: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_ADD);
+          const c = cost_ADD;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -386,7 +387,7 @@ export function execute(): void {
         }
         if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_PUSH);
+          const c = cost_PUSH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -398,7 +399,7 @@ export function execute(): void {
       case OP_SUB: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_SUB);
+          const c = cost_SUB;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -415,7 +416,7 @@ export function execute(): void {
       case OP_MUL: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_MUL);
+          const c = cost_MUL;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -438,7 +439,7 @@ export function execute(): void {
       case OP_DIV: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_DIV);
+          const c = cost_DIV;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -455,7 +456,7 @@ export function execute(): void {
       case OP_MOD: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_MOD);
+          const c = cost_MOD;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -471,7 +472,7 @@ export function execute(): void {
       case OP_NEG: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_NEG);
+          const c = cost_NEG;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -485,7 +486,7 @@ export function execute(): void {
       case OP_ABS: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_ABS);
+          const c = cost_ABS;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -499,7 +500,7 @@ export function execute(): void {
       case OP_MIN: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_MIN);
+          const c = cost_MIN;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -514,7 +515,7 @@ export function execute(): void {
       case OP_MAX: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_MAX);
+          const c = cost_MAX;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -530,7 +531,7 @@ export function execute(): void {
       case OP_AND: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_AND);
+          const c = cost_AND;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -543,7 +544,7 @@ export function execute(): void {
       case OP_OR: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_OR);
+          const c = cost_OR;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -556,7 +557,7 @@ export function execute(): void {
       case OP_XOR: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_XOR);
+          const c = cost_XOR;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -569,7 +570,7 @@ export function execute(): void {
       case OP_NOT: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_NOT);
+          const c = cost_NOT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -581,7 +582,7 @@ export function execute(): void {
       case OP_SHL: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_SHL);
+          const c = cost_SHL;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -596,7 +597,7 @@ export function execute(): void {
       case OP_SHR: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_SHR);
+          const c = cost_SHR;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -612,7 +613,7 @@ export function execute(): void {
       case OP_EQ: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_EQ);
+          const c = cost_EQ;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -625,7 +626,7 @@ export function execute(): void {
       case OP_NEQ: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_NEQ);
+          const c = cost_NEQ;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -659,7 +660,7 @@ export function execute(): void {
         }
         if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_PUSH);
+          const c = cost_PUSH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -671,7 +672,7 @@ export function execute(): void {
       case OP_LT: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_LT);
+          const c = cost_LT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -684,7 +685,7 @@ export function execute(): void {
       case OP_GT: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_GT);
+          const c = cost_GT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -697,7 +698,7 @@ export function execute(): void {
       case OP_LTE: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_LTE);
+          const c = cost_LTE;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -710,7 +711,7 @@ export function execute(): void {
       case OP_GTE: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_GTE);
+          const c = cost_GTE;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -723,7 +724,7 @@ export function execute(): void {
       // ------------------------------------------------------------ control
       case OP_JMP: {
         {
-          const c = load<u32>(costs, ck.CK_JMP);
+          const c = cost_JMP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -740,7 +741,7 @@ export function execute(): void {
         }
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_DUP);
+          const c = cost_DUP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -751,7 +752,7 @@ export function execute(): void {
       case OP_JZ: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_JZ);
+          const c = cost_JZ;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -771,7 +772,7 @@ export function execute(): void {
         }
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_DUP);
+          const c = cost_DUP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -782,7 +783,7 @@ export function execute(): void {
       case OP_JNZ: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_JNZ);
+          const c = cost_JNZ;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -795,7 +796,7 @@ export function execute(): void {
       case OP_CALL: {
         if (csp >= CSTACK_END) { t = TRAP_CALL_DEPTH_EXCEEDED; break; }
         {
-          const c = load<u32>(costs, ck.CK_CALL);
+          const c = cost_CALL;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -807,7 +808,7 @@ export function execute(): void {
       case OP_RET: {
         if (csp == CSTACK) { t = TRAP_RETURN_WITHOUT_CALL; break; }
         {
-          const c = load<u32>(costs, ck.CK_RET);
+          const c = cost_RET;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -819,7 +820,7 @@ export function execute(): void {
         const n = <usize>job.rets << 3;
         if (sp < DSTACK + n) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_HALT);
+          const c = cost_HALT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -831,7 +832,7 @@ export function execute(): void {
       case OP_ABORT: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_ABORT);
+          const c = cost_ABORT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -903,7 +904,7 @@ export function execute(): void {
         const id = load<i64>(sp - 8);
         if (!inRange(id, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
-          const c = load<u32>(costs, ck.CK_BALANCE);
+          const c = cost_BALANCE;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -917,7 +918,7 @@ export function execute(): void {
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
-          const c = load<u32>(costs, ck.CK_SENDER);
+          const c = cost_SENDER;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -932,7 +933,7 @@ export function execute(): void {
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
-          const c = load<u32>(costs, ck.CK_SELF);
+          const c = cost_SELF;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -945,7 +946,7 @@ export function execute(): void {
       case OP_EPOCH: {
         if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_EPOCH);
+          const c = cost_EPOCH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -962,7 +963,7 @@ export function execute(): void {
         if (!inRange(to, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         if (amount <= 0) { t = TRAP_INVALID_AMOUNT; break; }
         {
-          const c = load<u32>(costs, ck.CK_TRANSFER);
+          const c = cost_TRANSFER;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -1019,7 +1020,7 @@ export function execute(): void {
       case OP_MSIZE: {
         if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_MSIZE);
+          const c = cost_MSIZE;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -1036,7 +1037,7 @@ export function execute(): void {
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_LOAD_M8);
+              const c = cost_LOAD_M8;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1050,7 +1051,7 @@ export function execute(): void {
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_LOAD_M16);
+              const c = cost_LOAD_M16;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1064,7 +1065,7 @@ export function execute(): void {
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_LOAD_M32);
+              const c = cost_LOAD_M32;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1078,7 +1079,7 @@ export function execute(): void {
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_LOAD_M64);
+              const c = cost_LOAD_M64;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1114,7 +1115,7 @@ export function execute(): void {
           case SPACE_INLEN: {
             if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
             {
-              const c = load<u32>(costs, ck.CK_LOAD_INLEN);
+              const c = cost_LOAD_INLEN;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1135,7 +1136,7 @@ export function execute(): void {
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_STORE_M8);
+              const c = cost_STORE_M8;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1151,7 +1152,7 @@ export function execute(): void {
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_STORE_M16);
+              const c = cost_STORE_M16;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1167,7 +1168,7 @@ export function execute(): void {
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_STORE_M32);
+              const c = cost_STORE_M32;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1183,7 +1184,7 @@ export function execute(): void {
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_STORE_M64);
+              const c = cost_STORE_M64;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1270,4 +1271,111 @@ export function execute(): void {
   store<u8>(codeEnd, saved);
   code = t;
   cycles = job.maxCycles - (bank + <u64>fuel);
+}
+
+
+// The base cost of every fixed-cost instruction, copied from the job's cost table
+// at the start of each call: module globals live in the wasm instance, whose
+// pointer the compiled loop keeps in a register, so a charge reads its cost
+// with one load instead of materialising a table address first.
+let cost_ABORT: u32 = 0;
+let cost_ABS: u32 = 0;
+let cost_ADD: u32 = 0;
+let cost_AND: u32 = 0;
+let cost_BALANCE: u32 = 0;
+let cost_CALL: u32 = 0;
+let cost_DIV: u32 = 0;
+let cost_DUP: u32 = 0;
+let cost_EPOCH: u32 = 0;
+let cost_EQ: u32 = 0;
+let cost_GT: u32 = 0;
+let cost_GTE: u32 = 0;
+let cost_HALT: u32 = 0;
+let cost_JMP: u32 = 0;
+let cost_JNZ: u32 = 0;
+let cost_JZ: u32 = 0;
+let cost_LOAD_INLEN: u32 = 0;
+let cost_LOAD_M16: u32 = 0;
+let cost_LOAD_M32: u32 = 0;
+let cost_LOAD_M64: u32 = 0;
+let cost_LOAD_M8: u32 = 0;
+let cost_LT: u32 = 0;
+let cost_LTE: u32 = 0;
+let cost_MAX: u32 = 0;
+let cost_MIN: u32 = 0;
+let cost_MOD: u32 = 0;
+let cost_MSIZE: u32 = 0;
+let cost_MUL: u32 = 0;
+let cost_NEG: u32 = 0;
+let cost_NEQ: u32 = 0;
+let cost_NOT: u32 = 0;
+let cost_OR: u32 = 0;
+let cost_OVER: u32 = 0;
+let cost_POP: u32 = 0;
+let cost_PUSH: u32 = 0;
+let cost_RET: u32 = 0;
+let cost_ROT: u32 = 0;
+let cost_SELF: u32 = 0;
+let cost_SENDER: u32 = 0;
+let cost_SHL: u32 = 0;
+let cost_SHR: u32 = 0;
+let cost_STORE_M16: u32 = 0;
+let cost_STORE_M32: u32 = 0;
+let cost_STORE_M64: u32 = 0;
+let cost_STORE_M8: u32 = 0;
+let cost_SUB: u32 = 0;
+let cost_SWAP: u32 = 0;
+let cost_TRANSFER: u32 = 0;
+let cost_XOR: u32 = 0;
+/** Copies the base costs of a COST_TABLE_* array (CK_* offsets) into the cost_* globals. */
+function useCosts(table: usize): void {
+  cost_ABORT = load<u32>(table, ck.CK_ABORT);
+  cost_ABS = load<u32>(table, ck.CK_ABS);
+  cost_ADD = load<u32>(table, ck.CK_ADD);
+  cost_AND = load<u32>(table, ck.CK_AND);
+  cost_BALANCE = load<u32>(table, ck.CK_BALANCE);
+  cost_CALL = load<u32>(table, ck.CK_CALL);
+  cost_DIV = load<u32>(table, ck.CK_DIV);
+  cost_DUP = load<u32>(table, ck.CK_DUP);
+  cost_EPOCH = load<u32>(table, ck.CK_EPOCH);
+  cost_EQ = load<u32>(table, ck.CK_EQ);
+  cost_GT = load<u32>(table, ck.CK_GT);
+  cost_GTE = load<u32>(table, ck.CK_GTE);
+  cost_HALT = load<u32>(table, ck.CK_HALT);
+  cost_JMP = load<u32>(table, ck.CK_JMP);
+  cost_JNZ = load<u32>(table, ck.CK_JNZ);
+  cost_JZ = load<u32>(table, ck.CK_JZ);
+  cost_LOAD_INLEN = load<u32>(table, ck.CK_LOAD_INLEN);
+  cost_LOAD_M16 = load<u32>(table, ck.CK_LOAD_M16);
+  cost_LOAD_M32 = load<u32>(table, ck.CK_LOAD_M32);
+  cost_LOAD_M64 = load<u32>(table, ck.CK_LOAD_M64);
+  cost_LOAD_M8 = load<u32>(table, ck.CK_LOAD_M8);
+  cost_LT = load<u32>(table, ck.CK_LT);
+  cost_LTE = load<u32>(table, ck.CK_LTE);
+  cost_MAX = load<u32>(table, ck.CK_MAX);
+  cost_MIN = load<u32>(table, ck.CK_MIN);
+  cost_MOD = load<u32>(table, ck.CK_MOD);
+  cost_MSIZE = load<u32>(table, ck.CK_MSIZE);
+  cost_MUL = load<u32>(table, ck.CK_MUL);
+  cost_NEG = load<u32>(table, ck.CK_NEG);
+  cost_NEQ = load<u32>(table, ck.CK_NEQ);
+  cost_NOT = load<u32>(table, ck.CK_NOT);
+  cost_OR = load<u32>(table, ck.CK_OR);
+  cost_OVER = load<u32>(table, ck.CK_OVER);
+  cost_POP = load<u32>(table, ck.CK_POP);
+  cost_PUSH = load<u32>(table, ck.CK_PUSH);
+  cost_RET = load<u32>(table, ck.CK_RET);
+  cost_ROT = load<u32>(table, ck.CK_ROT);
+  cost_SELF = load<u32>(table, ck.CK_SELF);
+  cost_SENDER = load<u32>(table, ck.CK_SENDER);
+  cost_SHL = load<u32>(table, ck.CK_SHL);
+  cost_SHR = load<u32>(table, ck.CK_SHR);
+  cost_STORE_M16 = load<u32>(table, ck.CK_STORE_M16);
+  cost_STORE_M32 = load<u32>(table, ck.CK_STORE_M32);
+  cost_STORE_M64 = load<u32>(table, ck.CK_STORE_M64);
+  cost_STORE_M8 = load<u32>(table, ck.CK_STORE_M8);
+  cost_SUB = load<u32>(table, ck.CK_SUB);
+  cost_SWAP = load<u32>(table, ck.CK_SWAP);
+  cost_TRANSFER = load<u32>(table, ck.CK_TRANSFER);
+  cost_XOR = load<u32>(table, ck.CK_XOR);
 }
