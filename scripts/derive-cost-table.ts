@@ -55,6 +55,8 @@ function main(): void {
       `Per cost key the maximum of the tables proposed by \`mhr calibrate\` on ${boards.join(", ")} ` +
       `(each charges every measured case at least ${margin} × its time at 1 cycle = 1 µs; virtual boards are ESTIMATES from exact instruction counts and a CPI model), ` +
       "base and per rounded up to two significant digits (scripts/derive-cost-table.ts). docs/SPEC.md §10 records the data.",
+    // A new table is named by the next contract version (SPEC §5).
+    contractVersion: Math.max(...Object.values(spec.costTables).map((t) => t.contractVersion)) + 1,
     basedOn: "v1",
     margin,
     costs,
@@ -70,6 +72,7 @@ function main(): void {
     `    ${JSON.stringify(name)}: {`,
     `      "status": ${JSON.stringify(entry.status)},`,
     `      "doc": ${JSON.stringify(entry.doc)},`,
+    `      "contractVersion": ${entry.contractVersion},`,
     `      "basedOn": ${JSON.stringify(entry.basedOn)},`,
     `      "margin": ${JSON.stringify(entry.margin)},`,
     `      "costs": {`,
@@ -78,7 +81,7 @@ function main(): void {
     "    }",
   ].join("\n");
   const text = readFileSync(TABLE_PATH, "utf8");
-  const end = "\n  },\n  \"activeCostTable\"";
+  const end = "\n  },\n  \"defaultCostTable\"";
   if (text.split(end).length !== 2) throw new Error("spec/opcodes.json: cannot find the end of costTables");
   const out = text.replace(end, `,\n${block}${end}`);
   JSON.parse(out);

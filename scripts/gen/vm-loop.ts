@@ -55,7 +55,7 @@ function stackPhase(e: Effect): string[] {
 /** The generated loop module from the template text of vm.ts. */
 export function vmLoop(t: OpcodeTable, template: string): string {
   const fx = effects(t);
-  const sized = new Set(costKeys(t).filter((k) => t.costTables[t.activeCostTable].costs[k].per !== undefined));
+  const sized = new Set(costKeys(t).filter((k) => Object.values(t.costTables).some((ct) => ct.costs[k].per !== undefined)));
   const out: string[] = [];
   let parent = "";
   let cur: Effect | undefined;

@@ -295,7 +295,8 @@ export const ERRORCODE_NAMES: Readonly<Record<number, string>> = { 1: "MALFORMED
 
 /** Every cost key: the mnemonic, or MNEMONIC.space for LOAD and STORE. */
 export const COST_KEYS: readonly string[] = ["PUSH","POP","DUP","SWAP","OVER","ROT","ADD","SUB","MUL","DIV","MOD","NEG","ABS","MIN","MAX","AND","OR","XOR","NOT","SHL","SHR","EQ","NEQ","LT","GT","LTE","GTE","JMP","JZ","JNZ","CALL","RET","HALT","ABORT","HASH","VERIFY_SIG","VERIFY_VRF","BALANCE","SENDER","SELF","EPOCH","TRANSFER","LOG","LOAD.m8","LOAD.m16","LOAD.m32","LOAD.m64","LOAD.state","LOAD.inlen","STORE.m8","STORE.m16","STORE.m32","STORE.m64","STORE.state","STORE.del","STORE.copy","MSIZE","EMIT"];
-export const ACTIVE_COST_TABLE = "v1";
+/** The cost table new contract packages name by default (spec/opcodes.json defaultCostTable). */
+export const DEFAULT_COST_TABLE = "v2";
 export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>>> = {
   "v1": {
     "PUSH": {"base":1},
@@ -418,15 +419,45 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
     "EMIT": {"base":3,"per":10,"unit":32,"of":"len"},
   },
 };
-export const COSTS: Readonly<Record<string, Cost>> = COST_TABLES[ACTIVE_COST_TABLE];
+/** SPEC §5: the contract `version` that names each cost table, and back. */
+export const CONTRACT_VERSION_OF_TABLE: Readonly<Record<string, number>> = {"v1":1,"v2":2};
+export const COST_TABLE_OF_VERSION: Readonly<Record<number, string>> = {"1":"v1","2":"v2"};
+/** The contract version tools emit unless told otherwise (the version of v2). */
+export const DEFAULT_CONTRACT_VERSION = 2;
+/** SPEC §8: the intrinsic charge's rows per table (JOB: job bytes, JOB.state: prior state size, JOB.memory: max_memory); absent = none. */
+export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> | undefined>> = {
+  "v1": undefined,
+  "v2": {"JOB":{"base":620,"per":64,"unit":64,"of":"job"},"JOB.state":{"base":0,"per":170,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":48,"unit":1024,"of":"memory"}},
+};
 
 /** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */
 export function chargeOf(c: Cost, n = 0): number {
   return c.per === undefined || c.unit === undefined ? c.base : c.base + c.per * Math.ceil(n / c.unit);
 }
-/** The charge of cost key `key` (a mnemonic, or LOAD.space / STORE.space) under `table` (default: the active table). */
-export function costOf(key: string, n = 0, table: Readonly<Record<string, Cost>> = COSTS): number {
+/** The charge of cost key `key` (a mnemonic, or LOAD.space / STORE.space) under `table` (a contract's: costTableOf). */
+export function costOf(key: string, n: number, table: Readonly<Record<string, Cost>>): number {
   const c = table[key];
   if (c === undefined) throw new Error(`no cost for ${key} in the cost table`);
   return chargeOf(c, n);
+}
+/** The cost table a contract `version` names (SPEC §5), or undefined: UNSUPPORTED_VERSION. */
+export function costTableNameOf(contractVersion: number): string | undefined {
+  return Object.prototype.hasOwnProperty.call(COST_TABLE_OF_VERSION, contractVersion) ? COST_TABLE_OF_VERSION[contractVersion] : undefined;
+}
+/** The cost rows of the table a contract `version` names; throws for a version no table has. */
+export function costTableOf(contractVersion: number): Readonly<Record<string, Cost>> {
+  const name = costTableNameOf(contractVersion);
+  if (name === undefined) throw new Error(`no cost table for contract version ${contractVersion}`);
+  return COST_TABLES[name];
+}
+/** What the intrinsic charge measures (SPEC §8): the job encoding's length, the prior state size (SPEC §3), max_memory. */
+export interface IntrinsicMeasure { readonly jobBytes: number; readonly stateSize: number; readonly maxMemory: number }
+/** SPEC §8: the intrinsic charge of a job under table `name` (0 for a table without one). */
+export function intrinsicOf(name: string, m: IntrinsicMeasure): number {
+  const rows = INTRINSIC[name];
+  if (rows === undefined) return 0;
+  const n: Readonly<Record<string, number>> = { job: m.jobBytes, state: m.stateSize, memory: m.maxMemory };
+  let sum = 0;
+  for (const c of Object.values(rows)) sum += chargeOf(c, n[c.of ?? ""] ?? 0);
+  return sum;
 }
