@@ -76,10 +76,15 @@ const KEY_MAX: i64 = <i64>LIMIT_MAX_KEY_SIZE;
 
 /** SPEC §10: base + per * ceil(n / unit) of the job's table (base at CK_*, per at CKP_*); n <= max_memory here. */
 @inline function sized(costs: usize, k: usize, p: usize, unit: u32, n: i64): u64 {
-  return <u64>load<u32>(costs + k) + perUnits(load<u32>(costs + p), unit, <u64>n);
+  return <u64>load<u32>(costs + k) + perUnits(load<u32>(costs + p), unit, <u32>n);
 }
-@inline function perUnits(per: u32, unit: u32, n: u64): u64 {
-  return <u64>per * ((n + <u64>unit - 1) / <u64>unit);
+/**
+ * per * ceil(n / unit) in 32 bits (a 64-bit multiply is a library call on a
+ * 32-bit core): n <= 2 * MAX_MEMORY or MAX_JOB_SIZE and per < 2^16 (checked by
+ * the generator), so the product stays below 2^32.
+ */
+@inline function perUnits(per: u32, unit: u32, n: u32): u64 {
+  return <u64>(per * ((n + unit - 1) / unit));
 }
 
 /** Snapshot balance of the NodeID at p (binary search over the balance index). */
@@ -143,9 +148,9 @@ export function execute(): void {
   let bank: u64 = job.maxCycles;
   // SPEC §8: the intrinsic charge, before the first instruction. If it does not
   // fit, no instruction runs and cycles stay 0 (an OUT_OF_CYCLES trap charges nothing).
-  const intrinsic = <u64>load<u32>(costs + ck.CKI_JOB) + perUnits(load<u32>(costs + ck.CKI_JOB_PER), INTRINSIC_JOB_UNIT, <u64>job.jobLen) +
-    perUnits(load<u32>(costs + ck.CKI_STATE_PER), INTRINSIC_JOB_STATE_UNIT, <u64>state.used) +
-    perUnits(load<u32>(costs + ck.CKI_MEMORY_PER), INTRINSIC_JOB_MEMORY_UNIT, maxMem);
+  const intrinsic = <u64>load<u32>(costs + ck.CKI_JOB) + perUnits(load<u32>(costs + ck.CKI_JOB_PER), INTRINSIC_JOB_UNIT, job.jobLen) +
+    perUnits(load<u32>(costs + ck.CKI_STATE_PER), INTRINSIC_JOB_STATE_UNIT, state.used) +
+    perUnits(load<u32>(costs + ck.CKI_MEMORY_PER), INTRINSIC_JOB_MEMORY_UNIT, job.maxMemory);
   if (intrinsic > bank) { status = STATUS_TRAP; code = TRAP_OUT_OF_CYCLES; cycles = 0; return; }
   bank -= intrinsic;
   let fuel: u32 = 0;
