@@ -20,7 +20,7 @@ export function simpleCeil(x: number): number {
   return Math.ceil(x / step) * step;
 }
 
-interface Proposal { doc: string; margin: number; costs: Record<string, CostRow> }
+interface Proposal { doc: string; margin: number; costs: Record<string, CostRow>; intrinsic?: Record<string, CostRow> }
 
 function proposalOf(board: string): Proposal {
   const file = join(REPO, "docs/calibration", board, "proposed-cost-table.json");
@@ -49,6 +49,13 @@ function main(): void {
     }
     costs[key] = row;
   }
+  // The intrinsic charge: per part the maximum base and per over the boards, rounded up the same way.
+  const parts = [...new Set(proposals.flatMap((p) => Object.keys(p.intrinsic ?? {})))];
+  const intrinsic: Record<string, CostRow> = {};
+  for (const part of parts) {
+    const rows = proposals.map((p) => p.intrinsic?.[part]).filter((r): r is CostRow => r !== undefined);
+    intrinsic[part] = { base: simpleCeil(Math.max(0, ...rows.map((r) => r.base))), per: simpleCeil(Math.max(0, ...rows.map((r) => r.per ?? 0))), unit: rows[0].unit, of: rows[0].of };
+  }
   const entry: CostTable = {
     status: "calibrated",
     doc:
@@ -59,6 +66,7 @@ function main(): void {
     contractVersion: Math.max(...Object.values(spec.costTables).map((t) => t.contractVersion)) + 1,
     basedOn: "v1",
     margin,
+    ...(parts.length ? { intrinsic: intrinsic as CostTable["intrinsic"] } : {}),
     costs,
   };
   if (!write) {
@@ -75,6 +83,7 @@ function main(): void {
     `      "contractVersion": ${entry.contractVersion},`,
     `      "basedOn": ${JSON.stringify(entry.basedOn)},`,
     `      "margin": ${JSON.stringify(entry.margin)},`,
+    ...(entry.intrinsic ? ['      "intrinsic": {', Object.entries(entry.intrinsic).map(([k, c]) => `        ${JSON.stringify(k)}: ${one(c!)}`).join(",\n"), "      },"] : []),
     `      "costs": {`,
     Object.entries(entry.costs).map(([k, c]) => `        ${JSON.stringify(k)}: ${one(c)}`).join(",\n"),
     "      }",

@@ -9,7 +9,7 @@ import { FORMAT_VERSION, hash32, invalidResult, stateHash } from "../model/codec
 import { runRecordOf, type EngineRun, type RunDetails } from "../model/engine.ts";
 import { bytesToHex, concatBytes } from "../model/bytes.ts";
 import type { Result, StateMap } from "../model/types.ts";
-import { Status, type StatusCode } from "../generated/opcodes.ts";
+import { COST_TABLES, Status, costTableNameOf, intrinsicOf, type StatusCode } from "../generated/opcodes.ts";
 import { WASM_PAGE, WASM_TRAP_DOCS, WasmError, WasmTrap, type NodeTier } from "../generated/wasm-tier.ts";
 import { trapName } from "./constants.ts";
 import { analyzeModule, checkMemoryLimit, instrumentModule, RESERVED, type InstrumentStats, type ModuleFacts } from "./instrument.ts";
@@ -136,7 +136,16 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
   const fn = after.fn;
 
   const priorHash = stateHash(job.state);
-  const env = newHostEnv(job.context, job.input, job.state, checked.priorStateSize, c.maxStateSize);
+  // The contract version names the cost table (SPEC §5): its rows price the host functions, and it
+  // brings the intrinsic charge (docs/WASM.md §6) — over the job's bytes and the prior state only:
+  // linear memory is charged where it is added (memory.grow), not zeroed up front as MHR-Byte's is.
+  const table = costTableNameOf(c.version)!;
+  const intrinsic = intrinsicOf(table, { jobBytes: jobBytes.length, stateSize: checked.priorStateSize, maxMemory: 0 });
+  if (intrinsic > c.maxCycles) {
+    return finish({ jobHash, status: Status.TRAP, code: BigInt(WasmTrap.OUT_OF_CYCLES), cycles: 0, returns: [], output: new Uint8Array(), logs: [], transfers: [], stateHash: priorHash },
+      { state: job.state, memoryBytes: 0, message: `the intrinsic charge of ${intrinsic} fuel is over max_cycles ${c.maxCycles}` });
+  }
+  const env = newHostEnv(job.context, job.input, job.state, checked.priorStateSize, c.maxStateSize, COST_TABLES[table]);
   const limit = BigInt(c.maxCycles);
   let instance: WebAssembly.Instance | null = null;
   let exportsObj: Record<string, unknown> = {};
@@ -158,7 +167,7 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
   exportsObj = instance.exports as Record<string, unknown>;
   env.memory = (exportsObj[RESERVED.memory] as WebAssembly.Memory | undefined) ?? null;
   env.fuel = exportsObj[RESERVED.fuel] as WebAssembly.Global;
-  env.fuel.value = limit;
+  env.fuel.value = limit - BigInt(intrinsic);
   (exportsObj[RESERVED.maxPages] as WebAssembly.Global).value = Math.floor(c.maxMemory / WASM_PAGE);
   const trapCell = exportsObj[RESERVED.trap] as WebAssembly.Global;
 
