@@ -25,7 +25,7 @@ describe("the cost function", () => {
       }
     }
     expect(costOf("HASH", 65, COST_TABLES.v1)).toBe(500 + 10 * 2);
-    expect(costOf("HASH", 65, COST_TABLES.v2)).toBe(64 + 56 * 2);
+    expect(costOf("HASH", 65, COST_TABLES.v2)).toBe(COST_TABLES.v2.HASH.base + COST_TABLES.v2.HASH.per! * 2);
     expect(() => costOf("NOPE", 0, COST_TABLES.v1)).toThrow(/no cost for NOPE/);
   });
 

@@ -31,6 +31,8 @@ export interface IntrinsicJob {
   measure: IntrinsicMeasure;
   /** The reference's cycles for this job under each table (its contract version). */
   charged: Record<string, number>;
+  /** Whether the intrinsic fit uses it (the write jobs check STORE.state's per-byte part instead). */
+  fit: boolean;
 }
 
 export interface IntrinsicPoint extends IntrinsicJob { us: number }
@@ -66,7 +68,13 @@ function stateOf(entries: number, klen: number, vlen: number): StateMap {
 
 const sizeOf = (s: StateMap): number => [...s].reduce((n, [k, v]) => n + Limit.STATE_ENTRY_OVERHEAD + k.length / 2 + v.length, 0);
 
-interface Shape { id: string; doc: string; memory: number; code?: string; touch?: boolean; input?: Uint8Array; state?: StateMap; balances?: Map<string, bigint> }
+interface Shape {
+  id: string; doc: string; memory: number; code?: string; input?: Uint8Array; state?: StateMap; balances?: Map<string, bigint>;
+  /** Store one 1-byte key first (the final state is hashed again). */
+  touch?: boolean;
+  /** Store one value of this many bytes first: the final-state hash of written bytes, which STORE.state must pay for. */
+  write?: number;
+}
 
 function shapes(): Shape[] {
   const pad = (n: number, ins: string) => Array.from({ length: n }, () => ins).join("\n");
@@ -93,11 +101,14 @@ function shapes(): Shape[] {
     { id: "state-32x1000-dirty", doc: "32 entries of 1000 bytes, one 1-byte insert then HALT (the final state is hashed again)", memory: 1, state: big, touch: true },
     { id: "state-2600-dirty", doc: "2600 entries of 8-byte keys, one insert then HALT", memory: 1, state: many8, touch: true },
     { id: "state-5300-dirty", doc: "5300 entries of 2-byte keys, one insert then HALT", memory: 1, state: many2, touch: true },
+    { id: "write-1KiB", doc: "one STORE.state of a 1024-byte value into an empty state, then HALT (store and final-state hash)", memory: 1024, write: 1024 },
+    { id: "write-16KiB", doc: "one STORE.state of a 16384-byte value into an empty state, then HALT", memory: 16384, write: 16384 },
   ];
 }
 
 function jobFor(s: Shape, table: string): Uint8Array {
-  const body = s.touch ? ["PUSH 0", "PUSH 1", "PUSH 0", "PUSH 0", "STORE.state", "HALT"] : ["HALT"];
+  const body = s.write !== undefined ? ["PUSH 0", "PUSH 1", "PUSH 0", `PUSH ${s.write}`, "STORE.state", "HALT"]
+    : s.touch ? ["PUSH 0", "PUSH 1", "PUSH 0", "PUSH 0", "STORE.state", "HALT"] : ["HALT"];
   const src = [`.memory ${s.memory}`, ".cycles 1000000000", `.state ${Limit.MAX_STATE_SIZE}`, ".func m 0 0", ...body, ...(s.code ? [s.code] : [])].join("\n");
   const c = assemble(src, { costTable: table });
   return encodeJob(makeJob(c, { fn: "m", ...(s.input ? { input: s.input } : {}), ...(s.state ? { state: s.state } : {}), ...(s.balances ? { balances: s.balances } : {}) }));
@@ -113,12 +124,13 @@ export function intrinsicJobs(): IntrinsicJob[] {
       charged[table] = r.cycles;
     }
     const bytes = jobFor(s, DEFAULT_COST_TABLE);
-    return { id: s.id, doc: s.doc, bytes, measure: { jobBytes: bytes.length, stateSize: s.state ? sizeOf(s.state) : 0, maxMemory: s.memory }, charged };
+    return { id: s.id, doc: s.doc, bytes, measure: { jobBytes: bytes.length, stateSize: s.state ? sizeOf(s.state) : 0, maxMemory: s.memory }, charged, fit: s.write === undefined };
   });
 }
 
 /** Proposes the intrinsic rows (JOB, JOB.state, JOB.memory) charging every point at least margin × its time. */
-export function fitIntrinsic(points: readonly IntrinsicPoint[], margin: number): Record<keyof typeof UNITS, Cost> {
+export function fitIntrinsic(all: readonly IntrinsicPoint[], margin: number): Record<keyof typeof UNITS, Cost> {
+  const points = all.filter((p) => p.fit);
   const clean = points.filter((p) => p.measure.stateSize === 0);
   const min = clean.reduce((a, b) => (b.us < a.us ? b : a));
   const j0 = min.measure.jobBytes;

@@ -108,7 +108,8 @@ describe("calibration microbenchmarks", () => {
       expect(r.status, o.id).toBe(Status.HALT);
       expect(r.cycles, o.id).toBe(o.charged.v2);
       // v1 has no intrinsic charge: only the instructions.
-      expect(o.charged.v1, o.id).toBeLessThan(20);
+      // v1 has no intrinsic charge: only the instructions, always less than v2 charges.
+      expect(o.charged.v1, o.id).toBeLessThan(o.charged.v2);
     }
     // The sweep grows every measure the intrinsic charge prices.
     for (const k of ["jobBytes", "stateSize", "maxMemory"] as const) expect(Math.max(...jobs.map((j) => j.measure[k])), k).toBeGreaterThan(8000);
