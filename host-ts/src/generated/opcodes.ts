@@ -228,7 +228,7 @@ export const Trap = {
   DIVISION_BY_ZERO: 4,
   /** SHL or SHR with a count outside 0..63. */
   SHIFT_OUT_OF_RANGE: 5,
-  /** Charging the next instruction would take the cycle count past max_cycles. */
+  /** Charging the next instruction (or, before the first, the intrinsic charge) would take the cycle count past max_cycles. */
   OUT_OF_CYCLES: 6,
   /** A memory range operand is negative or reaches past max_memory. */
   MEMORY_OUT_OF_BOUNDS: 7,
@@ -260,7 +260,7 @@ export const ErrorCode = {
   BAD_JOB_SHAPE: 2,
   /** The contract map has missing, extra or mistyped fields. */
   BAD_CONTRACT_SHAPE: 3,
-  /** The job or contract declares a format version other than 1. */
+  /** The job declares a version other than 1, or the contract a version that names no cost table (1 and 2 do). */
   UNSUPPORTED_VERSION: 4,
   /** max_memory, max_cycles or max_state_size exceeds its spec maximum. */
   LIMIT_OUT_OF_RANGE: 5,

@@ -129,7 +129,7 @@ describe.skipIf(missing.length > 0)("MHR-Byte and WASM produce identical results
 
   for (const sc of Object.values(SCENARIOS)) {
     it(sc.name, async () => {
-      const { assemble } = (await import(/* @vite-ignore */ asmPath)) as { assemble: (s: string) => Contract };
+      const { assemble } = (await import(/* @vite-ignore */ asmPath)) as { assemble: (s: string, o?: { costTable?: string }) => Contract };
       reference ??= ((await import(/* @vite-ignore */ referencePath)) as { createReferenceEngine: () => Engine }).createReferenceEngine();
       // Contract version 1 on both sides: the examples' declared limits are sized for table v1
       // (under v2, access-control's .cycles 50000 is below one VERIFY_SIG).

@@ -76,8 +76,8 @@ export function registerConformCommands(program: Command): void {
           t[0] += o.passed ? 1 : 0; t[1]++;
           byTable.set(o.vector.table, t);
         }
-        console.log(`${r.name}: by cost table ${[...byTable].sort().map(([t, [p, n]]) => `${t} ${p}/${n}`).join(", ")}`);
         console.log(`${r.name}: ${r.summary.passed}/${r.summary.total} passed in ${r.seconds.toFixed(1)} s, ${r.retries} link retries  ${JSON.stringify({ engine: r.name, total: r.summary.total, passed: r.summary.passed, failed: r.summary.failed })}`);
+        console.log(`${r.name} by cost table (the contract version of each vector's job): ${[...byTable].sort().map(([t, [p, n]]) => `${t} ${p}/${n}`).join(", ")}`);
       }
       if (runs.some((r) => r.summary.failed)) process.exitCode = 1;
     }),
