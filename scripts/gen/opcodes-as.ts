@@ -52,10 +52,12 @@ export function opcodesAs(t: OpcodeTable): string {
   L.push(`/** Bytes per table in COST_TABLES. */`, `export const COST_TABLE_STRIDE: usize = ${4 * stride};`);
   L.push(`/** Contract versions ${first}..${first + tables.length - 1} name the tables ${tables.map(([n]) => n).join(", ")} (SPEC §5), in this order in COST_TABLES. */`);
   L.push(`export const COST_VERSION_FIRST: u64 = ${first};`, `export const COST_VERSION_LAST: u64 = ${first + tables.length - 1};`);
-  // vm.ts multiplies per by the unit count in 32 bits (n <= 65536, unit >= 1): per must stay below 2^16.
+  // vm.ts multiplies per by the unit count in 32 bits. Every n it counts is below 2^17 (klen + cap
+  // <= MAX_KEY_SIZE + MAX_MEMORY, a job <= MAX_JOB_SIZE + 1), so per × ceil(2^17 / unit) must fit.
+  const fits = (row: CostRow | undefined) => row === undefined || row.per === undefined || row.per * Math.ceil(2 ** 17 / row.unit!) < 2 ** 32;
   for (const [name, ct] of tables) {
-    for (const k of sizedKeys) if (ct.costs[k].per! > 0xffff) fail(`cost table ${name}, ${k}: per over 65535`);
-    for (const p of parts) if ((ct.intrinsic?.[p]?.per ?? 0) > 0xffff) fail(`cost table ${name}, intrinsic ${p}: per over 65535`);
+    for (const k of sizedKeys) if (!fits(ct.costs[k])) fail(`cost table ${name}, ${k}: per × units does not fit in 32 bits`);
+    for (const p of parts) if (!fits(ct.intrinsic?.[p])) fail(`cost table ${name}, intrinsic ${p}: per × units does not fit in 32 bits`);
   }
   const row = (ct: (typeof tables)[number][1]): number[] => [
     ...keys.map((k) => ct.costs[k].base), ...sizedKeys.map((k) => ct.costs[k].per!),

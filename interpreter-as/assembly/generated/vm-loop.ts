@@ -80,8 +80,8 @@ const KEY_MAX: i64 = <i64>LIMIT_MAX_KEY_SIZE;
 }
 /**
  * per * ceil(n / unit) in 32 bits (a 64-bit multiply is a library call on a
- * 32-bit core): n <= 2 * MAX_MEMORY or MAX_JOB_SIZE and per < 2^16 (checked by
- * the generator), so the product stays below 2^32.
+ * 32-bit core): every n is below 2^17 and the generator checks that
+ * per * ceil(2^17 / unit) fits, for every table.
  */
 @inline function perUnits(per: u32, unit: u32, n: u32): u64 {
   return <u64>(per * ((n + unit - 1) / unit));
