@@ -31,15 +31,13 @@ import {
   TRAP_SHIFT_OUT_OF_RANGE, TRAP_OUT_OF_CYCLES, TRAP_MEMORY_OUT_OF_BOUNDS, TRAP_CALL_DEPTH_EXCEEDED,
   TRAP_RETURN_WITHOUT_CALL, TRAP_END_OF_CODE, TRAP_STATE_LIMIT_EXCEEDED, TRAP_INVALID_STATE_KEY,
   TRAP_INVALID_AMOUNT, TRAP_OUTPUT_LIMIT_EXCEEDED, TRAP_LOG_LIMIT_EXCEEDED, TRAP_TRANSFER_LIMIT_EXCEEDED,
-  COST_HASH, COST_HASH_PER, COST_HASH_UNIT, COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT,
-  COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, COST_LOG, COST_LOG_PER, COST_LOG_UNIT,
-  COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, COST_STORE_STATE, COST_STORE_STATE_PER,
-  COST_STORE_STATE_UNIT, COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, COST_STORE_COPY,
-  COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT,
+  COST_HASH_UNIT, COST_VERIFY_SIG_UNIT, COST_VERIFY_VRF_UNIT, COST_LOG_UNIT, COST_LOAD_STATE_UNIT,
+  COST_STORE_STATE_UNIT, COST_STORE_DEL_UNIT, COST_STORE_COPY_UNIT, COST_EMIT_UNIT,
+  INTRINSIC_JOB_UNIT, INTRINSIC_JOB_STATE_UNIT, INTRINSIC_JOB_MEMORY_UNIT,
   LIMIT_MAX_KEY_SIZE, LIMIT_MAX_OUTPUT, LIMIT_MAX_LOGS, LIMIT_MAX_LOG_BYTES, LIMIT_MAX_TRANSFERS,
   LIMIT_NODE_ID_SIZE, LIMIT_HASH_SIZE, LIMIT_PUBKEY_SIZE, LIMIT_SIGNATURE_SIZE,
   LIMIT_VRF_PROOF_SIZE, LIMIT_VRF_OUTPUT_SIZE, LIMIT_STATE_ENTRY_OVERHEAD,
-  COST_TABLE, OPCODE_IMMEDIATE, IMM_PUSH, IMM_NONE, IMM_TARGET,
+  OPCODE_IMMEDIATE, IMM_PUSH, IMM_NONE, IMM_TARGET,
 } from "./generated/opcodes";
 // Cost-key offsets (CK_*) for the generated GAS phase (scripts/gen/vm-loop.ts).
 import * as ck from "./generated/opcodes";
@@ -78,9 +76,17 @@ const KEY_MAX: i64 = <i64>LIMIT_MAX_KEY_SIZE;
   return <u64>a <= m && <u64>n <= m - <u64>a;
 }
 
-/** SPEC §10: base + per * ceil(n / unit); n <= max_memory here. */
-@inline function sized(base: u32, per: u32, unit: u32, n: i64): u64 {
-  return <u64>base + <u64>per * ((<u64>n + <u64>unit - 1) / <u64>unit);
+/** SPEC §10: base + per * ceil(n / unit) of the job's table (base at CK_*, per at CKP_*); n <= max_memory here. */
+@inline function sized(costs: usize, k: usize, p: usize, unit: u32, n: i64): u64 {
+  return <u64>load<u32>(costs + k) + perUnits(load<u32>(costs + p), unit, <u32>n);
+}
+/**
+ * per * ceil(n / unit) in 32 bits (a 64-bit multiply is a library call on a
+ * 32-bit core): every n is below 2^17 and the generator checks that
+ * per * ceil(2^17 / unit) fits, for every table.
+ */
+@inline function perUnits(per: u32, unit: u32, n: u32): u64 {
+  return <u64>(per * ((n + unit - 1) / unit));
 }
 
 /** Snapshot balance of the NodeID at p (binary search over the balance index). */
@@ -186,8 +192,8 @@ export function execute(): void {
     sp += 8;
   }
 
-  // Base costs of this job's instructions: a COST_TABLE_* array (generated from spec/opcodes.json).
-  const costs: usize = COST_TABLE;
+  // This job's cost table (its contract version's row of COST_TABLES, generated from spec/opcodes.json).
+  const costs: usize = job.costs;
   FAST_COSTS();
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
@@ -198,6 +204,13 @@ export function execute(): void {
   // and runs the instruction again: every check before the GAS phase is
   // read-only, so the retry is exact. Only with the bank empty is it a trap.
   bank = job.maxCycles;
+  // SPEC §8: the intrinsic charge, before the first instruction. If it does not
+  // fit, no instruction runs and cycles stay 0 (an OUT_OF_CYCLES trap charges nothing).
+  const intrinsic = <u64>load<u32>(costs + ck.CKI_JOB) + perUnits(load<u32>(costs + ck.CKI_JOB_PER), INTRINSIC_JOB_UNIT, job.jobLen) +
+    perUnits(load<u32>(costs + ck.CKI_STATE_PER), INTRINSIC_JOB_STATE_UNIT, state.used) +
+    perUnits(load<u32>(costs + ck.CKI_MEMORY_PER), INTRINSIC_JOB_MEMORY_UNIT, job.maxMemory);
+  if (intrinsic > bank) { status = STATUS_TRAP; code = TRAP_OUT_OF_CYCLES; cycles = 0; return; }
+  bank -= intrinsic;
   let fuel: u32 = 0;
   // How the loop ended lives in the module global `status`, and HALT sets t
   // too: neither is then live across the loop, which keeps three registers
@@ -607,7 +620,7 @@ export function execute(): void {
         const len = load<i64>(sp - 16);
         const src = load<i64>(sp - 24);
         if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_HASH_SIZE, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        const cost = sized(COST_HASH, COST_HASH_PER, COST_HASH_UNIT, len);
+        const cost = sized(costs, ck.CK_HASH, ck.CKP_HASH, COST_HASH_UNIT, len);
         CHARGE(cost);
         blake3Hash(MEMORY + <usize>src, <u32>len, DIGEST_TMP);
         memory.copy(MEMORY + <usize>dst, DIGEST_TMP, <usize>LIMIT_HASH_SIZE);
@@ -622,7 +635,7 @@ export function execute(): void {
         if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(msg, len, <u64>job.maxMemory) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
-        const cost = sized(COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT, len);
+        const cost = sized(costs, ck.CK_VERIFY_SIG, ck.CKP_VERIFY_SIG, COST_VERIFY_SIG_UNIT, len);
         CHARGE(cost);
         const ok = ed25519Verify(MEMORY + <usize>pk, MEMORY + <usize>msg, <u32>len, MEMORY + <usize>sig);
         sp -= 24;
@@ -639,7 +652,7 @@ export function execute(): void {
             !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
-        const cost = sized(COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, len);
+        const cost = sized(costs, ck.CK_VERIFY_VRF, ck.CKP_VERIFY_VRF, COST_VERIFY_VRF_UNIT, len);
         CHARGE(cost);
         const ok = ecvrfVerify(MEMORY + <usize>pk, MEMORY + <usize>alpha, <u32>len, MEMORY + <usize>proof, BETA_TMP);
         if (ok) memory.copy(MEMORY + <usize>dst, BETA_TMP, <usize>LIMIT_VRF_OUTPUT_SIZE);
@@ -701,7 +714,7 @@ export function execute(): void {
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        const cost = sized(COST_LOG, COST_LOG_PER, COST_LOG_UNIT, len);
+        const cost = sized(costs, ck.CK_LOG, ck.CKP_LOG, COST_LOG_UNIT, len);
         CHARGE(cost);
         if (logCount >= <u32>LIMIT_MAX_LOGS || <u64>logBytes + <u64>len > <u64>LIMIT_MAX_LOG_BYTES) { t = TRAP_LOG_LIMIT_EXCEEDED; break; }
         memory.copy(LOG_BUF + <usize>logBytes, MEMORY + <usize>src, <usize>len);
@@ -715,7 +728,7 @@ export function execute(): void {
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        const cost = sized(COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT, len);
+        const cost = sized(costs, ck.CK_EMIT, ck.CKP_EMIT, COST_EMIT_UNIT, len);
         CHARGE(cost);
         if (<u64>outLen + <u64>len > <u64>LIMIT_MAX_OUTPUT) { t = TRAP_OUTPUT_LIMIT_EXCEEDED; break; }
         memory.copy(OUTPUT + <usize>outLen, MEMORY + <usize>src, <usize>len);
@@ -766,7 +779,7 @@ export function execute(): void {
             const key = load<i64>(sp - 32);
             if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(dst, cap, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, klen + cap);
+            const cost = sized(costs, ck.CK_LOAD_STATE, ck.CKP_LOAD_STATE, COST_LOAD_STATE_UNIT, klen + cap);
             CHARGE(cost);
             const at = state.find(MEMORY + <usize>key, <usize>klen);
             let r: i64 = -1;
@@ -834,7 +847,7 @@ export function execute(): void {
             const key = load<i64>(sp - 32);
             if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(val, vlen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(COST_STORE_STATE, COST_STORE_STATE_PER, COST_STORE_STATE_UNIT, klen + vlen);
+            const cost = sized(costs, ck.CK_STORE_STATE, ck.CKP_STORE_STATE, COST_STORE_STATE_UNIT, klen + vlen);
             CHARGE(cost);
             const kp = MEMORY + <usize>key;
             const at = state.find(kp, <usize>klen);
@@ -850,7 +863,7 @@ export function execute(): void {
             const key = load<i64>(sp - 16);
             if (!inRange(key, klen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, klen);
+            const cost = sized(costs, ck.CK_STORE_DEL, ck.CKP_STORE_DEL, COST_STORE_DEL_UNIT, klen);
             CHARGE(cost);
             const at = state.find(MEMORY + <usize>key, <usize>klen);
             if (at >= 0) state.removeAt(<u32>at);
@@ -862,7 +875,7 @@ export function execute(): void {
             const src = load<i64>(sp - 16);
             const dst = load<i64>(sp - 24);
             if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            const cost = sized(COST_STORE_COPY, COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, len);
+            const cost = sized(costs, ck.CK_STORE_COPY, ck.CKP_STORE_COPY, COST_STORE_COPY_UNIT, len);
             CHARGE(cost);
             memory.copy(MEMORY + <usize>dst, MEMORY + <usize>src, <usize>len);
             sp -= 24;

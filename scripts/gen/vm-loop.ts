@@ -85,7 +85,7 @@ function stackPhase(e: Effect): string[] {
 /** The generated loop module from the template text of vm.ts. */
 export function vmLoop(t: OpcodeTable, template: string): string {
   const fx = effects(t);
-  const sized = new Set(costKeys(t).filter((k) => t.costTables[t.activeCostTable].costs[k].per !== undefined));
+  const sized = new Set(costKeys(t).filter((k) => Object.values(t.costTables).some((ct) => ct.costs[k].per !== undefined)));
   const out: string[] = [];
   let parent = "";
   let cur: Effect | undefined;
@@ -238,9 +238,13 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     "// pointer the compiled loop keeps in a register, so a charge reads its cost",
     "// with one load instead of materialising a table address first.",
     ...keys.map((k) => `let cost_${cname(k)}: u32 = 0;`),
-    "/** Copies the base costs of a COST_TABLE_* array (CK_* offsets) into the cost_* globals. */",
+    "// The job's base costs are first copied to a fixed address, so that each global",
+    "// is set by a load the compiled code need not bounds-check (a few bytes each).",
+    `const COSTS_HERE: usize = memory.data(${4 * costKeys(t).length}, 4);`,
+    "/** Copies the base costs of a cost-table row (CK_* offsets) into the cost_* globals. */",
     "function useCosts(table: usize): void {",
-    ...keys.map((k) => `  cost_${cname(k)} = load<u32>(table, ck.CK_${cname(k)});`),
+    `  memory.copy(COSTS_HERE, table, ${4 * costKeys(t).length});`,
+    ...keys.map((k) => `  cost_${cname(k)} = load<u32>(COSTS_HERE, ck.CK_${cname(k)});`),
     "}", "");
   const banner = [
     `// ${HEADER}`,
