@@ -122,12 +122,16 @@ function balanceOf(p: usize): i64 {
 
 // ---------------------------------------------------------------- internal form
 // Internal opcodes (never in a contract: these bytes are holes of the opcode
-// map, checked by scripts/gen/vm-loop.ts). `predecode` writes them over the
-// first byte of an instruction for the duration of the call, in place in the
-// job buffer: same offsets, immediates untouched, 0 extra bytes. A fused
-// IOP_A_B runs instruction A (its own STACK and GAS phases, generated) and
-// falls through into B's own case, so gas and traps stay per MHR-Byte
-// instruction; B's byte is never rewritten, so a jump into B still lands on B.
+// map, checked by scripts/gen/vm-loop.ts). The loop writes them over the first
+// byte of a PUSH with a 1-byte immediate or a DUP the first time it runs that
+// instruction ("quickening"), in place in the job buffer: same offsets,
+// immediates untouched. A fused IOP_A_B first tries its fast path (every
+// instruction's checks at once), else runs instruction A (its own STACK and
+// GAS phases, generated) and falls through into B's own case, so gas and
+// traps stay per MHR-Byte instruction; B's byte is never rewritten, so a jump
+// into B still lands on B. Only executed code is rewritten, so the per-job
+// work does not grow with the code size (the intrinsic charge prices that);
+// a host that runs the same bytes again calls mhr_restore() first.
 const IOP_PUSHB: u8 = 0x07;        // PUSH with a 1-byte immediate
 const IOP_PUSHB_SUB: u8 = 0x08;    // PUSH (1 byte) then SUB
 const IOP_PUSHB_LT: u8 = 0x09;     // PUSH (1 byte) then LT
@@ -135,6 +139,13 @@ const IOP_DUP_JNZ: u8 = 0x0a;      // DUP then JNZ
 const IOP_PUSHB_ADD: u8 = 0x0b;    // PUSH (1 byte) then ADD
 const IOP_DUP_JZ: u8 = 0x0c;       // DUP then JZ
 const IOP_PUSHB_LT_JNZ: u8 = 0x0d; // PUSH (1 byte), LT, JNZ
+const IOP_DUP: u8 = 0x0e;          // DUP followed by anything else
+
+/** Set when the loop rewrote an opcode of the job buffer's code (restoreCode undoes it). */
+let quickened = false;
+
+/** The job buffer no longer holds the code (a new job, or the state's encoding). */
+export function forgetCode(): void { quickened = false; }
 
 /** Length of the (original) instruction op at p: opcode byte and immediate. */
 function insnLen(p: usize, op: u32): usize {
@@ -142,34 +153,39 @@ function insnLen(p: usize, op: u32): usize {
   return k == IMM_PUSH ? 2 + <usize>load<u8>(p + 1) : k == IMM_NONE ? 1 : k == IMM_TARGET ? 3 : 2;
 }
 
-/** Writes the internal opcodes over validated code [p, end); the sentinel after it is set. */
-function predecode(p: usize, end: usize): void {
-  while (p < end) {
-    const op = <u32>load<u8>(p);
-    const q = p + insnLen(p, op);
-    const nx = load<u8>(q); // the next instruction's original byte (or the sentinel)
-    if (op == OP_PUSH && load<u8>(p + 1) == 1) {
-      let iop = IOP_PUSHB;
-      if (nx == OP_SUB) iop = IOP_PUSHB_SUB;
-      else if (nx == OP_ADD) iop = IOP_PUSHB_ADD;
-      else if (nx == OP_LT) {
-        const nn = load<u8>(q + 1); // after LT (one byte): the next original byte, or the sentinel
-        iop = nn == OP_JNZ ? IOP_PUSHB_LT_JNZ : IOP_PUSHB_LT;
-      }
-      store<u8>(p, iop);
-    } else if (op == OP_DUP && (nx == OP_JNZ || nx == OP_JZ)) {
-      store<u8>(p, nx == OP_JNZ ? IOP_DUP_JNZ : IOP_DUP_JZ);
-    }
-    p = q;
-  }
+/**
+ * The internal form of the PUSH with a 1-byte immediate at p, from the bytes
+ * after it: the next instruction starts at p + 3 (the end-of-code sentinel, 0,
+ * if there is none, so nothing is fused across the end).
+ */
+function pushForm(p: usize): u8 {
+  const nx = load<u8>(p + 3);
+  if (nx == OP_SUB) return IOP_PUSHB_SUB;
+  if (nx == OP_ADD) return IOP_PUSHB_ADD;
+  if (nx == OP_LT) return load<u8>(p + 4) == OP_JNZ ? IOP_PUSHB_LT_JNZ : IOP_PUSHB_LT;
+  return IOP_PUSHB;
 }
 
-/** Puts the original opcodes back over [p, end) after the call. */
-function restore(p: usize, end: usize): void {
+/** The internal form of the DUP at p. */
+@inline function dupForm(p: usize): u8 {
+  const nx = load<u8>(p + 1);
+  return nx == OP_JNZ ? IOP_DUP_JNZ : nx == OP_JZ ? IOP_DUP_JZ : IOP_DUP;
+}
+
+/**
+ * Puts the original opcodes back over the last job's code (mhr_restore), so
+ * that the job buffer holds the bytes it was given and the same job can run
+ * again (BENCH). Nothing to do if the last call rewrote nothing.
+ */
+export function restoreCode(): void {
+  if (!quickened) return;
+  quickened = false;
+  let p = job.code;
+  const end = p + <usize>job.codeLen;
   while (p < end) {
     let op = load<u8>(p);
-    if (op >= IOP_PUSHB && op <= IOP_PUSHB_LT_JNZ) {
-      op = op == IOP_DUP_JNZ || op == IOP_DUP_JZ ? OP_DUP : OP_PUSH;
+    if (op >= IOP_PUSHB && op <= IOP_DUP) {
+      op = op == IOP_DUP_JNZ || op == IOP_DUP_JZ || op == IOP_DUP ? OP_DUP : OP_PUSH;
       store<u8>(p, op);
     }
     p += insnLen(p, <u32>op);
@@ -232,7 +248,6 @@ export function execute(): void {
 
   const saved = load<u8>(codeEnd);
   store<u8>(codeEnd, 0);
-  predecode(codeBase, codeEnd);
 
   {
     const m = bank < FUEL_CHUNK ? bank : FUEL_CHUNK;
@@ -253,6 +268,8 @@ export function execute(): void {
         let v: i64 = 0;
         if (n == 1) {
           v = <i64>load<i8>(ip + 2); // the common small constant: one sign-extending byte load
+          store<u8>(ip, pushForm(ip)); // the next run of this instruction takes its internal form
+          quickened = true;
         } else if (n != 0) {
           const sh = <i64>(64 - (n << 3));
           v = (load<i64>(ip + 2) << sh) >> sh;
@@ -289,6 +306,20 @@ export function execute(): void {
         continue;
       }
       case OP_DUP: {
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
+        {
+          const c = cost_DUP;
+          if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
+          fuel -= c;
+        }
+        store<u8>(ip, dupForm(ip)); // the next run takes its internal form
+        quickened = true;
+        store<i64>(sp, tos);
+        sp += 8;
+        ip += 1;
+        continue;
+      }
+      case IOP_DUP: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
           const c = cost_DUP;
@@ -1280,7 +1311,6 @@ export function execute(): void {
     t = 0;
   }
 
-  restore(codeBase, codeEnd);
   store<u8>(codeEnd, saved);
   code = t;
   cycles = job.maxCycles - (bank + <u64>fuel);
