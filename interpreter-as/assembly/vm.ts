@@ -233,8 +233,9 @@ export function execute(): void {
   // of a 32-bit core for the hot cases.
   status = STATUS_TRAP;
   let t: i64 = 0;
-  // A copy of the top of the stack (scripts/gen/vm-loop.ts, "Top of stack");
-  // with an empty stack it holds whatever is below DSTACK, never read.
+  // The top of the stack (scripts/gen/vm-loop.ts, "Top of stack"): its slot
+  // in memory may be stale. With an empty stack it holds whatever is below
+  // DSTACK, and is never read or stored.
   let tos: i64 = load<i64>(sp - 8);
 
   const saved = load<u8>(codeEnd);
@@ -261,17 +262,17 @@ export function execute(): void {
           const sh = <i64>(64 - (n << 3));
           v = (load<i64>(ip + 2) << sh) >> sh;
         }
-        store<i64>(sp, v);
-        sp += 8;
+        if (sp != DSTACK) store<i64>(sp - 8, tos); // the old top into its slot
         tos = v;
+        sp += 8;
         ip += 2 + n;
         continue;
       }
       case IOP_PUSHB: {
         TOS();
         GAS();
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
         continue;
@@ -286,14 +287,14 @@ export function execute(): void {
         GAS();
         store<u8>(ip, dupForm(ip)); // the next run takes its internal form
         quickened = true;
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         NEXT();
       }
       case IOP_DUP: {
         TOS();
         GAS();
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
         continue;
@@ -303,7 +304,6 @@ export function execute(): void {
         GAS();
         const a = load<i64>(sp - 16);
         store<i64>(sp - 16, tos);
-        store<i64>(sp - 8, a);
         tos = a;
         NEXT();
       }
@@ -311,7 +311,7 @@ export function execute(): void {
         TOS();
         GAS();
         const a = load<i64>(sp - 16);
-        store<i64>(sp, a);
+        store<i64>(sp - 8, tos);
         sp += 8;
         tos = a;
         NEXT();
@@ -322,7 +322,6 @@ export function execute(): void {
         const a = load<i64>(sp - 24);
         store<i64>(sp - 24, load<i64>(sp - 16));
         store<i64>(sp - 16, tos);
-        store<i64>(sp - 8, a);
         tos = a;
         NEXT();
       }
@@ -332,15 +331,14 @@ export function execute(): void {
           const b = <i64>load<i8>(ip + 2);
           const r = tos + b;
           if (((tos ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
-          store<i64>(sp - 8, r);
           tos = r;
           ip += 4;
           continue;
         } // END_FAST
         TOS();
         GAS();
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into ADD
@@ -352,7 +350,6 @@ export function execute(): void {
         const r = a + b;
         if (((a ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
-        store<i64>(sp - 8, r);
         tos = r;
         NEXT();
       }
@@ -361,15 +358,14 @@ export function execute(): void {
           const b = <i64>load<i8>(ip + 2);
           const r = tos - b;
           if (((tos ^ b) & (tos ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
-          store<i64>(sp - 8, r);
           tos = r;
           ip += 4;
           continue;
         } // END_FAST
         TOS();
         GAS();
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into SUB
@@ -381,7 +377,6 @@ export function execute(): void {
         const r = a - b;
         if (((a ^ b) & (a ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
-        store<i64>(sp - 8, r);
         tos = r;
         NEXT();
       }
@@ -496,7 +491,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) == tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_NEQ: {
@@ -504,7 +498,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) != tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       case IOP_PUSHB_LT_JNZ: {
@@ -519,14 +512,13 @@ export function execute(): void {
       case IOP_PUSHB_LT: {
         if (FAST(PUSH, LT)) {
           tos = <i64>(tos < <i64>load<i8>(ip + 2));
-          store<i64>(sp - 8, tos);
           ip += 4;
           continue;
         } // END_FAST
         TOS();
         GAS();
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into LT
@@ -535,7 +527,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) < tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_GT: {
@@ -543,7 +534,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) > tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_LTE: {
@@ -551,7 +541,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) <= tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_GTE: {
@@ -559,7 +548,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) >= tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       // ------------------------------------------------------------ control
@@ -576,7 +564,7 @@ export function execute(): void {
         } // END_FAST
         TOS();
         GAS();
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
       } // falls through into JZ
@@ -596,7 +584,7 @@ export function execute(): void {
         } // END_FAST
         TOS();
         GAS();
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
       } // falls through into JNZ

@@ -27,10 +27,11 @@
  * A fixed-cost body without `GAS();`, a size-dependent one without
  * `CHARGE(`, or a marker outside a case, is an error.
  *
- * Top of stack: the loop keeps a copy of the top value in the local `tos`
- * (write-through: the stack memory stays exact, so HALT, traps and every
- * system body read it as before). A case whose body starts with `TOS();`
- * keeps `tos` right itself; in every other case each `continue;` (and the
+ * Top of stack: the loop keeps the top value in the local `tos`; the stack
+ * memory holds every value below it, and the top's own slot may be stale. A
+ * case whose body starts with `TOS();` keeps that true itself. Every other
+ * case first stores the top into its slot (so its body, HALT's return values
+ * and ABORT's code read an exact stack), and each of its `continue;` (and the
  * one NEXT() becomes) is preceded by a reload of `tos` from the stack.
  *
  * `if (FAST(A, B, ...)) {` ... `} // END_FAST`, first in a fused case, is the
@@ -99,6 +100,8 @@ export function vmLoop(t: OpcodeTable, template: string): string {
   }
   let fallsInto = "";
   let tosKept = false;
+  // A case without TOS(): the store of the top into its slot, emitted before its first body line.
+  let pendingSync: string | null = null;
   let pendingStack: string[] | null = null; // a fused case's STACK phase, after its fast path
   let inFast = false;
   // Each fast path's summed base cost, computed once per call where the template says FAST_COSTS();
@@ -160,6 +163,7 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     if (s === "TOS();") {
       if (!cur) fail("TOS() outside an instruction's case");
       tosKept = true;
+      pendingSync = null;
       continue;
     }
     const iop = /^case IOP_([A-Z]+)(?:_([A-Z]+))?(?:_([A-Z]+))?: \{$/.exec(s);
@@ -199,7 +203,16 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       if (seen.has(key)) fail(`two cases for ${key}`);
       seen.set(key, { gas: false, charge: false });
       out.push(line, ...stackPhase(cur).map((l) => `${indent}  ${l}`));
+      if (op) {
+        // The pops (checked above) guarantee a top; otherwise the stack may be empty.
+        const sure = typeof cur!.pops === "number" && cur!.pops > 0;
+        pendingSync = `${indent}  ${sure ? "" : "if (sp > DSTACK) "}store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory`;
+      }
       continue;
+    }
+    if (pendingSync !== null) {
+      if (s !== "TOS();") out.push(pendingSync);
+      pendingSync = null;
     }
     if (s === "GAS();" || s.startsWith("CHARGE(") || s === "NEXT();") {
       if (!cur) fail(`${s} outside an instruction's case`);
@@ -231,13 +244,15 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     if (sized.has(key) ? !m.charge : !m.gas) fail(`${key}: its body has no ${sized.has(key) ? "CHARGE(cost)" : "GAS()"}`);
   }
   if (fastCostsAt < 0) fail("the loop needs a FAST_COSTS() marker where the job's costs are known");
-  out.splice(fastCostsAt, 0, `${fastCostsIndent}useCosts(costs);`, ...[...fastCosts].map(([n, e]) => `${fastCostsIndent}const ${n}: u32 = ${e};`));
+  out.splice(fastCostsAt, 0, `${fastCostsIndent}useCosts(costs);`);
   const keys = [...baseKeys].sort();
   out.push("", "// The base cost of every fixed-cost instruction, copied from the job's cost table",
     "// at the start of each call: module globals live in the wasm instance, whose",
     "// pointer the compiled loop keeps in a register, so a charge reads its cost",
     "// with one load instead of materialising a table address first.",
     ...keys.map((k) => `let cost_${cname(k)}: u32 = 0;`),
+    "// Each fast path's summed base cost, likewise.",
+    ...[...fastCosts.keys()].map((n) => `let ${n}: u32 = 0;`),
     "// The job's base costs are first copied to a fixed address, so that each global",
     "// is set by a load the compiled code need not bounds-check (a few bytes each).",
     `const COSTS_HERE: usize = memory.data(${4 * costKeys(t).length}, 4);`,
@@ -245,6 +260,7 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     "function useCosts(table: usize): void {",
     `  memory.copy(COSTS_HERE, table, ${4 * costKeys(t).length});`,
     ...keys.map((k) => `  cost_${cname(k)} = load<u32>(COSTS_HERE, ck.CK_${cname(k)});`),
+    ...[...fastCosts].map(([n, e]) => `  ${n} = ${e};`),
     "}", "");
   const banner = [
     `// ${HEADER}`,

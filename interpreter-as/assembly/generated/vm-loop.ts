@@ -214,12 +214,6 @@ export function execute(): void {
   // This job's cost table (its contract version's row of COST_TABLES, generated from spec/opcodes.json).
   const costs: usize = job.costs;
   useCosts(costs);
-  const cf_PUSH_ADD: u32 = cost_PUSH + cost_ADD;
-  const cf_PUSH_SUB: u32 = cost_PUSH + cost_SUB;
-  const cf_PUSH_LT_JNZ: u32 = cost_PUSH + cost_LT + cost_JNZ;
-  const cf_PUSH_LT: u32 = cost_PUSH + cost_LT;
-  const cf_DUP_JZ: u32 = cost_DUP + cost_JZ;
-  const cf_DUP_JNZ: u32 = cost_DUP + cost_JNZ;
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
   // Cycles left = fuel + bank. Instructions pay from `fuel`, a u32 (one compare
@@ -242,8 +236,9 @@ export function execute(): void {
   // of a 32-bit core for the hot cases.
   status = STATUS_TRAP;
   let t: i64 = 0;
-  // A copy of the top of the stack (scripts/gen/vm-loop.ts, "Top of stack");
-  // with an empty stack it holds whatever is below DSTACK, never read.
+  // The top of the stack (scripts/gen/vm-loop.ts, "Top of stack"): its slot
+  // in memory may be stale. With an empty stack it holds whatever is below
+  // DSTACK, and is never read or stored.
   let tos: i64 = load<i64>(sp - 8);
 
   const saved = load<u8>(codeEnd);
@@ -274,9 +269,9 @@ export function execute(): void {
           const sh = <i64>(64 - (n << 3));
           v = (load<i64>(ip + 2) << sh) >> sh;
         }
-        store<i64>(sp, v);
-        sp += 8;
+        if (sp != DSTACK) store<i64>(sp - 8, tos); // the old top into its slot
         tos = v;
+        sp += 8;
         ip += 2 + n;
         continue;
       }
@@ -287,14 +282,15 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
         continue;
       }
       case OP_POP: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_POP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -314,7 +310,7 @@ export function execute(): void {
         }
         store<u8>(ip, dupForm(ip)); // the next run takes its internal form
         quickened = true;
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
         continue;
@@ -326,7 +322,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
         continue;
@@ -340,7 +336,6 @@ export function execute(): void {
         }
         const a = load<i64>(sp - 16);
         store<i64>(sp - 16, tos);
-        store<i64>(sp - 8, a);
         tos = a;
         ip += 1;
         continue;
@@ -353,7 +348,7 @@ export function execute(): void {
           fuel -= c;
         }
         const a = load<i64>(sp - 16);
-        store<i64>(sp, a);
+        store<i64>(sp - 8, tos);
         sp += 8;
         tos = a;
         ip += 1;
@@ -369,7 +364,6 @@ export function execute(): void {
         const a = load<i64>(sp - 24);
         store<i64>(sp - 24, load<i64>(sp - 16));
         store<i64>(sp - 16, tos);
-        store<i64>(sp - 8, a);
         tos = a;
         ip += 1;
         continue;
@@ -382,7 +376,6 @@ export function execute(): void {
             const b = <i64>load<i8>(ip + 2);
             const r = tos + b;
             if (((tos ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
-            store<i64>(sp - 8, r);
             tos = r;
             ip += 4;
             continue;
@@ -394,8 +387,8 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into ADD
@@ -411,7 +404,6 @@ export function execute(): void {
         const r = a + b;
         if (((a ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
-        store<i64>(sp - 8, r);
         tos = r;
         ip += 1;
         continue;
@@ -423,7 +415,6 @@ export function execute(): void {
             const b = <i64>load<i8>(ip + 2);
             const r = tos - b;
             if (((tos ^ b) & (tos ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
-            store<i64>(sp - 8, r);
             tos = r;
             ip += 4;
             continue;
@@ -435,8 +426,8 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into SUB
@@ -452,13 +443,13 @@ export function execute(): void {
         const r = a - b;
         if (((a ^ b) & (a ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
-        store<i64>(sp - 8, r);
         tos = r;
         ip += 1;
         continue;
       }
       case OP_MUL: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_MUL;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -482,6 +473,7 @@ export function execute(): void {
       }
       case OP_DIV: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_DIV;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -499,6 +491,7 @@ export function execute(): void {
       }
       case OP_MOD: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_MOD;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -515,6 +508,7 @@ export function execute(): void {
       }
       case OP_NEG: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_NEG;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -529,6 +523,7 @@ export function execute(): void {
       }
       case OP_ABS: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_ABS;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -543,6 +538,7 @@ export function execute(): void {
       }
       case OP_MIN: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_MIN;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -558,6 +554,7 @@ export function execute(): void {
       }
       case OP_MAX: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_MAX;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -574,6 +571,7 @@ export function execute(): void {
       // ------------------------------------------------------------ bitwise
       case OP_AND: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_AND;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -587,6 +585,7 @@ export function execute(): void {
       }
       case OP_OR: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_OR;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -600,6 +599,7 @@ export function execute(): void {
       }
       case OP_XOR: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_XOR;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -613,6 +613,7 @@ export function execute(): void {
       }
       case OP_NOT: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_NOT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -625,6 +626,7 @@ export function execute(): void {
       }
       case OP_SHL: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_SHL;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -640,6 +642,7 @@ export function execute(): void {
       }
       case OP_SHR: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_SHR;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -663,7 +666,6 @@ export function execute(): void {
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) == tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -676,7 +678,6 @@ export function execute(): void {
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) != tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -697,7 +698,6 @@ export function execute(): void {
           if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_PUSH_LT) {
             fuel -= cf_PUSH_LT;
             tos = <i64>(tos < <i64>load<i8>(ip + 2));
-            store<i64>(sp - 8, tos);
             ip += 4;
             continue;
           }
@@ -708,8 +708,8 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into LT
@@ -722,7 +722,6 @@ export function execute(): void {
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) < tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -735,7 +734,6 @@ export function execute(): void {
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) > tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -748,7 +746,6 @@ export function execute(): void {
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) <= tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -761,7 +758,6 @@ export function execute(): void {
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) >= tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
@@ -789,7 +785,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
       } // falls through into JZ
@@ -820,7 +816,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
       } // falls through into JNZ
@@ -861,6 +857,7 @@ export function execute(): void {
         continue;
       }
       case OP_HALT: {
+        if (sp > DSTACK) store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const n = <usize>job.rets << 3;
         if (sp < DSTACK + n) { t = TRAP_STACK_UNDERFLOW; break; }
         {
@@ -875,6 +872,7 @@ export function execute(): void {
       }
       case OP_ABORT: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_ABORT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -887,6 +885,7 @@ export function execute(): void {
       // ------------------------------------------------------------ crypto
       case OP_HASH: {
         if (sp - (DSTACK + 24) > <usize>(DSTACK_END - DSTACK - 24)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const dst = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const src = load<i64>(sp - 24);
@@ -903,6 +902,7 @@ export function execute(): void {
       }
       case OP_VERIFY_SIG: {
         if (sp - (DSTACK + 32) > <usize>(DSTACK_END - DSTACK - 32)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const sig = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const msg = load<i64>(sp - 24);
@@ -922,6 +922,7 @@ export function execute(): void {
       }
       case OP_VERIFY_VRF: {
         if (sp - (DSTACK + 40) > <usize>(DSTACK_END - DSTACK - 40)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const dst = load<i64>(sp - 8);
         const proof = load<i64>(sp - 16);
         const len = load<i64>(sp - 24);
@@ -945,6 +946,7 @@ export function execute(): void {
       // ------------------------------------------------------------ system
       case OP_BALANCE: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const id = load<i64>(sp - 8);
         if (!inRange(id, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
@@ -959,6 +961,7 @@ export function execute(): void {
       }
       case OP_SENDER: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
@@ -974,6 +977,7 @@ export function execute(): void {
       }
       case OP_SELF: {
         if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
@@ -989,6 +993,7 @@ export function execute(): void {
       }
       case OP_EPOCH: {
         if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp > DSTACK) store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_EPOCH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1002,6 +1007,7 @@ export function execute(): void {
       }
       case OP_TRANSFER: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const amount = load<i64>(sp - 8);
         const to = load<i64>(sp - 16);
         if (!inRange(to, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
@@ -1029,6 +1035,7 @@ export function execute(): void {
       }
       case OP_LOG: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
@@ -1047,6 +1054,7 @@ export function execute(): void {
       }
       case OP_EMIT: {
         if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
@@ -1063,6 +1071,7 @@ export function execute(): void {
       }
       case OP_MSIZE: {
         if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp > DSTACK) store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
           const c = cost_MSIZE;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
@@ -1075,6 +1084,7 @@ export function execute(): void {
         continue;
       }
       case OP_LOAD: {
+        if (sp > DSTACK) store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
             if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
@@ -1174,6 +1184,7 @@ export function execute(): void {
         break;
       }
       case OP_STORE: {
+        if (sp > DSTACK) store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
             if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
@@ -1370,6 +1381,13 @@ let cost_SUB: u32 = 0;
 let cost_SWAP: u32 = 0;
 let cost_TRANSFER: u32 = 0;
 let cost_XOR: u32 = 0;
+// Each fast path's summed base cost, likewise.
+let cf_PUSH_ADD: u32 = 0;
+let cf_PUSH_SUB: u32 = 0;
+let cf_PUSH_LT_JNZ: u32 = 0;
+let cf_PUSH_LT: u32 = 0;
+let cf_DUP_JZ: u32 = 0;
+let cf_DUP_JNZ: u32 = 0;
 // The job's base costs are first copied to a fixed address, so that each global
 // is set by a load the compiled code need not bounds-check (a few bytes each).
 const COSTS_HERE: usize = memory.data(232, 4);
@@ -1425,4 +1443,10 @@ function useCosts(table: usize): void {
   cost_SWAP = load<u32>(COSTS_HERE, ck.CK_SWAP);
   cost_TRANSFER = load<u32>(COSTS_HERE, ck.CK_TRANSFER);
   cost_XOR = load<u32>(COSTS_HERE, ck.CK_XOR);
+  cf_PUSH_ADD = cost_PUSH + cost_ADD;
+  cf_PUSH_SUB = cost_PUSH + cost_SUB;
+  cf_PUSH_LT_JNZ = cost_PUSH + cost_LT + cost_JNZ;
+  cf_PUSH_LT = cost_PUSH + cost_LT;
+  cf_DUP_JZ = cost_DUP + cost_JZ;
+  cf_DUP_JNZ = cost_DUP + cost_JNZ;
 }
