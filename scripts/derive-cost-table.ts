@@ -20,7 +20,7 @@ export function simpleCeil(x: number): number {
   return Math.ceil(x / step) * step;
 }
 
-interface Proposal { doc: string; margin: number; costs: Record<string, CostRow> }
+interface Proposal { doc: string; margin: number; costs: Record<string, CostRow>; intrinsic?: Record<string, CostRow> }
 
 function proposalOf(board: string): Proposal {
   const file = join(REPO, "docs/calibration", board, "proposed-cost-table.json");
@@ -49,14 +49,24 @@ function main(): void {
     }
     costs[key] = row;
   }
+  // The intrinsic charge: per part the maximum base and per over the boards, rounded up the same way.
+  const parts = [...new Set(proposals.flatMap((p) => Object.keys(p.intrinsic ?? {})))];
+  const intrinsic: Record<string, CostRow> = {};
+  for (const part of parts) {
+    const rows = proposals.map((p) => p.intrinsic?.[part]).filter((r): r is CostRow => r !== undefined);
+    intrinsic[part] = { base: simpleCeil(Math.max(0, ...rows.map((r) => r.base))), per: simpleCeil(Math.max(0, ...rows.map((r) => r.per ?? 0))), unit: rows[0].unit, of: rows[0].of };
+  }
   const entry: CostTable = {
     status: "calibrated",
     doc:
       `Per cost key the maximum of the tables proposed by \`mhr calibrate\` on ${boards.join(", ")} ` +
       `(each charges every measured case at least ${margin} × its time at 1 cycle = 1 µs; virtual boards are ESTIMATES from exact instruction counts and a CPI model), ` +
       "base and per rounded up to two significant digits (scripts/derive-cost-table.ts). docs/SPEC.md §10 records the data.",
+    // A new table is named by the next contract version (SPEC §5).
+    contractVersion: Math.max(...Object.values(spec.costTables).map((t) => t.contractVersion)) + 1,
     basedOn: "v1",
     margin,
+    ...(parts.length ? { intrinsic: intrinsic as CostTable["intrinsic"] } : {}),
     costs,
   };
   if (!write) {
@@ -70,15 +80,17 @@ function main(): void {
     `    ${JSON.stringify(name)}: {`,
     `      "status": ${JSON.stringify(entry.status)},`,
     `      "doc": ${JSON.stringify(entry.doc)},`,
+    `      "contractVersion": ${entry.contractVersion},`,
     `      "basedOn": ${JSON.stringify(entry.basedOn)},`,
     `      "margin": ${JSON.stringify(entry.margin)},`,
+    ...(entry.intrinsic ? ['      "intrinsic": {', Object.entries(entry.intrinsic).map(([k, c]) => `        ${JSON.stringify(k)}: ${one(c!)}`).join(",\n"), "      },"] : []),
     `      "costs": {`,
     Object.entries(entry.costs).map(([k, c]) => `        ${JSON.stringify(k)}: ${one(c)}`).join(",\n"),
     "      }",
     "    }",
   ].join("\n");
   const text = readFileSync(TABLE_PATH, "utf8");
-  const end = "\n  },\n  \"activeCostTable\"";
+  const end = "\n  },\n  \"defaultCostTable\"";
   if (text.split(end).length !== 2) throw new Error("spec/opcodes.json: cannot find the end of costTables");
   const out = text.replace(end, `,\n${block}${end}`);
   JSON.parse(out);

@@ -17,6 +17,7 @@ import { expectationMismatches, type CodeNamer } from "../host-ts/src/vectors/ex
 import { loadWat } from "../host-ts/src/wasm-tier/wat.ts";
 import type { EngineRun } from "../host-ts/src/model/engine.ts";
 import { Status } from "../host-ts/src/generated/opcodes.ts";
+import { TIERS } from "../host-ts/src/generated/wasm-tier.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outDir = join(root, "test-vectors/wasm");
@@ -47,7 +48,19 @@ export async function generate(): Promise<Map<string, string>> {
         if (d.fuelExact) {
           const probe = await engine.run(jobBytes);
           if (probe.result.status !== Status.HALT) throw new Error(`${d.name}: the probe run did not HALT`);
-          jobBytes = buildWasmJob(d, probe.result.cycles - (d.fuelExact === "below" ? 1 : 0));
+          // A version-2 contract's intrinsic charge depends on the job's length, and so on how many
+          // bytes max_cycles encodes in: re-measure with a limit of the same encoded size until stable.
+          const cap = TIERS[d.tier ?? 1].fuel;
+          const sameSize = (n: number): number => (n < 24 ? 23 : n < 256 ? 255 : n < 65536 ? 65535 : Math.min(2 ** 32 - 1, cap));
+          let limit = probe.result.cycles;
+          for (let i = 0; ; i++) {
+            const r = await engine.run(buildWasmJob(d, sameSize(limit)));
+            if (r.result.status !== Status.HALT) throw new Error(`${d.name}: the probe run did not HALT`);
+            if (r.result.cycles === limit) break;
+            if (i === 8) throw new Error(`${d.name}: no stable exact fuel`);
+            limit = r.result.cycles;
+          }
+          jobBytes = buildWasmJob(d, limit - (d.fuelExact === "below" ? 1 : 0));
         }
         const run = await engine.run(jobBytes);
         if (run.outcome !== "result") throw new Error(`${d.name}: outcome ${run.outcome} is not a consensus result`);

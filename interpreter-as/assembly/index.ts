@@ -10,7 +10,7 @@ import { writeResult } from "./result";
 import { blake3Hash } from "./crypto/index";
 
 /** docs/ABI.md: the ABI revision this module implements. */
-const ABI_VERSION: i32 = 1;
+const ABI_VERSION: i32 = 2;
 
 let stateAt: usize = 0;
 let stateLen: u32 = 0;
@@ -20,17 +20,26 @@ export function mhr_abi_version(): i32 { return ABI_VERSION; }
 export function mhr_job_ptr(): i32 { return <i32>JOB; }
 export function mhr_job_cap(): i32 { return <i32>JOB_CAP; }
 export function mhr_result_ptr(): i32 { return <i32>RESULT; }
+/**
+ * Puts back the code bytes the last mhr_run rewrote into its internal form
+ * (interpreter-as/README.md), so that the job buffer holds the job as given:
+ * a host that runs the same bytes again without writing them (BENCH) calls it
+ * first. A no-op when nothing was rewritten or the buffer has since been
+ * overwritten by the state's encoding.
+ */
+export function mhr_restore(): void { vm.restoreCode(); }
 /** Set when the last call ended in HALT with a changed state whose encoding is not yet written. */
 let stateEncodingPending = false;
 
 /**
  * The final state's encoding goes into the job buffer, but only now that a
- * host asks for it: mhr_run itself never writes the job buffer, so BENCH can
- * run the same job again (docs/PROTOCOL.md). Asking for the state ends the job.
+ * host asks for it, so BENCH can run the same job again after mhr_restore
+ * (docs/PROTOCOL.md). Asking for the state ends the job.
  */
 function materialiseState(): void {
   if (!stateEncodingPending) return;
   stateEncodingPending = false;
+  vm.forgetCode(); // the encoding overwrites the code: there is nothing left to restore
   stateAt = JOB;
   stateLen = <u32>state.encode(JOB);
 }
@@ -56,6 +65,7 @@ function invalid(err: i32): i32 {
  * 32 zero bytes, which the host (that holds the bytes) replaces with the hash.
  */
 export function mhr_run(len: i32): i32 {
+  vm.forgetCode(); // the buffer holds a job as given: a new one, or the last one restored
   if (<u32>len > <u32>JOB_CAP) {
     memory.fill(JOB_HASH, 0, 32);
     return invalid(ERR_JOB_TOO_LARGE);

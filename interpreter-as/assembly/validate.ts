@@ -13,7 +13,7 @@ import {
   LIMIT_MAX_KEY_SIZE, LIMIT_NODE_ID_SIZE, LIMIT_HASH_SIZE, LIMIT_STATE_ENTRY_OVERHEAD,
   OPCODE_IMMEDIATE, IMM_INVALID, IMM_NONE, IMM_PUSH, IMM_TARGET,
   OP_LOAD, SPACE_M8, SPACE_M16, SPACE_M32, SPACE_M64, SPACE_STATE, SPACE_DEL, SPACE_INLEN, SPACE_COPY,
-  SPEC_VERSION,
+  SPEC_VERSION, COST_TABLES, COST_TABLE_STRIDE, COST_VERSION_FIRST, COST_VERSION_LAST,
 } from "./generated/opcodes";
 import { CODE_BITMAP, CODE_BITMAP_SIZE, DIGEST_TMP, BAL_INDEX, BAL_INDEX_CAP } from "./memory-layout";
 import * as cbor from "./cbor";
@@ -42,6 +42,10 @@ export let balCount: u32 = 0;
 export let selfBalance: i64 = 0;
 export let priorState: usize = 0; // the state map's encoding inside the job
 export let priorStateLen: u32 = 0;
+/** The cost table the contract's version names (SPEC §5, §10): a row of COST_TABLES. */
+export let costs: usize = 0;
+/** Length of the job encoding (the intrinsic charge's JOB part, SPEC §8). */
+export let jobLen: u32 = 0;
 
 // Field positions found by the shape checks.
 let jobVersion: u64 = 0;
@@ -334,6 +338,7 @@ function priorStateOk(): bool {
 /** SPEC §7 steps 1-16 over the job in [job, job+len). Returns 0 or the error code. */
 export function validate(job: usize, len: u32): i32 {
   code0 = job;
+  jobLen = len;
   // 1
   if (!cbor.wellFormed(job, <usize>len)) return ERR_MALFORMED_ENCODING;
   // 2
@@ -342,8 +347,9 @@ export function validate(job: usize, len: u32): i32 {
   if (jobVersion != <u64>SPEC_VERSION) return ERR_UNSUPPORTED_VERSION;
   // 4
   if (!contractShape()) return ERR_BAD_CONTRACT_SHAPE;
-  // 5
-  if (cVersion != <u64>SPEC_VERSION) return ERR_UNSUPPORTED_VERSION;
+  // 5: the version names the cost table
+  if (cVersion < COST_VERSION_FIRST || cVersion > COST_VERSION_LAST) return ERR_UNSUPPORTED_VERSION;
+  costs = COST_TABLES + <usize>(cVersion - COST_VERSION_FIRST) * COST_TABLE_STRIDE;
   // 6
   if (cMaxMemory > <u64>LIMIT_MAX_MEMORY || cMaxCycles > LIMIT_MAX_CYCLES || cMaxState > <u64>LIMIT_MAX_STATE_SIZE) return ERR_LIMIT_OUT_OF_RANGE;
   maxMemory = <u32>cMaxMemory;

@@ -31,15 +31,13 @@ import {
   TRAP_SHIFT_OUT_OF_RANGE, TRAP_OUT_OF_CYCLES, TRAP_MEMORY_OUT_OF_BOUNDS, TRAP_CALL_DEPTH_EXCEEDED,
   TRAP_RETURN_WITHOUT_CALL, TRAP_END_OF_CODE, TRAP_STATE_LIMIT_EXCEEDED, TRAP_INVALID_STATE_KEY,
   TRAP_INVALID_AMOUNT, TRAP_OUTPUT_LIMIT_EXCEEDED, TRAP_LOG_LIMIT_EXCEEDED, TRAP_TRANSFER_LIMIT_EXCEEDED,
-  COST_HASH, COST_HASH_PER, COST_HASH_UNIT, COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT,
-  COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, COST_LOG, COST_LOG_PER, COST_LOG_UNIT,
-  COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, COST_STORE_STATE, COST_STORE_STATE_PER,
-  COST_STORE_STATE_UNIT, COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, COST_STORE_COPY,
-  COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT,
+  COST_HASH_UNIT, COST_VERIFY_SIG_UNIT, COST_VERIFY_VRF_UNIT, COST_LOG_UNIT, COST_LOAD_STATE_UNIT,
+  COST_STORE_STATE_UNIT, COST_STORE_DEL_UNIT, COST_STORE_COPY_UNIT, COST_EMIT_UNIT,
+  INTRINSIC_JOB_UNIT, INTRINSIC_JOB_STATE_UNIT, INTRINSIC_JOB_MEMORY_UNIT,
   LIMIT_MAX_KEY_SIZE, LIMIT_MAX_OUTPUT, LIMIT_MAX_LOGS, LIMIT_MAX_LOG_BYTES, LIMIT_MAX_TRANSFERS,
   LIMIT_NODE_ID_SIZE, LIMIT_HASH_SIZE, LIMIT_PUBKEY_SIZE, LIMIT_SIGNATURE_SIZE,
   LIMIT_VRF_PROOF_SIZE, LIMIT_VRF_OUTPUT_SIZE, LIMIT_STATE_ENTRY_OVERHEAD,
-  COST_TABLE, OPCODE_IMMEDIATE, IMM_PUSH, IMM_NONE, IMM_TARGET,
+  OPCODE_IMMEDIATE, IMM_PUSH, IMM_NONE, IMM_TARGET,
 } from "./generated/opcodes";
 // Cost-key offsets (CK_*) for the generated GAS phase (scripts/gen/vm-loop.ts).
 import * as ck from "./generated/opcodes";
@@ -78,9 +76,17 @@ const KEY_MAX: i64 = <i64>LIMIT_MAX_KEY_SIZE;
   return <u64>a <= m && <u64>n <= m - <u64>a;
 }
 
-/** SPEC §10: base + per * ceil(n / unit); n <= max_memory here. */
-@inline function sized(base: u32, per: u32, unit: u32, n: i64): u64 {
-  return <u64>base + <u64>per * ((<u64>n + <u64>unit - 1) / <u64>unit);
+/** SPEC §10: base + per * ceil(n / unit) of the job's table (base at CK_*, per at CKP_*); n <= max_memory here. */
+@inline function sized(costs: usize, k: usize, p: usize, unit: u32, n: i64): u64 {
+  return <u64>load<u32>(costs + k) + perUnits(load<u32>(costs + p), unit, <u32>n);
+}
+/**
+ * per * ceil(n / unit) in 32 bits (a 64-bit multiply is a library call on a
+ * 32-bit core): every n is below 2^17 and the generator checks that
+ * per * ceil(2^17 / unit) fits, for every table.
+ */
+@inline function perUnits(per: u32, unit: u32, n: u32): u64 {
+  return <u64>(per * ((n + unit - 1) / unit));
 }
 
 /** Snapshot balance of the NodeID at p (binary search over the balance index). */
@@ -103,22 +109,26 @@ function balanceOf(p: usize): i64 {
 }
 
 /**
- * The u16 little-endian jump target after the opcode at ip, as two byte loads:
- * code has no alignment, and an unaligned 16-bit load on a strict-alignment
- * core takes the runtime's byte-copy path.
+ * The u16 little-endian jump target after the opcode at ip: one 16-bit load
+ * (one bounds check; the runtime's aligned fast path takes every other
+ * address, the rest are two byte loads without a second check).
  */
 @inline function target(ip: usize): usize {
-  return <usize>load<u8>(ip + 1) | (<usize>load<u8>(ip + 2) << 8);
+  return <usize>load<u16>(ip + 1);
 }
 
 // ---------------------------------------------------------------- internal form
 // Internal opcodes (never in a contract: these bytes are holes of the opcode
-// map, checked by scripts/gen/vm-loop.ts). `predecode` writes them over the
-// first byte of an instruction for the duration of the call, in place in the
-// job buffer: same offsets, immediates untouched, 0 extra bytes. A fused
-// IOP_A_B runs instruction A (its own STACK and GAS phases, generated) and
-// falls through into B's own case, so gas and traps stay per MHR-Byte
-// instruction; B's byte is never rewritten, so a jump into B still lands on B.
+// map, checked by scripts/gen/vm-loop.ts). The loop writes them over the first
+// byte of a PUSH with a 1-byte immediate or a DUP the first time it runs that
+// instruction ("quickening"), in place in the job buffer: same offsets,
+// immediates untouched. A fused IOP_A_B first tries its fast path (every
+// instruction's checks at once), else runs instruction A (its own STACK and
+// GAS phases, generated) and falls through into B's own case, so gas and
+// traps stay per MHR-Byte instruction; B's byte is never rewritten, so a jump
+// into B still lands on B. Only executed code is rewritten, so the per-job
+// work does not grow with the code size (the intrinsic charge prices that);
+// a host that runs the same bytes again calls mhr_restore() first.
 const IOP_PUSHB: u8 = 0x07;        // PUSH with a 1-byte immediate
 const IOP_PUSHB_SUB: u8 = 0x08;    // PUSH (1 byte) then SUB
 const IOP_PUSHB_LT: u8 = 0x09;     // PUSH (1 byte) then LT
@@ -126,6 +136,13 @@ const IOP_DUP_JNZ: u8 = 0x0a;      // DUP then JNZ
 const IOP_PUSHB_ADD: u8 = 0x0b;    // PUSH (1 byte) then ADD
 const IOP_DUP_JZ: u8 = 0x0c;       // DUP then JZ
 const IOP_PUSHB_LT_JNZ: u8 = 0x0d; // PUSH (1 byte), LT, JNZ
+const IOP_DUP: u8 = 0x0e;          // DUP followed by anything else
+
+/** Set when the loop rewrote an opcode of the job buffer's code (restoreCode undoes it). */
+let quickened = false;
+
+/** The job buffer no longer holds the code (a new job, or the state's encoding). */
+export function forgetCode(): void { quickened = false; }
 
 /** Length of the (original) instruction op at p: opcode byte and immediate. */
 function insnLen(p: usize, op: u32): usize {
@@ -133,34 +150,39 @@ function insnLen(p: usize, op: u32): usize {
   return k == IMM_PUSH ? 2 + <usize>load<u8>(p + 1) : k == IMM_NONE ? 1 : k == IMM_TARGET ? 3 : 2;
 }
 
-/** Writes the internal opcodes over validated code [p, end); the sentinel after it is set. */
-function predecode(p: usize, end: usize): void {
-  while (p < end) {
-    const op = <u32>load<u8>(p);
-    const q = p + insnLen(p, op);
-    const nx = load<u8>(q); // the next instruction's original byte (or the sentinel)
-    if (op == OP_PUSH && load<u8>(p + 1) == 1) {
-      let iop = IOP_PUSHB;
-      if (nx == OP_SUB) iop = IOP_PUSHB_SUB;
-      else if (nx == OP_ADD) iop = IOP_PUSHB_ADD;
-      else if (nx == OP_LT) {
-        const nn = load<u8>(q + 1); // after LT (one byte): the next original byte, or the sentinel
-        iop = nn == OP_JNZ ? IOP_PUSHB_LT_JNZ : IOP_PUSHB_LT;
-      }
-      store<u8>(p, iop);
-    } else if (op == OP_DUP && (nx == OP_JNZ || nx == OP_JZ)) {
-      store<u8>(p, nx == OP_JNZ ? IOP_DUP_JNZ : IOP_DUP_JZ);
-    }
-    p = q;
-  }
+/**
+ * The internal form of the PUSH with a 1-byte immediate at p, from the bytes
+ * after it: the next instruction starts at p + 3 (the end-of-code sentinel, 0,
+ * if there is none, so nothing is fused across the end).
+ */
+function pushForm(p: usize): u8 {
+  const nx = load<u8>(p + 3);
+  if (nx == OP_SUB) return IOP_PUSHB_SUB;
+  if (nx == OP_ADD) return IOP_PUSHB_ADD;
+  if (nx == OP_LT) return load<u8>(p + 4) == OP_JNZ ? IOP_PUSHB_LT_JNZ : IOP_PUSHB_LT;
+  return IOP_PUSHB;
 }
 
-/** Puts the original opcodes back over [p, end) after the call. */
-function restore(p: usize, end: usize): void {
+/** The internal form of the DUP at p. */
+@inline function dupForm(p: usize): u8 {
+  const nx = load<u8>(p + 1);
+  return nx == OP_JNZ ? IOP_DUP_JNZ : nx == OP_JZ ? IOP_DUP_JZ : IOP_DUP;
+}
+
+/**
+ * Puts the original opcodes back over the last job's code (mhr_restore), so
+ * that the job buffer holds the bytes it was given and the same job can run
+ * again (BENCH). Nothing to do if the last call rewrote nothing.
+ */
+export function restoreCode(): void {
+  if (!quickened) return;
+  quickened = false;
+  let p = job.code;
+  const end = p + <usize>job.codeLen;
   while (p < end) {
     let op = load<u8>(p);
-    if (op >= IOP_PUSHB && op <= IOP_PUSHB_LT_JNZ) {
-      op = op == IOP_DUP_JNZ || op == IOP_DUP_JZ ? OP_DUP : OP_PUSH;
+    if (op >= IOP_PUSHB && op <= IOP_DUP) {
+      op = op == IOP_DUP_JNZ || op == IOP_DUP_JZ || op == IOP_DUP ? OP_DUP : OP_PUSH;
       store<u8>(p, op);
     }
     p += insnLen(p, <u32>op);
@@ -186,8 +208,8 @@ export function execute(): void {
     sp += 8;
   }
 
-  // Base costs of this job's instructions: a COST_TABLE_* array (generated from spec/opcodes.json).
-  const costs: usize = COST_TABLE;
+  // This job's cost table (its contract version's row of COST_TABLES, generated from spec/opcodes.json).
+  const costs: usize = job.costs;
   FAST_COSTS();
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
@@ -198,16 +220,26 @@ export function execute(): void {
   // and runs the instruction again: every check before the GAS phase is
   // read-only, so the retry is exact. Only with the bank empty is it a trap.
   bank = job.maxCycles;
+  // SPEC §8: the intrinsic charge, before the first instruction. If it does not
+  // fit, no instruction runs and cycles stay 0 (an OUT_OF_CYCLES trap charges nothing).
+  const intrinsic = <u64>load<u32>(costs + ck.CKI_JOB) + perUnits(load<u32>(costs + ck.CKI_JOB_PER), INTRINSIC_JOB_UNIT, job.jobLen) +
+    perUnits(load<u32>(costs + ck.CKI_STATE_PER), INTRINSIC_JOB_STATE_UNIT, state.used) +
+    perUnits(load<u32>(costs + ck.CKI_MEMORY_PER), INTRINSIC_JOB_MEMORY_UNIT, job.maxMemory);
+  if (intrinsic > bank) { status = STATUS_TRAP; code = TRAP_OUT_OF_CYCLES; cycles = 0; return; }
+  bank -= intrinsic;
   let fuel: u32 = 0;
-  let st: i32 = STATUS_TRAP;
+  // How the loop ended lives in the module global `status`, and HALT sets t
+  // too: neither is then live across the loop, which keeps three registers
+  // of a 32-bit core for the hot cases.
+  status = STATUS_TRAP;
   let t: i64 = 0;
-  // A copy of the top of the stack (scripts/gen/vm-loop.ts, "Top of stack");
-  // with an empty stack it holds whatever is below DSTACK, never read.
+  // The top of the stack (scripts/gen/vm-loop.ts, "Top of stack"): its slot
+  // in memory may be stale. With an empty stack it holds whatever is below
+  // DSTACK, and is never read or stored.
   let tos: i64 = load<i64>(sp - 8);
 
   const saved = load<u8>(codeEnd);
   store<u8>(codeEnd, 0);
-  predecode(codeBase, codeEnd);
 
   {
     const m = bank < FUEL_CHUNK ? bank : FUEL_CHUNK;
@@ -224,21 +256,23 @@ export function execute(): void {
         let v: i64 = 0;
         if (n == 1) {
           v = <i64>load<i8>(ip + 2); // the common small constant: one sign-extending byte load
+          store<u8>(ip, pushForm(ip)); // the next run of this instruction takes its internal form
+          quickened = true;
         } else if (n != 0) {
           const sh = <i64>(64 - (n << 3));
           v = (load<i64>(ip + 2) << sh) >> sh;
         }
-        store<i64>(sp, v);
-        sp += 8;
+        if (sp != DSTACK) store<i64>(sp - 8, tos); // the old top into its slot
         tos = v;
+        sp += 8;
         ip += 2 + n;
         continue;
       }
       case IOP_PUSHB: {
         TOS();
         GAS();
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
         continue;
@@ -251,16 +285,25 @@ export function execute(): void {
       case OP_DUP: {
         TOS();
         GAS();
-        store<i64>(sp, tos);
+        store<u8>(ip, dupForm(ip)); // the next run takes its internal form
+        quickened = true;
+        store<i64>(sp - 8, tos);
         sp += 8;
         NEXT();
+      }
+      case IOP_DUP: {
+        TOS();
+        GAS();
+        store<i64>(sp - 8, tos);
+        sp += 8;
+        ip += 1;
+        continue;
       }
       case OP_SWAP: {
         TOS();
         GAS();
         const a = load<i64>(sp - 16);
         store<i64>(sp - 16, tos);
-        store<i64>(sp - 8, a);
         tos = a;
         NEXT();
       }
@@ -268,7 +311,7 @@ export function execute(): void {
         TOS();
         GAS();
         const a = load<i64>(sp - 16);
-        store<i64>(sp, a);
+        store<i64>(sp - 8, tos);
         sp += 8;
         tos = a;
         NEXT();
@@ -279,7 +322,6 @@ export function execute(): void {
         const a = load<i64>(sp - 24);
         store<i64>(sp - 24, load<i64>(sp - 16));
         store<i64>(sp - 16, tos);
-        store<i64>(sp - 8, a);
         tos = a;
         NEXT();
       }
@@ -289,15 +331,14 @@ export function execute(): void {
           const b = <i64>load<i8>(ip + 2);
           const r = tos + b;
           if (((tos ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
-          store<i64>(sp - 8, r);
           tos = r;
           ip += 4;
           continue;
         } // END_FAST
         TOS();
         GAS();
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into ADD
@@ -309,7 +350,6 @@ export function execute(): void {
         const r = a + b;
         if (((a ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
-        store<i64>(sp - 8, r);
         tos = r;
         NEXT();
       }
@@ -318,15 +358,14 @@ export function execute(): void {
           const b = <i64>load<i8>(ip + 2);
           const r = tos - b;
           if (((tos ^ b) & (tos ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
-          store<i64>(sp - 8, r);
           tos = r;
           ip += 4;
           continue;
         } // END_FAST
         TOS();
         GAS();
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into SUB
@@ -338,7 +377,6 @@ export function execute(): void {
         const r = a - b;
         if (((a ^ b) & (a ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
-        store<i64>(sp - 8, r);
         tos = r;
         NEXT();
       }
@@ -453,7 +491,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) == tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_NEQ: {
@@ -461,7 +498,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) != tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       case IOP_PUSHB_LT_JNZ: {
@@ -476,14 +512,13 @@ export function execute(): void {
       case IOP_PUSHB_LT: {
         if (FAST(PUSH, LT)) {
           tos = <i64>(tos < <i64>load<i8>(ip + 2));
-          store<i64>(sp - 8, tos);
           ip += 4;
           continue;
         } // END_FAST
         TOS();
         GAS();
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into LT
@@ -492,7 +527,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) < tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_GT: {
@@ -500,7 +534,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) > tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_LTE: {
@@ -508,7 +541,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) <= tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       case OP_GTE: {
@@ -516,7 +548,6 @@ export function execute(): void {
         GAS();
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) >= tos);
-        store<i64>(sp - 8, tos);
         NEXT();
       }
       // ------------------------------------------------------------ control
@@ -533,7 +564,7 @@ export function execute(): void {
         } // END_FAST
         TOS();
         GAS();
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
       } // falls through into JZ
@@ -553,7 +584,7 @@ export function execute(): void {
         } // END_FAST
         TOS();
         GAS();
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
       } // falls through into JNZ
@@ -588,13 +619,14 @@ export function execute(): void {
         if (sp < DSTACK + n) { t = TRAP_STACK_UNDERFLOW; break; }
         GAS();
         retPtr = sp - n;
-        st = STATUS_HALT;
+        status = STATUS_HALT;
+        t = 0;
         break;
       }
       case OP_ABORT: {
         GAS();
         t = load<i64>(sp - 8);
-        st = STATUS_ABORT;
+        status = STATUS_ABORT;
         break;
       }
       // ------------------------------------------------------------ crypto
@@ -603,7 +635,7 @@ export function execute(): void {
         const len = load<i64>(sp - 16);
         const src = load<i64>(sp - 24);
         if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_HASH_SIZE, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        const cost = sized(COST_HASH, COST_HASH_PER, COST_HASH_UNIT, len);
+        const cost = sized(costs, ck.CK_HASH, ck.CKP_HASH, COST_HASH_UNIT, len);
         CHARGE(cost);
         blake3Hash(MEMORY + <usize>src, <u32>len, DIGEST_TMP);
         memory.copy(MEMORY + <usize>dst, DIGEST_TMP, <usize>LIMIT_HASH_SIZE);
@@ -618,7 +650,7 @@ export function execute(): void {
         if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(msg, len, <u64>job.maxMemory) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
-        const cost = sized(COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT, len);
+        const cost = sized(costs, ck.CK_VERIFY_SIG, ck.CKP_VERIFY_SIG, COST_VERIFY_SIG_UNIT, len);
         CHARGE(cost);
         const ok = ed25519Verify(MEMORY + <usize>pk, MEMORY + <usize>msg, <u32>len, MEMORY + <usize>sig);
         sp -= 24;
@@ -635,7 +667,7 @@ export function execute(): void {
             !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
-        const cost = sized(COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, len);
+        const cost = sized(costs, ck.CK_VERIFY_VRF, ck.CKP_VERIFY_VRF, COST_VERIFY_VRF_UNIT, len);
         CHARGE(cost);
         const ok = ecvrfVerify(MEMORY + <usize>pk, MEMORY + <usize>alpha, <u32>len, MEMORY + <usize>proof, BETA_TMP);
         if (ok) memory.copy(MEMORY + <usize>dst, BETA_TMP, <usize>LIMIT_VRF_OUTPUT_SIZE);
@@ -697,7 +729,7 @@ export function execute(): void {
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        const cost = sized(COST_LOG, COST_LOG_PER, COST_LOG_UNIT, len);
+        const cost = sized(costs, ck.CK_LOG, ck.CKP_LOG, COST_LOG_UNIT, len);
         CHARGE(cost);
         if (logCount >= <u32>LIMIT_MAX_LOGS || <u64>logBytes + <u64>len > <u64>LIMIT_MAX_LOG_BYTES) { t = TRAP_LOG_LIMIT_EXCEEDED; break; }
         memory.copy(LOG_BUF + <usize>logBytes, MEMORY + <usize>src, <usize>len);
@@ -711,7 +743,7 @@ export function execute(): void {
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        const cost = sized(COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT, len);
+        const cost = sized(costs, ck.CK_EMIT, ck.CKP_EMIT, COST_EMIT_UNIT, len);
         CHARGE(cost);
         if (<u64>outLen + <u64>len > <u64>LIMIT_MAX_OUTPUT) { t = TRAP_OUTPUT_LIMIT_EXCEEDED; break; }
         memory.copy(OUTPUT + <usize>outLen, MEMORY + <usize>src, <usize>len);
@@ -762,7 +794,7 @@ export function execute(): void {
             const key = load<i64>(sp - 32);
             if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(dst, cap, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, klen + cap);
+            const cost = sized(costs, ck.CK_LOAD_STATE, ck.CKP_LOAD_STATE, COST_LOAD_STATE_UNIT, klen + cap);
             CHARGE(cost);
             const at = state.find(MEMORY + <usize>key, <usize>klen);
             let r: i64 = -1;
@@ -830,7 +862,7 @@ export function execute(): void {
             const key = load<i64>(sp - 32);
             if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(val, vlen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(COST_STORE_STATE, COST_STORE_STATE_PER, COST_STORE_STATE_UNIT, klen + vlen);
+            const cost = sized(costs, ck.CK_STORE_STATE, ck.CKP_STORE_STATE, COST_STORE_STATE_UNIT, klen + vlen);
             CHARGE(cost);
             const kp = MEMORY + <usize>key;
             const at = state.find(kp, <usize>klen);
@@ -846,7 +878,7 @@ export function execute(): void {
             const key = load<i64>(sp - 16);
             if (!inRange(key, klen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, klen);
+            const cost = sized(costs, ck.CK_STORE_DEL, ck.CKP_STORE_DEL, COST_STORE_DEL_UNIT, klen);
             CHARGE(cost);
             const at = state.find(MEMORY + <usize>key, <usize>klen);
             if (at >= 0) state.removeAt(<u32>at);
@@ -858,7 +890,7 @@ export function execute(): void {
             const src = load<i64>(sp - 16);
             const dst = load<i64>(sp - 24);
             if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            const cost = sized(COST_STORE_COPY, COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, len);
+            const cost = sized(costs, ck.CK_STORE_COPY, ck.CKP_STORE_COPY, COST_STORE_COPY_UNIT, len);
             CHARGE(cost);
             memory.copy(MEMORY + <usize>dst, MEMORY + <usize>src, <usize>len);
             sp -= 24;
@@ -876,16 +908,14 @@ export function execute(): void {
     }
     // A trap, HALT or ABORT. OUT_OF_CYCLES with cycles in the bank refills
     // the fuel and runs the instruction again.
-    if (t != TRAP_OUT_OF_CYCLES || st != STATUS_TRAP || bank == 0) break;
+    if (t != TRAP_OUT_OF_CYCLES || status != STATUS_TRAP || bank == 0) break;
     const m = bank < FUEL_CHUNK ? bank : FUEL_CHUNK;
     fuel += <u32>m; // fuel < cost < 2^31 here: no wrap
     bank -= m;
     t = 0;
   }
 
-  restore(codeBase, codeEnd);
   store<u8>(codeEnd, saved);
-  status = st;
-  code = st == STATUS_HALT ? 0 : t;
+  code = t;
   cycles = job.maxCycles - (bank + <u64>fuel);
 }

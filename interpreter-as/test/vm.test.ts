@@ -66,7 +66,10 @@ interface Opts {
   state?: StateMap;
 }
 function makeJob(c: Uint8Array, o: Opts = {}): Job {
+  // Contract version 1 (cost table v1): these cases assert the v1 cycle counts;
+  // v2 and its intrinsic charge are covered by the vector suite's v2 twins.
   const contract = makeContract({
+    version: 1,
     code: c,
     maxMemory: o.maxMemory ?? 1024,
     maxCycles: o.maxCycles ?? 1_000_000,
@@ -136,7 +139,7 @@ describe("module", () => {
     for (const n of ["memory", "mhr_abi_version", "mhr_job_ptr", "mhr_job_cap", "mhr_run", "mhr_result_ptr", "mhr_state_ptr", "mhr_state_len"]) expect(names).toContain(n);
     const inst = new WebAssembly.Instance(mod, {});
     const x = inst.exports as Record<string, any>;
-    expect(x.mhr_abi_version()).toBe(1);
+    expect(x.mhr_abi_version()).toBe(2);
     expect(x.mhr_job_cap()).toBe(Limit.MAX_JOB_SIZE);
     expect((x.memory as WebAssembly.Memory).buffer.byteLength).toBeLessThanOrEqual(3 * 65536);
     expect(() => (x.memory as WebAssembly.Memory).grow(1)).toThrow();

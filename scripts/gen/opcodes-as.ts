@@ -1,5 +1,5 @@
 /** interpreter-as/assembly/generated/opcodes.ts: constants and byte tables for the AssemblyScript VM. */
-import { costKeys, type OpcodeTable } from "../../host-ts/src/spec/table-schema.ts";
+import { costKeys, type CostRow, type OpcodeTable } from "../../host-ts/src/spec/table-schema.ts";
 import { HEADER, cname, hex2 } from "./util.ts";
 
 export function opcodesAs(t: OpcodeTable): string {
@@ -15,25 +15,55 @@ export function opcodesAs(t: OpcodeTable): string {
   for (const r of t.traps) L.push(`export const TRAP_${r.name}: i32 = ${r.code};`);
   for (const r of t.errors) L.push(`export const ERR_${r.name}: i32 = ${r.code};`);
   L.push("");
-  const costs = t.costTables[t.activeCostTable].costs;
-  L.push(`// Cost table ${t.activeCostTable}: cost = BASE + PER * ceil(n / UNIT).`);
-  for (const k of costKeys(t)) {
-    const c = costs[k];
-    L.push(`export const COST_${cname(k)}: u32 = ${c.base};`);
-    if (c.per !== undefined) L.push(`export const COST_${cname(k)}_PER: u32 = ${c.per};\nexport const COST_${cname(k)}_UNIT: u32 = ${c.unit};`);
+  // Cost tables (SPEC §10) as data the loop indexes at run time, so the table is
+  // the job's (its contract version's) and not fixed at build time.
+  const keys = costKeys(t);
+  const tables = Object.entries(t.costTables).sort((a, b) => a[1].contractVersion - b[1].contractVersion);
+  const fail = (m: string): never => { throw new Error(`spec/opcodes.json (AS VM tables): ${m}`); };
+  const first = tables[0][1].contractVersion;
+  tables.forEach(([name, ct], i) => { if (ct.contractVersion !== first + i) fail(`cost table ${name}: contract versions must be consecutive`); });
+  // One unit per sized key (and per intrinsic part) for every table: the unit stays a constant, only base and per are per table.
+  const sizedKeys = keys.filter((k) => tables.some(([, ct]) => ct.costs[k].per !== undefined));
+  const unitOf = (rows: (CostRow | undefined)[], what: string): number => {
+    const units = new Set(rows.filter((r): r is CostRow => r !== undefined).map((r) => r.unit));
+    if (units.size !== 1 || [...units][0] === undefined) fail(`${what}: every table needs the same unit`);
+    return [...units][0]!;
+  };
+  L.push("// Units of the size-dependent costs (the same in every table): cost = base + per * ceil(n / UNIT).");
+  for (const k of sizedKeys) {
+    for (const [name, ct] of tables) if (ct.costs[k].per === undefined) fail(`${k} is size-dependent in one table but not in ${name}`);
+    L.push(`export const COST_${cname(k)}_UNIT: u32 = ${unitOf(tables.map(([, ct]) => ct.costs[k]), k)};`);
+  }
+  const parts = ["JOB", "JOB.state", "JOB.memory"] as const;
+  for (const p of parts) {
+    const rows = tables.map(([, ct]) => ct.intrinsic?.[p]);
+    for (const [name, ct] of tables) if ((ct.intrinsic?.[p]?.base ?? 0) !== 0 && p !== "JOB") fail(`cost table ${name}: intrinsic ${p} has a base (only JOB may)`);
+    L.push(`export const INTRINSIC_${cname(p)}_UNIT: u32 = ${rows.some((r) => r) ? unitOf(rows, `intrinsic ${p}`) : 1};`);
   }
   L.push("");
-  // Base costs as arrays (one u32 per cost key, in costKeys order), so the loop
-  // reads an instruction's base cost through a table pointer a job can switch.
-  const keys = costKeys(t);
-  L.push("// Byte offset of each cost key's base cost in a COST_TABLE_* array (u32 entries).");
+  // Layout of one table: every key's base, then the per of each sized key, then the intrinsic
+  // (JOB base, JOB per, JOB.state per, JOB.memory per; zeros for a table without one).
+  L.push("// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge.");
   keys.forEach((k, i) => L.push(`export const CK_${cname(k)}: usize = ${4 * i};`));
-  for (const [name, ct] of Object.entries(t.costTables)) {
-    L.push(`/** Cost table ${name} (${ct.status}): ${keys.length} u32 base costs, indexed by CK_*. */`);
-    L.push(`export const COST_TABLE_${cname(name)}: usize = memory.data<u32>([${keys.map((k) => ct.costs[k].base).join(",")}]);`);
+  sizedKeys.forEach((k, i) => L.push(`export const CKP_${cname(k)}: usize = ${4 * (keys.length + i)};`));
+  const ib = keys.length + sizedKeys.length;
+  L.push(`export const CKI_JOB: usize = ${4 * ib};`, `export const CKI_JOB_PER: usize = ${4 * (ib + 1)};`, `export const CKI_STATE_PER: usize = ${4 * (ib + 2)};`, `export const CKI_MEMORY_PER: usize = ${4 * (ib + 3)};`);
+  const stride = ib + 4;
+  L.push(`/** Bytes per table in COST_TABLES. */`, `export const COST_TABLE_STRIDE: usize = ${4 * stride};`);
+  L.push(`/** Contract versions ${first}..${first + tables.length - 1} name the tables ${tables.map(([n]) => n).join(", ")} (SPEC §5), in this order in COST_TABLES. */`);
+  L.push(`export const COST_VERSION_FIRST: u64 = ${first};`, `export const COST_VERSION_LAST: u64 = ${first + tables.length - 1};`);
+  // vm.ts multiplies per by the unit count in 32 bits. Every n it counts is below 2^17 (klen + cap
+  // <= MAX_KEY_SIZE + MAX_MEMORY, a job <= MAX_JOB_SIZE + 1), so per × ceil(2^17 / unit) must fit.
+  const fits = (row: CostRow | undefined) => row === undefined || row.per === undefined || row.per * Math.ceil(2 ** 17 / row.unit!) < 2 ** 32;
+  for (const [name, ct] of tables) {
+    for (const k of sizedKeys) if (!fits(ct.costs[k])) fail(`cost table ${name}, ${k}: per × units does not fit in 32 bits`);
+    for (const p of parts) if (!fits(ct.intrinsic?.[p])) fail(`cost table ${name}, intrinsic ${p}: per × units does not fit in 32 bits`);
   }
-  L.push(`/** The active table (${t.activeCostTable}). */`);
-  L.push(`export const COST_TABLE: usize = COST_TABLE_${cname(t.activeCostTable)};`);
+  const row = (ct: (typeof tables)[number][1]): number[] => [
+    ...keys.map((k) => ct.costs[k].base), ...sizedKeys.map((k) => ct.costs[k].per!),
+    ct.intrinsic?.JOB?.base ?? 0, ct.intrinsic?.JOB?.per ?? 0, ct.intrinsic?.["JOB.state"]?.per ?? 0, ct.intrinsic?.["JOB.memory"]?.per ?? 0,
+  ];
+  L.push(`export const COST_TABLES: usize = memory.data<u32>([${tables.map(([, ct]) => row(ct).join(",")).join(",\n  ")}]);`);
   L.push("");
   // Per-byte immediate kind: 0 = not an opcode, 1 none, 2 push, 3 target, 4 space.
   const kinds = new Array<number>(256).fill(0);

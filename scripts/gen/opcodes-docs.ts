@@ -7,21 +7,27 @@ export function costText(c: CostRow): string {
 }
 
 export function specTables(t: OpcodeTable): Record<string, string> {
-  const costs = t.costTables[t.activeCostTable].costs;
-  const ops: string[] = ["| byte | mnemonic | category | immediate | stack | cost (v1) | description |", "|---|---|---|---|---|---|---|"];
+  // One cost column per table, in contract-version order (SPEC §5 names the table by the version).
+  const tables = Object.entries(t.costTables).sort((a, b) => a[1].contractVersion - b[1].contractVersion);
+  const heads = tables.map(([n, ct]) => `cost (${n}, version ${ct.contractVersion})`);
+  const ops: string[] = [`| byte | mnemonic | category | immediate | stack | ${heads.join(" | ")} | description |`, `|---|---|---|---|---|${heads.map(() => "---|").join("")}---|`];
   for (const o of t.opcodes) {
-    const cost = o.immediate === "space" ? "by space" : costText(costs[o.mnemonic]);
-    ops.push(`| \`${hex2(Number(o.byte))}\` | ${o.mnemonic} | ${o.category} | ${o.immediate} | \`${o.stack}\` | ${cost} | ${o.doc} |`);
+    const cost = tables.map(([, ct]) => (o.immediate === "space" ? "by space" : costText(ct.costs[o.mnemonic])));
+    ops.push(`| \`${hex2(Number(o.byte))}\` | ${o.mnemonic} | ${o.category} | ${o.immediate} | \`${o.stack}\` | ${cost.join(" | ")} | ${o.doc} |`);
   }
-  const sp: string[] = ["| space | byte | LOAD | STORE | cost (v1) |", "|---|---|---|---|---|"];
+  const sp: string[] = [`| space | byte | LOAD | STORE | ${heads.join(" | ")} |`, `|---|---|---|---|${heads.map(() => "---|").join("")}`];
   for (const s of t.spaces) {
     const eff = (k: "LOAD" | "STORE") => (s[k] ? `\`${s[k]!.stack}\` ${s[k]!.doc}` : "—");
-    const cost = (["LOAD", "STORE"] as const).filter((k) => s[k]).map((k) => `${k}: ${costText(costs[`${k}.${s.name}`])}`).join("; ");
-    sp.push(`| ${s.name} | \`${hex2(Number(s.byte))}\` | ${eff("LOAD")} | ${eff("STORE")} | ${cost} |`);
+    const cost = tables.map(([, ct]) => (["LOAD", "STORE"] as const).filter((k) => s[k]).map((k) => `${k}: ${costText(ct.costs[`${k}.${s.name}`])}`).join("; "));
+    sp.push(`| ${s.name} | \`${hex2(Number(s.byte))}\` | ${eff("LOAD")} | ${eff("STORE")} | ${cost.join(" | ")} |`);
   }
+  const intr = ["| table | contract version | intrinsic charge (SPEC §8) |", "|---|---|---|", ...tables.map(([n, ct]) => {
+    const rows = Object.entries(ct.intrinsic ?? {});
+    return `| ${n} | ${ct.contractVersion} | ${rows.length ? rows.map(([p, r]) => `${p}: ${costText(r!)}`).join("; ") : "none"} |`;
+  })];
   const rows = (r: { code: number; name: string; doc: string }[]) =>
     ["| code | name | meaning |", "|---|---|---|", ...r.map((x) => `| ${x.code} | \`${x.name}\` | ${x.doc} |`)].join("\n");
   const lim = ["| name | value | meaning |", "|---|---|---|", ...t.limits.map((l) => `| \`${l.name}\` | ${l.value} | ${l.doc} |`)].join("\n");
-  return { opcodes: ops.join("\n"), spaces: sp.join("\n"), limits: lim, status: rows(t.status), traps: rows(t.traps), errors: rows(t.errors) };
+  return { opcodes: ops.join("\n"), spaces: sp.join("\n"), intrinsic: intr.join("\n"), limits: lim, status: rows(t.status), traps: rows(t.traps), errors: rows(t.errors) };
 }
 

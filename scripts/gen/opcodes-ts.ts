@@ -59,7 +59,8 @@ export function opcodesTs(t: OpcodeTable): string {
   }
   L.push("/** Every cost key: the mnemonic, or MNEMONIC.space for LOAD and STORE. */");
   L.push(`export const COST_KEYS: readonly string[] = ${JSON.stringify(costKeys(t))};`);
-  L.push(`export const ACTIVE_COST_TABLE = ${JSON.stringify(t.activeCostTable)};`);
+  L.push("/** The cost table new contract packages name by default (spec/opcodes.json defaultCostTable). */");
+  L.push(`export const DEFAULT_COST_TABLE = ${JSON.stringify(t.defaultCostTable)};`);
   L.push("export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>>> = {");
   for (const [name, ct] of Object.entries(t.costTables)) {
     L.push(`  ${JSON.stringify(name)}: {`);
@@ -67,17 +68,46 @@ export function opcodesTs(t: OpcodeTable): string {
     L.push("  },");
   }
   L.push("};");
-  L.push("export const COSTS: Readonly<Record<string, Cost>> = COST_TABLES[ACTIVE_COST_TABLE];");
+  L.push("/** SPEC §5: the contract `version` that names each cost table, and back. */");
+  L.push(`export const CONTRACT_VERSION_OF_TABLE: Readonly<Record<string, number>> = ${JSON.stringify(Object.fromEntries(Object.entries(t.costTables).map(([n, ct]) => [n, ct.contractVersion])))};`);
+  L.push(`export const COST_TABLE_OF_VERSION: Readonly<Record<number, string>> = ${JSON.stringify(Object.fromEntries(Object.entries(t.costTables).map(([n, ct]) => [ct.contractVersion, n])))};`);
+  L.push(`/** The contract version tools emit unless told otherwise (the version of ${t.defaultCostTable}). */`);
+  L.push(`export const DEFAULT_CONTRACT_VERSION = ${t.costTables[t.defaultCostTable].contractVersion};`);
+  L.push("/** SPEC §8: the intrinsic charge's rows per table (JOB: job bytes, JOB.state: prior state size, JOB.memory: max_memory); absent = none. */");
+  L.push("export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> | undefined>> = {");
+  for (const [name, ct] of Object.entries(t.costTables)) L.push(`  ${JSON.stringify(name)}: ${ct.intrinsic ? JSON.stringify(ct.intrinsic) : "undefined"},`);
+  L.push("};");
   L.push("");
   L.push("/** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */");
   L.push("export function chargeOf(c: Cost, n = 0): number {");
   L.push("  return c.per === undefined || c.unit === undefined ? c.base : c.base + c.per * Math.ceil(n / c.unit);");
   L.push("}");
-  L.push("/** The charge of cost key `key` (a mnemonic, or LOAD.space / STORE.space) under `table` (default: the active table). */");
-  L.push("export function costOf(key: string, n = 0, table: Readonly<Record<string, Cost>> = COSTS): number {");
+  L.push("/** The charge of cost key `key` (a mnemonic, or LOAD.space / STORE.space) under `table` (a contract's: costTableOf). */");
+  L.push("export function costOf(key: string, n: number, table: Readonly<Record<string, Cost>>): number {");
   L.push("  const c = table[key];");
   L.push("  if (c === undefined) throw new Error(`no cost for ${key} in the cost table`);");
   L.push("  return chargeOf(c, n);");
+  L.push("}");
+  L.push("/** The cost table a contract `version` names (SPEC §5), or undefined: UNSUPPORTED_VERSION. */");
+  L.push("export function costTableNameOf(contractVersion: number): string | undefined {");
+  L.push("  return Object.prototype.hasOwnProperty.call(COST_TABLE_OF_VERSION, contractVersion) ? COST_TABLE_OF_VERSION[contractVersion] : undefined;");
+  L.push("}");
+  L.push("/** The cost rows of the table a contract `version` names; throws for a version no table has. */");
+  L.push("export function costTableOf(contractVersion: number): Readonly<Record<string, Cost>> {");
+  L.push("  const name = costTableNameOf(contractVersion);");
+  L.push("  if (name === undefined) throw new Error(`no cost table for contract version ${contractVersion}`);");
+  L.push("  return COST_TABLES[name];");
+  L.push("}");
+  L.push("/** What the intrinsic charge measures (SPEC §8): the job encoding's length, the prior state size (SPEC §3), max_memory. */");
+  L.push("export interface IntrinsicMeasure { readonly jobBytes: number; readonly stateSize: number; readonly maxMemory: number }");
+  L.push("/** SPEC §8: the intrinsic charge of a job under table `name` (0 for a table without one). */");
+  L.push("export function intrinsicOf(name: string, m: IntrinsicMeasure): number {");
+  L.push("  const rows = INTRINSIC[name];");
+  L.push("  if (rows === undefined) return 0;");
+  L.push("  const n: Readonly<Record<string, number>> = { job: m.jobBytes, state: m.stateSize, memory: m.maxMemory };");
+  L.push("  let sum = 0;");
+  L.push("  for (const c of Object.values(rows)) sum += chargeOf(c, n[c.of ?? \"\"] ?? 0);");
+  L.push("  return sum;");
   L.push("}");
   return L.join("\n") + "\n";
 }

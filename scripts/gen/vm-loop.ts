@@ -11,9 +11,9 @@
  *     fit; instructions with a dynamic effect (HALT) or none (CALL, RET, JMP)
  *     get nothing;
  *   - replaces `GAS();` with the GAS phase of a fixed-cost instruction: the
- *     base cost read from the cost array the local `costs` points at (one of
- *     the generated COST_TABLE_* arrays; CK_<key> is the byte offset), so a
- *     job's cost table is chosen by pointing `costs` at another array;
+ *     base cost read from a module global `cost_<key>`, which `useCosts`
+ *     copies from the job's cost array (`costs`, CK_<key> the byte offset)
+ *     where the template says FAST_COSTS(), before the loop;
  *   - replaces `CHARGE(expr);` with the GAS phase of a size-dependent cost the
  *     body computed;
  *   - replaces `NEXT();` with the PROGRAM COUNTER phase of a fall-through
@@ -27,10 +27,11 @@
  * A fixed-cost body without `GAS();`, a size-dependent one without
  * `CHARGE(`, or a marker outside a case, is an error.
  *
- * Top of stack: the loop keeps a copy of the top value in the local `tos`
- * (write-through: the stack memory stays exact, so HALT, traps and every
- * system body read it as before). A case whose body starts with `TOS();`
- * keeps `tos` right itself; in every other case each `continue;` (and the
+ * Top of stack: the loop keeps the top value in the local `tos`; the stack
+ * memory holds every value below it, and the top's own slot may be stale. A
+ * case whose body starts with `TOS();` keeps that true itself. Every other
+ * case first stores the top into its slot (so its body, HALT's return values
+ * and ABORT's code read an exact stack), and each of its `continue;` (and the
  * one NEXT() becomes) is preceded by a reload of `tos` from the stack.
  *
  * `if (FAST(A, B, ...)) {` ... `} // END_FAST`, first in a fused case, is the
@@ -66,19 +67,26 @@ function effects(t: OpcodeTable): Map<string, Effect> {
 
 const IMM_BYTES: Record<string, number> = { none: 0, space: 1, target: 2 };
 
+/**
+ * The STACK phase as one unsigned range check of sp: below the pops it wraps
+ * to a huge value, above the room for the pushes it exceeds the span. Besides
+ * being one compare, it gives the C compiler both bounds of sp, so the
+ * runtime's own bounds checks of the stack accesses that follow fold away.
+ */
 function stackPhase(e: Effect): string[] {
-  const L: string[] = [];
-  if (typeof e.pops !== "number" || typeof e.pushes !== "number") return L;
-  if (e.pops > 0) L.push(`if (sp < DSTACK + ${8 * e.pops}) { t = TRAP_STACK_UNDERFLOW; break; }`);
-  const grow = e.pushes - e.pops;
-  if (grow > 0) L.push(grow === 1 ? "if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }" : `if (sp > DSTACK_END - ${8 * grow}) { t = TRAP_STACK_OVERFLOW; break; }`);
-  return L;
+  if (typeof e.pops !== "number" || typeof e.pushes !== "number") return [];
+  const pops = e.pops, grow = Math.max(0, e.pushes - e.pops);
+  if (pops === 0 && grow === 0) return [];
+  const lo = `DSTACK + ${8 * pops}`;
+  const span = `<usize>(DSTACK_END - DSTACK - ${8 * (pops + grow)})`;
+  const trap = pops === 0 ? "TRAP_STACK_OVERFLOW" : grow === 0 ? "TRAP_STACK_UNDERFLOW" : `sp < ${lo} ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW`;
+  return [`if (sp - (${lo}) > ${span}) { t = ${trap}; break; }`];
 }
 
 /** The generated loop module from the template text of vm.ts. */
 export function vmLoop(t: OpcodeTable, template: string): string {
   const fx = effects(t);
-  const sized = new Set(costKeys(t).filter((k) => t.costTables[t.activeCostTable].costs[k].per !== undefined));
+  const sized = new Set(costKeys(t).filter((k) => Object.values(t.costTables).some((ct) => ct.costs[k].per !== undefined)));
   const out: string[] = [];
   let parent = "";
   let cur: Effect | undefined;
@@ -92,10 +100,14 @@ export function vmLoop(t: OpcodeTable, template: string): string {
   }
   let fallsInto = "";
   let tosKept = false;
+  // A case without TOS(): the store of the top into its slot, emitted before its first body line.
+  let pendingSync: string | null = null;
   let pendingStack: string[] | null = null; // a fused case's STACK phase, after its fast path
   let inFast = false;
   // Each fast path's summed base cost, computed once per call where the template says FAST_COSTS();
   const fastCosts = new Map<string, string>();
+  // Base costs the loop charges, as module globals set per call from the job's table (useCosts).
+  const baseKeys = new Set<string>();
   let fastCostsAt = -1;
   let fastCostsIndent = "";
   const fastCheck = (names: string[], indent: string): string[] => {
@@ -109,11 +121,11 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       need = Math.max(need, (e.pops as number) - off);
       off += (e.pushes as number) - (e.pops as number);
       top = Math.max(top, off);
-      keys.push(`load<u32>(costs, ck.CK_${cname(n)})`);
+      baseKeys.add(n);
+      keys.push(`cost_${cname(n)}`);
     }
     const conds: string[] = [];
-    if (need > 0) conds.push(`sp >= DSTACK + ${8 * need}`);
-    if (top > 0) conds.push(top === 1 ? "sp < DSTACK_END" : `sp <= DSTACK_END - ${8 * top}`);
+    if (need > 0 || top > 0) conds.push(`sp - (DSTACK + ${8 * need}) <= <usize>(DSTACK_END - DSTACK - ${8 * (need + top)})`);
     const name = `cf_${names.map(cname).join("_")}`;
     if (!fastCosts.has(name)) fastCosts.set(name, keys.join(" + "));
     return [`${indent}{`, `${indent}  if (${[...conds, `fuel >= ${name}`].join(" && ")}) {`, `${indent}    fuel -= ${name};`];
@@ -151,6 +163,7 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     if (s === "TOS();") {
       if (!cur) fail("TOS() outside an instruction's case");
       tosKept = true;
+      pendingSync = null;
       continue;
     }
     const iop = /^case IOP_([A-Z]+)(?:_([A-Z]+))?(?:_([A-Z]+))?: \{$/.exec(s);
@@ -190,7 +203,16 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       if (seen.has(key)) fail(`two cases for ${key}`);
       seen.set(key, { gas: false, charge: false });
       out.push(line, ...stackPhase(cur).map((l) => `${indent}  ${l}`));
+      if (op) {
+        // The pops (checked above) guarantee a top; otherwise the stack may be empty.
+        const sure = typeof cur!.pops === "number" && cur!.pops > 0;
+        pendingSync = `${indent}  ${sure ? "" : "if (sp > DSTACK) "}store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory`;
+      }
       continue;
+    }
+    if (pendingSync !== null) {
+      if (s !== "TOS();") out.push(pendingSync);
+      pendingSync = null;
     }
     if (s === "GAS();" || s.startsWith("CHARGE(") || s === "NEXT();") {
       if (!cur) fail(`${s} outside an instruction's case`);
@@ -198,7 +220,8 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       const mark = seen.get(e.key) ?? { gas: false, charge: false };
       if (s === "GAS();") {
         if (sized.has(e.key)) fail(`${e.key} has a size-dependent cost: use CHARGE(cost)`);
-        out.push(`${indent}{`, `${indent}  const c = load<u32>(costs, ck.CK_${cname(e.key)});`,
+        baseKeys.add(e.key);
+        out.push(`${indent}{`, `${indent}  const c = cost_${cname(e.key)};`,
           `${indent}  if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }`, `${indent}  fuel -= c;`, `${indent}}`);
         mark.gas = true;
       } else if (s === "NEXT();") {
@@ -220,10 +243,25 @@ export function vmLoop(t: OpcodeTable, template: string): string {
     if (e.immediate === "space" && !key.includes(".")) continue; // dispatches on the space
     if (sized.has(key) ? !m.charge : !m.gas) fail(`${key}: its body has no ${sized.has(key) ? "CHARGE(cost)" : "GAS()"}`);
   }
-  if (fastCosts.size > 0) {
-    if (fastCostsAt < 0) fail("fast paths need a FAST_COSTS() marker before the loop");
-    out.splice(fastCostsAt, 0, ...[...fastCosts].map(([n, e]) => `${fastCostsIndent}const ${n}: u32 = ${e};`));
-  }
+  if (fastCostsAt < 0) fail("the loop needs a FAST_COSTS() marker where the job's costs are known");
+  out.splice(fastCostsAt, 0, `${fastCostsIndent}useCosts(costs);`);
+  const keys = [...baseKeys].sort();
+  out.push("", "// The base cost of every fixed-cost instruction, copied from the job's cost table",
+    "// at the start of each call: module globals live in the wasm instance, whose",
+    "// pointer the compiled loop keeps in a register, so a charge reads its cost",
+    "// with one load instead of materialising a table address first.",
+    ...keys.map((k) => `let cost_${cname(k)}: u32 = 0;`),
+    "// Each fast path's summed base cost, likewise.",
+    ...[...fastCosts.keys()].map((n) => `let ${n}: u32 = 0;`),
+    "// The job's base costs are first copied to a fixed address, so that each global",
+    "// is set by a load the compiled code need not bounds-check (a few bytes each).",
+    `const COSTS_HERE: usize = memory.data(${4 * costKeys(t).length}, 4);`,
+    "/** Copies the base costs of a cost-table row (CK_* offsets) into the cost_* globals. */",
+    "function useCosts(table: usize): void {",
+    `  memory.copy(COSTS_HERE, table, ${4 * costKeys(t).length});`,
+    ...keys.map((k) => `  cost_${cname(k)} = load<u32>(COSTS_HERE, ck.CK_${cname(k)});`),
+    ...[...fastCosts].map(([n, e]) => `  ${n} = ${e};`),
+    "}", "");
   const banner = [
     `// ${HEADER}`,
     "// The dispatch loop: interpreter-as/assembly/vm.ts (operation bodies) with the",

@@ -59,7 +59,8 @@ function sig(h: WasmTierTable["hostFunctions"][number]): string {
 }
 
 export function wasmTierTables(t: WasmTierTable, op: OpcodeTable): Record<string, string> {
-  const costs = op.costTables[op.activeCostTable].costs;
+  const costs = op.costTables.v1.costs;
+  const costs2 = op.costTables[op.defaultCostTable].costs;
   const tiers = mdTable(["wasm_tier", "memory", "fuel", "wall clock", "node needs"], [
     ["0 None", "—", "—", "—", t.noTier],
     ...t.tiers.map((r) => [`${r.value} ${r.title}`, mib(r.memory), power10(r.fuel), `${r.wallClockMs / 1000} s`, r.nodeNeeds]),
@@ -68,8 +69,9 @@ export function wasmTierTables(t: WasmTierTable, op: OpcodeTable): Record<string
     ...t.limits.map((l) => [l.row, l.text.replace("{}", l.unit === "bytes" ? mib(l.value) : grouped(l.value))]),
     ["output, logs, transfers, key size, function table", "SPEC §11's values"],
   ]);
-  const host = mdTable(["import", "type", "MHR-Byte", "fuel", "semantics"], t.hostFunctions.map((h) => [
-    `\`${h.name}(${h.params.map((p) => p[0]).join(", ")})\``, sig(h), h.equivalent, costText(h.of ? { ...costs[h.equivalent], of: h.of } : costs[h.equivalent]), h.doc,
+  const fuelText = (c: typeof costs, h: WasmTierTable["hostFunctions"][number]) => costText(h.of ? { ...c[h.equivalent], of: h.of } : c[h.equivalent]);
+  const host = mdTable(["import", "type", "MHR-Byte", "fuel (version 1)", `fuel (version ${op.costTables[op.defaultCostTable].contractVersion})`, "semantics"], t.hostFunctions.map((h) => [
+    `\`${h.name}(${h.params.map((p) => p[0]).join(", ")})\``, sig(h), h.equivalent, fuelText(costs, h), fuelText(costs2, h), h.doc,
   ]));
   const fuel = mdTable(["WebAssembly instructions", "fuel", "charged as"], [
     ...t.fuel.map((f) => [f.what, f.part === "base" ? String(costs[f.key].base) : costText(costs[f.key]), `[${f.key}]`]),

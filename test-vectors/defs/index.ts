@@ -15,3 +15,9 @@ export async function DEF_FILES(): Promise<DefFile[]> {
   if (ex) files.push(ex);
   return files;
 }
+
+/** Definition files written for contract version 2 (generated with table v2 by default): the intrinsic charge and the version rule. */
+export async function V2_DEF_FILES(): Promise<DefFile[]> {
+  const { intrinsic } = await import("./intrinsic.ts");
+  return [intrinsic];
+}

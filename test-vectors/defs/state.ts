@@ -1,5 +1,7 @@
 /** Persistent state through LOAD.state / STORE.state / STORE.del (SPEC §3, §9.7): sizes, keys, commit only on HALT. */
-import { COSTS, Limit } from "../../host-ts/src/generated/opcodes.ts";
+import { COST_TABLES, Limit } from "../../host-ts/src/generated/opcodes.ts";
+// The vectors of this file are contract version 1: table v1 (gen-vectors.ts derives their version-2 twins).
+const COSTS = COST_TABLES.v1;
 import { main, hex, ascii, stateOf, type DefFile, type VectorDef } from "./lib.ts";
 
 const c = (k: string) => COSTS[k].base;

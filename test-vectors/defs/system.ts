@@ -1,5 +1,7 @@
 /** System ops over the job's captured context (SPEC §6, §9.7): BALANCE SENDER SELF EPOCH TRANSFER LOG EMIT. */
-import { COSTS, Limit } from "../../host-ts/src/generated/opcodes.ts";
+import { COST_TABLES, Limit } from "../../host-ts/src/generated/opcodes.ts";
+// The vectors of this file are contract version 1: table v1 (gen-vectors.ts derives their version-2 twins).
+const COSTS = COST_TABLES.v1;
 import { main, hex, MAX, MIN, SENDER, SELF, OTHER, type DefFile, type VectorDef } from "./lib.ts";
 
 const c = (k: string) => COSTS[k].base;

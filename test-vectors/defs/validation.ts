@@ -34,7 +34,7 @@ function head(major: number, n: number, width?: 0 | 1 | 2 | 4 | 8): number[] {
 }
 const enc = (v: CborValue) => [...encodeCanonical(v)];
 function baseJob(): Job {
-  const c = assemble(OK);
+  const c = assemble(OK, { costTable: "v1" });
   return makeJob(c, { fn: "main", sender: SENDER, self: SELF, epoch: 7n });
 }
 /** The job map's entries as encoded [key, value] byte arrays, in canonical order. */
@@ -52,7 +52,7 @@ const fnTable = (n: number, f: (i: number) => string = (i) => `f${i}`) => Array.
 /** Pads a job with code bytes so its encoding is exactly `size` bytes. */
 function jobOfSize(size: number): Uint8Array {
   const build = (pad: number) => {
-    const c = assemble(`.memory 32768\n.cycles 1000\n.state 0\n.func main 0 1\nPUSH 1\nHALT\n.byte ${"2 ".repeat(pad)}`);
+    const c = assemble(`.memory 32768\n.cycles 1000\n.state 0\n.func main 0 1\nPUSH 1\nHALT\n.byte ${"2 ".repeat(pad)}`, { costTable: "v1" });
     return encodeJob({ ...baseJob(), contract: c, input: new Uint8Array(32768).fill(0x61) });
   };
   let pad = 0;
@@ -134,7 +134,7 @@ export const validation: DefFile = {
     raw("contract/function-negative-entry", "a negative entry", contractWith((m) => m.set(7n, [["main", -1n, 0n, 1n]])), "BAD_CONTRACT_SHAPE"),
     raw("contract/functions-not-array", "functions as a map", contractWith((m) => m.set(7n, new Map())), "BAD_CONTRACT_SHAPE"),
     // §7 step 5
-    raw("contract/version-2", "contract version 2", contractWith((m) => m.set(0n, 2n)), "UNSUPPORTED_VERSION"),
+    raw("contract/version-3", "contract version 3 (1 and 2 name the cost tables v1 and v2)", contractWith((m) => m.set(0n, 3n)), "UNSUPPORTED_VERSION"),
     // §7 step 6: limits
     { name: "limit/max-memory-at", description: "max_memory = MAX_MEMORY", source: main("MSIZE\nHALT", { rets: 1, memory: Limit.MAX_MEMORY }), expect: { status: "HALT", returns: [BigInt(Limit.MAX_MEMORY)] } },
     { name: "limit/max-memory-past", description: "max_memory = MAX_MEMORY + 1", source: main("HALT", { memory: Limit.MAX_MEMORY + 1 }), expect: inv("LIMIT_OUT_OF_RANGE") },

@@ -13,12 +13,15 @@ import { bytesToHex } from "../../host-ts/src/model/bytes.ts";
 import { makeJob } from "../../host-ts/src/model/job.ts";
 import { OTHER, SELF, SENDER, vectorJobParts, type Expect, type JobFields } from "./lib.ts";
 import { encodeWasmJob, makeWasmContract, type WasmContract, type WasmJob } from "../../host-ts/src/wasm-tier/job.ts";
-import { TIERS, type WasmTierValue } from "../../host-ts/src/generated/wasm-tier.ts";
+import { SharedLimit, TIERS, type WasmTierValue } from "../../host-ts/src/generated/wasm-tier.ts";
+import { COST_TABLES, costOf, intrinsicOf } from "../../host-ts/src/generated/opcodes.ts";
 import { hostImportsWat, wat } from "../../host-ts/src/wasm-tier/wat.ts";
 
 export interface WasmVectorDef extends JobFields {
   name: string;
   description: string;
+  /** Contract version (the cost table, SPEC §5); default 1. */
+  version?: number;
   /** WAT source (assembled with wabt), or module bytes, or an example under examples/wasm/bin. */
   wat?: string;
   module?: Uint8Array;
@@ -58,6 +61,8 @@ export function buildWasmJob(d: WasmVectorDef, maxCyclesOverride?: number): Uint
   const c = makeWasmContract({
     code, wasmTier: tier, functions: d.functions ?? main1,
     maxMemory: d.maxMemory ?? TIERS[tier].memory, maxCycles: maxCyclesOverride ?? d.maxCycles ?? TIERS[tier].fuel, maxStateSize: d.maxStateSize ?? 4096,
+    // Contract version 1 (table v1, no intrinsic charge) unless the definition names another.
+    version: d.version ?? 1,
   });
   if (d.contract) {
     d.contract(c);
@@ -369,8 +374,64 @@ function examples(): WasmDefFile {
   return { category: "examples", description: "the AssemblyScript example contracts (MHR-Byte twins in examples/contracts/)", vectors: v };
 }
 
+/** The intrinsic charge of a version-2 WASM job (docs/WASM.md §6): JOB over its bytes, JOB.state over the prior state; no memory part. */
+function intrinsicV2(d: WasmVectorDef, maxCycles?: number): number {
+  let size = 0;
+  for (const [k, x] of d.state ?? new Map<string, Uint8Array>()) size += SharedLimit.STATE_ENTRY_OVERHEAD + k.length / 2 + x.length;
+  return intrinsicOf("v2", { jobBytes: buildWasmJob(d, maxCycles).length, stateSize: size, maxMemory: 0 });
+}
+
+/** max_cycles one short of the intrinsic charge of the job that carries it (its length depends on the limit). */
+function oneShort(d: WasmVectorDef): number {
+  let limit = 0;
+  for (let i = 0; i < 8; i++) {
+    const want = intrinsicV2(d, limit) - 1;
+    if (want === limit) return limit;
+    limit = want;
+  }
+  throw new Error(`${d.name}: no fixed point for max_cycles`);
+}
+
+/** Contract version 2: host functions charge table v2's rows and the job pays the intrinsic charge; the instruction classes keep their fuel. */
+function costV2(): WasmDefFile {
+  const v: WasmVectorDef[] = [];
+  const V2 = COST_TABLES.v2;
+  const with2 = (d: Omit<WasmVectorDef, "expect" | "version"> & { expect: (intrinsic: number) => WasmVectorDef["expect"] }): WasmVectorDef => {
+    const def: WasmVectorDef = { ...d, version: 2, expect: { status: "HALT" } };
+    def.expect = d.expect(d.fuelExact ? 0 : intrinsicV2(def, d.maxCycles));
+    return def;
+  };
+  v.push(with2({
+    name: "wasm/v2/host/hash", description: "mehr_hash under table v2: 64 + 56 per 64 bytes (65 bytes: 176), EMIT 3 + 10 per 32 bytes, plus the intrinsic charge",
+    wat: mod(["mehr_hash", "mehr_emit"], "(call $mehr_hash (i32.const 0) (i32.const 65) (i32.const 200)) (call $mehr_emit (i32.const 200) (i32.const 32)) (i64.const 0)"),
+    expect: (i) => ({ status: "HALT", output: hex(blake3(new Uint8Array(65))), cycles: i + (3 + costOf("HASH", 65, V2)) + (2 + costOf("EMIT", 32, V2)) + 1 }), covers: ["mehr_hash", "mehr_emit"],
+  }));
+  const sigData = `(data (i32.const 0) "${[...PK, ...SIG, ...MSG].map((b) => "\\" + b.toString(16).padStart(2, "0")).join("")}")`;
+  v.push(with2({
+    name: "wasm/v2/host/verify-sig-valid", description: "mehr_verify_sig under table v2: 290000 + 590 per 128 bytes, plus the intrinsic charge",
+    wat: mod(["mehr_verify_sig"], `(i64.extend_i32_u (call $mehr_verify_sig (i32.const 0) (i32.const 96) (i32.const ${MSG.length}) (i32.const 32)))`, sigData),
+    expect: (i) => ({ status: "HALT", returns: [1n], cycles: i + 4 + costOf("VERIFY_SIG", MSG.length, V2) + 1 }), covers: ["mehr_verify_sig"],
+  }));
+  const kv = `(data (i32.const 0) "key") (data (i32.const 16) "value!")`;
+  v.push(with2({
+    name: "wasm/v2/host/store-save-load", description: "mehr_store_save and mehr_store_load under table v2 (STORE.state 120 + 5 per 32 B, LOAD.state 21 + 5 per 32 B)",
+    wat: mod(["mehr_store_save", "mehr_store_load"], "(call $mehr_store_save (i32.const 0) (i32.const 3) (i32.const 16) (i32.const 6)) (i64.extend_i32_s (call $mehr_store_load (i32.const 0) (i32.const 3) (i32.const 100) (i32.const 8)))", kv),
+    expect: (i) => ({ status: "HALT", returns: [6n], cycles: i + (4 + costOf("STORE.state", 9, V2)) + (4 + costOf("LOAD.state", 11, V2)) + 1 }), covers: ["mehr_store_save", "mehr_store_load"],
+  }));
+  v.push(with2({ name: "wasm/v2/intrinsic/exact", description: "max_cycles equal to the intrinsic charge plus the loop's fuel: HALT with cycles = max_cycles", wat: LOOP(10), fuelExact: "at", expect: () => ({ status: "HALT", returns: [10n] }), covers: ["loop"] }));
+  v.push(with2({ name: "wasm/v2/intrinsic/short-in-body", description: "one fuel less: the intrinsic charge fits, the last metered region does not", wat: LOOP(10), fuelExact: "below", expect: () => ({ status: "TRAP", code: "OUT_OF_CYCLES" }), covers: ["loop"] }));
+  const short: WasmVectorDef = { name: "wasm/v2/intrinsic/one-short", description: "max_cycles one short of the intrinsic charge: OUT_OF_CYCLES before the module runs, cycles 0, no logs", wat: mod(["mehr_log"], "(call $mehr_log (i32.const 0) (i32.const 1)) (i64.const 0)"), version: 2, expect: { status: "TRAP", code: "OUT_OF_CYCLES", cycles: 0, logs: [] }, covers: ["mehr_log"] };
+  short.maxCycles = oneShort(short);
+  v.push(short);
+  const big = new Map<string, Uint8Array>();
+  for (let i = 0; i < 30; i++) big.set(bytesToHex(Uint8Array.of(0x6b, i)), Uint8Array.from({ length: 1000 }, (_, j) => (i + j) & 0xff));
+  v.push(with2({ name: "wasm/v2/intrinsic/big-state", description: "a 30 KiB prior state: JOB.state charges it (exact fit)", wat: LOOP(1), maxStateSize: 32768, state: big, fuelExact: "at", expect: () => ({ status: "HALT", returns: [1n] }), covers: ["loop"] }));
+  v.push({ name: "wasm/v2/version-3", description: "contract version 3 names no cost table: UNSUPPORTED_VERSION", wat: LOOP(1), version: 3, expect: { status: "INVALID", code: "UNSUPPORTED_VERSION" } });
+  return { category: "v2-host-api", description: "contract version 2: host functions under table v2, the intrinsic charge, the version rule", vectors: v };
+}
+
 export function wasmVectorDefs(): WasmDefFile[] {
-  return [hostApi(), fuel(), memory(), validation(), floats(), traps(), hostile(), examples()];
+  return [hostApi(), fuel(), memory(), validation(), floats(), traps(), hostile(), examples(), costV2()];
 }
 
 /** Signing material of the access-control vectors, for tests. */

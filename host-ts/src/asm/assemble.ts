@@ -6,6 +6,7 @@
  */
 import { OP_BY_NAME, SPACES, type OpInfo } from "../generated/opcodes.ts";
 import { makeContract } from "../model/codec.ts";
+import { CONTRACT_VERSION_OF_TABLE, DEFAULT_COST_TABLE } from "../generated/opcodes.ts";
 import { hexToBytes } from "../model/bytes.ts";
 import type { Contract, FunctionSignature } from "../model/types.ts";
 
@@ -120,6 +121,8 @@ function tokenize(text: string, line: number): string[] {
 export interface AssembleOptions {
   /** Defaults for directives the source leaves out. */
   defaults?: Partial<Pick<Contract, "maxMemory" | "maxCycles" | "maxStateSize">>;
+  /** The cost table the contract names when the source has no `.costs` (default: spec/opcodes.json defaultCostTable). */
+  costTable?: string;
 }
 
 /** Where each part of the contract came from in the source, so a check of the contract can name a line. */
@@ -150,6 +153,12 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
   let maxCycles = options.defaults?.maxCycles ?? 1_000_000;
   let maxStateSize = options.defaults?.maxStateSize ?? 4096;
   let stateKey: Uint8Array = new Uint8Array(32);
+  const tableVersion = (name: string, line: number): number => {
+    const v = CONTRACT_VERSION_OF_TABLE[name];
+    if (v === undefined) throw new AsmError(`no cost table ${name} (tables: ${Object.keys(CONTRACT_VERSION_OF_TABLE).join(", ")})`, line);
+    return v;
+  };
+  let version = tableVersion(options.costTable ?? DEFAULT_COST_TABLE, 0);
   const consts = new Map<string, bigint>();
   const items: Item[] = [];
   const labelItem = new Map<string, number>(); // label -> item index it precedes
@@ -194,6 +203,12 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
         case ".memory": maxMemory = uintDirective(toks, n, 2 ** 32 - 1); limitLines.maxMemory = n; return;
         case ".cycles": maxCycles = uintDirective(toks, n, Number.MAX_SAFE_INTEGER); limitLines.maxCycles = n; return;
         case ".state": maxStateSize = uintDirective(toks, n, 2 ** 32 - 1); limitLines.maxStateSize = n; return;
+        case ".costs": {
+          // The contract version names the cost table (SPEC §5).
+          if (toks.length !== 2) throw new AsmError(".costs takes a cost table name", n);
+          version = tableVersion(toks[1], n);
+          return;
+        }
         case ".state_key": {
           let b: Uint8Array;
           try { b = hexToBytes(toks[1] ?? ""); } catch { throw new AsmError(".state_key takes 32 bytes of hex", n); }
@@ -363,7 +378,7 @@ export function assembleDetailed(source: string, options: AssembleOptions = {}):
     return { name: f.name, entry, args: f.args, rets: f.rets };
   });
   if (!functions.length) throw new AsmError("no .func declared: a contract needs at least one function", lines.length);
-  const contract = makeContract({ code: Uint8Array.from(code), maxMemory, maxCycles, maxStateSize, stateKey, functions });
+  const contract = makeContract({ code: Uint8Array.from(code), maxMemory, maxCycles, maxStateSize, stateKey, functions, version });
   return { contract, labels: labelOffsets, source: { limits: limitLines, code: codeMap, functions: funcs.map((f) => f.line), lastLine: lines.length } };
 }
 

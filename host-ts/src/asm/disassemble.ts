@@ -4,7 +4,7 @@
  * jump target that is an instruction start gets a label, and anything that
  * does not decode (vectors carry invalid code on purpose) is kept as `.byte`.
  */
-import { OP_BY_BYTE, SPACES, type OpInfo } from "../generated/opcodes.ts";
+import { OP_BY_BYTE, SPACES, costTableNameOf, type OpInfo } from "../generated/opcodes.ts";
 import { bytesToHex } from "../model/bytes.ts";
 import type { Contract } from "../model/types.ts";
 
@@ -62,6 +62,9 @@ export function disassemble(contract: Contract): string {
 
   const out: string[] = [];
   out.push(`; MHR-Byte contract ${bytesToHex(contract.hash)}`);
+  // The version names the cost table (SPEC §5); said explicitly, so the text re-assembles to the same version.
+  const table = costTableNameOf(contract.version);
+  out.push(table !== undefined ? `.costs ${table}` : `; contract version ${contract.version} names no cost table (every engine rejects it as UNSUPPORTED_VERSION)`);
   out.push(`.memory ${contract.maxMemory}`, `.cycles ${contract.maxCycles}`, `.state ${contract.maxStateSize}`);
   if (contract.stateKey.some((b) => b !== 0)) out.push(`.state_key ${bytesToHex(contract.stateKey)}`);
   for (const f of contract.functions) {

@@ -68,7 +68,8 @@ export function terminalSummary(r: CalibrationResult): string {
   lines.push(`unsound under v1 (ratio > 1: a contract can make the node work longer than it pays for): ${f.unsound.length ? f.unsound.join(", ") : "none"}`);
   if (f.spread) lines.push(`spread: ${fmtRatio(f.spread.value)}× (max ratio ${f.spread.max.key} ${fmtRatio(f.spread.max.ratio)} / min ratio ${f.spread.min.key} ${fmtRatio(f.spread.min.ratio)}: the least and the most over-charged keys)`);
   const o = r.overhead.find((x) => x.id === "minimal");
-  if (o) lines.push(`uncharged per-job overhead: ${fmtUs(o.us)} µs for the smallest job (up to ${fmtUs(Math.max(...r.overhead.map((x) => x.us)))} µs: ${r.overhead.map((x) => `${x.id} ${fmtUs(x.us)}`).join(", ")})`);
+  if (o) lines.push(`per-job work: ${fmtUs(o.us)} µs for the smallest job (up to ${fmtUs(Math.max(...r.overhead.map((x) => x.us)))} µs: ${r.overhead.map((x) => `${x.id} ${fmtUs(x.us)}`).join(", ")})`);
+  for (const c of r.intrinsic?.checks ?? []) lines.push(`per-job work under ${c.table}: charged ${fmtRatio(c.minRatio)}–${fmtRatio(c.maxRatio)} × its time${c.unsound.length ? ` (UNSOUND: ${c.unsound.join(", ")})` : ""}`);
   if (r.warnings.length) lines.push(`warnings (${r.warnings.length}): ${r.warnings[0]}${r.warnings.length > 1 ? " …(see calibration.json)" : ""}`);
   lines.push(r.proposed.violations.length ? `proposed table ${r.proposed.name}: NOT SOUND at ${r.proposed.violations.length} point(s)` : `proposed table ${r.proposed.name}: sound at every measured point with margin ${r.settings.margin}`);
   return lines.join("\n");
@@ -326,6 +327,15 @@ export function reportHtml(r: CalibrationResult): string {
   parts.push(`<h2>Per-job overhead (charged by no cost key)</h2>`);
   parts.push(`<p>Work every job costs before and after its instructions: decoding and validating the job, hashing the code and the job, zeroing memory, copying the input, hashing the state, encoding the result. No cost key pays for it.</p>`);
   parts.push(table(["job", "what", "job bytes", r.basis.units, "µs"], r.overhead.map((o) => [esc(o.id), esc(o.doc), String(o.jobBytes), fmtUs(o.units), fmtUs(o.us)]), new Set([2, 3, 4])));
+  if (r.intrinsic) {
+    const names = r.intrinsic.checks.map((c) => c.table);
+    parts.push(`<h2>Per-job work: the intrinsic charge (SPEC §8)</h2>`);
+    parts.push(`<p>Each job above, measured whole, against what each table charges for it (the intrinsic charge plus its few instructions; v1 has no intrinsic charge). Ratio = charged cycles / measured µs; below 1 a job makes the node work longer than it pays for. Proposed intrinsic rows: ${esc(Object.entries(r.proposed.entry.intrinsic ?? {}).map(([k, c]) => `${k} ${c.base ? `${c.base} + ` : ""}${c.per}/${c.unit} B of ${c.of}`).join("; "))}.</p>`);
+    parts.push(table(["job", "job bytes", "state bytes", "max_memory", "µs", ...names.flatMap((n) => [`${n} charged`, `${n} ratio`])], r.intrinsic.points.map((p) => [
+      esc(p.id), String(p.measure.jobBytes), String(p.measure.stateSize), String(p.measure.maxMemory), fmtUs(p.us),
+      ...names.flatMap((n) => { const c = p.charged[n]; const ratio = c / p.us; return [String(c), `<span class="${ratio < 1 ? "bad" : ""}">${fmtRatio(ratio)}</span>`]; }),
+    ]), new Set([1, 2, 3, 4, ...names.flatMap((_n, i) => [5 + 2 * i, 6 + 2 * i])])));
+  }
 
   parts.push(`<h2>How the times were obtained</h2>`);
   parts.push(`<p>${esc(r.basis.description)}.</p>`);
@@ -366,6 +376,7 @@ export function proposedTableJson(name: string, entry: CostTableEntry): string {
     `    "doc": ${JSON.stringify(entry.doc)},`,
     `    "basedOn": ${JSON.stringify(entry.basedOn)},`,
     `    "margin": ${JSON.stringify(entry.margin)},`,
+    ...(entry.intrinsic ? ['    "intrinsic": {', Object.entries(entry.intrinsic).map(([k, c]) => `      ${JSON.stringify(k)}: ${one(c)}`).join(",\n"), "    },"] : []),
     `    "costs": {`,
     costs,
     "    }",

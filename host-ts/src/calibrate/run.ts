@@ -19,7 +19,8 @@ import type { BoardClient } from "../protocol/client.ts";
 import type { BenchReply, HelloInfo } from "../protocol/messages.ts";
 import { bytesToHex, equalBytes } from "../model/bytes.ts";
 import { decodeResult, hash32 } from "../model/codec.ts";
-import { COST_KEYS, V1_COSTS, BASE_TABLE, buildMicrobenches, overheadJobs, type ValidatedBench } from "./microbench.ts";
+import { COST_KEYS, V1_COSTS, BASE_TABLE, buildMicrobenches, type ValidatedBench } from "./microbench.ts";
+import { checkIntrinsic, fitIntrinsic, intrinsicJobs, type IntrinsicCheck, type IntrinsicPoint } from "./intrinsic.ts";
 import { cpiModelFor, type CpiModel } from "./cpi-models.ts";
 import { analyse, checkTable, proposeTable, solveTerms, termFindings, soundnessViolations, type CostTableEntry, type Findings, type TableCheck, type TermFinding } from "./solve.ts";
 import { COST_TABLES } from "../generated/opcodes.ts";
@@ -102,6 +103,8 @@ export interface CalibrationResult {
   terms: TermFinding[];
   findings: Findings;
   overhead: OverheadMeasurement[];
+  /** The per-job work: every job measured whole and charged under every table (SPEC §8's intrinsic charge). */
+  intrinsic: { points: IntrinsicPoint[]; checks: IntrinsicCheck[] };
   proposed: { name: string; entry: CostTableEntry; violations: string[] };
   /** Every cost table of spec/opcodes.json checked against the measured terms (1 cycle = 1 µs, no margin). */
   checks: TableCheck[];
@@ -207,7 +210,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
 
   // Generate and validate every job on the reference first: a bad job is a bug here, not a board finding.
   const set = await buildMicrobenches({ k, ...(opts.only ? { only: opts.only } : {}) });
-  const overhead = overheadJobs();
+  const overhead = intrinsicJobs();
 
   const link = opts.connect ? await opts.connect(board) : await defaultConnect(board, opts.port);
   try {
@@ -259,9 +262,12 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       measured.push(describe(b, run, base));
     }
     const overheadOut: OverheadMeasurement[] = [];
+    const points: IntrinsicPoint[] = [];
     for (const o of overhead) {
-      const m = await bench(`overhead ${o.id}`, o.bytes, 10);
-      overheadOut.push({ id: o.id, doc: o.doc, jobBytes: o.bytes.length, units: m.units, us: usOf(m.units, basis) });
+      const m = await bench(`per-job ${o.id}`, o.bytes, o.charged[BASE_TABLE] + 10);
+      const us = usOf(m.units, basis);
+      overheadOut.push({ id: o.id, doc: o.doc, jobBytes: o.bytes.length, units: m.units, us });
+      points.push({ ...o, us });
     }
     opts.onProgress?.(done, total, "solving");
 
@@ -275,7 +281,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       `Proposed by \`mhr calibrate --board ${board.name}\` on ${when} from ${set.benches.length} microbenchmarks (BENCH, min of ${repeat}). ` +
       `cost = base + per * ceil(n / unit) as in ${BASE_TABLE}; every measured instruction is charged at least ${margin} × its time at 1 cycle = 1 µs. ` +
       (basis.estimates ? `Times are ESTIMATES: ${basis.description}.` : `Times are measured: ${basis.description}.`);
-    const entry = proposeTable(V1_COSTS, findings, margin, doc, BASE_TABLE);
+    const entry = { ...proposeTable(V1_COSTS, findings, margin, doc, BASE_TABLE), intrinsic: fitIntrinsic(points, margin) };
+    const intrinsicChecks = checkIntrinsic(points);
     const violations = soundnessViolations(entry.costs, terms, margin);
 
     return {
@@ -299,8 +306,14 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       terms,
       findings,
       overhead: overheadOut,
+      intrinsic: { points, checks: intrinsicChecks },
       proposed: { name, entry, violations },
-      checks: Object.entries(COST_TABLES).map(([table, costs]) => checkTable(table, costs, terms)),
+      checks: Object.entries(COST_TABLES).map(([table, costs]) => {
+        const c = checkTable(table, costs, terms);
+        const j = intrinsicChecks.find((x) => x.table === table)!;
+        const unsound = j.ratios.filter((x) => j.unsound.includes(x.id)).map(({ id, us, charged }) => ({ id, us, charged }));
+        return { ...c, jobs: { checked: j.ratios.length, unsound, minRatio: j.minRatio, maxRatio: j.maxRatio } };
+      }),
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

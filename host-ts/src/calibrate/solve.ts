@@ -182,6 +182,8 @@ export interface CostTableEntry {
   basedOn: string;
   margin: number;
   costs: Record<string, Cost>;
+  /** The proposed intrinsic charge (SPEC §8), from the per-job work jobs. */
+  intrinsic?: Record<string, Cost>;
 }
 
 /** Integer ceiling that ignores floating-point dust (2.0000000001 → 2). */
@@ -287,6 +289,8 @@ export interface TableCheck {
   /** Measured terms checked. */
   terms: number;
   unsound: UnsoundKey[];
+  /** The per-job work jobs charged under the table (intrinsic charge plus their instructions). */
+  jobs?: { checked: number; unsound: { id: string; us: number; charged: number }[]; minRatio: number; maxRatio: number };
 }
 
 /**
@@ -310,7 +314,11 @@ export function checkTable(name: string, table: Readonly<Record<string, Cost>>, 
 /** One line per unsound key, for the terminal. */
 export function checkSummary(check: TableCheck, board: string): string {
   const head = `check ${check.table} on ${board}: ${check.terms} measured terms, `;
-  if (!check.unsound.length) return `${head}every key sound (measured ≤ charged at 1 cycle = 1 µs)`;
+  const j = check.jobs;
+  const jobsLine = j === undefined ? "" : j.unsound.length
+    ? `\n  per-job work: ${j.unsound.length} of ${j.checked} jobs charged below their time: ${j.unsound.map((u) => `${u.id} ${u.us.toFixed(0)} µs > ${u.charged} cycles`).join(", ")}`
+    : `\n  per-job work: ${j.checked} jobs, each charged ${j.minRatio.toFixed(2)}–${j.maxRatio.toFixed(2)} × its time`;
+  if (!check.unsound.length) return `${head}every key sound (measured ≤ charged at 1 cycle = 1 µs)${jobsLine}`;
   const lines = check.unsound.map((u) => `  ${u.key.padEnd(12)} ${u.term}: ${u.us.toFixed(2)} µs > ${u.charged} cycles (ratio ${Number.isFinite(u.ratio) ? u.ratio.toFixed(2) : "∞"})`);
-  return `${head}${check.unsound.length} unsound key(s): ${check.unsound.map((u) => u.key).join(", ")}\n${lines.join("\n")}`;
+  return `${head}${check.unsound.length} unsound key(s): ${check.unsound.map((u) => u.key).join(", ")}\n${lines.join("\n")}${jobsLine}`;
 }

@@ -21,7 +21,7 @@ interface VmExports {
 }
 
 const NAME = "as";
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 
 export const DEFAULT_WASM_PATH = fileURLToPath(new URL("../../../build/mhr-vm.wasm", import.meta.url));
 

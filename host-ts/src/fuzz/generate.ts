@@ -4,7 +4,7 @@
  * machine. Programs are built as instruction lists (so a divergence can be
  * minimised instruction by instruction) and encoded with the assembler.
  */
-import { OPCODES, SPACES, Limit, type OpInfo, type OperandRole } from "../generated/opcodes.ts";
+import { OPCODES, SPACES, Limit, intrinsicOf, type OpInfo, type OperandRole } from "../generated/opcodes.ts";
 import { encodePushImmediate } from "../asm/index.ts";
 import { encodeJob, makeContract } from "../model/codec.ts";
 import { bytesToHex } from "../model/bytes.ts";
@@ -75,16 +75,30 @@ interface Shape { memory: number; cycles: number; stateSize: number; rets: numbe
 function jobFor(code: Uint8Array, s: Shape, rng: Rng): Uint8Array {
   const self = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
   const other = Uint8Array.from({ length: 16 }, (_, i) => 0x50 + i);
-  const contract = makeContract({ code, maxMemory: s.memory, maxCycles: s.cycles, maxStateSize: s.stateSize, functions: [{ name: "f", entry: 0, args: s.args.length, rets: s.rets }] });
-  return encodeJob(makeJob(contract, {
-    args: s.args,
-    input: s.input,
-    sender: Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i),
-    self,
-    epoch: BigInt(rng.int(1000)),
-    balances: new Map([[bytesToHex(self), BigInt(rng.int(1000))], [bytesToHex(other), 5n]]),
-    state: s.state,
-  }));
+  // Both contract versions (SPEC §5): v1, and v2 with its intrinsic charge. A v2 job mostly gets
+  // max_cycles raised by about its intrinsic charge, so its program runs; sometimes not, so the
+  // charge before the first instruction is exercised too.
+  const version = rng.chance(0.5) ? 1 : 2;
+  const epoch = BigInt(rng.int(1000));
+  const selfBalance = BigInt(rng.int(1000));
+  const raise = version === 2 && rng.chance(0.85);
+  const build = (maxCycles: number): Uint8Array => {
+    const contract = makeContract({ code, maxMemory: s.memory, maxCycles, maxStateSize: s.stateSize, functions: [{ name: "f", entry: 0, args: s.args.length, rets: s.rets }], version });
+    return encodeJob(makeJob(contract, {
+      args: s.args,
+      input: s.input,
+      sender: Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i),
+      self,
+      epoch,
+      balances: new Map([[bytesToHex(self), selfBalance], [bytesToHex(other), 5n]]),
+      state: s.state,
+    }));
+  };
+  const first = build(s.cycles);
+  if (!raise) return first;
+  let size = 0;
+  for (const [k, v] of s.state) size += Limit.STATE_ENTRY_OVERHEAD + k.length / 2 + v.length;
+  return build(Math.min(Limit.MAX_CYCLES, s.cycles + intrinsicOf("v2", { jobBytes: first.length, stateSize: size, maxMemory: s.memory })));
 }
 
 /** A value an operand of this role (the opcode table's operands column) might plausibly take: mostly in range, sometimes just outside. */

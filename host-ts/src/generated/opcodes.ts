@@ -228,7 +228,7 @@ export const Trap = {
   DIVISION_BY_ZERO: 4,
   /** SHL or SHR with a count outside 0..63. */
   SHIFT_OUT_OF_RANGE: 5,
-  /** Charging the next instruction would take the cycle count past max_cycles. */
+  /** Charging the next instruction (or, before the first, the intrinsic charge) would take the cycle count past max_cycles. */
   OUT_OF_CYCLES: 6,
   /** A memory range operand is negative or reaches past max_memory. */
   MEMORY_OUT_OF_BOUNDS: 7,
@@ -260,7 +260,7 @@ export const ErrorCode = {
   BAD_JOB_SHAPE: 2,
   /** The contract map has missing, extra or mistyped fields. */
   BAD_CONTRACT_SHAPE: 3,
-  /** The job or contract declares a format version other than 1. */
+  /** The job declares a version other than 1, or the contract a version that names no cost table (1 and 2 do). */
   UNSUPPORTED_VERSION: 4,
   /** max_memory, max_cycles or max_state_size exceeds its spec maximum. */
   LIMIT_OUT_OF_RANGE: 5,
@@ -295,7 +295,8 @@ export const ERRORCODE_NAMES: Readonly<Record<number, string>> = { 1: "MALFORMED
 
 /** Every cost key: the mnemonic, or MNEMONIC.space for LOAD and STORE. */
 export const COST_KEYS: readonly string[] = ["PUSH","POP","DUP","SWAP","OVER","ROT","ADD","SUB","MUL","DIV","MOD","NEG","ABS","MIN","MAX","AND","OR","XOR","NOT","SHL","SHR","EQ","NEQ","LT","GT","LTE","GTE","JMP","JZ","JNZ","CALL","RET","HALT","ABORT","HASH","VERIFY_SIG","VERIFY_VRF","BALANCE","SENDER","SELF","EPOCH","TRANSFER","LOG","LOAD.m8","LOAD.m16","LOAD.m32","LOAD.m64","LOAD.state","LOAD.inlen","STORE.m8","STORE.m16","STORE.m32","STORE.m64","STORE.state","STORE.del","STORE.copy","MSIZE","EMIT"];
-export const ACTIVE_COST_TABLE = "v1";
+/** The cost table new contract packages name by default (spec/opcodes.json defaultCostTable). */
+export const DEFAULT_COST_TABLE = "v2";
 export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>>> = {
   "v1": {
     "PUSH": {"base":1},
@@ -363,12 +364,12 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
     "DUP": {"base":2},
     "SWAP": {"base":2},
     "OVER": {"base":2},
-    "ROT": {"base":3},
-    "ADD": {"base":3},
-    "SUB": {"base":3},
+    "ROT": {"base":2},
+    "ADD": {"base":2},
+    "SUB": {"base":2},
     "MUL": {"base":18},
-    "DIV": {"base":31},
-    "MOD": {"base":31},
+    "DIV": {"base":29},
+    "MOD": {"base":29},
     "NEG": {"base":2},
     "ABS": {"base":2},
     "MIN": {"base":2},
@@ -377,56 +378,86 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
     "OR": {"base":2},
     "XOR": {"base":2},
     "NOT": {"base":2},
-    "SHL": {"base":3},
-    "SHR": {"base":3},
-    "EQ": {"base":3},
-    "NEQ": {"base":3},
+    "SHL": {"base":2},
+    "SHR": {"base":2},
+    "EQ": {"base":2},
+    "NEQ": {"base":2},
     "LT": {"base":2},
-    "GT": {"base":3},
+    "GT": {"base":2},
     "LTE": {"base":2},
     "GTE": {"base":2},
-    "JMP": {"base":1},
+    "JMP": {"base":2},
     "JZ": {"base":2},
-    "JNZ": {"base":1},
+    "JNZ": {"base":2},
     "CALL": {"base":2},
     "RET": {"base":1},
     "HALT": {"base":1},
     "ABORT": {"base":1},
-    "HASH": {"base":64,"per":56,"unit":64,"of":"len"},
-    "VERIFY_SIG": {"base":290000,"per":590,"unit":128,"of":"len"},
-    "VERIFY_VRF": {"base":690000,"per":570,"unit":128,"of":"len"},
-    "BALANCE": {"base":20},
-    "SENDER": {"base":4},
-    "SELF": {"base":4},
+    "HASH": {"base":54,"per":46,"unit":64,"of":"len"},
+    "VERIFY_SIG": {"base":370000,"per":480,"unit":128,"of":"len"},
+    "VERIFY_VRF": {"base":860000,"per":450,"unit":128,"of":"len"},
+    "BALANCE": {"base":24},
+    "SENDER": {"base":5},
+    "SELF": {"base":5},
     "EPOCH": {"base":2},
-    "TRANSFER": {"base":13},
+    "TRANSFER": {"base":14},
     "LOG": {"base":6,"per":10,"unit":32,"of":"len"},
     "LOAD.m8": {"base":3},
     "LOAD.m16": {"base":3},
     "LOAD.m32": {"base":3},
     "LOAD.m64": {"base":4},
-    "LOAD.state": {"base":21,"per":5,"unit":32,"of":"klen+cap"},
+    "LOAD.state": {"base":27,"per":5,"unit":32,"of":"klen+cap"},
     "LOAD.inlen": {"base":2},
     "STORE.m8": {"base":2},
     "STORE.m16": {"base":3},
     "STORE.m32": {"base":3},
     "STORE.m64": {"base":4},
-    "STORE.state": {"base":120,"per":5,"unit":32,"of":"klen+vlen"},
-    "STORE.del": {"base":130,"per":1,"unit":32,"of":"klen"},
+    "STORE.state": {"base":130,"per":31,"unit":32,"of":"klen+vlen"},
+    "STORE.del": {"base":110,"per":1,"unit":32,"of":"klen"},
     "STORE.copy": {"base":5,"per":6,"unit":32,"of":"len"},
     "MSIZE": {"base":2},
     "EMIT": {"base":3,"per":10,"unit":32,"of":"len"},
   },
 };
-export const COSTS: Readonly<Record<string, Cost>> = COST_TABLES[ACTIVE_COST_TABLE];
+/** SPEC §5: the contract `version` that names each cost table, and back. */
+export const CONTRACT_VERSION_OF_TABLE: Readonly<Record<string, number>> = {"v1":1,"v2":2};
+export const COST_TABLE_OF_VERSION: Readonly<Record<number, string>> = {"1":"v1","2":"v2"};
+/** The contract version tools emit unless told otherwise (the version of v2). */
+export const DEFAULT_CONTRACT_VERSION = 2;
+/** SPEC §8: the intrinsic charge's rows per table (JOB: job bytes, JOB.state: prior state size, JOB.memory: max_memory); absent = none. */
+export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> | undefined>> = {
+  "v1": undefined,
+  "v2": {"JOB":{"base":440,"per":160,"unit":64,"of":"job"},"JOB.state":{"base":0,"per":280,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":47,"unit":1024,"of":"memory"}},
+};
 
 /** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */
 export function chargeOf(c: Cost, n = 0): number {
   return c.per === undefined || c.unit === undefined ? c.base : c.base + c.per * Math.ceil(n / c.unit);
 }
-/** The charge of cost key `key` (a mnemonic, or LOAD.space / STORE.space) under `table` (default: the active table). */
-export function costOf(key: string, n = 0, table: Readonly<Record<string, Cost>> = COSTS): number {
+/** The charge of cost key `key` (a mnemonic, or LOAD.space / STORE.space) under `table` (a contract's: costTableOf). */
+export function costOf(key: string, n: number, table: Readonly<Record<string, Cost>>): number {
   const c = table[key];
   if (c === undefined) throw new Error(`no cost for ${key} in the cost table`);
   return chargeOf(c, n);
+}
+/** The cost table a contract `version` names (SPEC §5), or undefined: UNSUPPORTED_VERSION. */
+export function costTableNameOf(contractVersion: number): string | undefined {
+  return Object.prototype.hasOwnProperty.call(COST_TABLE_OF_VERSION, contractVersion) ? COST_TABLE_OF_VERSION[contractVersion] : undefined;
+}
+/** The cost rows of the table a contract `version` names; throws for a version no table has. */
+export function costTableOf(contractVersion: number): Readonly<Record<string, Cost>> {
+  const name = costTableNameOf(contractVersion);
+  if (name === undefined) throw new Error(`no cost table for contract version ${contractVersion}`);
+  return COST_TABLES[name];
+}
+/** What the intrinsic charge measures (SPEC §8): the job encoding's length, the prior state size (SPEC §3), max_memory. */
+export interface IntrinsicMeasure { readonly jobBytes: number; readonly stateSize: number; readonly maxMemory: number }
+/** SPEC §8: the intrinsic charge of a job under table `name` (0 for a table without one). */
+export function intrinsicOf(name: string, m: IntrinsicMeasure): number {
+  const rows = INTRINSIC[name];
+  if (rows === undefined) return 0;
+  const n: Readonly<Record<string, number>> = { job: m.jobBytes, state: m.stateSize, memory: m.maxMemory };
+  let sum = 0;
+  for (const c of Object.values(rows)) sum += chargeOf(c, n[c.of ?? ""] ?? 0);
+  return sum;
 }

@@ -87,7 +87,7 @@ export const WasmTrap = {
 export const WASM_TRAP_DOCS: Readonly<Record<number, string>> = {
   3: "ADD, SUB, MUL, NEG, ABS or DIV result does not fit in a signed 64-bit integer.",
   4: "DIV or MOD with a zero divisor.",
-  6: "Charging the next instruction would take the cycle count past max_cycles.",
+  6: "Charging the next instruction (or, before the first, the intrinsic charge) would take the cycle count past max_cycles.",
   7: "A memory range operand is negative or reaches past max_memory.",
   8: "CALL with CALL_DEPTH return addresses already pending.",
   11: "STORE would make the state larger than max_state_size.",
@@ -141,7 +141,7 @@ export const WASM_ERROR_DOCS: Readonly<Record<number, string>> = {
   1: "The job bytes are not well-formed deterministic CBOR (RFC 8949 section 4.2.1) of the accepted subset.",
   2: "The job map has missing, extra or mistyped fields, or an integer out of range.",
   3: "The contract map has missing, extra or mistyped fields.",
-  4: "The job or contract declares a format version other than 1.",
+  4: "The job declares a version other than 1, or the contract a version that names no cost table (1 and 2 do).",
   5: "max_memory, max_cycles or max_state_size exceeds its spec maximum.",
   6: "The code is empty or longer than MAX_CODE_SIZE.",
   7: "The contract hash is not Blake3-256 of its code.",

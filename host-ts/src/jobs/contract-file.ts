@@ -19,11 +19,12 @@ function readOrFail(path: string): Buffer {
 }
 
 /** A .masm file is assembled; anything else must be a canonical contract package (.mhr). */
-export function loadContract(path: string): Contract {
+/** A package from disk, or assembly (which names cost table `costTable` unless it says `.costs`). */
+export function loadContract(path: string, costTable?: string): Contract {
   const data = readOrFail(path);
   if (path.endsWith(".masm") || path.endsWith(".asm")) {
     try {
-      return assembleChecked(decodeSourceText(new Uint8Array(data), path)).contract;
+      return assembleChecked(decodeSourceText(new Uint8Array(data), path), costTable !== undefined ? { costTable } : {}).contract;
     } catch (e) {
       if (e instanceof AsmError) throw new UserError(`${path}: ${e.message}`);
       throw e;

@@ -5,7 +5,7 @@
  * host-ts/src/reference/validate.ts, the VM in AssemblyScript.
  */
 import { blake3 } from "@noble/hashes/blake3.js";
-import { ErrorCode, Limit, Status, isStatusCode } from "../generated/opcodes.ts";
+import { DEFAULT_CONTRACT_VERSION, ErrorCode, Limit, Status, isStatusCode } from "../generated/opcodes.ts";
 import { encodeCanonical, decodeStrict, isMap, isBytes, isInt, isUint, CborError, type CborValue, type CborMap } from "./cbor.ts";
 import { bytesToHex, hexToBytes, compareBytes } from "./bytes.ts";
 import type { Contract, Job, Result, StateMap, Context, FunctionSignature, Transfer } from "./types.ts";
@@ -122,10 +122,14 @@ export function tooLargeJobResult(job: Uint8Array, max: number = Limit.MAX_JOB_S
   return error === undefined ? undefined : invalidResult(hash32(job), error);
 }
 
-/** Builds a contract from its parts, computing the hash of the code. */
-export function makeContract(parts: Omit<Contract, "hash" | "version" | "stateKey"> & { stateKey?: Uint8Array }): Contract {
+/**
+ * Builds a contract from its parts, computing the hash of the code. The
+ * version names the cost table (SPEC §5); new packages get the default
+ * table's (spec/opcodes.json defaultCostTable) unless told otherwise.
+ */
+export function makeContract(parts: Omit<Contract, "hash" | "version" | "stateKey"> & { stateKey?: Uint8Array; version?: number }): Contract {
   return {
-    version: FORMAT_VERSION,
+    version: parts.version ?? DEFAULT_CONTRACT_VERSION,
     hash: hash32(parts.code),
     code: parts.code,
     maxMemory: parts.maxMemory,

@@ -1,8 +1,9 @@
 /**
  * The GAS phase of the step (SPEC §8.1). Costs (SPEC §10) come from the one
- * generated cost function, `costOf` in generated/opcodes.ts, over the active
+ * generated cost function, `costOf` in generated/opcodes.ts, over the job's
  * cost table: each instruction computes the byte count of its *of* column in
- * its OPERANDS phase and charges `costOf(ins.key, n)` here.
+ * its OPERANDS phase and charges `costOf(ins.key, n, m.costs)` here (the
+ * contract's table, SPEC §5).
  */
 import type { Machine } from "./machine.ts";
 import { Trap, TrapCode } from "./traps.ts";

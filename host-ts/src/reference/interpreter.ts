@@ -5,6 +5,7 @@
  */
 import { Status } from "../generated/opcodes.ts";
 import type { TraceStep } from "../model/engine.ts";
+import { chargeGas } from "./gas.ts";
 import { INSTRUCTIONS } from "./instructions/index.ts";
 import type { Machine } from "./machine.ts";
 import { Trap, TrapCode } from "./traps.ts";
@@ -12,6 +13,9 @@ import { Trap, TrapCode } from "./traps.ts";
 /** Runs the call to its end; afterwards `m.end` says how it ended. */
 export function execute(m: Machine, trace?: TraceStep[]): void {
   try {
+    // SPEC §8: the intrinsic charge comes before the first instruction; if it
+    // does not fit, the call traps OUT_OF_CYCLES with cycles 0.
+    chargeGas(m, m.intrinsic);
     while (m.running) {
       // FETCH: pc equal to the code length means the code ran out.
       if (m.pc === m.program.code.length) throw new Trap(TrapCode.END_OF_CODE);

@@ -2,7 +2,7 @@
  * The machine (SPEC §3): what a call holds while it runs, and the data-stack
  * primitives every instruction uses in its STACK and OPERATION phases.
  */
-import { Limit, Status } from "../generated/opcodes.ts";
+import { COST_TABLES, Limit, Status, intrinsicOf, type Cost } from "../generated/opcodes.ts";
 import type { Context, StateMap, Transfer } from "../model/types.ts";
 import type { Instruction, Program } from "./code.ts";
 import { Trap, TrapCode } from "./traps.ts";
@@ -28,6 +28,10 @@ export interface Machine {
   /** Length of the job input (LOAD.inlen). */
   readonly inputLength: number;
   readonly context: Context;
+  /** The contract's cost table (SPEC §10). */
+  readonly costs: Readonly<Record<string, Cost>>;
+  /** The intrinsic charge (SPEC §8), charged before the first instruction. */
+  readonly intrinsic: number;
 
   // ---- The machine state of SPEC §3 ----
   pc: number;
@@ -74,6 +78,8 @@ export function createMachine(job: ValidatedJob): Machine {
     rets: job.fn.rets,
     inputLength: job.input.length,
     context: job.context,
+    costs: COST_TABLES[job.costTable],
+    intrinsic: intrinsicOf(job.costTable, { jobBytes: job.jobLength, stateSize: job.stateSize, maxMemory: job.contract.maxMemory }),
     pc: job.fn.entry,
     stack: [...job.args],
     callStack: [],

@@ -3,7 +3,7 @@
  * step decides the error code. Decoding (SPEC §4) is the model's
  * `decodeStrict`; this module checks shapes (§5, §6), values and the code.
  */
-import { ErrorCode, Limit } from "../generated/opcodes.ts";
+import { ErrorCode, Limit, costTableNameOf } from "../generated/opcodes.ts";
 import { decodeStrict, isBytes, isInt, isMap, isText, isUint, type CborMap, type CborValue } from "../model/cbor.ts";
 import { hash32, jobSizeError } from "../model/codec.ts";
 import { bytesToHex, equalBytes } from "../model/bytes.ts";
@@ -22,6 +22,12 @@ export interface ValidatedJob {
   readonly context: Context;
   /** The prior state. */
   readonly state: StateMap;
+  /** The cost table the contract's version names (SPEC §5, §10). */
+  readonly costTable: string;
+  /** Length of the job encoding in bytes (the intrinsic charge, SPEC §8). */
+  readonly jobLength: number;
+  /** The prior state size (SPEC §3). */
+  readonly stateSize: number;
 }
 
 export type Validation = { readonly ok: true; readonly job: ValidatedJob } | { readonly ok: false; readonly error: number };
@@ -81,8 +87,10 @@ export type ContractCheck =
  */
 export function checkContractFields(c: RawContract): ContractCheck {
   const fail = (error: number, fault: ContractFault, detail: string): ContractCheck => ({ ok: false, error, fault, detail });
-  // 5. Contract version.
-  if (c.version !== 1n) return fail(ErrorCode.UNSUPPORTED_VERSION, { part: "version" }, `contract version ${c.version} (this is version 1)`);
+  // 5. Contract version: it names the cost table.
+  if (c.version > 0xffffn || costTableNameOf(Number(c.version)) === undefined) {
+    return fail(ErrorCode.UNSUPPORTED_VERSION, { part: "version" }, `contract version ${c.version} names no cost table`);
+  }
   // 6. Limits.
   const limits = [["maxMemory", c.maxMemory, Limit.MAX_MEMORY, "max_memory"], ["maxCycles", c.maxCycles, Limit.MAX_CYCLES, "max_cycles"], ["maxStateSize", c.maxStateSize, Limit.MAX_STATE_SIZE, "max_state_size"]] as const;
   for (const [part, value, max, name] of limits) {
@@ -223,6 +231,9 @@ export function validateJob(bytes: Uint8Array): Validation {
         balances: new Map([...(balances as Map<Uint8Array, bigint>)].map(([k, v]) => [bytesToHex(k), v])),
       },
       state: new Map([...(state as Map<Uint8Array, Uint8Array>)].map(([k, v]) => [bytesToHex(k), v])),
+      costTable: costTableNameOf(Number(version))!,
+      jobLength: bytes.length,
+      stateSize: priorSize,
     },
   };
 }

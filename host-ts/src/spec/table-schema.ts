@@ -29,7 +29,23 @@ export interface SpaceRow { byte: string; name: string; LOAD?: SpaceEffect; STOR
 export interface CodeRow { code: number; name: string; doc: string }
 export interface LimitRow { name: string; value: number; doc: string }
 export interface CostRow { base: number; per?: number; unit?: number; of?: string }
-export interface CostTable { status: string; doc: string; costs: Record<string, CostRow>; basedOn?: string; margin?: number }
+/**
+ * The intrinsic (per-job) charge of a table (SPEC §8): one row per part, each
+ * `base + per × ceil(n / unit)` with n the part's measure (`of`).
+ */
+export const INTRINSIC_PARTS = { JOB: "job", "JOB.state": "state", "JOB.memory": "memory" } as const;
+export type IntrinsicPart = keyof typeof INTRINSIC_PARTS;
+export interface CostTable {
+  status: string;
+  doc: string;
+  /** The contract `version` that selects this table (SPEC §5). */
+  contractVersion: number;
+  costs: Record<string, CostRow>;
+  /** Absent: no intrinsic charge (v1). */
+  intrinsic?: Partial<Record<IntrinsicPart, CostRow>>;
+  basedOn?: string;
+  margin?: number;
+}
 
 export interface OpcodeTable {
   format: string;
@@ -44,7 +60,8 @@ export interface OpcodeTable {
   opcodes: OpcodeRow[];
   spaces: SpaceRow[];
   costTables: Record<string, CostTable>;
-  activeCostTable: string;
+  /** The table new contract packages name by default (its contractVersion is what the tools emit). */
+  defaultCostTable: string;
 }
 
 export const TABLE_PATH = fileURLToPath(new URL("../../../spec/opcodes.json", import.meta.url));
@@ -99,7 +116,20 @@ export function checkTable(table: OpcodeTable): void {
     }
     for (const key of Object.keys(ct.costs)) if (!costKeys(table).includes(key)) fail(`cost table ${name}: unknown key ${key}`);
   }
-  if (!table.costTables[table.activeCostTable]) fail(`active cost table ${table.activeCostTable} missing`);
+  if (!table.costTables[table.defaultCostTable]) fail(`default cost table ${table.defaultCostTable} missing`);
+  const versions = new Set<number>();
+  for (const [name, ct] of Object.entries(table.costTables)) {
+    if (!Number.isSafeInteger(ct.contractVersion) || ct.contractVersion < 1) fail(`cost table ${name}: contractVersion must be a whole number >= 1`);
+    if (versions.has(ct.contractVersion)) fail(`cost table ${name}: contract version ${ct.contractVersion} already names another table`);
+    versions.add(ct.contractVersion);
+    for (const [part, row] of Object.entries(ct.intrinsic ?? {})) {
+      const of = (INTRINSIC_PARTS as Record<string, string>)[part];
+      if (of === undefined) fail(`cost table ${name}: unknown intrinsic part ${part}`);
+      if (row.of !== of || row.per === undefined || row.unit === undefined) fail(`cost table ${name}, intrinsic ${part}: needs base, per, unit and of "${of}"`);
+      const whole = (x: number | undefined, min: number) => x !== undefined && Number.isSafeInteger(x) && x >= min;
+      if (!whole(row.base, 0) || !whole(row.per, 0) || !whole(row.unit, 1)) fail(`cost table ${name}, intrinsic ${part}: base and per are whole numbers >= 0, unit >= 1`);
+    }
+  }
   const codes = (rows: CodeRow[], what: string) => rows.forEach((r, i) => { if (r.code !== i + 1) fail(`${what} codes must be 1..n in order`); });
   codes(table.traps, "trap");
   codes(table.errors, "error");

@@ -2,9 +2,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bytesToHex } from "../model/bytes.ts";
+import { bytesToHex, hexToBytes } from "../model/bytes.ts";
+import { decodeStrict, isMap, isUint } from "../model/cbor.ts";
 import { z } from "zod";
-import { STATUS_NAMES, Status, type StatusName } from "../generated/opcodes.ts";
+import { STATUS_NAMES, Status, costTableNameOf, type StatusName } from "../generated/opcodes.ts";
 import type { EngineRun } from "../model/engine.ts";
 import type { Result, StateMap } from "../model/types.ts";
 
@@ -37,6 +38,8 @@ const VectorSchema = z.strictObject({
   description: z.string(),
   covers: CoversSchema,
   source: z.string().optional(),
+  /** The cost table the job's contract version names (SPEC §5); when absent it is derived from the job. */
+  costTable: z.string().optional(),
   job: hex,
   expected: ExpectedResultSchema,
 });
@@ -76,6 +79,20 @@ export function vectorFileProblems(raw: unknown): string | undefined {
 export interface LoadedVector extends Vector {
   file: string;
   tier: VectorFile["tier"];
+  /** The cost table the vector runs under: its contract version's (SPEC §5), or "none" for a job without a supported one. */
+  table: string;
+}
+
+/** The cost table a job's contract names (contract field 0, SPEC §5), or "none" when the bytes have no supported version. */
+export function costTableOfJob(job: Uint8Array): string {
+  try {
+    const j = decodeStrict(job);
+    const c = isMap(j) ? j.get(1n) : undefined;
+    const v = c !== undefined && isMap(c) ? c.get(0n) : undefined;
+    return (v !== undefined && isUint(v) && v <= 0xffffn ? costTableNameOf(Number(v)) : undefined) ?? "none";
+  } catch {
+    return "none";
+  }
 }
 
 export function expectedFromRun(run: Pick<EngineRun, "result" | "resultBytes" | "resultHash" | "state">): ExpectedResult {
@@ -138,7 +155,9 @@ export function loadVectors(opts: { tier?: VectorFile["tier"]; filter?: string; 
       if (names.has(v.name)) throw new Error(`duplicate vector name ${v.name} (${path})`);
       names.add(v.name);
       if (opts.filter && !matchesFilter(v.name, opts.filter)) continue;
-      all.push({ ...v, file: relative(VECTORS_DIR, path), tier: file.tier });
+      const table = costTableOfJob(hexToBytes(v.job));
+      if (v.costTable !== undefined && v.costTable !== table) throw new Error(`${v.name} (${path}): states cost table ${v.costTable} but its contract version names ${table}`);
+      all.push({ ...v, file: relative(VECTORS_DIR, path), tier: file.tier, table });
     }
   }
   return all;

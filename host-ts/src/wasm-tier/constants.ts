@@ -5,7 +5,7 @@
  * so that 1 fuel is 1 MHR-Byte cycle for the same work and retuning the
  * MHR-Byte table retunes the WASM tier.
  */
-import { COSTS, ERRORCODE_NAMES, TRAP_NAMES, type Cost } from "../generated/opcodes.ts";
+import { COST_TABLES, ERRORCODE_NAMES, TRAP_NAMES, type Cost } from "../generated/opcodes.ts";
 import {
   FUEL_KEYS, GROW_BYTES_PER_FUEL, HOST_FUNCTION_ROWS, WASM_PAGE, WasmError, WasmTier, WasmTrap,
   type HostFunctionRow, type NodeTier, type WasmTierValue,
@@ -28,14 +28,22 @@ export function errorName(code: number): string {
   return WASM_ERROR_NAMES[code] ?? `ERROR_${code}`;
 }
 
+/**
+ * The static fuel classes are priced from table v1 for every contract version:
+ * they measure a server-class WebAssembly engine, not an ESP32, which the
+ * calibrated v2 rows describe (docs/WASM.md §6). Host functions charge the
+ * contract's own table (host.ts).
+ */
+const FUEL_TABLE = COST_TABLES.v1;
+
 function cost(key: string): Cost {
-  const c = COSTS[key];
+  const c = FUEL_TABLE[key];
   if (!c) throw new Error(`no MHR-Byte cost for ${key}`);
   return c;
 }
 
 export interface HostFunctionSpec extends HostFunctionRow {
-  /** The cost-table row of `equivalent`. */
+  /** The v1 cost-table row of `equivalent` (a version-2 contract charges its own table's row: host.ts). */
   readonly cost: Cost;
 }
 

@@ -9,7 +9,7 @@
  */
 import { bytesToHex } from "../model/bytes.ts";
 import type { Context, StateMap, Transfer } from "../model/types.ts";
-import { chargeOf } from "../generated/opcodes.ts";
+import { COST_TABLES, costOf, type Cost } from "../generated/opcodes.ts";
 import { HOST_BY_NAME } from "./constants.ts";
 import { SharedLimit, WasmTrap } from "../generated/wasm-tier.ts";
 // The same SPEC §14.2 rule as VERIFY_SIG: one implementation, so the tiers cannot drift.
@@ -47,18 +47,20 @@ export interface HostEnv {
   /** Set once the instance exists. */
   memory: WebAssembly.Memory | null;
   fuel: WebAssembly.Global | null;
+  /** The contract's cost table (its version, SPEC §5): host functions charge its rows. */
+  costs: Readonly<Record<string, Cost>>;
 }
 
-export function newHostEnv(context: Context, input: Uint8Array, state: StateMap, stateSize: number, maxStateSize: number): HostEnv {
+export function newHostEnv(context: Context, input: Uint8Array, state: StateMap, stateSize: number, maxStateSize: number, costs: Readonly<Record<string, Cost>> = COST_TABLES.v1): HostEnv {
   return {
     context, input, state: new Map(state), stateSize, maxStateSize,
-    output: [], outputBytes: 0, logs: [], logBytes: 0, transfers: [], memory: null, fuel: null,
+    output: [], outputBytes: 0, logs: [], logBytes: 0, transfers: [], memory: null, fuel: null, costs,
   };
 }
 
-const cost = (name: string, n = 0) => chargeOf(HOST_BY_NAME.get(name)!.cost, n);
-
 export function hostImports(env: HostEnv): WebAssembly.Imports {
+  // The one cost function over the row of the host function's MHR-Byte equivalent in the contract's table.
+  const cost = (name: string, n = 0) => costOf(HOST_BY_NAME.get(name)!.equivalent, n, env.costs);
   const mem = (): Uint8Array => (env.memory ? new Uint8Array(env.memory.buffer) : new Uint8Array(0));
   /** Checks the range (ptr, len), both read as unsigned 32-bit. */
   const range = (ptr: number, len: number): [number, number] => {

@@ -10,6 +10,7 @@ import { bytesToHex, compareBytes } from "../model/bytes.ts";
 import type { Contract, Context, FunctionSignature, Job, StateMap } from "../model/types.ts";
 import { tierValue } from "./constants.ts";
 import { SharedLimit, TIERS, WasmError, WasmLimit, type NodeTier, type TierLimits, type WasmTierValue } from "../generated/wasm-tier.ts";
+import { DEFAULT_CONTRACT_VERSION, costTableNameOf } from "../generated/opcodes.ts";
 
 export interface WasmContract extends Contract {
   wasmTier: WasmTierValue;
@@ -42,10 +43,12 @@ export function makeWasmContract(parts: {
   maxCycles?: number;
   maxStateSize?: number;
   stateKey?: Uint8Array;
+  /** The contract version: it names the cost table of the host functions and the intrinsic charge (default: the default table's). */
+  version?: number;
 }): WasmContract {
   const tier = TIERS[parts.wasmTier];
   return {
-    version: FORMAT_VERSION,
+    version: parts.version ?? DEFAULT_CONTRACT_VERSION,
     hash: hash32(parts.code),
     code: parts.code,
     maxMemory: parts.maxMemory ?? tier.memory,
@@ -137,7 +140,7 @@ export function checkJob(bytes: Uint8Array, nodeTier: NodeTier): JobCheck {
 
   const c = readContract(contract);
   if (typeof c === "number") return bad(c, "the contract map must have exactly keys 0-8 with the types of docs/WASM.md, and wasm_tier 1 or 2");
-  if (c.version !== 1) return bad(WasmError.UNSUPPORTED_VERSION, `contract version ${c.version}`);
+  if (costTableNameOf(c.version) === undefined) return bad(WasmError.UNSUPPORTED_VERSION, `contract version ${c.version} names no cost table`);
 
   const tier = TIERS[c.wasmTier];
   if (c.wasmTier > tierValue(nodeTier)) {

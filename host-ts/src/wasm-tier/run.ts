@@ -9,7 +9,7 @@ import { FORMAT_VERSION, hash32, invalidResult, stateHash } from "../model/codec
 import { runRecordOf, type EngineRun, type RunDetails } from "../model/engine.ts";
 import { bytesToHex, concatBytes } from "../model/bytes.ts";
 import type { Result, StateMap } from "../model/types.ts";
-import { Status, type StatusCode } from "../generated/opcodes.ts";
+import { COST_TABLES, Status, costTableNameOf, intrinsicOf, type StatusCode } from "../generated/opcodes.ts";
 import { WASM_PAGE, WASM_TRAP_DOCS, WasmError, WasmTrap, type NodeTier } from "../generated/wasm-tier.ts";
 import { trapName } from "./constants.ts";
 import { analyzeModule, checkMemoryLimit, instrumentModule, RESERVED, type InstrumentStats, type ModuleFacts } from "./instrument.ts";
@@ -136,13 +136,13 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
   const after = checkAfterModule(job, p.exports);
   if (!after.ok) return invalid(after.code, after.message);
   const fn = after.fn;
-  const first = execute(jobHash, job, checked.priorStateSize, checked.tier.wallClockMs, fn, p, p.module, hooks);
+  const first = execute(jobHash, jobBytes.length, job, checked.priorStateSize, checked.tier.wallClockMs, fn, p, p.module, hooks);
   if (first !== ENGINE_TRAP) return first;
   // The default module keeps the fuel counter exact only where it is observed without an engine trap
   // (instrument.ts): the run is repeated on the precise module, which reaches the same trap (the job is
   // deterministic and starts afresh) with the counter exact at the trapping instruction.
   p.precise ??= new WebAssembly.Module(instrumentModule(c.code, { precise: true }).binary as Uint8Array<ArrayBuffer>);
-  const again = execute(jobHash, job, checked.priorStateSize, checked.tier.wallClockMs, fn, p, p.precise, {});
+  const again = execute(jobHash, jobBytes.length, job, checked.priorStateSize, checked.tier.wallClockMs, fn, p, p.precise, {});
   if (again === ENGINE_TRAP) throw new Error("the precise module did not classify its engine trap");
   return again;
 }
@@ -150,11 +150,20 @@ export function runWasmJob(jobBytes: Uint8Array, nodeTier: NodeTier = "full", ho
 /** What `execute` returns when the run ended in a trap of the WebAssembly engine on a module that is not precise. */
 const ENGINE_TRAP = Symbol("engine trap");
 
-function execute(jobHash: Uint8Array, job: WasmJob, priorStateSize: number, wallClockMs: number, fn: { name: string; rets: number }, p: Prepared, module: WebAssembly.Module, hooks: RunHooks): EngineRun | typeof ENGINE_TRAP {
+function execute(jobHash: Uint8Array, jobLen: number, job: WasmJob, priorStateSize: number, wallClockMs: number, fn: { name: string; rets: number }, p: Prepared, module: WebAssembly.Module, hooks: RunHooks): EngineRun | typeof ENGINE_TRAP {
   const c = job.contract;
   const isPrecise = module === p.precise;
   const priorHash = stateHash(job.state);
-  const env = newHostEnv(job.context, job.input, job.state, priorStateSize, c.maxStateSize);
+  // The contract version names the cost table (SPEC §5): its rows price the host functions, and it
+  // brings the intrinsic charge (docs/WASM.md §6) — over the job's bytes and the prior state only:
+  // linear memory is charged where it is added (memory.grow), not zeroed up front as MHR-Byte's is.
+  const table = costTableNameOf(c.version)!;
+  const intrinsic = intrinsicOf(table, { jobBytes: jobLen, stateSize: priorStateSize, maxMemory: 0 });
+  if (intrinsic > c.maxCycles) {
+    return finish({ jobHash, status: Status.TRAP, code: BigInt(WasmTrap.OUT_OF_CYCLES), cycles: 0, returns: [], output: new Uint8Array(), logs: [], transfers: [], stateHash: priorHash },
+      { state: job.state, memoryBytes: 0, message: `the intrinsic charge of ${intrinsic} fuel is over max_cycles ${c.maxCycles}` });
+  }
+  const env = newHostEnv(job.context, job.input, job.state, priorStateSize, c.maxStateSize, COST_TABLES[table]);
   const limit = BigInt(c.maxCycles);
   let instance: WebAssembly.Instance | null = null;
   let exportsObj: Record<string, unknown> = {};
@@ -176,7 +185,7 @@ function execute(jobHash: Uint8Array, job: WasmJob, priorStateSize: number, wall
   exportsObj = instance.exports as Record<string, unknown>;
   env.memory = (exportsObj[RESERVED.memory] as WebAssembly.Memory | undefined) ?? null;
   env.fuel = exportsObj[RESERVED.fuel] as WebAssembly.Global;
-  env.fuel.value = limit;
+  env.fuel.value = limit - BigInt(intrinsic);
   (exportsObj[RESERVED.maxPages] as WebAssembly.Global).value = Math.floor(c.maxMemory / WASM_PAGE);
   const trapCell = exportsObj[RESERVED.trap] as WebAssembly.Global;
 

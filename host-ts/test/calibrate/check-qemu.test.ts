@@ -3,8 +3,10 @@
  * image first). Under -icount the instruction counts are exact, so the verdict
  * is deterministic, not a timing result. A few cheap keys keep it short: v1
  * under-charges LOG and EMIT (≈ 3× at their largest sizes) and over-charges ADD;
- * the calibrated table v2 covers all three. The full check of every key,
- * `mhr calibrate --board qemu-rv32 --check v2`, takes ~4 minutes here.
+ * the calibrated table v2 covers all three. The per-job work jobs run in every
+ * calibration: v1 charges them nothing beyond their HALT, v2 its intrinsic
+ * charge. The full check of every key and job, `mhr calibrate --board
+ * qemu-rv32 --check v2`, runs in npm test (scripts/test.sh, ~75 s here).
  */
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
@@ -36,9 +38,14 @@ describe("mhr calibrate --check on qemu-rv32", () => {
       expect(r.code).toBe(1);
       const listed = /unsound key\(s\): (.*)$/.exec(line!)?.[1].split(", ");
       expect(listed?.sort()).toEqual(["EMIT", "LOG"]);
+      // v1 charges no per-job work: every per-job job is listed as charged below its time.
+      expect(r.stdout).toMatch(/per-job work: (\d+) of \1 jobs charged below their time/);
       // The same measurements under the calibrated table v2 (calibration.json checks every table).
-      const checks = (JSON.parse(readFileSync(join(out, "calibration.json"), "utf8")) as { checks: { table: string; unsound: unknown[] }[] }).checks;
-      expect(checks.find((c) => c.table === "v2")?.unsound).toEqual([]);
+      const checks = (JSON.parse(readFileSync(join(out, "calibration.json"), "utf8")) as { checks: { table: string; unsound: unknown[]; jobs: { unsound: unknown[]; checked: number } }[] }).checks;
+      const v2 = checks.find((c) => c.table === "v2");
+      expect(v2?.unsound).toEqual([]);
+      expect(v2?.jobs.unsound).toEqual([]);
+      expect(v2?.jobs.checked).toBeGreaterThan(10);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -7,7 +7,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createReferenceEngine } from "../../src/engines/reference-engine.ts";
 import { Limit, Status } from "../../src/generated/opcodes.ts";
-import { buildMicrobenches, COST_KEYS, overheadJobs, valueOfLength, type MicrobenchSet } from "../../src/calibrate/microbench.ts";
+import { buildMicrobenches, COST_KEYS, valueOfLength, type MicrobenchSet } from "../../src/calibrate/microbench.ts";
+import { intrinsicJobs } from "../../src/calibrate/intrinsic.ts";
 import { encodePushImmediate } from "../../src/asm/index.ts";
 import { taiCounter, vrfInput, vrfKey, patternBytes } from "../../src/calibrate/crypto-inputs.ts";
 import { verifyEcvrf } from "../../src/crypto/ecvrf.ts";
@@ -99,8 +100,18 @@ describe("calibration microbenchmarks", () => {
     }
   });
 
-  it("per-job overhead jobs HALT", async () => {
+  it("per-job work jobs HALT under the default table and are charged under every table", async () => {
     const ref = createReferenceEngine();
-    for (const o of overheadJobs()) expect((await ref.run(o.bytes)).result.status, o.id).toBe(Status.HALT);
+    const jobs = intrinsicJobs();
+    for (const o of jobs) {
+      const r = (await ref.run(o.bytes)).result;
+      expect(r.status, o.id).toBe(Status.HALT);
+      expect(r.cycles, o.id).toBe(o.charged.v2);
+      // v1 has no intrinsic charge: only the instructions.
+      // v1 has no intrinsic charge: only the instructions, always less than v2 charges.
+      expect(o.charged.v1, o.id).toBeLessThan(o.charged.v2);
+    }
+    // The sweep grows every measure the intrinsic charge prices.
+    for (const k of ["jobBytes", "stateSize", "maxMemory"] as const) expect(Math.max(...jobs.map((j) => j.measure[k])), k).toBeGreaterThan(8000);
   });
 });

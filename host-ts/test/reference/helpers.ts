@@ -72,13 +72,15 @@ export interface JobSpec {
   maxStateSize?: number;
   state?: Record<string, Uint8Array> | StateMap;
   context?: Partial<Context>;
+  /** Contract version (the cost table, SPEC §5); these tests default to 1 (table v1, no intrinsic charge). */
+  version?: number;
 }
 
 export function makeJob(s: JobSpec): Job {
   const args = (s.args ?? []).map(BigInt);
   const functions = s.functions ?? [{ name: "main", entry: 0, args: args.length, rets: s.rets ?? 0 }];
   const state: StateMap = s.state instanceof Map ? s.state : new Map(Object.entries(s.state ?? {}));
-  const contract = makeContract({ code: s.code, maxMemory: s.maxMemory ?? 1024, maxCycles: s.maxCycles ?? 1_000_000, maxStateSize: s.maxStateSize ?? 4096, functions });
+  const contract = makeContract({ code: s.code, maxMemory: s.maxMemory ?? 1024, maxCycles: s.maxCycles ?? 1_000_000, maxStateSize: s.maxStateSize ?? 4096, functions, version: s.version ?? 1 });
   return makeModelJob(contract, { fn: s.fn, args, input: s.input, state, ...s.context });
 }
 

@@ -187,9 +187,9 @@ describe("step 4: BAD_CONTRACT_SHAPE", () => {
 });
 
 describe("step 5: contract UNSUPPORTED_VERSION", () => {
-  it("rejects contract version 0 and 2", () => {
+  it("rejects contract version 0 and 3 (1 and 2 name the cost tables v1 and v2)", () => {
     expect(check(edited((j) => void contractOf(j).set(0n, 0n)))).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    expect(check(edited((j) => void contractOf(j).set(0n, 2n)))).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect(check(edited((j) => void contractOf(j).set(0n, 3n)))).toBe(ErrorCode.UNSUPPORTED_VERSION);
   });
 });
 

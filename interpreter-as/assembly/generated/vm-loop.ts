@@ -34,15 +34,13 @@ import {
   TRAP_SHIFT_OUT_OF_RANGE, TRAP_OUT_OF_CYCLES, TRAP_MEMORY_OUT_OF_BOUNDS, TRAP_CALL_DEPTH_EXCEEDED,
   TRAP_RETURN_WITHOUT_CALL, TRAP_END_OF_CODE, TRAP_STATE_LIMIT_EXCEEDED, TRAP_INVALID_STATE_KEY,
   TRAP_INVALID_AMOUNT, TRAP_OUTPUT_LIMIT_EXCEEDED, TRAP_LOG_LIMIT_EXCEEDED, TRAP_TRANSFER_LIMIT_EXCEEDED,
-  COST_HASH, COST_HASH_PER, COST_HASH_UNIT, COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT,
-  COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, COST_LOG, COST_LOG_PER, COST_LOG_UNIT,
-  COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, COST_STORE_STATE, COST_STORE_STATE_PER,
-  COST_STORE_STATE_UNIT, COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, COST_STORE_COPY,
-  COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT,
+  COST_HASH_UNIT, COST_VERIFY_SIG_UNIT, COST_VERIFY_VRF_UNIT, COST_LOG_UNIT, COST_LOAD_STATE_UNIT,
+  COST_STORE_STATE_UNIT, COST_STORE_DEL_UNIT, COST_STORE_COPY_UNIT, COST_EMIT_UNIT,
+  INTRINSIC_JOB_UNIT, INTRINSIC_JOB_STATE_UNIT, INTRINSIC_JOB_MEMORY_UNIT,
   LIMIT_MAX_KEY_SIZE, LIMIT_MAX_OUTPUT, LIMIT_MAX_LOGS, LIMIT_MAX_LOG_BYTES, LIMIT_MAX_TRANSFERS,
   LIMIT_NODE_ID_SIZE, LIMIT_HASH_SIZE, LIMIT_PUBKEY_SIZE, LIMIT_SIGNATURE_SIZE,
   LIMIT_VRF_PROOF_SIZE, LIMIT_VRF_OUTPUT_SIZE, LIMIT_STATE_ENTRY_OVERHEAD,
-  COST_TABLE, OPCODE_IMMEDIATE, IMM_PUSH, IMM_NONE, IMM_TARGET,
+  OPCODE_IMMEDIATE, IMM_PUSH, IMM_NONE, IMM_TARGET,
 } from "./opcodes";
 // Cost-key offsets (CK_*) for the generated GAS phase (scripts/gen/vm-loop.ts).
 import * as ck from "./opcodes";
@@ -81,9 +79,17 @@ const KEY_MAX: i64 = <i64>LIMIT_MAX_KEY_SIZE;
   return <u64>a <= m && <u64>n <= m - <u64>a;
 }
 
-/** SPEC §10: base + per * ceil(n / unit); n <= max_memory here. */
-@inline function sized(base: u32, per: u32, unit: u32, n: i64): u64 {
-  return <u64>base + <u64>per * ((<u64>n + <u64>unit - 1) / <u64>unit);
+/** SPEC §10: base + per * ceil(n / unit) of the job's table (base at CK_*, per at CKP_*); n <= max_memory here. */
+@inline function sized(costs: usize, k: usize, p: usize, unit: u32, n: i64): u64 {
+  return <u64>load<u32>(costs + k) + perUnits(load<u32>(costs + p), unit, <u32>n);
+}
+/**
+ * per * ceil(n / unit) in 32 bits (a 64-bit multiply is a library call on a
+ * 32-bit core): every n is below 2^17 and the generator checks that
+ * per * ceil(2^17 / unit) fits, for every table.
+ */
+@inline function perUnits(per: u32, unit: u32, n: u32): u64 {
+  return <u64>(per * ((n + unit - 1) / unit));
 }
 
 /** Snapshot balance of the NodeID at p (binary search over the balance index). */
@@ -106,22 +112,26 @@ function balanceOf(p: usize): i64 {
 }
 
 /**
- * The u16 little-endian jump target after the opcode at ip, as two byte loads:
- * code has no alignment, and an unaligned 16-bit load on a strict-alignment
- * core takes the runtime's byte-copy path.
+ * The u16 little-endian jump target after the opcode at ip: one 16-bit load
+ * (one bounds check; the runtime's aligned fast path takes every other
+ * address, the rest are two byte loads without a second check).
  */
 @inline function target(ip: usize): usize {
-  return <usize>load<u8>(ip + 1) | (<usize>load<u8>(ip + 2) << 8);
+  return <usize>load<u16>(ip + 1);
 }
 
 // ---------------------------------------------------------------- internal form
 // Internal opcodes (never in a contract: these bytes are holes of the opcode
-// map, checked by scripts/gen/vm-loop.ts). `predecode` writes them over the
-// first byte of an instruction for the duration of the call, in place in the
-// job buffer: same offsets, immediates untouched, 0 extra bytes. A fused
-// IOP_A_B runs instruction A (its own STACK and GAS phases, generated) and
-// falls through into B's own case, so gas and traps stay per MHR-Byte
-// instruction; B's byte is never rewritten, so a jump into B still lands on B.
+// map, checked by scripts/gen/vm-loop.ts). The loop writes them over the first
+// byte of a PUSH with a 1-byte immediate or a DUP the first time it runs that
+// instruction ("quickening"), in place in the job buffer: same offsets,
+// immediates untouched. A fused IOP_A_B first tries its fast path (every
+// instruction's checks at once), else runs instruction A (its own STACK and
+// GAS phases, generated) and falls through into B's own case, so gas and
+// traps stay per MHR-Byte instruction; B's byte is never rewritten, so a jump
+// into B still lands on B. Only executed code is rewritten, so the per-job
+// work does not grow with the code size (the intrinsic charge prices that);
+// a host that runs the same bytes again calls mhr_restore() first.
 const IOP_PUSHB: u8 = 0x07;        // PUSH with a 1-byte immediate
 const IOP_PUSHB_SUB: u8 = 0x08;    // PUSH (1 byte) then SUB
 const IOP_PUSHB_LT: u8 = 0x09;     // PUSH (1 byte) then LT
@@ -129,6 +139,13 @@ const IOP_DUP_JNZ: u8 = 0x0a;      // DUP then JNZ
 const IOP_PUSHB_ADD: u8 = 0x0b;    // PUSH (1 byte) then ADD
 const IOP_DUP_JZ: u8 = 0x0c;       // DUP then JZ
 const IOP_PUSHB_LT_JNZ: u8 = 0x0d; // PUSH (1 byte), LT, JNZ
+const IOP_DUP: u8 = 0x0e;          // DUP followed by anything else
+
+/** Set when the loop rewrote an opcode of the job buffer's code (restoreCode undoes it). */
+let quickened = false;
+
+/** The job buffer no longer holds the code (a new job, or the state's encoding). */
+export function forgetCode(): void { quickened = false; }
 
 /** Length of the (original) instruction op at p: opcode byte and immediate. */
 function insnLen(p: usize, op: u32): usize {
@@ -136,34 +153,39 @@ function insnLen(p: usize, op: u32): usize {
   return k == IMM_PUSH ? 2 + <usize>load<u8>(p + 1) : k == IMM_NONE ? 1 : k == IMM_TARGET ? 3 : 2;
 }
 
-/** Writes the internal opcodes over validated code [p, end); the sentinel after it is set. */
-function predecode(p: usize, end: usize): void {
-  while (p < end) {
-    const op = <u32>load<u8>(p);
-    const q = p + insnLen(p, op);
-    const nx = load<u8>(q); // the next instruction's original byte (or the sentinel)
-    if (op == OP_PUSH && load<u8>(p + 1) == 1) {
-      let iop = IOP_PUSHB;
-      if (nx == OP_SUB) iop = IOP_PUSHB_SUB;
-      else if (nx == OP_ADD) iop = IOP_PUSHB_ADD;
-      else if (nx == OP_LT) {
-        const nn = load<u8>(q + 1); // after LT (one byte): the next original byte, or the sentinel
-        iop = nn == OP_JNZ ? IOP_PUSHB_LT_JNZ : IOP_PUSHB_LT;
-      }
-      store<u8>(p, iop);
-    } else if (op == OP_DUP && (nx == OP_JNZ || nx == OP_JZ)) {
-      store<u8>(p, nx == OP_JNZ ? IOP_DUP_JNZ : IOP_DUP_JZ);
-    }
-    p = q;
-  }
+/**
+ * The internal form of the PUSH with a 1-byte immediate at p, from the bytes
+ * after it: the next instruction starts at p + 3 (the end-of-code sentinel, 0,
+ * if there is none, so nothing is fused across the end).
+ */
+function pushForm(p: usize): u8 {
+  const nx = load<u8>(p + 3);
+  if (nx == OP_SUB) return IOP_PUSHB_SUB;
+  if (nx == OP_ADD) return IOP_PUSHB_ADD;
+  if (nx == OP_LT) return load<u8>(p + 4) == OP_JNZ ? IOP_PUSHB_LT_JNZ : IOP_PUSHB_LT;
+  return IOP_PUSHB;
 }
 
-/** Puts the original opcodes back over [p, end) after the call. */
-function restore(p: usize, end: usize): void {
+/** The internal form of the DUP at p. */
+@inline function dupForm(p: usize): u8 {
+  const nx = load<u8>(p + 1);
+  return nx == OP_JNZ ? IOP_DUP_JNZ : nx == OP_JZ ? IOP_DUP_JZ : IOP_DUP;
+}
+
+/**
+ * Puts the original opcodes back over the last job's code (mhr_restore), so
+ * that the job buffer holds the bytes it was given and the same job can run
+ * again (BENCH). Nothing to do if the last call rewrote nothing.
+ */
+export function restoreCode(): void {
+  if (!quickened) return;
+  quickened = false;
+  let p = job.code;
+  const end = p + <usize>job.codeLen;
   while (p < end) {
     let op = load<u8>(p);
-    if (op >= IOP_PUSHB && op <= IOP_PUSHB_LT_JNZ) {
-      op = op == IOP_DUP_JNZ || op == IOP_DUP_JZ ? OP_DUP : OP_PUSH;
+    if (op >= IOP_PUSHB && op <= IOP_DUP) {
+      op = op == IOP_DUP_JNZ || op == IOP_DUP_JZ || op == IOP_DUP ? OP_DUP : OP_PUSH;
       store<u8>(p, op);
     }
     p += insnLen(p, <u32>op);
@@ -189,14 +211,9 @@ export function execute(): void {
     sp += 8;
   }
 
-  // Base costs of this job's instructions: a COST_TABLE_* array (generated from spec/opcodes.json).
-  const costs: usize = COST_TABLE;
-  const cf_PUSH_ADD: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_ADD);
-  const cf_PUSH_SUB: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_SUB);
-  const cf_PUSH_LT_JNZ: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT) + load<u32>(costs, ck.CK_JNZ);
-  const cf_PUSH_LT: u32 = load<u32>(costs, ck.CK_PUSH) + load<u32>(costs, ck.CK_LT);
-  const cf_DUP_JZ: u32 = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JZ);
-  const cf_DUP_JNZ: u32 = load<u32>(costs, ck.CK_DUP) + load<u32>(costs, ck.CK_JNZ);
+  // This job's cost table (its contract version's row of COST_TABLES, generated from spec/opcodes.json).
+  const costs: usize = job.costs;
+  useCosts(costs);
   let ip: usize = codeBase + <usize>job.entry;
   let csp: usize = CSTACK;
   // Cycles left = fuel + bank. Instructions pay from `fuel`, a u32 (one compare
@@ -206,16 +223,26 @@ export function execute(): void {
   // and runs the instruction again: every check before the GAS phase is
   // read-only, so the retry is exact. Only with the bank empty is it a trap.
   bank = job.maxCycles;
+  // SPEC §8: the intrinsic charge, before the first instruction. If it does not
+  // fit, no instruction runs and cycles stay 0 (an OUT_OF_CYCLES trap charges nothing).
+  const intrinsic = <u64>load<u32>(costs + ck.CKI_JOB) + perUnits(load<u32>(costs + ck.CKI_JOB_PER), INTRINSIC_JOB_UNIT, job.jobLen) +
+    perUnits(load<u32>(costs + ck.CKI_STATE_PER), INTRINSIC_JOB_STATE_UNIT, state.used) +
+    perUnits(load<u32>(costs + ck.CKI_MEMORY_PER), INTRINSIC_JOB_MEMORY_UNIT, job.maxMemory);
+  if (intrinsic > bank) { status = STATUS_TRAP; code = TRAP_OUT_OF_CYCLES; cycles = 0; return; }
+  bank -= intrinsic;
   let fuel: u32 = 0;
-  let st: i32 = STATUS_TRAP;
+  // How the loop ended lives in the module global `status`, and HALT sets t
+  // too: neither is then live across the loop, which keeps three registers
+  // of a 32-bit core for the hot cases.
+  status = STATUS_TRAP;
   let t: i64 = 0;
-  // A copy of the top of the stack (scripts/gen/vm-loop.ts, "Top of stack");
-  // with an empty stack it holds whatever is below DSTACK, never read.
+  // The top of the stack (scripts/gen/vm-loop.ts, "Top of stack"): its slot
+  // in memory may be stale. With an empty stack it holds whatever is below
+  // DSTACK, and is never read or stored.
   let tos: i64 = load<i64>(sp - 8);
 
   const saved = load<u8>(codeEnd);
   store<u8>(codeEnd, 0);
-  predecode(codeBase, codeEnd);
 
   {
     const m = bank < FUEL_CHUNK ? bank : FUEL_CHUNK;
@@ -226,9 +253,9 @@ export function execute(): void {
     switch (<u32>load<u8>(ip)) {
       // ------------------------------------------------------------ stack
       case OP_PUSH: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_PUSH);
+          const c = cost_PUSH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -236,33 +263,36 @@ export function execute(): void {
         let v: i64 = 0;
         if (n == 1) {
           v = <i64>load<i8>(ip + 2); // the common small constant: one sign-extending byte load
+          store<u8>(ip, pushForm(ip)); // the next run of this instruction takes its internal form
+          quickened = true;
         } else if (n != 0) {
           const sh = <i64>(64 - (n << 3));
           v = (load<i64>(ip + 2) << sh) >> sh;
         }
-        store<i64>(sp, v);
-        sp += 8;
+        if (sp != DSTACK) store<i64>(sp - 8, tos); // the old top into its slot
         tos = v;
+        sp += 8;
         ip += 2 + n;
         continue;
       }
       case IOP_PUSHB: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_PUSH);
+          const c = cost_PUSH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
         continue;
       }
       case OP_POP: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_POP);
+          const c = cost_POP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -272,58 +302,68 @@ export function execute(): void {
         continue;
       }
       case OP_DUP: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_DUP);
+          const c = cost_DUP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, tos);
+        store<u8>(ip, dupForm(ip)); // the next run takes its internal form
+        quickened = true;
+        store<i64>(sp - 8, tos);
+        sp += 8;
+        ip += 1;
+        continue;
+      }
+      case IOP_DUP: {
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
+        {
+          const c = cost_DUP;
+          if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
+          fuel -= c;
+        }
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
         continue;
       }
       case OP_SWAP: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_SWAP);
+          const c = cost_SWAP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         const a = load<i64>(sp - 16);
         store<i64>(sp - 16, tos);
-        store<i64>(sp - 8, a);
         tos = a;
         ip += 1;
         continue;
       }
       case OP_OVER: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 24)) { t = sp < DSTACK + 16 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_OVER);
+          const c = cost_OVER;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         const a = load<i64>(sp - 16);
-        store<i64>(sp, a);
+        store<i64>(sp - 8, tos);
         sp += 8;
         tos = a;
         ip += 1;
         continue;
       }
       case OP_ROT: {
-        if (sp < DSTACK + 24) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 24) > <usize>(DSTACK_END - DSTACK - 24)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_ROT);
+          const c = cost_ROT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         const a = load<i64>(sp - 24);
         store<i64>(sp - 24, load<i64>(sp - 16));
         store<i64>(sp - 16, tos);
-        store<i64>(sp - 8, a);
         tos = a;
         ip += 1;
         continue;
@@ -331,32 +371,31 @@ export function execute(): void {
       // ------------------------------------------------------------ arithmetic
       case IOP_PUSHB_ADD: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_ADD) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_PUSH_ADD) {
             fuel -= cf_PUSH_ADD;
             const b = <i64>load<i8>(ip + 2);
             const r = tos + b;
             if (((tos ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
-            store<i64>(sp - 8, r);
             tos = r;
             ip += 4;
             continue;
           }
         }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_PUSH);
+          const c = cost_PUSH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into ADD
       case OP_ADD: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_ADD);
+          const c = cost_ADD;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -365,39 +404,37 @@ export function execute(): void {
         const r = a + b;
         if (((a ^ r) & (b ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
-        store<i64>(sp - 8, r);
         tos = r;
         ip += 1;
         continue;
       }
       case IOP_PUSHB_SUB: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_SUB) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_PUSH_SUB) {
             fuel -= cf_PUSH_SUB;
             const b = <i64>load<i8>(ip + 2);
             const r = tos - b;
             if (((tos ^ b) & (tos ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
-            store<i64>(sp - 8, r);
             tos = r;
             ip += 4;
             continue;
           }
         }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_PUSH);
+          const c = cost_PUSH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into SUB
       case OP_SUB: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_SUB);
+          const c = cost_SUB;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -406,15 +443,15 @@ export function execute(): void {
         const r = a - b;
         if (((a ^ b) & (a ^ r)) < 0) { t = TRAP_INTEGER_OVERFLOW; break; }
         sp -= 8;
-        store<i64>(sp - 8, r);
         tos = r;
         ip += 1;
         continue;
       }
       case OP_MUL: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_MUL);
+          const c = cost_MUL;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -435,9 +472,10 @@ export function execute(): void {
         continue;
       }
       case OP_DIV: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_DIV);
+          const c = cost_DIV;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -452,9 +490,10 @@ export function execute(): void {
         continue;
       }
       case OP_MOD: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_MOD);
+          const c = cost_MOD;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -468,9 +507,10 @@ export function execute(): void {
         continue;
       }
       case OP_NEG: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_NEG);
+          const c = cost_NEG;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -482,9 +522,10 @@ export function execute(): void {
         continue;
       }
       case OP_ABS: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_ABS);
+          const c = cost_ABS;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -496,9 +537,10 @@ export function execute(): void {
         continue;
       }
       case OP_MIN: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_MIN);
+          const c = cost_MIN;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -511,9 +553,10 @@ export function execute(): void {
         continue;
       }
       case OP_MAX: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_MAX);
+          const c = cost_MAX;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -527,9 +570,10 @@ export function execute(): void {
       }
       // ------------------------------------------------------------ bitwise
       case OP_AND: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_AND);
+          const c = cost_AND;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -540,9 +584,10 @@ export function execute(): void {
         continue;
       }
       case OP_OR: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_OR);
+          const c = cost_OR;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -553,9 +598,10 @@ export function execute(): void {
         continue;
       }
       case OP_XOR: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_XOR);
+          const c = cost_XOR;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -566,9 +612,10 @@ export function execute(): void {
         continue;
       }
       case OP_NOT: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_NOT);
+          const c = cost_NOT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -578,9 +625,10 @@ export function execute(): void {
         continue;
       }
       case OP_SHL: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_SHL);
+          const c = cost_SHL;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -593,9 +641,10 @@ export function execute(): void {
         continue;
       }
       case OP_SHR: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_SHR);
+          const c = cost_SHR;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -609,34 +658,32 @@ export function execute(): void {
       }
       // ------------------------------------------------------------ comparison
       case OP_EQ: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_EQ);
+          const c = cost_EQ;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) == tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
       case OP_NEQ: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_NEQ);
+          const c = cost_NEQ;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) != tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
       case IOP_PUSHB_LT_JNZ: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_LT_JNZ) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_PUSH_LT_JNZ) {
             fuel -= cf_PUSH_LT_JNZ;
             const c = tos < <i64>load<i8>(ip + 2);
             sp -= 8;
@@ -648,81 +695,76 @@ export function execute(): void {
       } // falls through into PUSHB_LT: one instruction at a time
       case IOP_PUSHB_LT: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_PUSH_LT) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_PUSH_LT) {
             fuel -= cf_PUSH_LT;
             tos = <i64>(tos < <i64>load<i8>(ip + 2));
-            store<i64>(sp - 8, tos);
             ip += 4;
             continue;
           }
         }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_PUSH);
+          const c = cost_PUSH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
+        if (sp != DSTACK) store<i64>(sp - 8, tos);
         tos = <i64>load<i8>(ip + 2);
-        store<i64>(sp, tos);
         sp += 8;
         ip += 3;
       } // falls through into LT
       case OP_LT: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_LT);
+          const c = cost_LT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) < tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
       case OP_GT: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_GT);
+          const c = cost_GT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) > tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
       case OP_LTE: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_LTE);
+          const c = cost_LTE;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) <= tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
       case OP_GTE: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_GTE);
+          const c = cost_GTE;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         sp -= 8;
         tos = <i64>(load<i64>(sp - 8) >= tos);
-        store<i64>(sp - 8, tos);
         ip += 1;
         continue;
       }
       // ------------------------------------------------------------ control
       case OP_JMP: {
         {
-          const c = load<u32>(costs, ck.CK_JMP);
+          const c = cost_JMP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -731,27 +773,26 @@ export function execute(): void {
       }
       case IOP_DUP_JZ: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_DUP_JZ) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_DUP_JZ) {
             fuel -= cf_DUP_JZ;
             ip = tos == 0 ? codeBase + target(ip + 1) : ip + 4;
             continue;
           }
         }
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_DUP);
+          const c = cost_DUP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
       } // falls through into JZ
       case OP_JZ: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_JZ);
+          const c = cost_JZ;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -763,27 +804,26 @@ export function execute(): void {
       }
       case IOP_DUP_JNZ: {
         {
-          if (sp >= DSTACK + 8 && sp < DSTACK_END && fuel >= cf_DUP_JNZ) {
+          if (sp - (DSTACK + 8) <= <usize>(DSTACK_END - DSTACK - 16) && fuel >= cf_DUP_JNZ) {
             fuel -= cf_DUP_JNZ;
             ip = tos != 0 ? codeBase + target(ip + 1) : ip + 4;
             continue;
           }
         }
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 16)) { t = sp < DSTACK + 8 ? TRAP_STACK_UNDERFLOW : TRAP_STACK_OVERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_DUP);
+          const c = cost_DUP;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        store<i64>(sp, tos);
+        store<i64>(sp - 8, tos);
         sp += 8;
         ip += 1;
       } // falls through into JNZ
       case OP_JNZ: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_JNZ);
+          const c = cost_JNZ;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -796,7 +836,7 @@ export function execute(): void {
       case OP_CALL: {
         if (csp >= CSTACK_END) { t = TRAP_CALL_DEPTH_EXCEEDED; break; }
         {
-          const c = load<u32>(costs, ck.CK_CALL);
+          const c = cost_CALL;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -808,7 +848,7 @@ export function execute(): void {
       case OP_RET: {
         if (csp == CSTACK) { t = TRAP_RETURN_WITHOUT_CALL; break; }
         {
-          const c = load<u32>(costs, ck.CK_RET);
+          const c = cost_RET;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -817,36 +857,40 @@ export function execute(): void {
         continue;
       }
       case OP_HALT: {
+        if (sp > DSTACK) store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const n = <usize>job.rets << 3;
         if (sp < DSTACK + n) { t = TRAP_STACK_UNDERFLOW; break; }
         {
-          const c = load<u32>(costs, ck.CK_HALT);
+          const c = cost_HALT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         retPtr = sp - n;
-        st = STATUS_HALT;
+        status = STATUS_HALT;
+        t = 0;
         break;
       }
       case OP_ABORT: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_ABORT);
+          const c = cost_ABORT;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
         t = load<i64>(sp - 8);
-        st = STATUS_ABORT;
+        status = STATUS_ABORT;
         break;
       }
       // ------------------------------------------------------------ crypto
       case OP_HASH: {
-        if (sp < DSTACK + 24) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 24) > <usize>(DSTACK_END - DSTACK - 24)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const dst = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const src = load<i64>(sp - 24);
         if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_HASH_SIZE, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        const cost = sized(COST_HASH, COST_HASH_PER, COST_HASH_UNIT, len);
+        const cost = sized(costs, ck.CK_HASH, ck.CKP_HASH, COST_HASH_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
         blake3Hash(MEMORY + <usize>src, <u32>len, DIGEST_TMP);
@@ -857,7 +901,8 @@ export function execute(): void {
         continue;
       }
       case OP_VERIFY_SIG: {
-        if (sp < DSTACK + 32) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 32) > <usize>(DSTACK_END - DSTACK - 32)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const sig = load<i64>(sp - 8);
         const len = load<i64>(sp - 16);
         const msg = load<i64>(sp - 24);
@@ -865,7 +910,7 @@ export function execute(): void {
         if (!inRange(pk, <i64>LIMIT_PUBKEY_SIZE, <u64>job.maxMemory) || !inRange(msg, len, <u64>job.maxMemory) || !inRange(sig, <i64>LIMIT_SIGNATURE_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
-        const cost = sized(COST_VERIFY_SIG, COST_VERIFY_SIG_PER, COST_VERIFY_SIG_UNIT, len);
+        const cost = sized(costs, ck.CK_VERIFY_SIG, ck.CKP_VERIFY_SIG, COST_VERIFY_SIG_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
         const ok = ed25519Verify(MEMORY + <usize>pk, MEMORY + <usize>msg, <u32>len, MEMORY + <usize>sig);
@@ -876,7 +921,8 @@ export function execute(): void {
         continue;
       }
       case OP_VERIFY_VRF: {
-        if (sp < DSTACK + 40) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 40) > <usize>(DSTACK_END - DSTACK - 40)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const dst = load<i64>(sp - 8);
         const proof = load<i64>(sp - 16);
         const len = load<i64>(sp - 24);
@@ -886,7 +932,7 @@ export function execute(): void {
             !inRange(proof, <i64>LIMIT_VRF_PROOF_SIZE, <u64>job.maxMemory) || !inRange(dst, <i64>LIMIT_VRF_OUTPUT_SIZE, <u64>job.maxMemory)) {
           t = TRAP_MEMORY_OUT_OF_BOUNDS; break;
         }
-        const cost = sized(COST_VERIFY_VRF, COST_VERIFY_VRF_PER, COST_VERIFY_VRF_UNIT, len);
+        const cost = sized(costs, ck.CK_VERIFY_VRF, ck.CKP_VERIFY_VRF, COST_VERIFY_VRF_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
         const ok = ecvrfVerify(MEMORY + <usize>pk, MEMORY + <usize>alpha, <u32>len, MEMORY + <usize>proof, BETA_TMP);
@@ -899,11 +945,12 @@ export function execute(): void {
       }
       // ------------------------------------------------------------ system
       case OP_BALANCE: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const id = load<i64>(sp - 8);
         if (!inRange(id, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
-          const c = load<u32>(costs, ck.CK_BALANCE);
+          const c = cost_BALANCE;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -913,11 +960,12 @@ export function execute(): void {
         continue;
       }
       case OP_SENDER: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
-          const c = load<u32>(costs, ck.CK_SENDER);
+          const c = cost_SENDER;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -928,11 +976,12 @@ export function execute(): void {
         continue;
       }
       case OP_SELF: {
-        if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const dst = load<i64>(sp - 8);
         if (!inRange(dst, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         {
-          const c = load<u32>(costs, ck.CK_SELF);
+          const c = cost_SELF;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -943,9 +992,10 @@ export function execute(): void {
         continue;
       }
       case OP_EPOCH: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp > DSTACK) store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_EPOCH);
+          const c = cost_EPOCH;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -956,13 +1006,14 @@ export function execute(): void {
         continue;
       }
       case OP_TRANSFER: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const amount = load<i64>(sp - 8);
         const to = load<i64>(sp - 16);
         if (!inRange(to, ID, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
         if (amount <= 0) { t = TRAP_INVALID_AMOUNT; break; }
         {
-          const c = load<u32>(costs, ck.CK_TRANSFER);
+          const c = cost_TRANSFER;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -983,11 +1034,12 @@ export function execute(): void {
         continue;
       }
       case OP_LOG: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        const cost = sized(COST_LOG, COST_LOG_PER, COST_LOG_UNIT, len);
+        const cost = sized(costs, ck.CK_LOG, ck.CKP_LOG, COST_LOG_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
         if (logCount >= <u32>LIMIT_MAX_LOGS || <u64>logBytes + <u64>len > <u64>LIMIT_MAX_LOG_BYTES) { t = TRAP_LOG_LIMIT_EXCEEDED; break; }
@@ -1001,11 +1053,12 @@ export function execute(): void {
         continue;
       }
       case OP_EMIT: {
-        if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+        if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
+        store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         const len = load<i64>(sp - 8);
         const src = load<i64>(sp - 16);
         if (!inRange(src, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-        const cost = sized(COST_EMIT, COST_EMIT_PER, COST_EMIT_UNIT, len);
+        const cost = sized(costs, ck.CK_EMIT, ck.CKP_EMIT, COST_EMIT_UNIT, len);
         if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
         fuel -= <u32>cost;
         if (<u64>outLen + <u64>len > <u64>LIMIT_MAX_OUTPUT) { t = TRAP_OUTPUT_LIMIT_EXCEEDED; break; }
@@ -1017,9 +1070,10 @@ export function execute(): void {
         continue;
       }
       case OP_MSIZE: {
-        if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
+        if (sp > DSTACK) store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         {
-          const c = load<u32>(costs, ck.CK_MSIZE);
+          const c = cost_MSIZE;
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
@@ -1030,13 +1084,14 @@ export function execute(): void {
         continue;
       }
       case OP_LOAD: {
+        if (sp > DSTACK) store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_LOAD_M8);
+              const c = cost_LOAD_M8;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1046,11 +1101,11 @@ export function execute(): void {
             continue;
           }
           case SPACE_M16: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_LOAD_M16);
+              const c = cost_LOAD_M16;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1060,11 +1115,11 @@ export function execute(): void {
             continue;
           }
           case SPACE_M32: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_LOAD_M32);
+              const c = cost_LOAD_M32;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1074,11 +1129,11 @@ export function execute(): void {
             continue;
           }
           case SPACE_M64: {
-            if (sp < DSTACK + 8) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 8) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_LOAD_M64);
+              const c = cost_LOAD_M64;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1088,14 +1143,14 @@ export function execute(): void {
             continue;
           }
           case SPACE_STATE: {
-            if (sp < DSTACK + 32) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 32) > <usize>(DSTACK_END - DSTACK - 32)) { t = TRAP_STACK_UNDERFLOW; break; }
             const cap = load<i64>(sp - 8);
             const dst = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
             const key = load<i64>(sp - 32);
             if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(dst, cap, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(COST_LOAD_STATE, COST_LOAD_STATE_PER, COST_LOAD_STATE_UNIT, klen + cap);
+            const cost = sized(costs, ck.CK_LOAD_STATE, ck.CKP_LOAD_STATE, COST_LOAD_STATE_UNIT, klen + cap);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
             fuel -= <u32>cost;
             const at = state.find(MEMORY + <usize>key, <usize>klen);
@@ -1112,9 +1167,9 @@ export function execute(): void {
             continue;
           }
           case SPACE_INLEN: {
-            if (sp >= DSTACK_END) { t = TRAP_STACK_OVERFLOW; break; }
+            if (sp - (DSTACK + 0) > <usize>(DSTACK_END - DSTACK - 8)) { t = TRAP_STACK_OVERFLOW; break; }
             {
-              const c = load<u32>(costs, ck.CK_LOAD_INLEN);
+              const c = cost_LOAD_INLEN;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1129,13 +1184,14 @@ export function execute(): void {
         break;
       }
       case OP_STORE: {
+        if (sp > DSTACK) store<i64>(sp - 8, tos); // the top into its slot: this body reads the stack in memory
         switch (<u32>load<u8>(ip + 1)) {
           case SPACE_M8: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 1, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_STORE_M8);
+              const c = cost_STORE_M8;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1147,11 +1203,11 @@ export function execute(): void {
             continue;
           }
           case SPACE_M16: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 2, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_STORE_M16);
+              const c = cost_STORE_M16;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1163,11 +1219,11 @@ export function execute(): void {
             continue;
           }
           case SPACE_M32: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 4, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_STORE_M32);
+              const c = cost_STORE_M32;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1179,11 +1235,11 @@ export function execute(): void {
             continue;
           }
           case SPACE_M64: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
             const addr = load<i64>(sp - 8);
             if (!inRange(addr, 8, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             {
-              const c = load<u32>(costs, ck.CK_STORE_M64);
+              const c = cost_STORE_M64;
               if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
               fuel -= c;
             }
@@ -1195,14 +1251,14 @@ export function execute(): void {
             continue;
           }
           case SPACE_STATE: {
-            if (sp < DSTACK + 32) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 32) > <usize>(DSTACK_END - DSTACK - 32)) { t = TRAP_STACK_UNDERFLOW; break; }
             const vlen = load<i64>(sp - 8);
             const val = load<i64>(sp - 16);
             const klen = load<i64>(sp - 24);
             const key = load<i64>(sp - 32);
             if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(val, vlen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(COST_STORE_STATE, COST_STORE_STATE_PER, COST_STORE_STATE_UNIT, klen + vlen);
+            const cost = sized(costs, ck.CK_STORE_STATE, ck.CKP_STORE_STATE, COST_STORE_STATE_UNIT, klen + vlen);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
             fuel -= <u32>cost;
             const kp = MEMORY + <usize>key;
@@ -1217,12 +1273,12 @@ export function execute(): void {
             continue;
           }
           case SPACE_DEL: {
-            if (sp < DSTACK + 16) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 16) > <usize>(DSTACK_END - DSTACK - 16)) { t = TRAP_STACK_UNDERFLOW; break; }
             const klen = load<i64>(sp - 8);
             const key = load<i64>(sp - 16);
             if (!inRange(key, klen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(COST_STORE_DEL, COST_STORE_DEL_PER, COST_STORE_DEL_UNIT, klen);
+            const cost = sized(costs, ck.CK_STORE_DEL, ck.CKP_STORE_DEL, COST_STORE_DEL_UNIT, klen);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
             fuel -= <u32>cost;
             const at = state.find(MEMORY + <usize>key, <usize>klen);
@@ -1233,12 +1289,12 @@ export function execute(): void {
             continue;
           }
           case SPACE_COPY: {
-            if (sp < DSTACK + 24) { t = TRAP_STACK_UNDERFLOW; break; }
+            if (sp - (DSTACK + 24) > <usize>(DSTACK_END - DSTACK - 24)) { t = TRAP_STACK_UNDERFLOW; break; }
             const len = load<i64>(sp - 8);
             const src = load<i64>(sp - 16);
             const dst = load<i64>(sp - 24);
             if (!inRange(src, len, <u64>job.maxMemory) || !inRange(dst, len, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
-            const cost = sized(COST_STORE_COPY, COST_STORE_COPY_PER, COST_STORE_COPY_UNIT, len);
+            const cost = sized(costs, ck.CK_STORE_COPY, ck.CKP_STORE_COPY, COST_STORE_COPY_UNIT, len);
             if (<u64>fuel < cost) { t = TRAP_OUT_OF_CYCLES; break; }
             fuel -= <u32>cost;
             memory.copy(MEMORY + <usize>dst, MEMORY + <usize>src, <usize>len);
@@ -1259,16 +1315,138 @@ export function execute(): void {
     }
     // A trap, HALT or ABORT. OUT_OF_CYCLES with cycles in the bank refills
     // the fuel and runs the instruction again.
-    if (t != TRAP_OUT_OF_CYCLES || st != STATUS_TRAP || bank == 0) break;
+    if (t != TRAP_OUT_OF_CYCLES || status != STATUS_TRAP || bank == 0) break;
     const m = bank < FUEL_CHUNK ? bank : FUEL_CHUNK;
     fuel += <u32>m; // fuel < cost < 2^31 here: no wrap
     bank -= m;
     t = 0;
   }
 
-  restore(codeBase, codeEnd);
   store<u8>(codeEnd, saved);
-  status = st;
-  code = st == STATUS_HALT ? 0 : t;
+  code = t;
   cycles = job.maxCycles - (bank + <u64>fuel);
+}
+
+
+// The base cost of every fixed-cost instruction, copied from the job's cost table
+// at the start of each call: module globals live in the wasm instance, whose
+// pointer the compiled loop keeps in a register, so a charge reads its cost
+// with one load instead of materialising a table address first.
+let cost_ABORT: u32 = 0;
+let cost_ABS: u32 = 0;
+let cost_ADD: u32 = 0;
+let cost_AND: u32 = 0;
+let cost_BALANCE: u32 = 0;
+let cost_CALL: u32 = 0;
+let cost_DIV: u32 = 0;
+let cost_DUP: u32 = 0;
+let cost_EPOCH: u32 = 0;
+let cost_EQ: u32 = 0;
+let cost_GT: u32 = 0;
+let cost_GTE: u32 = 0;
+let cost_HALT: u32 = 0;
+let cost_JMP: u32 = 0;
+let cost_JNZ: u32 = 0;
+let cost_JZ: u32 = 0;
+let cost_LOAD_INLEN: u32 = 0;
+let cost_LOAD_M16: u32 = 0;
+let cost_LOAD_M32: u32 = 0;
+let cost_LOAD_M64: u32 = 0;
+let cost_LOAD_M8: u32 = 0;
+let cost_LT: u32 = 0;
+let cost_LTE: u32 = 0;
+let cost_MAX: u32 = 0;
+let cost_MIN: u32 = 0;
+let cost_MOD: u32 = 0;
+let cost_MSIZE: u32 = 0;
+let cost_MUL: u32 = 0;
+let cost_NEG: u32 = 0;
+let cost_NEQ: u32 = 0;
+let cost_NOT: u32 = 0;
+let cost_OR: u32 = 0;
+let cost_OVER: u32 = 0;
+let cost_POP: u32 = 0;
+let cost_PUSH: u32 = 0;
+let cost_RET: u32 = 0;
+let cost_ROT: u32 = 0;
+let cost_SELF: u32 = 0;
+let cost_SENDER: u32 = 0;
+let cost_SHL: u32 = 0;
+let cost_SHR: u32 = 0;
+let cost_STORE_M16: u32 = 0;
+let cost_STORE_M32: u32 = 0;
+let cost_STORE_M64: u32 = 0;
+let cost_STORE_M8: u32 = 0;
+let cost_SUB: u32 = 0;
+let cost_SWAP: u32 = 0;
+let cost_TRANSFER: u32 = 0;
+let cost_XOR: u32 = 0;
+// Each fast path's summed base cost, likewise.
+let cf_PUSH_ADD: u32 = 0;
+let cf_PUSH_SUB: u32 = 0;
+let cf_PUSH_LT_JNZ: u32 = 0;
+let cf_PUSH_LT: u32 = 0;
+let cf_DUP_JZ: u32 = 0;
+let cf_DUP_JNZ: u32 = 0;
+// The job's base costs are first copied to a fixed address, so that each global
+// is set by a load the compiled code need not bounds-check (a few bytes each).
+const COSTS_HERE: usize = memory.data(232, 4);
+/** Copies the base costs of a cost-table row (CK_* offsets) into the cost_* globals. */
+function useCosts(table: usize): void {
+  memory.copy(COSTS_HERE, table, 232);
+  cost_ABORT = load<u32>(COSTS_HERE, ck.CK_ABORT);
+  cost_ABS = load<u32>(COSTS_HERE, ck.CK_ABS);
+  cost_ADD = load<u32>(COSTS_HERE, ck.CK_ADD);
+  cost_AND = load<u32>(COSTS_HERE, ck.CK_AND);
+  cost_BALANCE = load<u32>(COSTS_HERE, ck.CK_BALANCE);
+  cost_CALL = load<u32>(COSTS_HERE, ck.CK_CALL);
+  cost_DIV = load<u32>(COSTS_HERE, ck.CK_DIV);
+  cost_DUP = load<u32>(COSTS_HERE, ck.CK_DUP);
+  cost_EPOCH = load<u32>(COSTS_HERE, ck.CK_EPOCH);
+  cost_EQ = load<u32>(COSTS_HERE, ck.CK_EQ);
+  cost_GT = load<u32>(COSTS_HERE, ck.CK_GT);
+  cost_GTE = load<u32>(COSTS_HERE, ck.CK_GTE);
+  cost_HALT = load<u32>(COSTS_HERE, ck.CK_HALT);
+  cost_JMP = load<u32>(COSTS_HERE, ck.CK_JMP);
+  cost_JNZ = load<u32>(COSTS_HERE, ck.CK_JNZ);
+  cost_JZ = load<u32>(COSTS_HERE, ck.CK_JZ);
+  cost_LOAD_INLEN = load<u32>(COSTS_HERE, ck.CK_LOAD_INLEN);
+  cost_LOAD_M16 = load<u32>(COSTS_HERE, ck.CK_LOAD_M16);
+  cost_LOAD_M32 = load<u32>(COSTS_HERE, ck.CK_LOAD_M32);
+  cost_LOAD_M64 = load<u32>(COSTS_HERE, ck.CK_LOAD_M64);
+  cost_LOAD_M8 = load<u32>(COSTS_HERE, ck.CK_LOAD_M8);
+  cost_LT = load<u32>(COSTS_HERE, ck.CK_LT);
+  cost_LTE = load<u32>(COSTS_HERE, ck.CK_LTE);
+  cost_MAX = load<u32>(COSTS_HERE, ck.CK_MAX);
+  cost_MIN = load<u32>(COSTS_HERE, ck.CK_MIN);
+  cost_MOD = load<u32>(COSTS_HERE, ck.CK_MOD);
+  cost_MSIZE = load<u32>(COSTS_HERE, ck.CK_MSIZE);
+  cost_MUL = load<u32>(COSTS_HERE, ck.CK_MUL);
+  cost_NEG = load<u32>(COSTS_HERE, ck.CK_NEG);
+  cost_NEQ = load<u32>(COSTS_HERE, ck.CK_NEQ);
+  cost_NOT = load<u32>(COSTS_HERE, ck.CK_NOT);
+  cost_OR = load<u32>(COSTS_HERE, ck.CK_OR);
+  cost_OVER = load<u32>(COSTS_HERE, ck.CK_OVER);
+  cost_POP = load<u32>(COSTS_HERE, ck.CK_POP);
+  cost_PUSH = load<u32>(COSTS_HERE, ck.CK_PUSH);
+  cost_RET = load<u32>(COSTS_HERE, ck.CK_RET);
+  cost_ROT = load<u32>(COSTS_HERE, ck.CK_ROT);
+  cost_SELF = load<u32>(COSTS_HERE, ck.CK_SELF);
+  cost_SENDER = load<u32>(COSTS_HERE, ck.CK_SENDER);
+  cost_SHL = load<u32>(COSTS_HERE, ck.CK_SHL);
+  cost_SHR = load<u32>(COSTS_HERE, ck.CK_SHR);
+  cost_STORE_M16 = load<u32>(COSTS_HERE, ck.CK_STORE_M16);
+  cost_STORE_M32 = load<u32>(COSTS_HERE, ck.CK_STORE_M32);
+  cost_STORE_M64 = load<u32>(COSTS_HERE, ck.CK_STORE_M64);
+  cost_STORE_M8 = load<u32>(COSTS_HERE, ck.CK_STORE_M8);
+  cost_SUB = load<u32>(COSTS_HERE, ck.CK_SUB);
+  cost_SWAP = load<u32>(COSTS_HERE, ck.CK_SWAP);
+  cost_TRANSFER = load<u32>(COSTS_HERE, ck.CK_TRANSFER);
+  cost_XOR = load<u32>(COSTS_HERE, ck.CK_XOR);
+  cf_PUSH_ADD = cost_PUSH + cost_ADD;
+  cf_PUSH_SUB = cost_PUSH + cost_SUB;
+  cf_PUSH_LT_JNZ = cost_PUSH + cost_LT + cost_JNZ;
+  cf_PUSH_LT = cost_PUSH + cost_LT;
+  cf_DUP_JZ = cost_DUP + cost_JZ;
+  cf_DUP_JNZ = cost_DUP + cost_JNZ;
 }

@@ -31,6 +31,11 @@ uint8_t *mhr_byte_job_buffer(size_t *capacity);
  * job per docs/ABI.md) or was not initialized. */
 size_t mhr_byte_run(size_t job_len, const uint8_t **result);
 
+/* A run rewrites some opcodes of the code in the job buffer into the VM's
+ * internal form (interpreter-as/README.md). Before running the same bytes
+ * again without writing them (BENCH), put them back with this. */
+void mhr_byte_restore(void);
+
 /* The canonical encoding of the last run's final state (the prior state after
  * ABORT/TRAP); *len = 0 (and the pointer may be NULL) after an INVALID result
  * or before any run. */

@@ -78,7 +78,7 @@ int mhr_byte_init(void) {
   });
   last_trap = (int)trap;
   if (trap != WASM_RT_TRAP_NONE) return -1;
-  if (abi != 1u || !in_memory(ptr, cap)) return -3;
+  if (abi != 2u || !in_memory(ptr, cap)) return -3;
   job = vm.w2c_memory.data + ptr;
   job_cap = cap;
   ready = 1;
@@ -105,6 +105,13 @@ size_t mhr_byte_run(size_t job_len, const uint8_t **result) {
   if (trap != WASM_RT_TRAP_NONE || n == 0 || !in_memory(at, n)) return 0;
   *result = vm.w2c_memory.data + at;
   return n;
+}
+
+void mhr_byte_restore(void) {
+  if (!ready) return;
+  wasm_rt_trap_t trap;
+  WASM_RT_TRY(trap, { w2c_mhrvm_mhr_restore(&vm); });
+  last_trap = (int)trap;
 }
 
 const uint8_t *mhr_byte_state(size_t *len) {

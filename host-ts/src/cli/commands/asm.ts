@@ -9,7 +9,7 @@ import { loadContract, buildJob, type JobFlags } from "../../jobs/contract-file.
 import { disassembleChecked } from "../../jobs/source.ts";
 import { createEngine } from "../../engines/targets.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
-import { TRAP_NAMES, ERRORCODE_NAMES, Status } from "../../generated/opcodes.ts";
+import { TRAP_NAMES, ERRORCODE_NAMES, Status, CONTRACT_VERSION_OF_TABLE, DEFAULT_COST_TABLE } from "../../generated/opcodes.ts";
 import { boardCounters, type EngineRun } from "../../model/engine.ts";
 
 
@@ -53,8 +53,12 @@ export function registerAsmCommands(program: Command): void {
     .argument("<source>", "assembly file")
     .option("-o, --out <file>", "output file (default: <source> with .mhr)")
     .option("--hex", "print the package as hex instead of writing a file")
-    .action((source: string, opts: { out?: string; hex?: boolean }) => {
-      const contract = loadContract(source);
+    .option("--cost-table <table>", `the cost table the package names when the source has no .costs (${Object.keys(CONTRACT_VERSION_OF_TABLE).join(", ")}; default ${DEFAULT_COST_TABLE})`)
+    .action((source: string, opts: { out?: string; hex?: boolean; costTable?: string }) => {
+      if (opts.costTable !== undefined && CONTRACT_VERSION_OF_TABLE[opts.costTable] === undefined) {
+        throw new UserError(`--cost-table: unknown cost table ${opts.costTable}; tables: ${Object.keys(CONTRACT_VERSION_OF_TABLE).join(", ")}`);
+      }
+      const contract = loadContract(source, opts.costTable);
       const bytes = encodeContract(contract);
       if (opts.hex) {
         console.log(bytesToHex(bytes));
@@ -99,8 +103,12 @@ export function registerAsmCommands(program: Command): void {
     .option("--trace", "print one JSON line per executed instruction (EIP-3155 style)")
     .option("--json", "print the result as JSON")
     .option("--job-out <file>", "also write the job bytes to a file")
-    .action(async (file: string, opts: JobFlags & { engine: string; trace?: boolean; json?: boolean; jobOut?: string }) => {
-      const contract = loadContract(file);
+    .option("--cost-table <table>", `for assembly without .costs: the cost table the contract names (default ${DEFAULT_COST_TABLE})`)
+    .action(async (file: string, opts: JobFlags & { engine: string; trace?: boolean; json?: boolean; jobOut?: string; costTable?: string }) => {
+      if (opts.costTable !== undefined && CONTRACT_VERSION_OF_TABLE[opts.costTable] === undefined) {
+        throw new UserError(`--cost-table: unknown cost table ${opts.costTable}; tables: ${Object.keys(CONTRACT_VERSION_OF_TABLE).join(", ")}`);
+      }
+      const contract = loadContract(file, opts.costTable);
       const jobBytes = encodeJob(buildJob(contract, opts));
       if (opts.jobOut) writeFileSync(opts.jobOut, jobBytes);
       const engine = await createEngine(opts.engine);

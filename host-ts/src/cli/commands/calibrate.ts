@@ -48,7 +48,7 @@ export function registerCalibrateCommands(program: Command): void {
     .option("--margin <x>", "safety margin of the proposed table: cost >= measured × margin", numberAtLeast(1), 1.25)
     .option("--k <n>", "repetitions of cheap instructions per benchmark job (4..200)", intIn(4, 200), 64)
     .option("--only <keys>", "comma-separated cost keys to measure (others keep their v1 cost in the proposal)")
-    .option("--check <table>", `exit 1 if any measured key takes longer than the named cost table charges (tables: ${Object.keys(COST_TABLES).join(", ")})`)
+    .option("--check <table>", `exit 1 if any measured key, or any job's per-job work, takes longer than the named cost table charges (tables: ${Object.keys(COST_TABLES).join(", ")})`)
     .option("--no-progress", "no progress bar")
     .action(async (flags: CalibrateFlags) => {
       const { repeat, margin, k } = flags;
@@ -105,7 +105,7 @@ export function registerCalibrateCommands(program: Command): void {
       const check = flags.check === undefined ? undefined : result.checks.find((c) => c.table === flags.check);
       if (check) {
         console.log(checkSummary(check, flags.board));
-        if (check.unsound.length) process.exitCode = 1;
+        if (check.unsound.length || check.jobs?.unsound.length) process.exitCode = 1;
       }
     }),
   "mhr calibrate --board qemu-rv32",

@@ -69,7 +69,15 @@ export function registerConformCommands(program: Command): void {
       const files = writeReports(runs, opts.out);
       console.log(`reports: ${files.join(", ")}`);
       for (const r of runs) {
+        // Per cost table (the contract version of each vector's job, SPEC §5).
+        const byTable = new Map<string, [number, number]>();
+        for (const o of r.outcomes) {
+          const t = byTable.get(o.vector.table) ?? [0, 0];
+          t[0] += o.passed ? 1 : 0; t[1]++;
+          byTable.set(o.vector.table, t);
+        }
         console.log(`${r.name}: ${r.summary.passed}/${r.summary.total} passed in ${r.seconds.toFixed(1)} s, ${r.retries} link retries  ${JSON.stringify({ engine: r.name, total: r.summary.total, passed: r.summary.passed, failed: r.summary.failed })}`);
+        console.log(`${r.name} by cost table (the contract version of each vector's job): ${[...byTable].sort().map(([t, [p, n]]) => `${t} ${p}/${n}`).join(", ")}`);
       }
       if (runs.some((r) => r.summary.failed)) process.exitCode = 1;
     }),

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserError } from "../../model/errors.ts";
 import { collect, examples, nonNegativeInt, positiveInt } from "../options.ts";
-import { Status } from "../../generated/opcodes.ts";
+import { CONTRACT_VERSION_OF_TABLE, Status } from "../../generated/opcodes.ts";
 import { buildJob, type JobFlags } from "../../jobs/contract-file.ts";
 import { bytesToHex } from "../../model/bytes.ts";
 import { expectedFromRun } from "../../vectors/format.ts";
@@ -56,7 +56,7 @@ async function sandboxed<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-export interface PackFlags { tier?: string; maxMemory?: number; maxCycles?: number; maxStateSize?: number; fn?: string[] }
+export interface PackFlags { tier?: string; maxMemory?: number; maxCycles?: number; maxStateSize?: number; fn?: string[]; costTable?: string }
 
 /**
  * A .wasm file becomes a contract whose function table lists every callable
@@ -87,9 +87,15 @@ export async function loadWasmContract(path: string, f: PackFlags): Promise<Wasm
     functions = report.callable.slice(0, 32);
     if (!functions.length) throw new UserError(`${path}: no export takes and returns only i64; nothing to call`);
   }
+  let version: number | undefined;
+  if (f.costTable !== undefined) {
+    version = CONTRACT_VERSION_OF_TABLE[f.costTable];
+    if (version === undefined) throw new UserError(`--cost-table: unknown cost table ${f.costTable}; tables: ${Object.keys(CONTRACT_VERSION_OF_TABLE).join(", ")}`);
+  }
   return makeWasmContract({
     code: bytes, wasmTier: tier, functions,
     maxMemory: f.maxMemory, maxCycles: f.maxCycles, maxStateSize: f.maxStateSize,
+    ...(version !== undefined ? { version } : {}),
   });
 }
 
@@ -122,6 +128,7 @@ export function registerWasmCommands(program: Command): void {
     .option("--max-memory <bytes>", "max_memory (default: the tier's limit)", nonNegativeInt)
     .option("--max-cycles <fuel>", "max_cycles (default: the tier's limit)", nonNegativeInt)
     .option("--max-state-size <bytes>", "max_state_size (default 65536)", nonNegativeInt)
+    .option("--cost-table <table>", "when packaging a .wasm: the cost table its host functions charge (contract version; default v2)")
     .option("--export <name:args:rets>", "function-table entry instead of the callable exports (repeatable)", collect)
     .option("--wall-clock <ms>", "override the tier's wall-clock limit", positiveInt)
     .option("--json", "print the result as JSON")
@@ -180,6 +187,7 @@ export function registerWasmCommands(program: Command): void {
     .option("--max-memory <bytes>", "max_memory (default: the tier's limit)", nonNegativeInt)
     .option("--max-cycles <fuel>", "max_cycles (default: the tier's limit)", nonNegativeInt)
     .option("--max-state-size <bytes>", "max_state_size (default 65536)", nonNegativeInt)
+    .option("--cost-table <table>", "when packaging a .wasm: the cost table its host functions charge (contract version; default v2)")
     .option("--export <name:args:rets>", "function-table entry (repeatable; default: every callable export)", collect)
     .option("-o, --out <file>", "output file (default: <module> with .mhrw)")
     .action(async (file: string, opts: PackFlags & { export?: string[]; out?: string }) => {

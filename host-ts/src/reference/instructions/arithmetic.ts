@@ -16,7 +16,7 @@ export function add(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -31,7 +31,7 @@ export function sub(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -46,7 +46,7 @@ export function mul(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -61,7 +61,7 @@ export function div(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -77,7 +77,7 @@ export function mod(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -93,7 +93,7 @@ export function neg(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const a = pop(m);
   push(m, checkedInt64(-a));
@@ -107,7 +107,7 @@ export function abs(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const a = pop(m);
   push(m, checkedInt64(a < 0n ? -a : a));
@@ -121,7 +121,7 @@ export function minimum(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -136,7 +136,7 @@ export function maximum(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);

@@ -14,7 +14,7 @@ export function eq(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -29,7 +29,7 @@ export function neq(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -44,7 +44,7 @@ export function lt(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -59,7 +59,7 @@ export function gt(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -74,7 +74,7 @@ export function lte(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -89,7 +89,7 @@ export function gte(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);

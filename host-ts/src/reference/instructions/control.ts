@@ -16,7 +16,7 @@ export function jmp(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION: none
   // PROGRAM COUNTER
   m.pc = ins.target;
@@ -28,7 +28,7 @@ export function jz(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const c = pop(m);
   // PROGRAM COUNTER
@@ -41,7 +41,7 @@ export function jnz(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const c = pop(m);
   // PROGRAM COUNTER
@@ -55,7 +55,7 @@ export function call(m: Machine, ins: Instruction): void {
   if (m.callStack.length >= Limit.CALL_DEPTH) throw new Trap(TrapCode.CALL_DEPTH_EXCEEDED);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   m.callStack.push(ins.next);
   // PROGRAM COUNTER
@@ -69,7 +69,7 @@ export function ret(m: Machine, ins: Instruction): void {
   if (m.callStack.length === 0) throw new Trap(TrapCode.RETURN_WITHOUT_CALL);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const address = m.callStack.pop() as number;
   // PROGRAM COUNTER
@@ -82,7 +82,7 @@ export function halt(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const returns = m.stack.splice(m.stack.length - m.rets, m.rets);
   endCall(m, Status.HALT, 0n, returns);
@@ -95,7 +95,7 @@ export function abort(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const code = pop(m);
   endCall(m, Status.ABORT, code, []);

@@ -22,7 +22,7 @@ export function hash(m: Machine, ins: Instruction): void {
   const input = memoryRange(m, src, len);
   const digestAt = memoryRange(m, dst, Limit.HASH_SIZE);
   // GAS
-  chargeGas(m, costOf(ins.key, input.len));
+  chargeGas(m, costOf(ins.key, input.len, m.costs));
   // OPERATION
   drop(m, 3);
   const digest = hash32(bytesAt(m, input));
@@ -41,7 +41,7 @@ export function verifySig(m: Machine, ins: Instruction): void {
   const msgAt = memoryRange(m, msg, len);
   const sigAt = memoryRange(m, sig, Limit.SIGNATURE_SIZE);
   // GAS
-  chargeGas(m, costOf(ins.key, msgAt.len));
+  chargeGas(m, costOf(ins.key, msgAt.len, m.costs));
   // OPERATION
   drop(m, 4);
   push(m, bool(verifyEd25519(bytesAt(m, keyAt), bytesAt(m, msgAt), bytesAt(m, sigAt))));
@@ -64,7 +64,7 @@ export function verifyVrf(m: Machine, ins: Instruction): void {
   const proofAt = memoryRange(m, proof, Limit.VRF_PROOF_SIZE);
   const outputAt = memoryRange(m, dst, Limit.VRF_OUTPUT_SIZE);
   // GAS
-  chargeGas(m, costOf(ins.key, alphaAt.len));
+  chargeGas(m, costOf(ins.key, alphaAt.len, m.costs));
   // OPERATION
   drop(m, 5);
   const beta = verifyEcvrf(bytesAt(m, keyAt), bytesAt(m, alphaAt), bytesAt(m, proofAt));

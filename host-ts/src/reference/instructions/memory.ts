@@ -39,7 +39,7 @@ function loadWord(m: Machine, ins: Instruction, space: WordSpace): void {
   const [addr] = operands(m, 1);
   const word = memoryRange(m, addr, WORD_SIZE[space]);
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   drop(m, 1);
   push(m, readWord(m, word));
@@ -55,7 +55,7 @@ function storeWord(m: Machine, ins: Instruction, space: WordSpace): void {
   const [v, addr] = operands(m, 2);
   const word = memoryRange(m, addr, WORD_SIZE[space]);
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   drop(m, 2);
   writeWord(m, word, v);
@@ -86,7 +86,7 @@ export function loadInlen(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   push(m, BigInt(m.inputLength));
   // PROGRAM COUNTER
@@ -102,7 +102,7 @@ export function storeCopy(m: Machine, ins: Instruction): void {
   const from = memoryRange(m, src, len);
   const to = memoryRange(m, dst, len);
   // GAS
-  chargeGas(m, costOf(ins.key, from.len));
+  chargeGas(m, costOf(ins.key, from.len, m.costs));
   // OPERATION
   drop(m, 3);
   m.memory.copyWithin(to.addr, from.addr, from.addr + from.len); // memmove semantics

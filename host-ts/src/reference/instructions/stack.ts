@@ -15,7 +15,7 @@ export function pushImmediate(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   push(m, ins.value);
   // PROGRAM COUNTER
@@ -28,7 +28,7 @@ export function popValue(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   pop(m);
   // PROGRAM COUNTER
@@ -41,7 +41,7 @@ export function dup(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const a = pop(m);
   push(m, a);
@@ -56,7 +56,7 @@ export function swap(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -72,7 +72,7 @@ export function over(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const b = pop(m);
   const a = pop(m);
@@ -89,7 +89,7 @@ export function rot(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   const c = pop(m);
   const b = pop(m);

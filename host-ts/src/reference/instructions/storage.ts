@@ -31,7 +31,7 @@ export function loadState(m: Machine, ins: Instruction): void {
   const dstAt = memoryRange(m, dst, cap);
   requireKeyLength(klen);
   // GAS
-  chargeGas(m, costOf(ins.key, keyAt.len + dstAt.len));
+  chargeGas(m, costOf(ins.key, keyAt.len + dstAt.len, m.costs));
   // OPERATION
   drop(m, 4);
   const value = m.state.get(bytesToHex(bytesAt(m, keyAt)));
@@ -59,7 +59,7 @@ export function storeState(m: Machine, ins: Instruction): void {
   const valueAt = memoryRange(m, val, vlen);
   requireKeyLength(klen);
   // GAS
-  chargeGas(m, costOf(ins.key, keyAt.len + valueAt.len));
+  chargeGas(m, costOf(ins.key, keyAt.len + valueAt.len, m.costs));
   // OPERATION
   drop(m, 4);
   const hexKey = bytesToHex(bytesAt(m, keyAt));
@@ -81,7 +81,7 @@ export function storeDel(m: Machine, ins: Instruction): void {
   const keyAt = memoryRange(m, key, klen);
   requireKeyLength(klen);
   // GAS
-  chargeGas(m, costOf(ins.key, keyAt.len));
+  chargeGas(m, costOf(ins.key, keyAt.len, m.costs));
   // OPERATION
   drop(m, 2);
   const hexKey = bytesToHex(bytesAt(m, keyAt));

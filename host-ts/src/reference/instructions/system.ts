@@ -25,7 +25,7 @@ export function balance(m: Machine, ins: Instruction): void {
   const [id] = operands(m, 1);
   const idAt = memoryRange(m, id, Limit.NODE_ID_SIZE);
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   drop(m, 1);
   push(m, snapshotBalance(m, bytesAt(m, idAt)));
@@ -41,7 +41,7 @@ export function sender(m: Machine, ins: Instruction): void {
   const [dst] = operands(m, 1);
   const dstAt = memoryRange(m, dst, Limit.NODE_ID_SIZE);
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   drop(m, 1);
   m.memory.set(m.context.sender, dstAt.addr);
@@ -57,7 +57,7 @@ export function self(m: Machine, ins: Instruction): void {
   const [dst] = operands(m, 1);
   const dstAt = memoryRange(m, dst, Limit.NODE_ID_SIZE);
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   drop(m, 1);
   m.memory.set(m.context.self, dstAt.addr);
@@ -71,7 +71,7 @@ export function epoch(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   push(m, m.context.epoch);
   // PROGRAM COUNTER
@@ -91,7 +91,7 @@ export function transfer(m: Machine, ins: Instruction): void {
   const toAt = memoryRange(m, to, Limit.NODE_ID_SIZE);
   requirePositiveAmount(amount);
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   drop(m, 2);
   const available = snapshotBalance(m, m.context.self) - m.transferred;
@@ -115,7 +115,7 @@ export function log(m: Machine, ins: Instruction): void {
   const [src, len] = operands(m, 2);
   const record = memoryRange(m, src, len);
   // GAS
-  chargeGas(m, costOf(ins.key, record.len));
+  chargeGas(m, costOf(ins.key, record.len, m.costs));
   // OPERATION
   drop(m, 2);
   if (m.logs.length >= Limit.MAX_LOGS || m.logBytes + record.len > Limit.MAX_LOG_BYTES) {
@@ -133,7 +133,7 @@ export function msize(m: Machine, ins: Instruction): void {
   requireStackEffect(m, ins);
   // OPERANDS: none
   // GAS
-  chargeGas(m, costOf(ins.key));
+  chargeGas(m, costOf(ins.key, 0, m.costs));
   // OPERATION
   push(m, BigInt(m.maxMemory));
   // PROGRAM COUNTER
@@ -148,7 +148,7 @@ export function emit(m: Machine, ins: Instruction): void {
   const [src, len] = operands(m, 2);
   const bytes = memoryRange(m, src, len);
   // GAS
-  chargeGas(m, costOf(ins.key, bytes.len));
+  chargeGas(m, costOf(ins.key, bytes.len, m.costs));
   // OPERATION
   drop(m, 2);
   if (m.outputSize + bytes.len > Limit.MAX_OUTPUT) throw new Trap(TrapCode.OUTPUT_LIMIT_EXCEEDED);

@@ -1,0 +1,165 @@
+/**
+ * The per-job work (SPEC §8's intrinsic charge): jobs whose function HALTs at
+ * once (or stores one byte first, so the final state is hashed again), on job
+ * encodings, prior states and memories of growing size. Each is measured as a
+ * whole on the board — decoding, validation, the job and code hashes, the
+ * prior-state load and hash, memory set-up, the final-state hash on a dirty
+ * HALT and the result — and charged as a whole under every cost table (the
+ * reference's cycles for the same job under that table's contract version).
+ *
+ * The fit: per part the largest rate any job shows beyond the smallest job
+ * (memory first, then job bytes, then prior-state bytes), times the margin,
+ * rounded up to whole cycles per unit; the base is what the smallest job
+ * still needs. Every job must then be charged at least margin × its time.
+ */
+import { assemble } from "../asm/index.ts";
+import { encodeJob } from "../model/codec.ts";
+import { makeJob } from "../model/job.ts";
+import { bytesToHex } from "../model/bytes.ts";
+import type { StateMap } from "../model/types.ts";
+import { runJob } from "../reference/index.ts";
+import { COST_TABLES, DEFAULT_COST_TABLE, Limit, Status, chargeOf, type Cost } from "../generated/opcodes.ts";
+import { ceilInt } from "./solve.ts";
+
+export interface IntrinsicMeasure { jobBytes: number; stateSize: number; maxMemory: number }
+
+export interface IntrinsicJob {
+  id: string;
+  doc: string;
+  /** The job under the default table (what the board runs). */
+  bytes: Uint8Array;
+  measure: IntrinsicMeasure;
+  /** The reference's cycles for this job under each table (its contract version). */
+  charged: Record<string, number>;
+  /** Whether the intrinsic fit uses it (the write jobs check STORE.state's per-byte part instead). */
+  fit: boolean;
+}
+
+export interface IntrinsicPoint extends IntrinsicJob { us: number }
+
+export interface IntrinsicCheck {
+  table: string;
+  /** Per job: charged cycles / measured µs (≥ 1 is sound). */
+  ratios: { id: string; us: number; charged: number; ratio: number }[];
+  /** Jobs charged below their time. */
+  unsound: string[];
+  minRatio: number;
+  maxRatio: number;
+}
+
+const UNITS = { JOB: 64, "JOB.state": 64, "JOB.memory": 1024 } as const;
+
+function pattern(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) { x = (x * 1103515245 + 12345) >>> 0; out[i] = x >>> 24; }
+  return out;
+}
+
+function stateOf(entries: number, klen: number, vlen: number): StateMap {
+  const s: StateMap = new Map();
+  for (let i = 0; i < entries; i++) {
+    const k = pattern(klen, 7000 + i);
+    k[0] = 0x40 | (k[0] & 0x3f); // sorts after the 0x00 key "touch" inserts
+    s.set(bytesToHex(k), pattern(vlen, 9000 + i));
+  }
+  return s;
+}
+
+const sizeOf = (s: StateMap): number => [...s].reduce((n, [k, v]) => n + Limit.STATE_ENTRY_OVERHEAD + k.length / 2 + v.length, 0);
+
+interface Shape {
+  id: string; doc: string; memory: number; code?: string; input?: Uint8Array; state?: StateMap; balances?: Map<string, bigint>;
+  /** Store one 1-byte key first (the final state is hashed again). */
+  touch?: boolean;
+  /** Store one value of this many bytes first: the final-state hash of written bytes, which STORE.state must pay for. */
+  write?: number;
+}
+
+function shapes(): Shape[] {
+  const pad = (n: number, ins: string) => Array.from({ length: n }, () => ins).join("\n");
+  const balances = new Map<string, bigint>();
+  for (let i = 0; i < 1000; i++) balances.set(bytesToHex(pattern(16, 3000 + i)), BigInt(1_000_000 + i));
+  const big = stateOf(32, 2, 1000);
+  const many8 = stateOf(2600, 8, 0);
+  const many2 = stateOf(5300, 2, 0);
+  return [
+    { id: "minimal", doc: "HALT, no memory, input, state or balances", memory: 0 },
+    { id: "memory-8KiB", doc: "max_memory 8192 (zeroed per call)", memory: 8192 },
+    { id: "memory-32KiB", doc: "max_memory 32768", memory: Limit.MAX_MEMORY },
+    { id: "input-4KiB", doc: "4096 bytes of input, max_memory 32768", memory: Limit.MAX_MEMORY, input: pattern(4096, 1) },
+    { id: "input-16KiB", doc: "16384 bytes of input, max_memory 32768", memory: Limit.MAX_MEMORY, input: pattern(16384, 2) },
+    { id: "input-32KiB", doc: "32768 bytes of input, max_memory 32768", memory: Limit.MAX_MEMORY, input: pattern(Limit.MAX_MEMORY, 3) },
+    { id: "code-4KiB", doc: "4096 one-byte instructions after the HALT (validated, hashed twice, never run)", memory: 0, code: pad(4096, "POP") },
+    { id: "code-16KiB", doc: "16384 one-byte instructions after the HALT", memory: 0, code: pad(16384, "POP") },
+    { id: "code-60KiB", doc: "60000 one-byte instructions after the HALT", memory: 0, code: pad(60000, "POP") },
+    { id: "code-jmp-48KiB", doc: "16000 JMPs after the HALT (every target checked)", memory: 0, code: pad(16000, "JMP 0") },
+    { id: "balances-1000", doc: "1000 balances (decoded, checked and indexed)", memory: 0, balances },
+    { id: "state-32x1000", doc: "32 prior entries of 1000-byte values", memory: 0, state: big },
+    { id: "state-2600", doc: "2600 prior entries of 8-byte keys", memory: 0, state: many8 },
+    { id: "state-5300", doc: "5300 prior entries of 2-byte keys", memory: 0, state: many2 },
+    { id: "state-32x1000-dirty", doc: "32 entries of 1000 bytes, one 1-byte insert then HALT (the final state is hashed again)", memory: 1, state: big, touch: true },
+    { id: "state-2600-dirty", doc: "2600 entries of 8-byte keys, one insert then HALT", memory: 1, state: many8, touch: true },
+    { id: "state-5300-dirty", doc: "5300 entries of 2-byte keys, one insert then HALT", memory: 1, state: many2, touch: true },
+    { id: "write-1KiB", doc: "one STORE.state of a 1024-byte value into an empty state, then HALT (store and final-state hash)", memory: 1024, write: 1024 },
+    { id: "write-16KiB", doc: "one STORE.state of a 16384-byte value into an empty state, then HALT", memory: 16384, write: 16384 },
+  ];
+}
+
+function jobFor(s: Shape, table: string): Uint8Array {
+  const body = s.write !== undefined ? ["PUSH 0", "PUSH 1", "PUSH 0", `PUSH ${s.write}`, "STORE.state", "HALT"]
+    : s.touch ? ["PUSH 0", "PUSH 1", "PUSH 0", "PUSH 0", "STORE.state", "HALT"] : ["HALT"];
+  const src = [`.memory ${s.memory}`, ".cycles 1000000000", `.state ${Limit.MAX_STATE_SIZE}`, ".func m 0 0", ...body, ...(s.code ? [s.code] : [])].join("\n");
+  const c = assemble(src, { costTable: table });
+  return encodeJob(makeJob(c, { fn: "m", ...(s.input ? { input: s.input } : {}), ...(s.state ? { state: s.state } : {}), ...(s.balances ? { balances: s.balances } : {}) }));
+}
+
+/** The per-job work jobs, each with its charge under every table (validated on the reference: every one HALTs). */
+export function intrinsicJobs(): IntrinsicJob[] {
+  return shapes().map((s) => {
+    const charged: Record<string, number> = {};
+    for (const table of Object.keys(COST_TABLES)) {
+      const r = runJob(jobFor(s, table)).result;
+      if (r.status !== Status.HALT) throw new Error(`internal: per-job work job ${s.id} does not HALT under ${table}`);
+      charged[table] = r.cycles;
+    }
+    const bytes = jobFor(s, DEFAULT_COST_TABLE);
+    return { id: s.id, doc: s.doc, bytes, measure: { jobBytes: bytes.length, stateSize: s.state ? sizeOf(s.state) : 0, maxMemory: s.memory }, charged, fit: s.write === undefined };
+  });
+}
+
+/** Proposes the intrinsic rows (JOB, JOB.state, JOB.memory) charging every point at least margin × its time. */
+export function fitIntrinsic(all: readonly IntrinsicPoint[], margin: number): Record<keyof typeof UNITS, Cost> {
+  const points = all.filter((p) => p.fit);
+  const clean = points.filter((p) => p.measure.stateSize === 0);
+  const min = clean.reduce((a, b) => (b.us < a.us ? b : a));
+  const j0 = min.measure.jobBytes;
+  const rate = (xs: number[]) => Math.max(0, ...xs.filter(Number.isFinite));
+  const rm = rate(clean.filter((p) => p.measure.jobBytes - j0 < 64 && p.measure.maxMemory > 0).map((p) => (p.us - min.us) / p.measure.maxMemory));
+  const rj = rate(clean.filter((p) => p.measure.jobBytes - j0 >= 1024).map((p) => (p.us - min.us - rm * p.measure.maxMemory) / (p.measure.jobBytes - j0)));
+  const rs = rate(points.filter((p) => p.measure.stateSize > 0).map((p) => (p.us - min.us - rm * p.measure.maxMemory - rj * (p.measure.jobBytes - j0)) / p.measure.stateSize));
+  const rows = {
+    JOB: { base: 0, per: ceilInt(margin * rj * UNITS.JOB), unit: UNITS.JOB, of: "job" },
+    "JOB.state": { base: 0, per: ceilInt(margin * rs * UNITS["JOB.state"]), unit: UNITS["JOB.state"], of: "state" },
+    "JOB.memory": { base: 0, per: ceilInt(margin * rm * UNITS["JOB.memory"]), unit: UNITS["JOB.memory"], of: "memory" },
+  };
+  // The base: what every point still needs above its per-unit parts (at least the smallest job's share).
+  const perParts = (p: IntrinsicPoint) => chargeOf(rows.JOB, p.measure.jobBytes) + chargeOf(rows["JOB.state"], p.measure.stateSize) + chargeOf(rows["JOB.memory"], p.measure.maxMemory);
+  rows.JOB.base = ceilInt(Math.max(0, ...points.map((p) => margin * p.us - perParts(p))));
+  return rows;
+}
+
+/** The intrinsic rows' charge for a measure (mirrors generated intrinsicOf for rows that are not yet in a table). */
+export function chargeRows(rows: Readonly<Record<string, Cost>>, m: IntrinsicMeasure): number {
+  const n: Record<string, number> = { job: m.jobBytes, state: m.stateSize, memory: m.maxMemory };
+  return Object.values(rows).reduce((s, c) => s + chargeOf(c, n[c.of ?? ""] ?? 0), 0);
+}
+
+/** Every table's charge of every point against its time (1 cycle = 1 µs, no margin). */
+export function checkIntrinsic(points: readonly IntrinsicPoint[]): IntrinsicCheck[] {
+  return Object.keys(COST_TABLES).map((table) => {
+    const ratios = points.map((p) => ({ id: p.id, us: p.us, charged: p.charged[table], ratio: p.us > 0 ? p.charged[table] / p.us : Number.POSITIVE_INFINITY }));
+    const r = ratios.map((x) => x.ratio);
+    return { table, ratios, unsound: ratios.filter((x) => x.charged + 1e-9 < x.us).map((x) => x.id), minRatio: Math.min(...r), maxRatio: Math.max(...r) };
+  });
+}
