@@ -271,10 +271,7 @@ export function execute(): void {
       case IOP_PUSHB: {
         TOS();
         GAS();
-        if (sp != DSTACK) store<i64>(sp - 8, tos);
-        tos = <i64>load<i8>(ip + 2);
-        sp += 8;
-        ip += 3;
+        PUSHB();
         continue;
       }
       case OP_POP: {
@@ -337,10 +334,7 @@ export function execute(): void {
         } // END_FAST
         TOS();
         GAS();
-        if (sp != DSTACK) store<i64>(sp - 8, tos);
-        tos = <i64>load<i8>(ip + 2);
-        sp += 8;
-        ip += 3;
+        PUSHB();
       } // falls through into ADD
       case OP_ADD: {
         TOS();
@@ -364,10 +358,7 @@ export function execute(): void {
         } // END_FAST
         TOS();
         GAS();
-        if (sp != DSTACK) store<i64>(sp - 8, tos);
-        tos = <i64>load<i8>(ip + 2);
-        sp += 8;
-        ip += 3;
+        PUSHB();
       } // falls through into SUB
       case OP_SUB: {
         TOS();
@@ -517,10 +508,7 @@ export function execute(): void {
         } // END_FAST
         TOS();
         GAS();
-        if (sp != DSTACK) store<i64>(sp - 8, tos);
-        tos = <i64>load<i8>(ip + 2);
-        sp += 8;
-        ip += 3;
+        PUSHB();
       } // falls through into LT
       case OP_LT: {
         TOS();

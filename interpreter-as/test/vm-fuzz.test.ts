@@ -44,7 +44,7 @@ async function check(bytes: Uint8Array): Promise<EngineRun> {
 
 /** A fixed job whose answer is known, run between random ones to catch corrupted module state. */
 const canary = (() => {
-  const contract = makeContract({ code: Uint8Array.of(0x01, 0x01, 0x05, 0x01, 0x01, 0x07, 0x12, 0x35), maxMemory: 16, maxCycles: 100, maxStateSize: 64, functions: [{ name: "m", entry: 0, args: 0, rets: 1 }] });
+  const contract = makeContract({ code: Uint8Array.of(0x01, 0x01, 0x05, 0x01, 0x01, 0x07, 0x12, 0x35), maxMemory: 16, maxCycles: 100_000, maxStateSize: 64, functions: [{ name: "m", entry: 0, args: 0, rets: 1 }] }); // the default table: room for its intrinsic charge
   return encodeJob({ version: 1, contract, function: "m", args: [], input: new Uint8Array(0), context: emptyContext(), state: new Map() });
 })();
 async function canaryOk(): Promise<void> {
@@ -91,6 +91,10 @@ const jobArb = fc.record({
   prog: program,
   maxMemory: fc.constantFrom(0, 1, 16, 64, 1024, Limit.MAX_MEMORY),
   maxCycles: fc.constantFrom(0, 10, 1000, 100_000),
+  // Both cost tables; a version-2 job mostly gets room for its intrinsic charge
+  // (up to ~30,000 cycles with a 32 KiB memory), so that its code runs.
+  version: fc.constantFrom(1, 2),
+  intrinsicRoom: fc.constantFrom(0, 40_000, 40_000, 40_000),
   maxStateSize: fc.constantFrom(0, 16, 4096, Limit.MAX_STATE_SIZE),
   args: fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), { maxLength: 4 }),
   rets: fc.nat({ max: 4 }),
@@ -98,7 +102,7 @@ const jobArb = fc.record({
   selfBal: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
   state: fc.array(fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 4 }), fc.uint8Array({ maxLength: 8 })), { maxLength: 4 }),
 }).map((p): Job => {
-  const contract = makeContract({ code: p.prog.code, maxMemory: p.maxMemory, maxCycles: p.maxCycles, maxStateSize: p.maxStateSize, functions: [{ name: "f", entry: 0, args: p.args.length, rets: p.rets }] });
+  const contract = makeContract({ version: p.version, code: p.prog.code, maxMemory: p.maxMemory, maxCycles: p.maxCycles + (p.version === 2 ? p.intrinsicRoom : 0), maxStateSize: p.maxStateSize, functions: [{ name: "f", entry: 0, args: p.args.length, rets: p.rets }] });
   const ctx = emptyContext();
   ctx.self = new Uint8Array(16); // all-zero NodeID: contracts reading zeroed memory hit it
   ctx.balances.set(bytesToHex(ctx.self), p.selfBal);

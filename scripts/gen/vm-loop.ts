@@ -27,6 +27,9 @@
  * A fixed-cost body without `GAS();`, a size-dependent one without
  * `CHARGE(`, or a marker outside a case, is an error.
  *
+ * `PUSHB();` is the body of a PUSH with a 1-byte immediate (IOP_PUSHB and the
+ * slow paths of the fused cases that start with one).
+ *
  * Top of stack: the loop keeps the top value in the local `tos`; the stack
  * memory holds every value below it, and the top's own slot may be stale. A
  * case whose body starts with `TOS();` keeps that true itself. Every other
@@ -158,6 +161,13 @@ export function vmLoop(t: OpcodeTable, template: string): string {
       if (fastCostsAt >= 0) fail("two FAST_COSTS() markers");
       fastCostsAt = out.length;
       fastCostsIndent = indent;
+      continue;
+    }
+    if (s === "PUSHB();") {
+      // The body of a PUSH with a 1-byte immediate (IOP_PUSHB and the fused cases' slow paths).
+      if (!cur || cur.key !== "PUSH") fail("PUSHB() outside a PUSH case");
+      out.push(`${indent}if (sp != DSTACK) store<i64>(sp - 8, tos); // the old top into its slot`,
+        `${indent}tos = <i64>load<i8>(ip + 2);`, `${indent}sp += 8;`, `${indent}ip += 3;`);
       continue;
     }
     if (s === "TOS();") {

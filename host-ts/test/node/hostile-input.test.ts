@@ -25,6 +25,7 @@ import { decodeStrict, encodeCanonical, type CborMap } from "../../src/model/cbo
 import { TransportError } from "../../src/node/transport.ts";
 import { ADVERT, sampleMessages } from "./samples.ts";
 import { sumJob, tempDir } from "./helpers.ts";
+import { runJob } from "../../src/reference/index.ts";
 
 const net = new MemoryNetwork({ log: () => {} });
 let p: MeshNode;
@@ -204,7 +205,7 @@ describe("request handlers refuse bad messages with their codes", () => {
   });
 
   it("channel update: stale, out-of-order, unsigned, wrong amount, wrong balance, unknown job, replay — then a valid payment, once", async () => {
-    const cycles = 1209n; // sum(100)
+    const cycles = BigInt(runJob(job).result.cycles); // sum(100), under the table its contract names
     const amount = owedForCycles(cycles, 1000n);
     const state = (seq: bigint, paid: bigint, sign = true) => {
       const s = unsigned({ channelId, partyA: R.nodeId, partyB: p.identity.nodeId, ...balancesAfter(DEPOSIT, paid)!, sequence: seq });

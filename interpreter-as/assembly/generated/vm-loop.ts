@@ -282,7 +282,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        if (sp != DSTACK) store<i64>(sp - 8, tos);
+        if (sp != DSTACK) store<i64>(sp - 8, tos); // the old top into its slot
         tos = <i64>load<i8>(ip + 2);
         sp += 8;
         ip += 3;
@@ -387,7 +387,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        if (sp != DSTACK) store<i64>(sp - 8, tos);
+        if (sp != DSTACK) store<i64>(sp - 8, tos); // the old top into its slot
         tos = <i64>load<i8>(ip + 2);
         sp += 8;
         ip += 3;
@@ -426,7 +426,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        if (sp != DSTACK) store<i64>(sp - 8, tos);
+        if (sp != DSTACK) store<i64>(sp - 8, tos); // the old top into its slot
         tos = <i64>load<i8>(ip + 2);
         sp += 8;
         ip += 3;
@@ -708,7 +708,7 @@ export function execute(): void {
           if (fuel < c) { t = TRAP_OUT_OF_CYCLES; break; }
           fuel -= c;
         }
-        if (sp != DSTACK) store<i64>(sp - 8, tos);
+        if (sp != DSTACK) store<i64>(sp - 8, tos); // the old top into its slot
         tos = <i64>load<i8>(ip + 2);
         sp += 8;
         ip += 3;
