@@ -329,14 +329,12 @@ static WASM_RT_ALWAYS_INLINE void wasm_rt_memcpy_(void *d, const void *s, size_t
  * With a static memory, one limit for every access size: the address must not
  * exceed size - 8. An access of n <= 8 bytes then ends inside the buffer; the
  * last 8 bytes are never the start of an access, which costs nothing because
- * the build sizes the buffer 8 bytes past a 4 KiB multiple that covers all the
- * module's data (scripts/build-firmware.ts). One constant for all sizes, and a
- * multiple of 4 KiB: on RV32 a single `lui`, or one register for the loop.
+ * the buffer is at least MHR_VM_MEMORY_BYTES (src/mhr_byte.c checks), which
+ * the build sizes 8 bytes past a 4 KiB multiple that covers all the module's
+ * data (scripts/build-firmware.ts): one constant for all sizes, on RV32 a
+ * single `lui`, or one register for the loop.
  */
 #ifdef WASM_RT_STATIC_MEMORY_BYTES
-#if (WASM_RT_STATIC_MEMORY_BYTES % 4096) != 8
-#error "WASM_RT_STATIC_MEMORY_BYTES must be a multiple of 4096 plus 8 (the access limit)"
-#endif
 #define WASM_RT_ACCESS_LIMIT_(mem, n) ((uint32_t)(WASM_RT_STATIC_MEMORY_BYTES) - 8u)
 #else
 #define WASM_RT_ACCESS_LIMIT_(mem, n) (WASM_RT_MEM_SIZE(mem) - (uint32_t)(n))
