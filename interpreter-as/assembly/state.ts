@@ -184,6 +184,17 @@ function compact(): void {
   end = to;
 }
 
+/**
+ * Whether put(at, ..., vlen) with a record of `size` bytes will compact first:
+ * it appends (a new key, or a new value length) and the arena is full. SPEC §9.7
+ * prices this with the table's compaction row; the rule is the reference's
+ * arena fill, which is `end` here.
+ */
+export function compacts(at: i32, vlen: usize, size: u32): bool {
+  if (at >= 0 && valueLen(<u32>at) == vlen) return false;
+  return end + size > <u32>STATE_ARENA_SIZE;
+}
+
 /** Makes room for a record of `size` bytes at `end`. */
 @inline function reserve(size: u32): void {
   if (end + size > <u32>STATE_ARENA_SIZE) compact();

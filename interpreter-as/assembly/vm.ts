@@ -850,12 +850,15 @@ export function execute(): void {
             const key = load<i64>(sp - 32);
             if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(val, vlen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(costs, ck.CK_STORE_STATE, ck.CKP_STORE_STATE, COST_STORE_STATE_UNIT, klen + vlen);
-            CHARGE(cost);
+            // The look-up comes before GAS (it only reads): whether this store compacts the arena is part of its cost.
             const kp = MEMORY + <usize>key;
             const at = state.find(kp, <usize>klen);
+            const rec = <u32>LIMIT_STATE_ENTRY_OVERHEAD + <u32>klen + <u32>vlen;
+            let cost = sized(costs, ck.CK_STORE_STATE, ck.CKP_STORE_STATE, COST_STORE_STATE_UNIT, klen + vlen);
+            if (state.compacts(at, <usize>vlen, rec)) cost += <u64>(load<u32>(costs + ck.CKC_COMPACT) + load<u32>(costs + ck.CKC_COMPACT_PER) * state.count);
+            CHARGE(cost);
             const old: u64 = at >= 0 ? <u64>state.entrySize(<u32>at) : 0;
-            const size = <u64>state.used - old + <u64>LIMIT_STATE_ENTRY_OVERHEAD + <u64>klen + <u64>vlen;
+            const size = <u64>state.used - old + <u64>rec;
             if (size > <u64>job.maxState) { t = TRAP_STATE_LIMIT_EXCEEDED; break; }
             state.put(at, kp, <usize>klen, MEMORY + <usize>val, <usize>vlen);
             sp -= 32;

@@ -43,12 +43,13 @@ export function opcodesAs(t: OpcodeTable): string {
   L.push("");
   // Layout of one table: every key's base, then the per of each sized key, then the intrinsic
   // (JOB base, JOB per, JOB.state per, JOB.memory per; zeros for a table without one).
-  L.push("// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge.");
+  L.push("// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge, CKC_* the compaction charge.");
   keys.forEach((k, i) => L.push(`export const CK_${cname(k)}: usize = ${4 * i};`));
   sizedKeys.forEach((k, i) => L.push(`export const CKP_${cname(k)}: usize = ${4 * (keys.length + i)};`));
   const ib = keys.length + sizedKeys.length;
   L.push(`export const CKI_JOB: usize = ${4 * ib};`, `export const CKI_JOB_PER: usize = ${4 * (ib + 1)};`, `export const CKI_STATE_PER: usize = ${4 * (ib + 2)};`, `export const CKI_MEMORY_PER: usize = ${4 * (ib + 3)};`);
-  const stride = ib + 4;
+  L.push(`export const CKC_COMPACT: usize = ${4 * (ib + 4)};`, `export const CKC_COMPACT_PER: usize = ${4 * (ib + 5)};`);
+  const stride = ib + 6;
   L.push(`/** Bytes per table in COST_TABLES. */`, `export const COST_TABLE_STRIDE: usize = ${4 * stride};`);
   L.push(`/** Contract versions ${first}..${first + tables.length - 1} name the tables ${tables.map(([n]) => n).join(", ")} (SPEC §5), in this order in COST_TABLES. */`);
   L.push(`export const COST_VERSION_FIRST: u64 = ${first};`, `export const COST_VERSION_LAST: u64 = ${first + tables.length - 1};`);
@@ -62,6 +63,7 @@ export function opcodesAs(t: OpcodeTable): string {
   const row = (ct: (typeof tables)[number][1]): number[] => [
     ...keys.map((k) => ct.costs[k].base), ...sizedKeys.map((k) => ct.costs[k].per!),
     ct.intrinsic?.JOB?.base ?? 0, ct.intrinsic?.JOB?.per ?? 0, ct.intrinsic?.["JOB.state"]?.per ?? 0, ct.intrinsic?.["JOB.memory"]?.per ?? 0,
+    ct.compaction?.base ?? 0, ct.compaction?.per ?? 0,
   ];
   L.push(`export const COST_TABLES: usize = memory.data<u32>([${tables.map(([, ct]) => row(ct).join(",")).join(",\n  ")}]);`);
   L.push("");

@@ -77,6 +77,10 @@ export function opcodesTs(t: OpcodeTable): string {
   L.push("export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> | undefined>> = {");
   for (const [name, ct] of Object.entries(t.costTables)) L.push(`  ${JSON.stringify(name)}: ${ct.intrinsic ? JSON.stringify(ct.intrinsic) : "undefined"},`);
   L.push("};");
+  L.push("/** SPEC §9.7: what a STORE.state that compacts the full state arena pays on top, per table (base + per × entries); absent = nothing. */");
+  L.push("export const COMPACTION: Readonly<Record<string, Cost | undefined>> = {");
+  for (const [name, ct] of Object.entries(t.costTables)) L.push(`  ${JSON.stringify(name)}: ${ct.compaction ? JSON.stringify(ct.compaction) : "undefined"},`);
+  L.push("};");
   L.push("");
   L.push("/** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */");
   L.push("export function chargeOf(c: Cost, n = 0): number {");
@@ -97,6 +101,11 @@ export function opcodesTs(t: OpcodeTable): string {
   L.push("  const name = costTableNameOf(contractVersion);");
   L.push("  if (name === undefined) throw new Error(`no cost table for contract version ${contractVersion}`);");
   L.push("  return COST_TABLES[name];");
+  L.push("}");
+  L.push("/** SPEC §9.7: the compaction charge under table `name` of a state of `entries` entries (0 for a table without one). */");
+  L.push("export function compactionOf(name: string, entries: number): number {");
+  L.push("  const c = COMPACTION[name];");
+  L.push("  return c === undefined ? 0 : chargeOf(c, entries);");
   L.push("}");
   L.push("/** What the intrinsic charge measures (SPEC §8): the job encoding's length, the prior state size (SPEC §3), max_memory. */");
   L.push("export interface IntrinsicMeasure { readonly jobBytes: number; readonly stateSize: number; readonly maxMemory: number }");

@@ -19,5 +19,6 @@ export async function DEF_FILES(): Promise<DefFile[]> {
 /** Definition files written for contract version 2 (generated with table v2 by default): the intrinsic charge and the version rule. */
 export async function V2_DEF_FILES(): Promise<DefFile[]> {
   const { intrinsic } = await import("./intrinsic.ts");
-  return [intrinsic];
+  const { compactionVectors } = await import("./compaction.ts");
+  return [intrinsic, compactionVectors];
 }

@@ -74,6 +74,10 @@ export interface Microbench {
   base: BenchJob;
   /** Human note: what the variant exercises. */
   note: string;
+  /** Other opcodes the work runs, counted as these terms (defined by their own benchmarks) instead of their plain names. */
+  termsOf?: Readonly<Record<string, string>>;
+  /** Every execution of the term compacts a state of this many entries (see TermInfo). */
+  compactEntries?: number;
 }
 
 export interface ValidatedBench extends Microbench {
@@ -93,6 +97,8 @@ export interface TermInfo {
   variant?: string;
   /** Cycles charged per execution under v1 (from the reference trace). */
   charged: number;
+  /** Each execution compacts a state of this many entries (SPEC §9.7): the table's compaction row prices that part. */
+  compactEntries?: number;
 }
 
 export interface MicrobenchOptions {
@@ -141,6 +147,8 @@ interface PairSpec {
   prologue?: string[];
   /** Lines of repetition i (labels must be unique per i). */
   body: (i: number) => string[];
+  termsOf?: Readonly<Record<string, string>>;
+  compactEntries?: number;
   epilogue?: string[];
   /** Code after the final HALT (subroutines). */
   tail?: string[];
@@ -184,6 +192,8 @@ function pair(spec: PairSpec): Microbench {
     run: { fn: "work", bytes: encode(contract, "work", spec.env), expect: "HALT" },
     base: { fn: "base", bytes: encode(contract, "base", spec.env), expect: "HALT" },
     note: spec.note,
+    ...(spec.termsOf ? { termsOf: spec.termsOf } : {}),
+    ...(spec.compactEntries !== undefined ? { compactEntries: spec.compactEntries } : {}),
   };
 }
 
@@ -447,6 +457,47 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
     out.push(pair({ key: "STORE.del", n: keyLen, variant: `present-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: delInput, state: many }, shared: dirty(keyLen * kIns), body: (i) => [`PUSH ${keyLen * i}`, `PUSH ${keyLen}`, "STORE.del"], note: `${kIns} deletes of the first-sorted keys of ${entries} entries (${keyLen}-byte keys); both jobs dirty the state first (the smaller final state makes this err low by its hashing)` }));
     out.push(pair({ key: "STORE.del", n: 8, variant: `absent-many${tag}`, k, env: absentEnv, body: () => ["PUSH 0", "PUSH 8", "STORE.del"], note: `K deletes of an absent key ${among}` }));
   }
+  // The same inserts and deletes on a near-empty state: what the many-entry variants are compared with
+  // (issue 9's goal: an operation on a full state costs at most 5x the same operation on an empty one).
+  {
+    const kIns = Math.min(k, 32);
+    const few = stateWith(3);
+    const keep = hexToBytes([...few.keys()].sort().at(-1)!);
+    const dirty = (at: number): string[] => [`PUSH ${at}`, "PUSH 8", "PUSH 0", "PUSH 0", "STORE.state"];
+    const newKeys = Array.from({ length: kIns }, (_, i) => keyBytes(8, 0x00, 9000 + i));
+    out.push(pair({ key: "STORE.state", n: 16, variant: "insert-few", k: kIns, env: { memory: 1024, stateSize: stateCap, input: concatBytes(...newKeys, keep), state: few }, shared: dirty(8 * kIns), body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kIns} inserts of new first-sorted 8-byte keys into 3 entries; both jobs dirty the state first` }));
+    const small = stateWith(kIns + 3);
+    const sorted = [...small.keys()].sort();
+    const delInput = concatBytes(...sorted.slice(0, kIns).map(hexToBytes), hexToBytes(sorted.at(-1)!));
+    out.push(pair({ key: "STORE.del", n: 8, variant: "present-few", k: kIns, env: { memory: 1024, stateSize: stateCap, input: delInput, state: small }, shared: dirty(8 * kIns), body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "STORE.del"], note: `${kIns} deletes of the first-sorted keys of ${kIns + 3} entries; both jobs dirty the state first` }));
+  }
+  // Churn on a full state: delete a key and store it again, K times. Every store appends a record, and the
+  // arena has no room left past the live records, so each one finds the arena full: the worst case of the
+  // deferred compaction (SPEC §10).
+  for (const shape of MANY_STATES) {
+    const { entries, keyLen, tag } = shape;
+    const full = stateWith(entries, keyLen);
+    let size = 0;
+    for (const [kh, v] of full) size += Limit.STATE_ENTRY_OVERHEAD + kh.length / 2 + v.length;
+    const churnKey = keyBytes(8, 0x00, 9100);
+    // Fill to within one churn record of MAX_STATE_SIZE with one padding entry.
+    const churnSize = Limit.STATE_ENTRY_OVERHEAD + 8 + 8;
+    const padLen = stateCap - size - churnSize - Limit.STATE_ENTRY_OVERHEAD - 8;
+    if (padLen < 0) continue;
+    full.set(bytesToHex(keyBytes(8, 0xfe, 9101)), patternBytes(padLen, 3));
+    const kChurn = Math.min(k, 32);
+    out.push(pair({ key: "STORE.state", n: 16, variant: `churn-full${tag}`, k: kChurn, env: { memory: 1024, stateSize: stateCap, input: churnKey, state: full }, shared: ["PUSH 0", "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], termsOf: { "STORE.del": "STORE.del@8#present-few" }, compactEntries: full.size, body: () => ["PUSH 0", "PUSH 8", "STORE.del", "PUSH 0", "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kChurn}× (STORE.del, STORE.state of the same 8-byte key and 8-byte value) on a state of ${entries + 1} entries (${keyLen}-byte keys) one record short of MAX_STATE_SIZE` }));
+  }
+  // Churn that moves the whole state: 32 entries of 1000-byte values, a full arena; repetition i deletes
+  // the record at the arena's start and stores it again, so each compaction slides every other record down.
+  {
+    const big: StateMap = new Map();
+    for (let i = 0; i < 32; i++) big.set(bytesToHex(Uint8Array.of(0x6b, i)), patternBytes(1000, 300 + i));
+    const kMove = 16;
+    const keys = [...big.keys()].sort().slice(0, kMove).map(hexToBytes);
+    out.push(pair({ key: "STORE.state", n: 1002, variant: "churn-move32", k: kMove, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...keys), state: big }, termsOf: { "STORE.del": "STORE.del@2#present-big" }, compactEntries: big.size - 1, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "STORE.del", `PUSH ${2 * i}`, "PUSH 2", "PUSH 1024", "PUSH 1000", "STORE.state"], note: `${kMove}× (STORE.del, STORE.state of the same key and a 1000-byte value) on a full arena of 32 such entries: each compaction moves ~31 KB` }));
+    out.push(pair({ key: "STORE.del", n: 2, variant: "present-big", k: kMove, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...keys), state: big }, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "STORE.del"], note: `${kMove} deletes of 1000-byte entries among 32` }));
+  }
   for (const klen of SIZE_POINTS.DEL) {
     const key = keyBytes(klen, 0xfd, 55 + klen);
     out.push(pair({ key: "STORE.del", n: klen, variant: "absent", k, env: { memory: 256, stateSize: stateCap, input: key, state: stateWith(3) }, body: () => ["PUSH 0", `PUSH ${klen}`, "STORE.del"], note: `K deletes of an absent ${klen}-byte key among 3 entries` }));
@@ -502,7 +553,7 @@ const END_STATUS: Record<ExpectedEnd, number> = { HALT: Status.HALT, ABORT: Stat
 function termOf(step: TraceStep, code: Uint8Array, bench: Microbench): string {
   if (step.op === "PUSH") return `PUSH#imm${code[step.pc + 1]}`;
   if (step.op === bench.key) return bench.term;
-  return step.op;
+  return bench.termsOf?.[step.op] ?? step.op;
 }
 
 /** The contract code inside a job (to read PUSH immediate lengths at traced offsets). */
@@ -546,7 +597,8 @@ export async function validateBenches(benches: readonly Microbench[], terms: Rec
         counts.set(t, (counts.get(t) ?? 0) + sign);
         const [key, n, variant] = splitTerm(t, b);
         const known = terms[t];
-        if (known === undefined) terms[t] = { term: t, key, ...(n !== undefined ? { n } : {}), ...(variant !== undefined ? { variant } : {}), charged: step.cost };
+        const compacts = t === b.term && b.compactEntries !== undefined ? { compactEntries: b.compactEntries } : {};
+        if (known === undefined) terms[t] = { term: t, key, ...(n !== undefined ? { n } : {}), ...(variant !== undefined ? { variant } : {}), charged: step.cost, ...compacts };
         else if (known.charged !== step.cost) throw new MicrobenchError(`term ${t} is charged ${step.cost} in ${b.id} but ${known.charged} elsewhere`);
       }
       results.push(r.resultBytes);

@@ -429,6 +429,11 @@ export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> |
   "v1": undefined,
   "v2": {"JOB":{"base":440,"per":160,"unit":64,"of":"job"},"JOB.state":{"base":0,"per":280,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":47,"unit":1024,"of":"memory"}},
 };
+/** SPEC §9.7: what a STORE.state that compacts the full state arena pays on top, per table (base + per × entries); absent = nothing. */
+export const COMPACTION: Readonly<Record<string, Cost | undefined>> = {
+  "v1": undefined,
+  "v2": {"base":4400,"per":2,"unit":1,"of":"entries"},
+};
 
 /** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */
 export function chargeOf(c: Cost, n = 0): number {
@@ -449,6 +454,11 @@ export function costTableOf(contractVersion: number): Readonly<Record<string, Co
   const name = costTableNameOf(contractVersion);
   if (name === undefined) throw new Error(`no cost table for contract version ${contractVersion}`);
   return COST_TABLES[name];
+}
+/** SPEC §9.7: the compaction charge under table `name` of a state of `entries` entries (0 for a table without one). */
+export function compactionOf(name: string, entries: number): number {
+  const c = COMPACTION[name];
+  return c === undefined ? 0 : chargeOf(c, entries);
 }
 /** What the intrinsic charge measures (SPEC §8): the job encoding's length, the prior state size (SPEC §3), max_memory. */
 export interface IntrinsicMeasure { readonly jobBytes: number; readonly stateSize: number; readonly maxMemory: number }

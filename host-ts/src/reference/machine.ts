@@ -32,6 +32,8 @@ export interface Machine {
   readonly costs: Readonly<Record<string, Cost>>;
   /** The intrinsic charge (SPEC §8), charged before the first instruction. */
   readonly intrinsic: number;
+  /** The contract's cost table's name (for the compaction charge, SPEC §9.7). */
+  readonly costTable: string;
 
   // ---- The machine state of SPEC §3 ----
   pc: number;
@@ -45,6 +47,11 @@ export interface Machine {
   readonly state: StateMap;
   /** `Σ STATE_ENTRY_OVERHEAD + len(key) + len(value)` of `state`. */
   stateSize: number;
+  /**
+   * The state arena's fill (SPEC §9.7): the prior state size, plus the size of
+   * every entry a STORE.state appended since; a compaction resets it.
+   */
+  arenaFill: number;
   readonly output: Uint8Array[];
   outputSize: number;
   readonly logs: Uint8Array[];
@@ -80,6 +87,7 @@ export function createMachine(job: ValidatedJob): Machine {
     context: job.context,
     costs: COST_TABLES[job.costTable],
     intrinsic: intrinsicOf(job.costTable, { jobBytes: job.jobLength, stateSize: job.stateSize, maxMemory: job.contract.maxMemory }),
+    costTable: job.costTable,
     pc: job.fn.entry,
     stack: [...job.args],
     callStack: [],
@@ -87,6 +95,7 @@ export function createMachine(job: ValidatedJob): Machine {
     cycles: 0,
     state,
     stateSize: stateSizeOf(state),
+    arenaFill: stateSizeOf(state),
     output: [],
     outputSize: 0,
     logs: [],

@@ -43,6 +43,11 @@ export interface CostTable {
   costs: Record<string, CostRow>;
   /** Absent: no intrinsic charge (v1). */
   intrinsic?: Partial<Record<IntrinsicPart, CostRow>>;
+  /**
+   * SPEC §9.7: what a STORE.state pays on top when it finds the state arena full and
+   * compacts it, `base + per × entries`. Absent: nothing (v1).
+   */
+  compaction?: CostRow;
   basedOn?: string;
   margin?: number;
 }
@@ -129,6 +134,12 @@ export function checkTable(table: OpcodeTable): void {
       const whole = (x: number | undefined, min: number) => x !== undefined && Number.isSafeInteger(x) && x >= min;
       if (!whole(row.base, 0) || !whole(row.per, 0) || !whole(row.unit, 1)) fail(`cost table ${name}, intrinsic ${part}: base and per are whole numbers >= 0, unit >= 1`);
     }
+  }
+  for (const [name, ct] of Object.entries(table.costTables)) {
+    const c = ct.compaction;
+    if (c === undefined) continue;
+    const whole = (x: number | undefined, min: number) => x !== undefined && Number.isSafeInteger(x) && x >= min;
+    if (c.of !== "entries" || c.unit !== 1 || !whole(c.base, 0) || !whole(c.per, 0)) fail(`cost table ${name}, compaction: needs whole base and per >= 0, unit 1 and of "entries"`);
   }
   const codes = (rows: CodeRow[], what: string) => rows.forEach((r, i) => { if (r.code !== i + 1) fail(`${what} codes must be 1..n in order`); });
   codes(table.traps, "trap");

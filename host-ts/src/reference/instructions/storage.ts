@@ -4,7 +4,7 @@
  * empty value is not an absent key. STOREs change the working state, which
  * only HALT commits.
  */
-import { Limit, costOf } from "../../generated/opcodes.ts";
+import { Limit, compactionOf, costOf } from "../../generated/opcodes.ts";
 import { bytesToHex } from "../../model/bytes.ts";
 import type { Instruction } from "../code.ts";
 import { chargeGas } from "../gas.ts";
@@ -58,16 +58,22 @@ export function storeState(m: Machine, ins: Instruction): void {
   const keyAt = memoryRange(m, key, klen);
   const valueAt = memoryRange(m, val, vlen);
   requireKeyLength(klen);
-  // GAS
-  chargeGas(m, costOf(ins.key, keyAt.len + valueAt.len, m.costs));
-  // OPERATION
-  drop(m, 4);
+  // GAS: a store that appends an entry (a new key, or a new value length) to a
+  // full arena compacts it first and pays for that too (SPEC §9.7).
   const hexKey = bytesToHex(bytesAt(m, keyAt));
   const old = m.state.get(hexKey);
-  const newSize = m.stateSize - (old === undefined ? 0 : entrySize(keyAt.len, old.length)) + entrySize(keyAt.len, valueAt.len);
+  const entry = entrySize(keyAt.len, valueAt.len);
+  const appends = old === undefined || old.length !== valueAt.len;
+  const compacts = appends && m.arenaFill + entry > Limit.MAX_STATE_SIZE;
+  chargeGas(m, costOf(ins.key, keyAt.len + valueAt.len, m.costs) + (compacts ? compactionOf(m.costTable, m.state.size) : 0));
+  // OPERATION
+  drop(m, 4);
+  const without = m.stateSize - (old === undefined ? 0 : entrySize(keyAt.len, old.length));
+  const newSize = without + entry;
   if (newSize > m.maxStateSize) throw new Trap(TrapCode.STATE_LIMIT_EXCEEDED);
   m.state.set(hexKey, bytesAt(m, valueAt).slice());
   m.stateSize = newSize;
+  if (appends) m.arenaFill = (compacts ? without : m.arenaFill) + entry;
   // PROGRAM COUNTER
   m.pc = ins.next;
 }
