@@ -25,9 +25,11 @@ export function specTables(t: OpcodeTable): Record<string, string> {
     const rows = Object.entries(ct.intrinsic ?? {});
     return `| ${n} | ${ct.contractVersion} | ${rows.length ? rows.map(([p, r]) => `${p}: ${costText(r!)}`).join("; ") : "none"} |`;
   })];
+  const compaction = ["| table | compaction charge (SPEC §9.7), on top of the compacting STORE.state's |", "|---|---|", ...tables.map(([n, ct]) =>
+    `| ${n} | ${ct.compaction ? `${ct.compaction.base} + ${ct.compaction.per} × entries of the state` : "none"} |`)];
   const rows = (r: { code: number; name: string; doc: string }[]) =>
     ["| code | name | meaning |", "|---|---|---|", ...r.map((x) => `| ${x.code} | \`${x.name}\` | ${x.doc} |`)].join("\n");
   const lim = ["| name | value | meaning |", "|---|---|---|", ...t.limits.map((l) => `| \`${l.name}\` | ${l.value} | ${l.doc} |`)].join("\n");
-  return { opcodes: ops.join("\n"), spaces: sp.join("\n"), intrinsic: intr.join("\n"), limits: lim, status: rows(t.status), traps: rows(t.traps), errors: rows(t.errors) };
+  return { opcodes: ops.join("\n"), spaces: sp.join("\n"), intrinsic: intr.join("\n"), compaction: compaction.join("\n"), limits: lim, status: rows(t.status), traps: rows(t.traps), errors: rows(t.errors) };
 }
 
