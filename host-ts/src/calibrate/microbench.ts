@@ -149,6 +149,11 @@ interface PairSpec {
   body: (i: number) => string[];
   termsOf?: Readonly<Record<string, string>>;
   compactEntries?: number;
+  /**
+   * End both jobs with ABORT instead of HALT: the prior state is reported, so
+   * neither hashes a final state and a store or delete is measured alone.
+   */
+  abort?: boolean;
   epilogue?: string[];
   /** Code after the final HALT (subroutines). */
   tail?: string[];
@@ -178,7 +183,7 @@ function pair(spec: PairSpec): Microbench {
   for (let i = 0; i < spec.k; i++) lines.push(...spec.body(i));
   lines.push(...(spec.epilogue ?? []));
   if (shared.length) lines.push("JMP end", "pre:", ...shared);
-  lines.push("end:", "HALT", ...(spec.tail ?? []));
+  lines.push("end:", ...(spec.abort ? ["PUSH 0", "ABORT"] : ["HALT"]), ...(spec.tail ?? []));
   // The benchmarks measure instructions: contract version 1 keeps the per-job work out of the charge.
   const contract = assemble(lines.join("\n"), { costTable: BASE_TABLE });
   const term = termId(spec.key, spec.n, spec.variant);
@@ -189,8 +194,8 @@ function pair(spec: PairSpec): Microbench {
     ...(spec.n !== undefined ? { n: spec.n } : {}),
     ...(spec.variant !== undefined ? { variant: spec.variant } : {}),
     k: spec.k,
-    run: { fn: "work", bytes: encode(contract, "work", spec.env), expect: "HALT" },
-    base: { fn: "base", bytes: encode(contract, "base", spec.env), expect: "HALT" },
+    run: { fn: "work", bytes: encode(contract, "work", spec.env), expect: spec.abort ? "ABORT" : "HALT" },
+    base: { fn: "base", bytes: encode(contract, "base", spec.env), expect: spec.abort ? "ABORT" : "HALT" },
     note: spec.note,
     ...(spec.termsOf ? { termsOf: spec.termsOf } : {}),
     ...(spec.compactEntries !== undefined ? { compactEntries: spec.compactEntries } : {}),
@@ -446,15 +451,13 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
     const absentEnv: JobEnv = { ...env, input: keyBytes(8, 0xfe, 4243) };
     out.push(pair({ key: "LOAD.state", n: 16, variant: `absent-many${tag}`, k, env: absentEnv, body: () => ["PUSH 0", "PUSH 8", "PUSH 512", "PUSH 8", "LOAD.state", "POP"], note: `K×LOAD.state of an absent key ${among}` }));
     const kIns = Math.min(k, 32);
-    const newKeys = Array.from({ length: kIns }, (_, i) => keyBytes(8, 0x00, 9000 + i));
-    // Both jobs of an insert/delete pair first overwrite the last-sorted key with its own (empty) value:
-    // the state is dirty in both, so both hash the final state by walking it and the difference is the K operations.
-    const keep = hexToBytes([...many.keys()].sort().at(-1)!);
-    const dirty = (at: number): string[] => [`PUSH ${at}`, `PUSH ${keyLen}`, "PUSH 0", "PUSH 0", "STORE.state"];
-    out.push(pair({ key: "STORE.state", n: 16, variant: `insert-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: concatBytes(...newKeys, keep), state: many }, shared: dirty(8 * kIns), body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kIns} inserts of new first-sorted 8-byte keys into ${entries} entries (${keyLen}-byte keys); both jobs dirty the state first` }));
+    // New keys as long as the state's, sorting before all of them: each insert lands at the index's front (its worst case).
+    const newKeys = Array.from({ length: kIns }, (_, i) => (keyLen === 8 ? keyBytes(8, 0x00, 9000 + i) : Uint8Array.of(0x00, i)));
+    // Both jobs of an insert/delete pair end in ABORT: neither hashes a final state, so the difference is the K operations.
+    out.push(pair({ key: "STORE.state", n: keyLen + 8, variant: `insert-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: concatBytes(...newKeys), state: many }, abort: true, body: (i) => [`PUSH ${keyLen * i}`, `PUSH ${keyLen}`, "PUSH 512", "PUSH 8", "STORE.state"], note: `${kIns} inserts of new first-sorted ${keyLen}-byte keys (8-byte values) into ${entries} entries (${keyLen}-byte keys); both jobs end in ABORT (no final-state hash)` }));
     const delKeys = [...many.keys()].sort().slice(0, kIns);
-    const delInput = concatBytes(...delKeys.map(hexToBytes), keep);
-    out.push(pair({ key: "STORE.del", n: keyLen, variant: `present-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: delInput, state: many }, shared: dirty(keyLen * kIns), body: (i) => [`PUSH ${keyLen * i}`, `PUSH ${keyLen}`, "STORE.del"], note: `${kIns} deletes of the first-sorted keys of ${entries} entries (${keyLen}-byte keys); both jobs dirty the state first (the smaller final state makes this err low by its hashing)` }));
+    const delInput = concatBytes(...delKeys.map(hexToBytes));
+    out.push(pair({ key: "STORE.del", n: keyLen, variant: `present-many${tag}`, k: kIns, env: { memory: 1024, stateSize: stateCap, input: delInput, state: many }, abort: true, body: (i) => [`PUSH ${keyLen * i}`, `PUSH ${keyLen}`, "STORE.del"], note: `${kIns} deletes of the first-sorted keys of ${entries} entries (${keyLen}-byte keys); both jobs end in ABORT (no final-state hash)` }));
     out.push(pair({ key: "STORE.del", n: 8, variant: `absent-many${tag}`, k, env: absentEnv, body: () => ["PUSH 0", "PUSH 8", "STORE.del"], note: `K deletes of an absent key ${among}` }));
   }
   // The same inserts and deletes on a near-empty state: what the many-entry variants are compared with
@@ -462,14 +465,12 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
   {
     const kIns = Math.min(k, 32);
     const few = stateWith(3);
-    const keep = hexToBytes([...few.keys()].sort().at(-1)!);
-    const dirty = (at: number): string[] => [`PUSH ${at}`, "PUSH 8", "PUSH 0", "PUSH 0", "STORE.state"];
     const newKeys = Array.from({ length: kIns }, (_, i) => keyBytes(8, 0x00, 9000 + i));
-    out.push(pair({ key: "STORE.state", n: 16, variant: "insert-few", k: kIns, env: { memory: 1024, stateSize: stateCap, input: concatBytes(...newKeys, keep), state: few }, shared: dirty(8 * kIns), body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kIns} inserts of new first-sorted 8-byte keys into 3 entries; both jobs dirty the state first` }));
+    out.push(pair({ key: "STORE.state", n: 16, variant: "insert-few", k: kIns, env: { memory: 1024, stateSize: stateCap, input: concatBytes(...newKeys), state: few }, abort: true, body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kIns} inserts of new first-sorted 8-byte keys into 3 entries; both jobs end in ABORT (no final-state hash)` }));
     const small = stateWith(kIns + 3);
     const sorted = [...small.keys()].sort();
-    const delInput = concatBytes(...sorted.slice(0, kIns).map(hexToBytes), hexToBytes(sorted.at(-1)!));
-    out.push(pair({ key: "STORE.del", n: 8, variant: "present-few", k: kIns, env: { memory: 1024, stateSize: stateCap, input: delInput, state: small }, shared: dirty(8 * kIns), body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "STORE.del"], note: `${kIns} deletes of the first-sorted keys of ${kIns + 3} entries; both jobs dirty the state first` }));
+    const delInput = concatBytes(...sorted.slice(0, kIns).map(hexToBytes));
+    out.push(pair({ key: "STORE.del", n: 8, variant: "present-few", k: kIns, env: { memory: 1024, stateSize: stateCap, input: delInput, state: small }, abort: true, body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "STORE.del"], note: `${kIns} deletes of the first-sorted keys of ${kIns + 3} entries; both jobs end in ABORT (no final-state hash)` }));
   }
   // Churn on a full state: delete a key and store it again, K times. Every store appends a record, and the
   // arena has no room left past the live records, so each one finds the arena full: the worst case of the
@@ -496,7 +497,7 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
     const kMove = 16;
     const keys = [...big.keys()].sort().slice(0, kMove).map(hexToBytes);
     out.push(pair({ key: "STORE.state", n: 1002, variant: "churn-move32", k: kMove, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...keys), state: big }, termsOf: { "STORE.del": "STORE.del@2#present-big" }, compactEntries: big.size - 1, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "STORE.del", `PUSH ${2 * i}`, "PUSH 2", "PUSH 1024", "PUSH 1000", "STORE.state"], note: `${kMove}× (STORE.del, STORE.state of the same key and a 1000-byte value) on a full arena of 32 such entries: each compaction moves ~31 KB` }));
-    out.push(pair({ key: "STORE.del", n: 2, variant: "present-big", k: kMove, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...keys), state: big }, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "STORE.del"], note: `${kMove} deletes of 1000-byte entries among 32` }));
+    out.push(pair({ key: "STORE.del", n: 2, variant: "present-big", k: kMove, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...keys), state: big }, abort: true, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "STORE.del"], note: `${kMove} deletes of 1000-byte entries among 32` }));
   }
   for (const klen of SIZE_POINTS.DEL) {
     const key = keyBytes(klen, 0xfd, 55 + klen);
