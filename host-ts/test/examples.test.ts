@@ -12,7 +12,7 @@ import { assemble } from "../src/asm/index.ts";
 import { encodeJob } from "../src/model/codec.ts";
 import { bytesToHex, hexToBytes } from "../src/model/bytes.ts";
 import type { Contract, StateMap } from "../src/model/types.ts";
-import { STATUS_NAMES } from "../src/generated/opcodes.ts";
+import { COST_TABLES, STATUS_NAMES } from "../src/generated/opcodes.ts";
 import { createReferenceEngine } from "../src/engines/reference-engine.ts";
 import { blake3 } from "@noble/hashes/blake3.js";
 import { SELF, SENDER, vectorJobParts } from "../../test-vectors/defs/lib.ts";
@@ -26,19 +26,19 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const engine = createReferenceEngine();
 const cache = new Map<string, Contract>();
 
-function contractOf(path: string): Contract {
-  let c = cache.get(path);
+/** The contract under `costTable`: by default v1, as examples.json pins them (v2-examples.json holds their version-2 twins). */
+function contractOf(path: string, costTable = "v1"): Contract {
+  let c = cache.get(`${costTable} ${path}`);
   if (!c) {
-    // As examples.json pins them: contract version 1 (v2-examples.json holds their version-2 twins).
-    c = assemble(readFileSync(root + path, "utf8"), { costTable: "v1" });
-    cache.set(path, c);
+    c = assemble(readFileSync(root + path, "utf8"), { costTable });
+    cache.set(`${costTable} ${path}`, c);
   }
   return c;
 }
 
 /** Builds the job exactly as the vector generator does (same defaults). */
-function jobOf(d: ExampleVectorDef, state?: StateMap): Uint8Array {
-  const contract = contractOf(d.contract);
+function jobOf(d: ExampleVectorDef, state?: StateMap, costTable?: string): Uint8Array {
+  const contract = contractOf(d.contract, costTable);
   return encodeJob(makeJob(contract, vectorJobParts({
     fn: d.fn,
     args: d.args,
@@ -51,8 +51,8 @@ function jobOf(d: ExampleVectorDef, state?: StateMap): Uint8Array {
   }, contract)));
 }
 
-async function run(d: ExampleVectorDef, state?: StateMap) {
-  const r = await engine.run(jobOf(d, state));
+async function run(d: ExampleVectorDef, state?: StateMap, costTable?: string) {
+  const r = await engine.run(jobOf(d, state, costTable));
   return {
     status: STATUS_NAMES[r.result.status],
     code: r.result.code,
@@ -100,8 +100,8 @@ describe("example scenarios", () => {
 
 /** One call in a flow: the scenario fields minus name/description/expect. */
 type Call = Omit<ExampleVectorDef, "name" | "description" | "expect" | "state" | "contract">;
-const flow = (contract: string) => async (state: StateMap, c: Call) =>
-  run({ name: "flow", description: "flow", contract, expect: { status: "HALT" }, ...c }, state);
+const flow = (contract: string, costTable?: string) => async (state: StateMap, c: Call) =>
+  run({ name: "flow", description: "flow", contract, expect: { status: "HALT" }, ...c }, state, costTable);
 
 describe("multi-step flows (each call runs on the previous call's final state)", () => {
   const A = node(0x0a), B = node(0x0b), C = node(0x0c);
@@ -147,6 +147,17 @@ describe("multi-step flows (each call runs on the previous call's final state)",
     expect((await call(s, { fn: "check", input: proof })).returns).toEqual([3n]);
     s = (await call(s, { fn: "grant", args: [0n], input: hex(pub(9)), sender: hex(A) })).stateMap;
     expect((await call(s, { fn: "check", input: proof })).returns).toEqual([0n]);
+  });
+
+  it("access-control under v2, the default table: its declared cycles cover check()'s VERIFY_SIG", async () => {
+    const call = flow(CONTRACTS[2], "v2");
+    let s = (await call(new Map(), { fn: "init", sender: hex(A) })).stateMap;
+    s = (await call(s, { fn: "grant", args: [3n], input: hex(pub(9)), sender: hex(A) })).stateMap;
+    const m = ascii("set /wiki/relays v2");
+    const r = await call(s, { fn: "check", input: hex(concat(pub(9), sign(9, m), m)) });
+    expect(`${r.status} ${r.code}`).toBe("HALT 0");
+    expect(r.returns).toEqual([3n]);
+    expect(r.cycles).toBeGreaterThan(COST_TABLES.v2.VERIFY_SIG.base);
   });
 
   it("forum: posts chain, the rate limit bites at the fourth post of an epoch", async () => {
