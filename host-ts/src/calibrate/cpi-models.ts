@@ -109,3 +109,106 @@ export const CPI_MODELS: Readonly<Record<"qemu-rv32" | "qemu-lx106", CpiModel>> 
 export function cpiModelFor(port: string): CpiModel | undefined {
   return port === "qemu-rv32" || port === "qemu-lx106" ? CPI_MODELS[port] : undefined;
 }
+
+/**
+ * Cores that run a virtual board's build without a board of their own here.
+ * The ESP32 image is the qemu-lx106 build (same C, compiler and flags;
+ * `scripts/build-firmware.ts` `sameBuildAs`): call0-ABI lx106 code, which the
+ * ESP32's LX6 executes instruction for instruction, so qemu-lx106's exact
+ * counts are its counts and only CPI and clock differ. The ESP32-S3's LX7
+ * runs the same instructions too, but an ESP-IDF build for it comes from
+ * Espressif's compiler (windowed ABI): there the counts are an estimate of
+ * the mix, not of the binary. The ESP32-C3 image is the qemu-rv32 build.
+ *
+ * `reference` marks a configuration at the reference platform's clock (the
+ * ESP-IDF component at the chips' default 160 MHz): a sound table must be
+ * sound there. The ROM-booted images run at the clock the ROM leaves, below
+ * it (firmware/README.md: raising it needs the PLL, not done without
+ * silicon); they are reported, not required.
+ */
+export interface DerivedModel {
+  id: string;
+  /** The virtual board whose counts this core executes. */
+  from: "qemu-rv32" | "qemu-lx106";
+  target: string;
+  clockHz: number;
+  cpi: number;
+  range: [number, number];
+  classes: CpiClass[];
+  cacheAllowance: number;
+  reference: boolean;
+  reasoning: string[];
+}
+
+const LX6_CLASSES: CpiClass[] = [
+  { name: "ALU / narrow moves", share: 0.45, cycles: 1.0, why: "single-cycle in the LX6's 5-stage pipeline" },
+  { name: "loads (l32i, l8ui, l32r)", share: 0.25, cycles: 1.5, why: "1 cycle from SRAM plus a load-use interlock about half the time; l32r literals sit beside the code (-mtext-section-literals)" },
+  { name: "stores", share: 0.1, cycles: 1.0, why: "single-cycle issue" },
+  { name: "conditional branches", share: 0.15, cycles: 2.0, why: "no branch prediction: a taken branch (about half) costs a 2-cycle bubble" },
+  { name: "call0/callx0/ret/jx", share: 0.05, cycles: 3.0, why: "always redirect fetch" },
+];
+
+export const DERIVED_MODELS: readonly DerivedModel[] = [
+  {
+    id: "esp32-idf-160",
+    from: "qemu-lx106",
+    target: "ESP32 (Xtensa LX6), the ESP-IDF component at 160 MHz (CONFIG_ESP_DEFAULT_CPU_FREQ_MHZ's default), code in flash behind the cache",
+    clockHz: 160e6,
+    cpi: cpiFromClasses(LX6_CLASSES, 0.1),
+    range: [1.2, 2.2],
+    classes: LX6_CLASSES,
+    cacheAllowance: 0.1,
+    reference: true,
+    reasoning: [
+      "The counts are qemu-lx106's: the ESP32 executes the same call0 lx106 instructions (the ESP-IDF component compiles the same C; with Espressif's windowed-ABI compiler the count moves a little, the mix hardly).",
+      "The LX6 pipeline prices the classes like the LX106's; 0.1 for instruction-cache misses (flash code, 32 KB cache).",
+    ],
+  },
+  {
+    id: "esp32s3-idf-160",
+    from: "qemu-lx106",
+    target: "ESP32-S3 (Xtensa LX7), the ESP-IDF component at 160 MHz, code in flash behind the cache",
+    clockHz: 160e6,
+    cpi: cpiFromClasses(LX6_CLASSES, 0.1),
+    range: [1.2, 2.2],
+    classes: LX6_CLASSES,
+    cacheAllowance: 0.1,
+    reference: true,
+    reasoning: [
+      "No S3 image is built here: the counts are the lx106 build's, an estimate of what the same C costs on an LX7 (whose ISA runs the call0 code unchanged); the LX7's pipeline is priced like the LX6's.",
+    ],
+  },
+  {
+    id: "esp32-rom-40",
+    from: "qemu-lx106",
+    target: "ESP32 (Xtensa LX6), the ROM-booted image at the 40 MHz crystal clock the ROM leaves, code in IRAM",
+    clockHz: 40e6,
+    cpi: cpiFromClasses(LX6_CLASSES, 0),
+    range: [1.2, 2.0],
+    classes: LX6_CLASSES,
+    cacheAllowance: 0,
+    reference: false,
+    reasoning: [
+      "The shipped esp32 image is the qemu-lx106 build; it runs from IRAM (no cache misses) at the clock the ROM leaves (Espressif's QEMU reports the 40 MHz crystal), a quarter of the reference clock.",
+    ],
+  },
+  {
+    id: "esp32c3-rom-80",
+    from: "qemu-rv32",
+    target: "ESP32-C3, the ROM-booted image at the 80 MHz the ROM leaves (as Espressif's QEMU reports it), code in IRAM",
+    clockHz: 80e6,
+    cpi: cpiFromClasses(ESP32C3_CLASSES, 0),
+    range: [1.2, 2.0],
+    classes: ESP32C3_CLASSES,
+    cacheAllowance: 0,
+    reference: false,
+    reasoning: [
+      "The shipped esp32c3 image is the qemu-rv32 build, run from IRAM (no cache misses) at half the reference clock.",
+    ],
+  },
+];
+
+/** How much longer the derived core takes than the board's estimate: (CPI / clock) over (CPI / clock). */
+export function derivedFactor(m: DerivedModel, base: { cpi?: number; clockHz: number }): number {
+  return (m.cpi / m.clockHz) / ((base.cpi ?? 1) / base.clockHz);
+}

@@ -70,6 +70,10 @@ export function terminalSummary(r: CalibrationResult): string {
   const o = r.overhead.find((x) => x.id === "minimal");
   if (o) lines.push(`per-job work: ${fmtUs(o.us)} µs for the smallest job (up to ${fmtUs(Math.max(...r.overhead.map((x) => x.us)))} µs: ${r.overhead.map((x) => `${x.id} ${fmtUs(x.us)}`).join(", ")})`);
   for (const c of r.intrinsic?.checks ?? []) lines.push(`per-job work under ${c.table}: charged ${fmtRatio(c.minRatio)}–${fmtRatio(c.maxRatio)} × its time${c.unsound.length ? ` (UNSOUND: ${c.unsound.join(", ")})` : ""}`);
+  for (const d of r.derived ?? []) {
+    const v = d.checks.find((c) => c.table === "v2");
+    if (v) lines.push(`v2 on ${d.id} (times × ${d.factor.toFixed(2)}${d.reference ? "" : ", below the reference clock"}): ${v.unsound.length ? `${v.unsound.length} unsound key(s) ${v.unsound.map((u) => `${u.key} ${fmtRatio(u.ratio)}`).join(", ")}` : "every key sound"}; per-job ${fmtRatio(v.jobs?.minRatio ?? 0)}–${fmtRatio(v.jobs?.maxRatio ?? 0)} × its time`);
+  }
   if (r.warnings.length) lines.push(`warnings (${r.warnings.length}): ${r.warnings[0]}${r.warnings.length > 1 ? " …(see calibration.json)" : ""}`);
   lines.push(r.proposed.violations.length ? `proposed table ${r.proposed.name}: NOT SOUND at ${r.proposed.violations.length} point(s)` : `proposed table ${r.proposed.name}: sound at every measured point with margin ${r.settings.margin}`);
   return lines.join("\n");
@@ -297,6 +301,16 @@ export function reportHtml(r: CalibrationResult): string {
   parts.push(`<h2>Every cost table side by side</h2>`);
   parts.push(`<p>Each key's worst measured case charged under every table of <code>spec/opcodes.json</code> (1 cycle = 1 µs, no margin): ${r.checks.map((c) => `<b>${esc(c.table)}</b> ${c.unsound.length ? `<b class="bad">${c.unsound.length} unsound</b>` : `<b class="good">sound</b>`}`).join(" · ")} (<code>mhr calibrate --check TABLE</code>).</p>`);
   parts.push(sideBySide(r));
+  if (r.derived?.length) {
+    parts.push(`<h2>Cores that run this build (ESTIMATES)</h2>`);
+    parts.push(`<p>The same measurements with every time scaled by the core's CPI and clock against this board's (<code>cpi-models.ts</code> <code>DERIVED_MODELS</code>). Configurations at the reference clock must be sound; the ROM-booted images run below it and are reported only.</p>`);
+    parts.push(`<table><tr><th>core</th><th>times ×</th><th>reference clock</th>${r.checks.map((c) => `<th>${esc(c.table)}: keys</th><th>${esc(c.table)}: per-job charge / time</th>`).join("")}</tr>`);
+    for (const d of r.derived) {
+      const cells = d.checks.map((c) => `<td>${c.unsound.length ? `<b class="bad">${c.unsound.length} unsound</b> (${esc(c.unsound.map((u) => `${u.key} ${fmtRatio(u.ratio)}`).join(", "))})` : `<b class="good">sound</b>`}</td><td>${c.jobs ? `${esc(fmtRatio(c.jobs.minRatio))}–${esc(fmtRatio(c.jobs.maxRatio))}${c.jobs.unsound.length ? ` <b class="bad">(${c.jobs.unsound.length} below)</b>` : ""}` : ""}</td>`).join("");
+      parts.push(`<tr><td>${esc(d.target)}</td><td>${esc(d.factor.toFixed(2))}</td><td>${d.reference ? "yes" : "no"}</td>${cells}</tr>`);
+    }
+    parts.push(`</table>`);
+  }
   parts.push(`<h2>Measured vs charged, per cost key</h2>`);
   parts.push(`<p class="muted">Each key's worst measured case (the term with the largest ratio) against its v1 charge for that case.</p>`);
   parts.push(measuredVsChargedSvg(f.keys));

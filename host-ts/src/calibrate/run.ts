@@ -21,7 +21,7 @@ import { bytesToHex, equalBytes } from "../model/bytes.ts";
 import { decodeResult, hash32 } from "../model/codec.ts";
 import { COST_KEYS, V1_COSTS, BASE_TABLE, buildMicrobenches, type ValidatedBench } from "./microbench.ts";
 import { checkIntrinsic, fitIntrinsic, intrinsicJobs, type IntrinsicCheck, type IntrinsicPoint } from "./intrinsic.ts";
-import { cpiModelFor, type CpiModel } from "./cpi-models.ts";
+import { DERIVED_MODELS, cpiModelFor, derivedFactor, type CpiModel } from "./cpi-models.ts";
 import { analyse, checkTable, proposeTable, solveTerms, termFindings, soundnessViolations, type CostTableEntry, type Findings, type TableCheck, type TermFinding } from "./solve.ts";
 import { COST_TABLES } from "../generated/opcodes.ts";
 
@@ -108,7 +108,21 @@ export interface CalibrationResult {
   proposed: { name: string; entry: CostTableEntry; violations: string[] };
   /** Every cost table of spec/opcodes.json checked against the measured terms (1 cycle = 1 µs, no margin). */
   checks: TableCheck[];
+  /** The same checks for the cores that run this board's build at another CPI and clock (cpi-models.ts DERIVED_MODELS). */
+  derived: DerivedCheck[];
   seconds: number;
+}
+
+/** A derived core's checks: every time of this run × `factor`. ESTIMATES. */
+export interface DerivedCheck {
+  id: string;
+  target: string;
+  clockHz: number;
+  cpi: number;
+  factor: number;
+  /** At the reference platform's clock: a sound table must be sound here too. */
+  reference: boolean;
+  checks: TableCheck[];
 }
 
 export interface CalibrateOptions {
@@ -308,17 +322,28 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       overhead: overheadOut,
       intrinsic: { points, checks: intrinsicChecks },
       proposed: { name, entry, violations },
-      checks: Object.entries(COST_TABLES).map(([table, costs]) => {
-        const c = checkTable(table, costs, terms);
-        const j = intrinsicChecks.find((x) => x.table === table)!;
-        const unsound = j.ratios.filter((x) => j.unsound.includes(x.id)).map(({ id, us, charged }) => ({ id, us, charged }));
-        return { ...c, jobs: { checked: j.ratios.length, unsound, minRatio: j.minRatio, maxRatio: j.maxRatio } };
+      checks: tableChecks(terms, points),
+      derived: DERIVED_MODELS.filter((m) => m.from === board.port && basis.estimates).map((m) => {
+        const factor = derivedFactor(m, basis);
+        const scaled = tableChecks(terms.map((t) => ({ ...t, us: t.us * factor })), points.map((p) => ({ ...p, us: p.us * factor })));
+        return { id: m.id, target: m.target, clockHz: m.clockHz, cpi: m.cpi, factor, reference: m.reference, checks: scaled };
       }),
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
     await link.close();
   }
+}
+
+/** Every table of spec/opcodes.json against the measured terms and per-job jobs. */
+function tableChecks(terms: readonly TermFinding[], points: readonly IntrinsicPoint[]): TableCheck[] {
+  const intrinsicChecks = checkIntrinsic(points);
+  return Object.entries(COST_TABLES).map(([table, costs]) => {
+    const c = checkTable(table, costs, terms);
+    const j = intrinsicChecks.find((x) => x.table === table)!;
+    const unsound = j.ratios.filter((x) => j.unsound.includes(x.id)).map(({ id, us, charged }) => ({ id, us, charged }));
+    return { ...c, jobs: { checked: j.ratios.length, unsound, minRatio: j.minRatio, maxRatio: j.maxRatio } };
+  });
 }
 
 function describe(b: ValidatedBench, run: JobMeasurement, base: JobMeasurement): Omit<BenchMeasurement, "residual"> {
