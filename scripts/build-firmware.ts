@@ -290,6 +290,8 @@ export const SRC = {
   },
   includes: ["include", "runtime", "generated", "proto"].map((d) => `-I${join(COMPONENT, d)}`),
   helpers: join(COMPONENT, "runtime/libgcc-helpers.c"),
+  /** Word-wise memset/memcpy/memmove for the RV32 ports (picolibc's are byte-wise; the file says why). */
+  rv32String: join(REPO, "firmware/ports/rv32-string.c"),
 };
 
 /**
@@ -361,7 +363,7 @@ export const PORTS: Port[] = [
     args: () => [
       ...RV32_FLAGS, ...MCU_OPT, "-g", "-DNDEBUG", "-ffunction-sections", "-fdata-sections",
       ...WARN, ...SRC.includes, "-nostartfiles", "-T", join(portDir("qemu-rv32"), "link.ld"), "-Wl,--gc-sections",
-      join(portDir("qemu-rv32"), "start.S"), join(portDir("qemu-rv32"), "main.c"), ...SRC.component, ...SRC.proto(),
+      join(portDir("qemu-rv32"), "start.S"), join(portDir("qemu-rv32"), "main.c"), SRC.rv32String, ...SRC.component, ...SRC.proto(),
     ],
   },
   {

@@ -20,7 +20,7 @@ export function simpleCeil(x: number): number {
   return Math.ceil(x / step) * step;
 }
 
-interface Proposal { doc: string; margin: number; costs: Record<string, CostRow>; intrinsic?: Record<string, CostRow> }
+interface Proposal { doc: string; margin: number; costs: Record<string, CostRow>; intrinsic?: Record<string, CostRow>; rehash?: CostRow }
 
 function proposalOf(board: string): Proposal {
   const file = join(REPO, "docs/calibration", board, "proposed-cost-table.json");
@@ -56,6 +56,11 @@ function main(): void {
     const rows = proposals.map((p) => p.intrinsic?.[part]).filter((r): r is CostRow => r !== undefined);
     intrinsic[part] = { base: simpleCeil(Math.max(0, ...rows.map((r) => r.base))), per: simpleCeil(Math.max(0, ...rows.map((r) => r.per ?? 0))), unit: rows[0].unit, of: rows[0].of };
   }
+  // The rehash charge (SPEC §8.2): the maximum base and per, rounded up the same way.
+  const rehashRows = proposals.map((p) => p.rehash).filter((r): r is CostRow => r !== undefined);
+  const rehash: CostRow | undefined = rehashRows.length
+    ? { base: simpleCeil(Math.max(...rehashRows.map((r) => r.base))), per: simpleCeil(Math.max(...rehashRows.map((r) => r.per ?? 0))), unit: 1, of: "entries" }
+    : undefined;
   const entry: CostTable = {
     status: "calibrated",
     doc:
@@ -66,6 +71,7 @@ function main(): void {
     contractVersion: Math.max(...Object.values(spec.costTables).map((t) => t.contractVersion)) + 1,
     basedOn: "v1",
     margin,
+    ...(rehash ? { rehash } : {}),
     ...(parts.length ? { intrinsic: intrinsic as CostTable["intrinsic"] } : {}),
     costs,
   };
@@ -83,6 +89,7 @@ function main(): void {
     `      "contractVersion": ${entry.contractVersion},`,
     `      "basedOn": ${JSON.stringify(entry.basedOn)},`,
     `      "margin": ${JSON.stringify(entry.margin)},`,
+    ...(entry.rehash ? [`      "rehash": ${one(entry.rehash)},`] : []),
     ...(entry.intrinsic ? ['      "intrinsic": {', Object.entries(entry.intrinsic).map(([k, c]) => `        ${JSON.stringify(k)}: ${one(c!)}`).join(",\n"), "      },"] : []),
     `      "costs": {`,
     Object.entries(entry.costs).map(([k, c]) => `        ${JSON.stringify(k)}: ${one(c)}`).join(",\n"),

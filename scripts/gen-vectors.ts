@@ -20,6 +20,7 @@ import { costTableOfJob, expectedFromRun, type Vector, type VectorFile } from ".
 import { TRAP_NAMES, ERRORCODE_NAMES, COST_TABLES, Trap, Status, intrinsicOf } from "../host-ts/src/generated/opcodes.ts";
 import { DEF_FILES, V2_DEF_FILES } from "../test-vectors/defs/index.ts";
 import { decodeStrict } from "../host-ts/src/model/cbor.ts";
+import { intrinsicMeasureOf } from "../host-ts/src/model/intrinsic-measure.ts";
 import { Limit } from "../host-ts/src/generated/opcodes.ts";
 import { vectorJobParts, type VectorDef, type DefFile } from "../test-vectors/defs/lib.ts";
 
@@ -93,12 +94,7 @@ function limitOf(job: Uint8Array): number {
 }
 
 function intrinsicOfJob(job: Uint8Array): number {
-  const m = decodeStrict(job) as Map<bigint, unknown>;
-  const c = m.get(1n) as Map<bigint, unknown>;
-  const state = m.get(6n) as Map<Uint8Array, Uint8Array>;
-  let size = 0;
-  for (const [k, v] of state) size += Limit.STATE_ENTRY_OVERHEAD + k.length + v.length;
-  return intrinsicOf("v2", { jobBytes: job.length, stateSize: size, maxMemory: Number(c.get(3n) as bigint) });
+  return intrinsicOf("v2", intrinsicMeasureOf(job));
 }
 
 /** The version-2 twins of a definition file (definitions with a source; raw jobs have no contract to re-version). */

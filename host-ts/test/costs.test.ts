@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { COST_KEYS, COST_TABLES, COST_TABLE_OF_VERSION, DEFAULT_COST_TABLE, DEFAULT_CONTRACT_VERSION, INTRINSIC, chargeOf, costOf, costTableNameOf, costTableOf, intrinsicOf, type Cost } from "../src/generated/opcodes.ts";
+import { COST_KEYS, COST_TABLES, COST_TABLE_OF_VERSION, DEFAULT_COST_TABLE, DEFAULT_CONTRACT_VERSION, INTRINSIC, REHASH, chargeOf, costOf, costTableNameOf, costTableOf, intrinsicOf, rehashOf, type Cost } from "../src/generated/opcodes.ts";
 import { HOST_FUNCTIONS, WASM_COSTS } from "../src/wasm-tier/constants.ts";
 import { V1_COSTS } from "../src/calibrate/microbench.ts";
 
@@ -39,14 +39,18 @@ describe("the cost function", () => {
     expect(COST_TABLE_OF_VERSION[DEFAULT_CONTRACT_VERSION]).toBe(DEFAULT_COST_TABLE);
     expect(DEFAULT_COST_TABLE).toBe("v2");
     expect(INTRINSIC.v1).toBeUndefined();
-    expect(intrinsicOf("v1", { jobBytes: 60000, stateSize: 32768, maxMemory: 32768 })).toBe(0);
+    expect(intrinsicOf("v1", { jobBytes: 60000, codeBytes: 60000, instructions: 60000, entries: 5000, stateSize: 32768, maxMemory: 32768 })).toBe(0);
+    expect(rehashOf("v1", 5000)).toBe(0);
   });
 
-  it("the intrinsic charge is the sum of its rows over job bytes, prior state size and max_memory (SPEC §8)", () => {
+  it("the intrinsic charge is the sum of its rows over job bytes, code, instructions, entries, prior state size and max_memory (SPEC §8)", () => {
     const r = INTRINSIC.v2!;
-    const m = { jobBytes: 1000, stateSize: 300, maxMemory: 2048 };
-    const want = chargeOf(r.JOB, 1000) + chargeOf(r["JOB.state"], 300) + chargeOf(r["JOB.memory"], 2048);
+    const m = { jobBytes: 1000, codeBytes: 500, instructions: 300, entries: 7, stateSize: 300, maxMemory: 2048 };
+    const want = chargeOf(r.JOB, 1000) + chargeOf(r["JOB.code"], 500) + chargeOf(r["JOB.instructions"], 300) + chargeOf(r["JOB.entries"], 7) +
+      chargeOf(r["JOB.state"], 300) + chargeOf(r["JOB.memory"], 2048);
     expect(intrinsicOf("v2", m)).toBe(want);
+    expect(intrinsicOf("v2", { ...m, entries: 8 }) - intrinsicOf("v2", m)).toBe(r["JOB.entries"].per);
+    expect(rehashOf("v2", 10)).toBe(chargeOf(REHASH.v2!, 10));
     // Monotone in each measure, and one more unit of job bytes costs exactly JOB.per.
     const u = r.JOB.unit!;
     expect(intrinsicOf("v2", { ...m, jobBytes: 2 * u + 1 }) - intrinsicOf("v2", { ...m, jobBytes: 2 * u })).toBe(r.JOB.per);

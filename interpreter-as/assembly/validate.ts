@@ -26,6 +26,8 @@ const I64_MAX: u64 = 0x7fffffffffffffff;
 // What the VM needs from the job (offsets into linear memory).
 export let code: usize = 0;
 export let codeLen: u32 = 0;
+/** Instructions in the code (the intrinsic charge's JOB.instructions part, SPEC §8). */
+export let insCount: u32 = 0;
 export let maxMemory: u32 = 0;
 export let maxCycles: u64 = 0;
 export let maxState: u32 = 0;
@@ -58,7 +60,8 @@ let senderLen: u64 = 0;
 let selfLen: u64 = 0;
 let epoch64: u64 = 0;
 let balancesAt: usize = 0;
-let balancesN: u64 = 0;
+/** Balances in the context (with the prior state's entries, the intrinsic charge's JOB.entries part). */
+export let balancesN: u64 = 0;
 let stateN: u64 = 0;
 let stateItems: usize = 0;
 // Contract fields.
@@ -178,7 +181,9 @@ function scanCode(): i32 {
   memory.fill(CODE_BITMAP, 0, CODE_BITMAP_SIZE);
   const n = codeLen;
   let p: u32 = 0;
+  insCount = 0;
   while (p < n) {
+    insCount++;
     const bp = CODE_BITMAP + <usize>(p >> 3);
     store<u8>(bp, load<u8>(bp) | <u8>(<u32>1 << (p & 7)));
     const op = <u32>load<u8>(code + <usize>p);

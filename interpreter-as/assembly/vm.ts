@@ -33,7 +33,8 @@ import {
   TRAP_INVALID_AMOUNT, TRAP_OUTPUT_LIMIT_EXCEEDED, TRAP_LOG_LIMIT_EXCEEDED, TRAP_TRANSFER_LIMIT_EXCEEDED,
   COST_HASH_UNIT, COST_VERIFY_SIG_UNIT, COST_VERIFY_VRF_UNIT, COST_LOG_UNIT, COST_LOAD_STATE_UNIT,
   COST_STORE_STATE_UNIT, COST_STORE_DEL_UNIT, COST_STORE_COPY_UNIT, COST_EMIT_UNIT,
-  INTRINSIC_JOB_UNIT, INTRINSIC_JOB_STATE_UNIT, INTRINSIC_JOB_MEMORY_UNIT,
+  INTRINSIC_JOB_UNIT, INTRINSIC_JOB_CODE_UNIT, INTRINSIC_JOB_INSTRUCTIONS_UNIT, INTRINSIC_JOB_ENTRIES_UNIT,
+  INTRINSIC_JOB_STATE_UNIT, INTRINSIC_JOB_MEMORY_UNIT,
   LIMIT_MAX_KEY_SIZE, LIMIT_MAX_OUTPUT, LIMIT_MAX_LOGS, LIMIT_MAX_LOG_BYTES, LIMIT_MAX_TRANSFERS,
   LIMIT_NODE_ID_SIZE, LIMIT_HASH_SIZE, LIMIT_PUBKEY_SIZE, LIMIT_SIGNATURE_SIZE,
   LIMIT_VRF_PROOF_SIZE, LIMIT_VRF_OUTPUT_SIZE, LIMIT_STATE_ENTRY_OVERHEAD,
@@ -85,6 +86,9 @@ const KEY_MAX: i64 = <i64>LIMIT_MAX_KEY_SIZE;
  * 32-bit core): every n is below 2^17 and the generator checks that
  * per * ceil(2^17 / unit) fits, for every table.
  */
+@inline function units32(per: u32, unit: u32, n: u32): u32 {
+  return per * ((n + unit - 1) / unit);
+}
 @inline function perUnits(per: u32, unit: u32, n: u32): u64 {
   return <u64>(per * ((n + unit - 1) / unit));
 }
@@ -222,9 +226,13 @@ export function execute(): void {
   bank = job.maxCycles;
   // SPEC §8: the intrinsic charge, before the first instruction. If it does not
   // fit, no instruction runs and cycles stay 0 (an OUT_OF_CYCLES trap charges nothing).
-  const intrinsic = <u64>load<u32>(costs + ck.CKI_JOB) + perUnits(load<u32>(costs + ck.CKI_JOB_PER), INTRINSIC_JOB_UNIT, job.jobLen) +
-    perUnits(load<u32>(costs + ck.CKI_STATE_PER), INTRINSIC_JOB_STATE_UNIT, state.used) +
-    perUnits(load<u32>(costs + ck.CKI_MEMORY_PER), INTRINSIC_JOB_MEMORY_UNIT, job.maxMemory);
+  // In 32 bits: every measure is below 2^17 and the generator checks that the sum then fits.
+  const intrinsic = <u64>(load<u32>(costs + ck.CKI_JOB) + units32(load<u32>(costs + ck.CKI_JOB_PER), INTRINSIC_JOB_UNIT, job.jobLen) +
+    units32(load<u32>(costs + ck.CKI_CODE_PER), INTRINSIC_JOB_CODE_UNIT, job.codeLen) +
+    units32(load<u32>(costs + ck.CKI_INS_PER), INTRINSIC_JOB_INSTRUCTIONS_UNIT, job.insCount) +
+    units32(load<u32>(costs + ck.CKI_ENTRIES_PER), INTRINSIC_JOB_ENTRIES_UNIT, state.count + <u32>job.balancesN) +
+    units32(load<u32>(costs + ck.CKI_STATE_PER), INTRINSIC_JOB_STATE_UNIT, state.used) +
+    units32(load<u32>(costs + ck.CKI_MEMORY_PER), INTRINSIC_JOB_MEMORY_UNIT, job.maxMemory));
   if (intrinsic > bank) { status = STATUS_TRAP; code = TRAP_OUT_OF_CYCLES; cycles = 0; return; }
   bank -= intrinsic;
   let fuel: u32 = 0;
@@ -906,6 +914,20 @@ export function execute(): void {
     t = 0;
   }
 
+  // SPEC §8.2: a HALT whose call changed the state pays for encoding and
+  // hashing the final state anew, as one charge with HALT's base: if it does
+  // not fit, the HALT traps OUT_OF_CYCLES and its base is not charged either.
+  // The generator checks that base + per × entries fits in 32 bits.
+  if (status == STATUS_HALT && state.dirty) {
+    const c = <u64>(load<u32>(costs + ck.CKR_REHASH) + load<u32>(costs + ck.CKR_REHASH_PER) * state.count);
+    bank += <u64>fuel;
+    fuel = 0;
+    if (c > bank) {
+      status = STATUS_TRAP;
+      t = TRAP_OUT_OF_CYCLES;
+      bank += <u64>load<u32>(costs + ck.CK_HALT);
+    } else bank -= c;
+  }
   store<u8>(codeEnd, saved);
   code = t;
   cycles = job.maxCycles - (bank + <u64>fuel);

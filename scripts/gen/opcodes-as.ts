@@ -34,7 +34,7 @@ export function opcodesAs(t: OpcodeTable): string {
     for (const [name, ct] of tables) if (ct.costs[k].per === undefined) fail(`${k} is size-dependent in one table but not in ${name}`);
     L.push(`export const COST_${cname(k)}_UNIT: u32 = ${unitOf(tables.map(([, ct]) => ct.costs[k]), k)};`);
   }
-  const parts = ["JOB", "JOB.state", "JOB.memory"] as const;
+  const parts = ["JOB", "JOB.code", "JOB.instructions", "JOB.entries", "JOB.state", "JOB.memory"] as const;
   for (const p of parts) {
     const rows = tables.map(([, ct]) => ct.intrinsic?.[p]);
     for (const [name, ct] of tables) if ((ct.intrinsic?.[p]?.base ?? 0) !== 0 && p !== "JOB") fail(`cost table ${name}: intrinsic ${p} has a base (only JOB may)`);
@@ -42,14 +42,18 @@ export function opcodesAs(t: OpcodeTable): string {
   }
   L.push("");
   // Layout of one table: every key's base, then the per of each sized key, then the intrinsic
-  // (JOB base, JOB per, JOB.state per, JOB.memory per; zeros for a table without one).
-  L.push("// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge, CKC_* the compaction charge.");
+  // (JOB base, then the per of JOB, JOB.code, JOB.instructions, JOB.entries, JOB.state, JOB.memory;
+  // zeros for a table without one), the compaction row, the rehash row.
+  L.push("// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge, CKC_* the compaction charge, CKR_* the rehash charge.");
   keys.forEach((k, i) => L.push(`export const CK_${cname(k)}: usize = ${4 * i};`));
   sizedKeys.forEach((k, i) => L.push(`export const CKP_${cname(k)}: usize = ${4 * (keys.length + i)};`));
   const ib = keys.length + sizedKeys.length;
-  L.push(`export const CKI_JOB: usize = ${4 * ib};`, `export const CKI_JOB_PER: usize = ${4 * (ib + 1)};`, `export const CKI_STATE_PER: usize = ${4 * (ib + 2)};`, `export const CKI_MEMORY_PER: usize = ${4 * (ib + 3)};`);
-  L.push(`export const CKC_COMPACT: usize = ${4 * (ib + 4)};`, `export const CKC_COMPACT_PER: usize = ${4 * (ib + 5)};`);
-  const stride = ib + 6;
+  const perNames = ["JOB_PER", "CODE_PER", "INS_PER", "ENTRIES_PER", "STATE_PER", "MEMORY_PER"];
+  L.push(`export const CKI_JOB: usize = ${4 * ib};`, ...perNames.map((n, i) => `export const CKI_${n}: usize = ${4 * (ib + 1 + i)};`));
+  const cb = ib + 1 + perNames.length;
+  L.push(`export const CKC_COMPACT: usize = ${4 * cb};`, `export const CKC_COMPACT_PER: usize = ${4 * (cb + 1)};`);
+  L.push(`export const CKR_REHASH: usize = ${4 * (cb + 2)};`, `export const CKR_REHASH_PER: usize = ${4 * (cb + 3)};`);
+  const stride = cb + 4;
   L.push(`/** Bytes per table in COST_TABLES. */`, `export const COST_TABLE_STRIDE: usize = ${4 * stride};`);
   L.push(`/** Contract versions ${first}..${first + tables.length - 1} name the tables ${tables.map(([n]) => n).join(", ")} (SPEC §5), in this order in COST_TABLES. */`);
   L.push(`export const COST_VERSION_FIRST: u64 = ${first};`, `export const COST_VERSION_LAST: u64 = ${first + tables.length - 1};`);
@@ -59,11 +63,15 @@ export function opcodesAs(t: OpcodeTable): string {
   for (const [name, ct] of tables) {
     for (const k of sizedKeys) if (!fits(ct.costs[k])) fail(`cost table ${name}, ${k}: per × units does not fit in 32 bits`);
     for (const p of parts) if (!fits(ct.intrinsic?.[p])) fail(`cost table ${name}, intrinsic ${p}: per × units does not fit in 32 bits`);
+    // vm.ts sums the intrinsic charge, and computes the rehash charge, in 32 bits (entries < 2^17 too).
+    const most = (row: CostRow | undefined) => (row ? row.base + (row.per ?? 0) * Math.ceil(2 ** 17 / (row.unit ?? 1)) : 0);
+    if (parts.reduce((s, p) => s + most(ct.intrinsic?.[p]), 0) >= 2 ** 32) fail(`cost table ${name}: the intrinsic charge's largest sum does not fit in 32 bits`);
+    if (most(ct.rehash) >= 2 ** 32) fail(`cost table ${name}: the rehash charge does not fit in 32 bits`);
   }
   const row = (ct: (typeof tables)[number][1]): number[] => [
     ...keys.map((k) => ct.costs[k].base), ...sizedKeys.map((k) => ct.costs[k].per!),
-    ct.intrinsic?.JOB?.base ?? 0, ct.intrinsic?.JOB?.per ?? 0, ct.intrinsic?.["JOB.state"]?.per ?? 0, ct.intrinsic?.["JOB.memory"]?.per ?? 0,
-    ct.compaction?.base ?? 0, ct.compaction?.per ?? 0,
+    ct.intrinsic?.JOB?.base ?? 0, ...parts.map((p) => ct.intrinsic?.[p]?.per ?? 0),
+    ct.compaction?.base ?? 0, ct.compaction?.per ?? 0, ct.rehash?.base ?? 0, ct.rehash?.per ?? 0,
   ];
   L.push(`export const COST_TABLES: usize = memory.data<u32>([${tables.map(([, ct]) => row(ct).join(",")).join(",\n  ")}]);`);
   L.push("");

@@ -2,8 +2,13 @@
 import type { CostRow, OpcodeTable } from "../../host-ts/src/spec/table-schema.ts";
 import { hex2 } from "./util.ts";
 
+/** Measures that count bytes (the others count instructions or entries). */
+const BYTE_MEASURES = new Set(["len", "klen", "job", "code", "state", "memory"]);
+
 export function costText(c: CostRow): string {
-  return c.per === undefined ? String(c.base) : `${c.base} + ${c.per}/${c.unit} B of ${c.of}`;
+  if (c.per === undefined) return String(c.base);
+  if (c.of !== undefined && !BYTE_MEASURES.has(c.of)) return `${c.base} + ${c.per}${c.unit === 1 ? "" : `/${c.unit}`} per ${c.of === "entries" ? "entry" : c.of.replace(/s$/, "")}`;
+  return `${c.base} + ${c.per}/${c.unit} B of ${c.of}`;
 }
 
 export function specTables(t: OpcodeTable): Record<string, string> {
@@ -27,9 +32,11 @@ export function specTables(t: OpcodeTable): Record<string, string> {
   })];
   const compaction = ["| table | compaction charge (SPEC §9.7), on top of the compacting STORE.state's |", "|---|---|", ...tables.map(([n, ct]) =>
     `| ${n} | ${ct.compaction ? `${ct.compaction.base} + ${ct.compaction.per} × entries of the state` : "none"} |`)];
+  const rehash = ["| table | rehash charge (SPEC §8.2), on top of HALT's when the call changed the state |", "|---|---|", ...tables.map(([n, ct]) =>
+    `| ${n} | ${ct.rehash ? `${ct.rehash.base} + ${ct.rehash.per} × entries of the final state` : "none"} |`)];
   const rows = (r: { code: number; name: string; doc: string }[]) =>
     ["| code | name | meaning |", "|---|---|---|", ...r.map((x) => `| ${x.code} | \`${x.name}\` | ${x.doc} |`)].join("\n");
   const lim = ["| name | value | meaning |", "|---|---|---|", ...t.limits.map((l) => `| \`${l.name}\` | ${l.value} | ${l.doc} |`)].join("\n");
-  return { opcodes: ops.join("\n"), spaces: sp.join("\n"), intrinsic: intr.join("\n"), compaction: compaction.join("\n"), limits: lim, status: rows(t.status), traps: rows(t.traps), errors: rows(t.errors) };
+  return { opcodes: ops.join("\n"), spaces: sp.join("\n"), intrinsic: intr.join("\n"), compaction: compaction.join("\n"), rehash: rehash.join("\n"), limits: lim, status: rows(t.status), traps: rows(t.traps), errors: rows(t.errors) };
 }
 

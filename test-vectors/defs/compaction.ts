@@ -11,9 +11,10 @@
  * store of an 8-byte key with an 8-byte value (an entry of 20) fills it and
  * the next appending store compacts.
  */
-import { COST_TABLES, Limit, chargeOf, costOf, intrinsicOf, COMPACTION } from "../../host-ts/src/generated/opcodes.ts";
+import { COST_TABLES, Limit, chargeOf, costOf, intrinsicOf, COMPACTION, rehashOf } from "../../host-ts/src/generated/opcodes.ts";
 import { assemble } from "../../host-ts/src/asm/index.ts";
 import { encodeJob } from "../../host-ts/src/model/codec.ts";
+import { intrinsicMeasureOf } from "../../host-ts/src/model/intrinsic-measure.ts";
 import { makeJob } from "../../host-ts/src/model/job.ts";
 import type { StateMap } from "../../host-ts/src/model/types.ts";
 import { bytesToHex } from "../../host-ts/src/model/bytes.ts";
@@ -67,10 +68,7 @@ function source(s: Shape, cycles = s.cycles): string {
 }
 function intrinsicFor(s: Shape, cycles = s.cycles): number {
   const contract = assemble(source(s, cycles), { costTable: "v2" });
-  const bytes = encodeJob(makeJob(contract, vectorJobParts(s.fields, contract)));
-  let size = 0;
-  for (const [k, v] of s.fields.state ?? new Map<string, Uint8Array>()) size += entrySize(k.length / 2, v.length);
-  return intrinsicOf("v2", { jobBytes: bytes.length, stateSize: size, maxMemory: contract.maxMemory });
+  return intrinsicOf("v2", intrinsicMeasureOf(encodeJob(makeJob(contract, vectorJobParts(s.fields, contract)))));
 }
 
 /** Writes 80 00 (the first small key) at memory 48, so delSmall0 can name it. */
@@ -79,6 +77,9 @@ const putSmallKeyCost = 4 * V2.PUSH.base + 2 * V2["STORE.m8"].base;
 
 const fields: JobFields = { input: INPUT, state: PRIOR };
 const halt = V2.HALT.base;
+// SPEC §8.2: each of these calls changes the state, so its HALT also pays the rehash row over the final entries.
+const haltChanged = (entries: number): number => halt + rehashOf("v2", entries);
+const haltK = haltChanged(PRIOR.size + 1); // the final state: the prior one with K
 const hexState = (m: StateMap): Record<string, string> => Object.fromEntries([...m].map(([k, v]) => [k, bytesToHex(v)]));
 const withK = (value: Uint8Array, key = K): Record<string, string> => hexState(new Map([...PRIOR, [bytesToHex(key), value]]));
 const V8 = INPUT.slice(8, 16);
@@ -116,26 +117,26 @@ export const compactionVectors: DefFile = {
   description: "the compaction charge of contract version 2 (SPEC §9.7): a STORE.state that appends to a full state arena",
   vectors: [
     vector("compaction/fill-exact", "the first store fills the arena to exactly MAX_STATE_SIZE: no compaction, no charge beyond STORE.state's", [...first, "HALT"],
-      (i) => ({ status: "HALT", cycles: i + firstCost + halt, state: withK(V8) })),
+      (i) => ({ status: "HALT", cycles: i + firstCost + haltK, state: withK(V8) })),
     vector("compaction/churn", "store K, delete K, store K again: the second store finds the arena full and compacts (entries = the prior state's 101)", [...churn, "HALT"],
-      (i) => ({ status: "HALT", cycles: i + churnBefore + storeCost(8, 8) + compaction(churnEntries) + halt, state: withK(V8) })),
+      (i) => ({ status: "HALT", cycles: i + churnBefore + storeCost(8, 8) + compaction(churnEntries) + haltK, state: withK(V8) })),
     vector("compaction/overwrite-same-length", "on a full arena, overwriting K's value with one of the same length appends nothing: no compaction", [...first, ...storeK(8, 8), "HALT"],
-      (i) => ({ status: "HALT", cycles: i + 2 * firstCost + halt, state: withK(V8) })),
+      (i) => ({ status: "HALT", cycles: i + 2 * firstCost + haltK, state: withK(V8) })),
     vector("compaction/resize", "on a full arena, delete a small entry, then give K a 9-byte value: the new length appends and compacts (entries = 101 with K, less the deleted one)", [...putSmallKey, ...first, ...delSmall0, ...storeK(16, 9), "HALT"],
       (i) => {
         const state = new Map([...PRIOR, [bytesToHex(K), V9]]);
         state.delete(bytesToHex(Uint8Array.of(0x80, 0)));
-        return { status: "HALT", cycles: i + putSmallKeyCost + firstCost + charges(delSmall0.slice(0, 2)) + delCost(2) + charges(["PUSH 0", "PUSH 8", "PUSH 16", "PUSH 9"]) + storeCost(8, 9) + compaction(PRIOR.size) + halt, state: hexState(state) };
+        return { status: "HALT", cycles: i + putSmallKeyCost + firstCost + charges(delSmall0.slice(0, 2)) + delCost(2) + charges(["PUSH 0", "PUSH 8", "PUSH 16", "PUSH 9"]) + storeCost(8, 9) + compaction(PRIOR.size) + haltChanged(PRIOR.size), state: hexState(state) };
       }),
     fitted("compaction/out-of-cycles", "max_cycles one short of the compacting store's charge with the compaction: OUT_OF_CYCLES at that store, the cycles of the instructions before it", [...churn, "HALT"],
       churnBefore + storeCost(8, 8) + compaction(churnEntries) - 1,
       (i) => ({ status: "TRAP", code: "OUT_OF_CYCLES", cycles: i + churnBefore })),
     fitted("compaction/exact-fit", "max_cycles exactly the compacting store's charge with the compaction, then HALT's: HALT with cycles == max_cycles", [...churn, "HALT"],
-      churnBefore + storeCost(8, 8) + compaction(churnEntries) + halt,
-      (i) => ({ status: "HALT", cycles: i + churnBefore + storeCost(8, 8) + compaction(churnEntries) + halt, state: withK(V8) })),
+      churnBefore + storeCost(8, 8) + compaction(churnEntries) + haltK,
+      (i) => ({ status: "HALT", cycles: i + churnBefore + storeCost(8, 8) + compaction(churnEntries) + haltK, state: withK(V8) })),
     vector("compaction/then-state-limit", "on a full arena, delete K, then store K2 with a 9-byte value: charged with the compaction, then STATE_LIMIT_EXCEEDED (the state would be one byte over)", [...first, ...delK, ...storeK2(16, 9), "HALT"],
       (i) => ({ status: "TRAP", code: "STATE_LIMIT_EXCEEDED", cycles: i + firstCost + charges(delK.slice(0, 2)) + delCost(8) + charges(["PUSH 32", "PUSH 8", "PUSH 16", "PUSH 9"]) + storeCost(8, 9) + compaction(PRIOR.size) })),
     vector("compaction/fill-resets", "after a compaction the fill is the state size: a third store of K after another delete compacts again (each append to a full arena does)", [...churn, ...delK, ...storeK(8, 8), "HALT"],
-      (i) => ({ status: "HALT", cycles: i + churnBefore + storeCost(8, 8) + compaction(churnEntries) + charges(delK.slice(0, 2)) + delCost(8) + charges(["PUSH 0", "PUSH 8", "PUSH 8", "PUSH 8"]) + storeCost(8, 8) + compaction(churnEntries) + halt, state: withK(V8) })),
+      (i) => ({ status: "HALT", cycles: i + churnBefore + storeCost(8, 8) + compaction(churnEntries) + charges(delK.slice(0, 2)) + delCost(8) + charges(["PUSH 0", "PUSH 8", "PUSH 8", "PUSH 8"]) + storeCost(8, 8) + compaction(churnEntries) + haltK, state: withK(V8) })),
   ],
 };

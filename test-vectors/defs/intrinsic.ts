@@ -7,9 +7,10 @@
  * "max_cycles = intrinsic(job with that max_cycles) + extra" (the job's length
  * depends on how max_cycles encodes).
  */
-import { COST_TABLES, Limit, intrinsicOf } from "../../host-ts/src/generated/opcodes.ts";
+import { COST_TABLES, Limit, costOf, intrinsicOf, rehashOf } from "../../host-ts/src/generated/opcodes.ts";
 import { assemble } from "../../host-ts/src/asm/index.ts";
 import { encodeJob } from "../../host-ts/src/model/codec.ts";
+import { intrinsicMeasureOf } from "../../host-ts/src/model/intrinsic-measure.ts";
 import { makeJob } from "../../host-ts/src/model/job.ts";
 import type { StateMap } from "../../host-ts/src/model/types.ts";
 import { bytesToHex } from "../../host-ts/src/model/bytes.ts";
@@ -25,10 +26,7 @@ const source = (s: Shape, cycles: number): string => main(s.body, { memory: s.me
 /** The intrinsic charge of the job this shape gives with max_cycles = `cycles`. */
 function intrinsicFor(s: Shape, cycles: number): number {
   const contract = assemble(source(s, cycles), { costTable: "v2" });
-  const bytes = encodeJob(makeJob(contract, vectorJobParts(s.fields ?? {}, contract)));
-  let size = 0;
-  for (const [k, v] of s.fields?.state ?? new Map<string, Uint8Array>()) size += Limit.STATE_ENTRY_OVERHEAD + k.length / 2 + v.length;
-  return intrinsicOf("v2", { jobBytes: bytes.length, stateSize: size, maxMemory: contract.maxMemory });
+  return intrinsicOf("v2", intrinsicMeasureOf(encodeJob(makeJob(contract, vectorJobParts(s.fields ?? {}, contract)))));
 }
 
 /** max_cycles such that max_cycles == intrinsic + extra for the job carrying it. */
@@ -63,6 +61,28 @@ const MEMORY: Shape = { body: "HALT", memory: Limit.MAX_MEMORY };
 // 4096 bytes of unreachable code after the HALT: validated, hashed and charged per job byte, never run.
 const CODE: Shape = { body: "HALT\n" + Array.from({ length: 4096 }, () => "POP").join("\n") };
 
+// SPEC §8.2: a HALT whose call changed the state pays the rehash row over the final state's entries.
+const storeNew = ["PUSH 0", "PUSH 1", "PUSH 0", "PUSH 0", "STORE.state"]; // key 00 (absent), empty value
+const storeNewCost = 4 * c("PUSH") + costOf("STORE.state", 1, V2);
+const bigEntries = bigState(Limit.MAX_STATE_SIZE).size;
+const STORE_HALT: Shape = { ...STATE, body: [...storeNew, "HALT"].join("\n") };
+const storeHaltExtra = storeNewCost + c("HALT") + rehashOf("v2", bigEntries + 1);
+// Key 6b 00 (present) written at memory 0, then deleted.
+const delPresent = ["PUSH 107", "PUSH 0", "STORE.m8", "PUSH 0", "PUSH 2", "STORE.del"];
+const delPresentCost = 4 * c("PUSH") + c("STORE.m8") + costOf("STORE.del", 2, V2);
+const DEL_HALT: Shape = { ...STATE, body: [...delPresent, "HALT"].join("\n") };
+const DEL_ABSENT: Shape = { ...STATE, body: ["PUSH 0", "PUSH 1", "STORE.del", "HALT"].join("\n") };
+const delAbsentExtra = 2 * c("PUSH") + costOf("STORE.del", 1, V2) + c("HALT");
+// The prior state {01: 05}; the call stores 05 under 01 again: unchanged bytes, still a store.
+const SAME: Shape = { body: ["PUSH 1", "PUSH 0", "STORE.m8", "PUSH 5", "PUSH 1", "STORE.m8", "PUSH 0", "PUSH 1", "PUSH 1", "PUSH 1", "STORE.state", "HALT"].join("\n"), fields: { state: new Map([["01", Uint8Array.of(5)]]) } };
+const sameExtra = 8 * c("PUSH") + 2 * c("STORE.m8") + costOf("STORE.state", 2, V2) + c("HALT") + rehashOf("v2", 1);
+const STORE_ABORT: Shape = { ...STATE, body: [...storeNew, "PUSH 7", "ABORT"].join("\n") };
+const storeAbortExtra = storeNewCost + c("PUSH") + c("ABORT");
+
+const JUMPS: Shape = { body: "HALT\n" + Array.from({ length: 1365 }, () => "JMP 0").join("\n") };
+const BALANCES: Shape = { body: "HALT", fields: { balances: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [bytesToHex(Uint8Array.from({ length: 16 }, (_, j) => (i * 13 + j * 7 + 1) & 0xff)), BigInt(i)])) } };
+const MANY: Shape = { body: "HALT", fields: { state: new Map(Array.from({ length: 400 }, (_, i) => [bytesToHex(Uint8Array.of(0x20 + (i >> 8), i & 0xff)), Uint8Array.of(i & 0xff)] as [string, Uint8Array])) } };
+
 const oneShort = (i: number): VectorDef["expect"] => { void i; return { status: "TRAP", code: "OUT_OF_CYCLES", cycles: 0, logs: [] }; };
 const halts = (i: number): VectorDef["expect"] => ({ status: "HALT", cycles: i + c("HALT") });
 
@@ -80,7 +100,20 @@ export const intrinsic: DefFile = {
     at("intrinsic/big-input-halt", "32768 bytes of input (max_memory 32768): JOB and JOB.memory charge it; exact fit then HALT", INPUT, c("HALT"), halts),
     at("intrinsic/big-input-one-short", "32768 bytes of input, one cycle short of the intrinsic charge", INPUT, -1, oneShort),
     at("intrinsic/big-memory-halt", "max_memory 32768 without input: JOB.memory charges the zeroed memory; exact fit then HALT", MEMORY, c("HALT"), halts),
-    at("intrinsic/big-code-halt", "4096 bytes of code never run: JOB charges their validation and hashing; exact fit then HALT", CODE, c("HALT"), halts),
+    at("intrinsic/big-code-halt", "4096 bytes of code never run: JOB, JOB.code and JOB.instructions charge their validation and hashing; exact fit then HALT", CODE, c("HALT"), halts),
+    at("intrinsic/big-code-one-short", "4096 bytes of code never run, one cycle short of the intrinsic charge", CODE, -1, oneShort),
+    at("intrinsic/jump-code-halt", "1365 JMPs never run (3 bytes each): JOB.code over the bytes, JOB.instructions over the instructions; exact fit then HALT", JUMPS, c("HALT"), halts),
+    at("intrinsic/balances-halt", "200 balances in the context: JOB.entries charges them with the prior state's entries; exact fit then HALT", BALANCES, c("HALT"), halts),
+    at("intrinsic/balances-one-short", "200 balances, one cycle short of the intrinsic charge", BALANCES, -1, oneShort),
+    at("intrinsic/many-entries-one-short", "400 prior entries of 1-byte values: JOB.entries; one cycle short of the intrinsic charge", MANY, -1, oneShort),
+    at("intrinsic/many-entries-halt", "400 prior entries: exact fit then HALT", MANY, c("HALT"), halts),
+    at("rehash/store-halt", "a near-full prior state, one new key stored, HALT: HALT pays its base plus the rehash row over the 33 final entries; exact fit", STORE_HALT, storeHaltExtra, (i) => ({ status: "HALT", cycles: i + storeHaltExtra })),
+    at("rehash/store-halt-one-short", "as store-halt with one cycle less: the HALT (base and rehash, one charge) traps OUT_OF_CYCLES, charging neither; the prior state stays", STORE_HALT, storeHaltExtra - 1, (i) => ({ status: "TRAP", code: "OUT_OF_CYCLES", cycles: i + storeNewCost })),
+    at("rehash/del-present-halt", "STORE.del of a present key changes the state: HALT pays the rehash row over the 31 entries left; exact fit", DEL_HALT, delPresentCost + c("HALT") + rehashOf("v2", bigEntries - 1), (i) => ({ status: "HALT", cycles: i + delPresentCost + c("HALT") + rehashOf("v2", bigEntries - 1) })),
+    at("rehash/del-absent-halt", "STORE.del of an absent key changes nothing: HALT pays its base only (exact fit without the rehash row)", DEL_ABSENT, delAbsentExtra, (i) => ({ status: "HALT", cycles: i + delAbsentExtra })),
+    at("rehash/same-value-halt", "storing the value a key already holds is still a store: HALT pays the rehash row (state_hash equals the prior one)", SAME, sameExtra, (i) => ({ status: "HALT", cycles: i + sameExtra, state: { "01": "05" } })),
+    at("rehash/same-value-one-short", "as same-value-halt with one cycle less: OUT_OF_CYCLES at HALT", SAME, sameExtra - 1, (i) => ({ status: "TRAP", code: "OUT_OF_CYCLES", cycles: i + sameExtra - c("HALT") - rehashOf("v2", 1) })),
+    at("rehash/store-abort", "a store then ABORT: the state is not committed, ABORT pays its base only (exact fit)", STORE_ABORT, storeAbortExtra, (i) => ({ status: "ABORT", code: "7", cycles: i + storeAbortExtra })),
     { name: "version/1-no-intrinsic", description: "the same near-full prior state under contract version 1: table v1 and no intrinsic charge", source: ".costs v1\n" + source(STATE, 10), ...STATE.fields, expect: { status: "HALT", cycles: COST_TABLES.v1.HALT.base } },
     { name: "version/3-unsupported", description: "contract version 3 names no cost table: UNSUPPORTED_VERSION", source: source(HALT, 1000), contract: (k) => { k.version = 3; }, expect: { status: "INVALID", code: "UNSUPPORTED_VERSION" } },
     { name: "version/0-unsupported", description: "contract version 0 names no cost table: UNSUPPORTED_VERSION", source: source(HALT, 1000), contract: (k) => { k.version = 0; }, expect: { status: "INVALID", code: "UNSUPPORTED_VERSION" } },

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { blake3 } from "@noble/hashes/blake3.js";
 import { bytesToHex } from "../../host-ts/src/model/bytes.ts";
+import { decodeStrict, type CborValue } from "../../host-ts/src/model/cbor.ts";
 import { makeJob } from "../../host-ts/src/model/job.ts";
 import { OTHER, SELF, SENDER, vectorJobParts, type Expect, type JobFields } from "./lib.ts";
 import { encodeWasmJob, makeWasmContract, type WasmContract, type WasmJob } from "../../host-ts/src/wasm-tier/job.ts";
@@ -378,7 +379,11 @@ function examples(): WasmDefFile {
 function intrinsicV2(d: WasmVectorDef, maxCycles?: number): number {
   let size = 0;
   for (const [k, x] of d.state ?? new Map<string, Uint8Array>()) size += SharedLimit.STATE_ENTRY_OVERHEAD + k.length / 2 + x.length;
-  return intrinsicOf("v2", { jobBytes: buildWasmJob(d, maxCycles).length, stateSize: size, maxMemory: 0 });
+  const job = buildWasmJob(d, maxCycles);
+  // The prior state's entries plus the balances, as the tier counts them on the decoded job.
+  const top = decodeStrict(job) as Map<CborValue, CborValue>;
+  const entries = (top.get(6n) as Map<CborValue, CborValue>).size + ((top.get(5n) as Map<CborValue, CborValue>).get(3n) as Map<CborValue, CborValue>).size;
+  return intrinsicOf("v2", { jobBytes: job.length, codeBytes: 0, instructions: 0, entries, stateSize: size, maxMemory: 0 });
 }
 
 /** max_cycles one short of the intrinsic charge of the job that carries it (its length depends on the limit). */

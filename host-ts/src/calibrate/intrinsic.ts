@@ -1,16 +1,20 @@
 /**
- * The per-job work (SPEC §8's intrinsic charge): jobs whose function HALTs at
- * once (or stores one byte first, so the final state is hashed again), on job
- * encodings, prior states and memories of growing size. Each is measured as a
- * whole on the board — decoding, validation, the job and code hashes, the
- * prior-state load and hash, memory set-up, the final-state hash on a dirty
- * HALT and the result — and charged as a whole under every cost table (the
+ * The per-job work (SPEC §8's intrinsic charge, §8.2's rehash charge): jobs
+ * whose function HALTs at once (or stores one byte first, so the final state
+ * is encoded and hashed anew), on job encodings, code, balances, prior states
+ * and memories of growing size. Each is measured as a whole on the board —
+ * decoding, validation, the job and code hashes, the prior-state load and
+ * hash, memory set-up, the final-state hash on a HALT that changed the state
+ * and the result — and charged as a whole under every cost table (the
  * reference's cycles for the same job under that table's contract version).
  *
- * The fit: per part the largest rate any job shows beyond the smallest job
- * (memory first, then job bytes, then prior-state bytes), times the margin,
- * rounded up to whole cycles per unit; the base is what the smallest job
- * still needs. Every job must then be charged at least margin × its time.
+ * The fit, one part at a time on the jobs that isolate it (memory, then job
+ * bytes on input, then code bytes and instructions on code, then state bytes
+ * on few large entries, then entries on many small ones and on balances, then
+ * the rehash on each dirty job against its clean twin): per part the largest
+ * rate any of its jobs shows beyond the smallest job, times the margin,
+ * rounded up to whole cycles per unit; the base is what every job still
+ * needs. Every job must then be charged at least margin × its time.
  */
 import { assemble } from "../asm/index.ts";
 import { encodeJob } from "../model/codec.ts";
@@ -18,10 +22,9 @@ import { makeJob } from "../model/job.ts";
 import { bytesToHex } from "../model/bytes.ts";
 import type { StateMap } from "../model/types.ts";
 import { runJob } from "../reference/index.ts";
-import { COST_TABLES, DEFAULT_COST_TABLE, Limit, Status, chargeOf, type Cost } from "../generated/opcodes.ts";
+import { intrinsicMeasureOf } from "../model/intrinsic-measure.ts";
+import { COST_TABLES, DEFAULT_COST_TABLE, Limit, Status, chargeOf, type Cost, type IntrinsicMeasure } from "../generated/opcodes.ts";
 import { ceilInt } from "./solve.ts";
-
-export interface IntrinsicMeasure { jobBytes: number; stateSize: number; maxMemory: number }
 
 export interface IntrinsicJob {
   id: string;
@@ -33,6 +36,10 @@ export interface IntrinsicJob {
   charged: Record<string, number>;
   /** Whether the intrinsic fit uses it (the write jobs check STORE.state's per-byte part instead). */
   fit: boolean;
+  /** A job that changes the state before its HALT: the id of its clean twin (the same job without the store). */
+  cleanTwin?: string;
+  /** Entries of the final state of a job that changes the state. */
+  finalEntries?: number;
 }
 
 export interface IntrinsicPoint extends IntrinsicJob { us: number }
@@ -47,7 +54,9 @@ export interface IntrinsicCheck {
   maxRatio: number;
 }
 
-const UNITS = { JOB: 64, "JOB.state": 64, "JOB.memory": 1024 } as const;
+const UNITS = { JOB: 64, "JOB.code": 64, "JOB.instructions": 64, "JOB.entries": 1, "JOB.state": 64, "JOB.memory": 1024 } as const;
+type Part = keyof typeof UNITS;
+const OF: Record<Part, string> = { JOB: "job", "JOB.code": "code", "JOB.instructions": "instructions", "JOB.entries": "entries", "JOB.state": "state", "JOB.memory": "memory" };
 
 function pattern(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -124,34 +133,77 @@ export function intrinsicJobs(): IntrinsicJob[] {
       charged[table] = r.cycles;
     }
     const bytes = jobFor(s, DEFAULT_COST_TABLE);
-    return { id: s.id, doc: s.doc, bytes, measure: { jobBytes: bytes.length, stateSize: s.state ? sizeOf(s.state) : 0, maxMemory: s.memory }, charged, fit: s.write === undefined };
+    const measure = intrinsicMeasureOf(bytes);
+    if (measure.stateSize !== (s.state ? sizeOf(s.state) : 0)) throw new Error(`internal: per-job work job ${s.id}: state size`);
+    const changes = s.touch === true || s.write !== undefined;
+    return {
+      id: s.id, doc: s.doc, bytes, measure, charged, fit: s.write === undefined,
+      ...(s.touch ? { cleanTwin: s.id.replace(/-dirty$/, "") } : {}),
+      ...(changes ? { finalEntries: (s.state?.size ?? 0) + 1 } : {}),
+    };
   });
 }
 
-/** Proposes the intrinsic rows (JOB, JOB.state, JOB.memory) charging every point at least margin × its time. */
-export function fitIntrinsic(all: readonly IntrinsicPoint[], margin: number): Record<keyof typeof UNITS, Cost> {
+/** The proposed intrinsic rows (SPEC §8) and rehash row (SPEC §8.2). */
+export interface IntrinsicFit { intrinsic: Record<Part, Cost>; rehash: Cost }
+
+/** Proposes the intrinsic and rehash rows, charging every point at least margin × its time. */
+export function fitIntrinsic(all: readonly IntrinsicPoint[], margin: number): IntrinsicFit {
   const points = all.filter((p) => p.fit);
-  const clean = points.filter((p) => p.measure.stateSize === 0);
-  const min = clean.reduce((a, b) => (b.us < a.us ? b : a));
-  const j0 = min.measure.jobBytes;
+  const byId = new Map(points.map((p) => [p.id, p]));
+  const clean = points.filter((p) => p.finalEntries === undefined);
+  const plain = clean.filter((p) => p.measure.stateSize === 0 && p.measure.entries === 0);
+  const min = plain.reduce((a, b) => (b.us < a.us ? b : a));
+  const m0 = min.measure;
   const rate = (xs: number[]) => Math.max(0, ...xs.filter(Number.isFinite));
-  const rm = rate(clean.filter((p) => p.measure.jobBytes - j0 < 64 && p.measure.maxMemory > 0).map((p) => (p.us - min.us) / p.measure.maxMemory));
-  const rj = rate(clean.filter((p) => p.measure.jobBytes - j0 >= 1024).map((p) => (p.us - min.us - rm * p.measure.maxMemory) / (p.measure.jobBytes - j0)));
-  const rs = rate(points.filter((p) => p.measure.stateSize > 0).map((p) => (p.us - min.us - rm * p.measure.maxMemory - rj * (p.measure.jobBytes - j0)) / p.measure.stateSize));
-  const rows = {
-    JOB: { base: 0, per: ceilInt(margin * rj * UNITS.JOB), unit: UNITS.JOB, of: "job" },
-    "JOB.state": { base: 0, per: ceilInt(margin * rs * UNITS["JOB.state"]), unit: UNITS["JOB.state"], of: "state" },
-    "JOB.memory": { base: 0, per: ceilInt(margin * rm * UNITS["JOB.memory"]), unit: UNITS["JOB.memory"], of: "memory" },
-  };
-  // The base: what every point still needs above its per-unit parts (at least the smallest job's share).
-  const perParts = (p: IntrinsicPoint) => chargeOf(rows.JOB, p.measure.jobBytes) + chargeOf(rows["JOB.state"], p.measure.stateSize) + chargeOf(rows["JOB.memory"], p.measure.maxMemory);
-  rows.JOB.base = ceilInt(Math.max(0, ...points.map((p) => margin * p.us - perParts(p))));
-  return rows;
+  const dj = (p: IntrinsicPoint) => p.measure.jobBytes - m0.jobBytes;
+  const dc = (p: IntrinsicPoint) => p.measure.codeBytes - m0.codeBytes;
+  const di = (p: IntrinsicPoint) => p.measure.instructions - m0.instructions;
+  const isCode = (p: IntrinsicPoint) => dc(p) >= 1024;
+  // Memory: jobs that differ from the smallest in max_memory only.
+  const rm = rate(plain.filter((p) => dj(p) < 64 && p.measure.maxMemory > 0).map((p) => (p.us - min.us) / p.measure.maxMemory));
+  // Job bytes: jobs with more input (no more code).
+  const rj = rate(plain.filter((p) => dj(p) >= 1024 && !isCode(p)).map((p) => (p.us - min.us - rm * p.measure.maxMemory) / dj(p)));
+  const beyondJob = (p: IntrinsicPoint) => p.us - min.us - rm * p.measure.maxMemory - rj * dj(p);
+  // Code: x = a × bytes + b × instructions; a from the slope of x/instructions over bytes/instructions, b what every code job still needs.
+  const code = plain.filter(isCode);
+  let rc = 0;
+  if (code.length >= 2) {
+    const r = (p: IntrinsicPoint) => dc(p) / Math.max(1, di(p));
+    const lo = code.reduce((x, y) => (r(y) < r(x) ? y : x));
+    const hi = code.reduce((x, y) => (r(y) > r(x) ? y : x));
+    if (r(hi) > r(lo)) rc = Math.max(0, (beyondJob(hi) / di(hi) - beyondJob(lo) / di(lo)) / (r(hi) - r(lo)));
+  }
+  const ri = rate(code.map((p) => (beyondJob(p) - rc * dc(p)) / Math.max(1, di(p))));
+  const beyondCode = (p: IntrinsicPoint) => beyondJob(p) - rc * dc(p) - ri * di(p);
+  // State bytes: the state jobs of fewest entries per byte; entries: every job with entries, after its bytes.
+  const withEntries = clean.filter((p) => p.measure.entries > 0);
+  const stateJobs = withEntries.filter((p) => p.measure.stateSize > 0);
+  const density = (p: IntrinsicPoint) => p.measure.entries / p.measure.stateSize;
+  const sparse = stateJobs.length ? Math.min(...stateJobs.map(density)) : 0;
+  const rs = rate(stateJobs.filter((p) => density(p) <= 2 * sparse).map((p) => beyondCode(p) / p.measure.stateSize));
+  const re = rate(withEntries.map((p) => (beyondCode(p) - rs * p.measure.stateSize) / p.measure.entries));
+  // Rehash: each dirty job against its clean twin. The base is what the one of fewest final entries
+  // needs, the per the largest rate per entry any other shows beyond it (the walk's cost per entry
+  // also grows with the key bytes it stages, so a line through two points would under-charge a third).
+  const dirty = points.filter((p) => p.cleanTwin !== undefined && byId.has(p.cleanTwin));
+  const extra = (p: IntrinsicPoint) => Math.max(0, p.us - byId.get(p.cleanTwin!)!.us);
+  const fewest = dirty.length ? dirty.reduce((x, y) => (y.finalEntries! < x.finalEntries! ? y : x)) : undefined;
+  const rehashBase = fewest ? extra(fewest) : 0;
+  const rh = rate(dirty.filter((p) => p.finalEntries! > fewest!.finalEntries!).map((p) => (extra(p) - rehashBase) / p.finalEntries!));
+  const rates: Record<Part, number> = { JOB: rj, "JOB.code": rc, "JOB.instructions": ri, "JOB.entries": re, "JOB.state": rs, "JOB.memory": rm };
+  const intrinsic = Object.fromEntries((Object.keys(UNITS) as Part[]).map((part) =>
+    [part, { base: 0, per: ceilInt(margin * rates[part] * UNITS[part]), unit: UNITS[part], of: OF[part] }])) as Record<Part, Cost>;
+  const rehash: Cost = { base: ceilInt(margin * rehashBase), per: ceilInt(margin * rh), unit: 1, of: "entries" };
+  // The base: what every point still needs above its parts (at least the smallest job's share).
+  const parts = (p: IntrinsicPoint) => chargeRows(intrinsic, p.measure) + (p.finalEntries !== undefined ? chargeOf(rehash, p.finalEntries) : 0);
+  intrinsic.JOB = { ...intrinsic.JOB, base: ceilInt(Math.max(0, ...points.map((p) => margin * p.us - parts(p)))) };
+  return { intrinsic, rehash };
 }
 
 /** The intrinsic rows' charge for a measure (mirrors generated intrinsicOf for rows that are not yet in a table). */
 export function chargeRows(rows: Readonly<Record<string, Cost>>, m: IntrinsicMeasure): number {
-  const n: Record<string, number> = { job: m.jobBytes, state: m.stateSize, memory: m.maxMemory };
+  const n: Record<string, number> = { job: m.jobBytes, code: m.codeBytes, instructions: m.instructions, entries: m.entries, state: m.stateSize, memory: m.maxMemory };
   return Object.values(rows).reduce((s, c) => s + chargeOf(c, n[c.of ?? ""] ?? 0), 0);
 }
 

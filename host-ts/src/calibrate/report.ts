@@ -343,12 +343,13 @@ export function reportHtml(r: CalibrationResult): string {
   parts.push(table(["job", "what", "job bytes", r.basis.units, "µs"], r.overhead.map((o) => [esc(o.id), esc(o.doc), String(o.jobBytes), fmtUs(o.units), fmtUs(o.us)]), new Set([2, 3, 4])));
   if (r.intrinsic) {
     const names = r.intrinsic.checks.map((c) => c.table);
-    parts.push(`<h2>Per-job work: the intrinsic charge (SPEC §8)</h2>`);
-    parts.push(`<p>Each job above, measured whole, against what each table charges for it (the intrinsic charge plus its few instructions; v1 has no intrinsic charge). Ratio = charged cycles / measured µs; below 1 a job makes the node work longer than it pays for. Proposed intrinsic rows: ${esc(Object.entries(r.proposed.entry.intrinsic ?? {}).map(([k, c]) => `${k} ${c.base ? `${c.base} + ` : ""}${c.per}/${c.unit} B of ${c.of}`).join("; "))}.</p>`);
-    parts.push(table(["job", "job bytes", "state bytes", "max_memory", "µs", ...names.flatMap((n) => [`${n} charged`, `${n} ratio`])], r.intrinsic.points.map((p) => [
-      esc(p.id), String(p.measure.jobBytes), String(p.measure.stateSize), String(p.measure.maxMemory), fmtUs(p.us),
+    parts.push(`<h2>Per-job work: the intrinsic and rehash charges (SPEC §8, §8.2)</h2>`);
+    const rowText = (k: string, c: Cost) => `${k} ${c.base ? `${c.base} + ` : ""}${c.per} per ${c.unit === 1 ? "" : `${c.unit} `}${c.of}`;
+    parts.push(`<p>Each job above, measured whole, against what each table charges for it (the intrinsic charge, the rehash charge of a HALT that changed the state, and its few instructions; v1 has neither). Ratio = charged cycles / measured µs; below 1 a job makes the node work longer than it pays for. Proposed rows: ${esc([...Object.entries(r.proposed.entry.intrinsic ?? {}).map(([k, c]) => rowText(k, c)), ...(r.proposed.entry.rehash ? [rowText("rehash", r.proposed.entry.rehash)] : [])].join("; "))}.</p>`);
+    parts.push(table(["job", "job bytes", "code bytes", "instructions", "entries", "state bytes", "max_memory", "µs", ...names.flatMap((n) => [`${n} charged`, `${n} ratio`])], r.intrinsic.points.map((p) => [
+      esc(p.id), String(p.measure.jobBytes), String(p.measure.codeBytes ?? ""), String(p.measure.instructions ?? ""), String(p.measure.entries ?? ""), String(p.measure.stateSize), String(p.measure.maxMemory), fmtUs(p.us),
       ...names.flatMap((n) => { const c = p.charged[n]; const ratio = c / p.us; return [String(c), `<span class="${ratio < 1 ? "bad" : ""}">${fmtRatio(ratio)}</span>`]; }),
-    ]), new Set([1, 2, 3, 4, ...names.flatMap((_n, i) => [5 + 2 * i, 6 + 2 * i])])));
+    ]), new Set([1, 2, 3, 4, 5, 6, 7, ...names.flatMap((_n, i) => [8 + 2 * i, 9 + 2 * i])])));
   }
 
   parts.push(`<h2>How the times were obtained</h2>`);
@@ -390,6 +391,7 @@ export function proposedTableJson(name: string, entry: CostTableEntry): string {
     `    "doc": ${JSON.stringify(entry.doc)},`,
     `    "basedOn": ${JSON.stringify(entry.basedOn)},`,
     `    "margin": ${JSON.stringify(entry.margin)},`,
+    ...(entry.rehash ? [`    "rehash": ${one(entry.rehash)},`] : []),
     ...(entry.intrinsic ? ['    "intrinsic": {', Object.entries(entry.intrinsic).map(([k, c]) => `      ${JSON.stringify(k)}: ${one(c)}`).join(",\n"), "    },"] : []),
     `    "costs": {`,
     costs,

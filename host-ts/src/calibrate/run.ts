@@ -295,7 +295,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       `Proposed by \`mhr calibrate --board ${board.name}\` on ${when} from ${set.benches.length} microbenchmarks (BENCH, min of ${repeat}). ` +
       `cost = base + per * ceil(n / unit) as in ${BASE_TABLE}; every measured instruction is charged at least ${margin} × its time at 1 cycle = 1 µs. ` +
       (basis.estimates ? `Times are ESTIMATES: ${basis.description}.` : `Times are measured: ${basis.description}.`);
-    const entry = { ...proposeTable(V1_COSTS, findings, margin, doc, BASE_TABLE), intrinsic: fitIntrinsic(points, margin) };
+    const entry = { ...proposeTable(V1_COSTS, findings, margin, doc, BASE_TABLE), ...fitIntrinsic(points, margin) };
     const intrinsicChecks = checkIntrinsic(points);
     const violations = soundnessViolations(entry.costs, terms, margin);
 

@@ -188,6 +188,8 @@ export interface CostTableEntry {
   costs: Record<string, Cost>;
   /** The proposed intrinsic charge (SPEC §8), from the per-job work jobs. */
   intrinsic?: Record<string, Cost>;
+  /** The proposed rehash charge (SPEC §8.2), from the per-job jobs that change the state. */
+  rehash?: Cost;
 }
 
 /** Integer ceiling that ignores floating-point dust (2.0000000001 → 2). */

@@ -4,7 +4,7 @@
  * machine. Programs are built as instruction lists (so a divergence can be
  * minimised instruction by instruction) and encoded with the assembler.
  */
-import { OPCODES, SPACES, Limit, intrinsicOf, type OpInfo, type OperandRole } from "../generated/opcodes.ts";
+import { OPCODES, SPACES, Limit, intrinsicOf, rehashOf, type OpInfo, type OperandRole } from "../generated/opcodes.ts";
 import { encodePushImmediate } from "../asm/index.ts";
 import { encodeJob, makeContract } from "../model/codec.ts";
 import { bytesToHex } from "../model/bytes.ts";
@@ -98,7 +98,9 @@ function jobFor(code: Uint8Array, s: Shape, rng: Rng): Uint8Array {
   if (!raise) return first;
   let size = 0;
   for (const [k, v] of s.state) size += Limit.STATE_ENTRY_OVERHEAD + k.length / 2 + v.length;
-  return build(Math.min(Limit.MAX_CYCLES, s.cycles + intrinsicOf("v2", { jobBytes: first.length, stateSize: size, maxMemory: s.memory })));
+  // The instruction count is at most the code's length; the HALT of a call that stores pays the rehash row.
+  const intrinsic = intrinsicOf("v2", { jobBytes: first.length, codeBytes: code.length, instructions: code.length, entries: s.state.size + 2, stateSize: size, maxMemory: s.memory });
+  return build(Math.min(Limit.MAX_CYCLES, s.cycles + intrinsic + rehashOf("v2", s.state.size + 8)));
 }
 
 /** A value an operand of this role (the opcode table's operands column) might plausibly take: mostly in range, sometimes just outside. */

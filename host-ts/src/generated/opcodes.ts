@@ -424,15 +424,20 @@ export const CONTRACT_VERSION_OF_TABLE: Readonly<Record<string, number>> = {"v1"
 export const COST_TABLE_OF_VERSION: Readonly<Record<number, string>> = {"1":"v1","2":"v2"};
 /** The contract version tools emit unless told otherwise (the version of v2). */
 export const DEFAULT_CONTRACT_VERSION = 2;
-/** SPEC §8: the intrinsic charge's rows per table (JOB: job bytes, JOB.state: prior state size, JOB.memory: max_memory); absent = none. */
+/** SPEC §8: the intrinsic charge's rows per table (JOB: job bytes, JOB.code: code bytes, JOB.instructions: instructions, JOB.entries: prior state entries and balances, JOB.state: prior state size, JOB.memory: max_memory); absent = none. */
 export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> | undefined>> = {
   "v1": undefined,
-  "v2": {"JOB":{"base":440,"per":160,"unit":64,"of":"job"},"JOB.state":{"base":0,"per":280,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":47,"unit":1024,"of":"memory"}},
+  "v2": {"JOB":{"base":350,"per":55,"unit":64,"of":"job"},"JOB.code":{"base":0,"per":55,"unit":64,"of":"code"},"JOB.instructions":{"base":0,"per":56,"unit":64,"of":"instructions"},"JOB.entries":{"base":0,"per":16,"unit":1,"of":"entries"},"JOB.state":{"base":0,"per":50,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":10,"unit":1024,"of":"memory"}},
 };
 /** SPEC §9.7: what a STORE.state that compacts the full state arena pays on top, per table (base + per × entries); absent = nothing. */
 export const COMPACTION: Readonly<Record<string, Cost | undefined>> = {
   "v1": undefined,
   "v2": {"base":4400,"per":2,"unit":1,"of":"entries"},
+};
+/** SPEC §8.2: what a HALT of a call that changed the state pays on top, per table (base + per × entries of the final state); absent = nothing. */
+export const REHASH: Readonly<Record<string, Cost | undefined>> = {
+  "v1": undefined,
+  "v2": {"base":1500,"per":14,"unit":1,"of":"entries"},
 };
 
 /** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */
@@ -460,13 +465,18 @@ export function compactionOf(name: string, entries: number): number {
   const c = COMPACTION[name];
   return c === undefined ? 0 : chargeOf(c, entries);
 }
-/** What the intrinsic charge measures (SPEC §8): the job encoding's length, the prior state size (SPEC §3), max_memory. */
-export interface IntrinsicMeasure { readonly jobBytes: number; readonly stateSize: number; readonly maxMemory: number }
+/** SPEC §8.2: the rehash charge under table `name` of a HALT whose call changed the state, which ends with `entries` entries (0 for a table without one). */
+export function rehashOf(name: string, entries: number): number {
+  const c = REHASH[name];
+  return c === undefined ? 0 : chargeOf(c, entries);
+}
+/** What the intrinsic charge measures (SPEC §8): the job encoding's length, the code's length and instruction count, the prior state's entries plus the balances, the prior state size (SPEC §3), max_memory. */
+export interface IntrinsicMeasure { readonly jobBytes: number; readonly codeBytes: number; readonly instructions: number; readonly entries: number; readonly stateSize: number; readonly maxMemory: number }
 /** SPEC §8: the intrinsic charge of a job under table `name` (0 for a table without one). */
 export function intrinsicOf(name: string, m: IntrinsicMeasure): number {
   const rows = INTRINSIC[name];
   if (rows === undefined) return 0;
-  const n: Readonly<Record<string, number>> = { job: m.jobBytes, state: m.stateSize, memory: m.maxMemory };
+  const n: Readonly<Record<string, number>> = { job: m.jobBytes, code: m.codeBytes, instructions: m.instructions, entries: m.entries, state: m.stateSize, memory: m.maxMemory };
   let sum = 0;
   for (const c of Object.values(rows)) sum += chargeOf(c, n[c.of ?? ""] ?? 0);
   return sum;

@@ -32,7 +32,7 @@ export interface Machine {
   readonly costs: Readonly<Record<string, Cost>>;
   /** The intrinsic charge (SPEC §8), charged before the first instruction. */
   readonly intrinsic: number;
-  /** The contract's cost table's name (for the compaction charge, SPEC §9.7). */
+  /** The contract's cost table's name (for the compaction and rehash charges, SPEC §9.7, §8.2). */
   readonly costTable: string;
 
   // ---- The machine state of SPEC §3 ----
@@ -52,6 +52,11 @@ export interface Machine {
    * every entry a STORE.state appended since; a compaction resets it.
    */
   arenaFill: number;
+  /**
+   * Whether the call has changed the state (a STORE.state that stored, a
+   * STORE.del that removed): its HALT pays the rehash charge (SPEC §8.2).
+   */
+  changed: boolean;
   readonly output: Uint8Array[];
   outputSize: number;
   readonly logs: Uint8Array[];
@@ -86,7 +91,14 @@ export function createMachine(job: ValidatedJob): Machine {
     inputLength: job.input.length,
     context: job.context,
     costs: COST_TABLES[job.costTable],
-    intrinsic: intrinsicOf(job.costTable, { jobBytes: job.jobLength, stateSize: job.stateSize, maxMemory: job.contract.maxMemory }),
+    intrinsic: intrinsicOf(job.costTable, {
+      jobBytes: job.jobLength,
+      codeBytes: job.contract.code.length,
+      instructions: job.program.instructions.length,
+      entries: job.state.size + job.context.balances.size,
+      stateSize: job.stateSize,
+      maxMemory: job.contract.maxMemory,
+    }),
     costTable: job.costTable,
     pc: job.fn.entry,
     stack: [...job.args],
@@ -96,6 +108,7 @@ export function createMachine(job: ValidatedJob): Machine {
     state,
     stateSize: stateSizeOf(state),
     arenaFill: stateSizeOf(state),
+    changed: false,
     output: [],
     outputSize: 0,
     logs: [],

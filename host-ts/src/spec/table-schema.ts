@@ -33,7 +33,9 @@ export interface CostRow { base: number; per?: number; unit?: number; of?: strin
  * The intrinsic (per-job) charge of a table (SPEC §8): one row per part, each
  * `base + per × ceil(n / unit)` with n the part's measure (`of`).
  */
-export const INTRINSIC_PARTS = { JOB: "job", "JOB.state": "state", "JOB.memory": "memory" } as const;
+export const INTRINSIC_PARTS = {
+  JOB: "job", "JOB.code": "code", "JOB.instructions": "instructions", "JOB.entries": "entries", "JOB.state": "state", "JOB.memory": "memory",
+} as const;
 export type IntrinsicPart = keyof typeof INTRINSIC_PARTS;
 export interface CostTable {
   status: string;
@@ -48,6 +50,12 @@ export interface CostTable {
    * compacts it, `base + per × entries`. Absent: nothing (v1).
    */
   compaction?: CostRow;
+  /**
+   * SPEC §8.2: what a HALT pays on top when the call changed the state (the final
+   * state is encoded and hashed anew), `base + per × entries` of the final state.
+   * Absent: nothing (v1).
+   */
+  rehash?: CostRow;
   basedOn?: string;
   margin?: number;
 }
@@ -136,10 +144,11 @@ export function checkTable(table: OpcodeTable): void {
     }
   }
   for (const [name, ct] of Object.entries(table.costTables)) {
-    const c = ct.compaction;
-    if (c === undefined) continue;
-    const whole = (x: number | undefined, min: number) => x !== undefined && Number.isSafeInteger(x) && x >= min;
-    if (c.of !== "entries" || c.unit !== 1 || !whole(c.base, 0) || !whole(c.per, 0)) fail(`cost table ${name}, compaction: needs whole base and per >= 0, unit 1 and of "entries"`);
+    for (const [what, c] of [["compaction", ct.compaction], ["rehash", ct.rehash]] as const) {
+      if (c === undefined) continue;
+      const whole = (x: number | undefined, min: number) => x !== undefined && Number.isSafeInteger(x) && x >= min;
+      if (c.of !== "entries" || c.unit !== 1 || !whole(c.base, 0) || !whole(c.per, 0)) fail(`cost table ${name}, ${what}: needs whole base and per >= 0, unit 1 and of "entries"`);
+    }
   }
   const codes = (rows: CodeRow[], what: string) => rows.forEach((r, i) => { if (r.code !== i + 1) fail(`${what} codes must be 1..n in order`); });
   codes(table.traps, "trap");

@@ -113,6 +113,31 @@ function requireQemu(bin: string): void {
 
 const STDERR_KEEP = 64 * 1024;
 
+// Every emulator this process started and has not seen exit. A tool killed
+// by a signal (a test's timeout sends SIGTERM) must not leave QEMU running:
+// on exit they are killed, and a SIGTERM/SIGINT/SIGHUP that nothing else in
+// the process handles kills them and ends the process as the default would.
+const live = new Set<ChildProcessWithoutNullStreams>();
+let reaperInstalled = false;
+function reapOnExit(proc: ChildProcessWithoutNullStreams): void {
+  live.add(proc);
+  proc.once("exit", () => live.delete(proc));
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  const killAll = (): void => {
+    for (const p of live) p.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
+  for (const [sig, n] of [["SIGTERM", 15], ["SIGINT", 2], ["SIGHUP", 1]] as const) {
+    const handler = (): void => {
+      killAll();
+      // Another handler (a daemon's graceful stop, a CLI's abort) owns the signal: leave the exit to it.
+      if (process.listenerCount(sig) === 0) process.exit(128 + n);
+    };
+    process.prependOnceListener(sig, handler);
+  }
+}
+
 function start(port: VirtualPort, image: string, cmd: string, args: string[], env: NodeJS.ProcessEnv | undefined, exactCounts: boolean, cleanup?: () => void): VirtualBoard {
   let proc: ChildProcessWithoutNullStreams;
   try {
@@ -121,6 +146,7 @@ function start(port: VirtualPort, image: string, cmd: string, args: string[], en
     cleanup?.();
     throw new VirtualBoardError(`cannot start ${cmd}: ${(e as Error).message}`, "SPAWN_FAILED", "check the command and its permissions");
   }
+  reapOnExit(proc);
   const listeners: ((chunk: Uint8Array) => void)[] = [];
   let err = "";
   proc.stdout.on("data", (b: Buffer) => {

@@ -155,10 +155,11 @@ function execute(jobHash: Uint8Array, jobLen: number, job: WasmJob, priorStateSi
   const isPrecise = module === p.precise;
   const priorHash = stateHash(job.state);
   // The contract version names the cost table (SPEC §5): its rows price the host functions, and it
-  // brings the intrinsic charge (docs/WASM.md §6) — over the job's bytes and the prior state only:
-  // linear memory is charged where it is added (memory.grow), not zeroed up front as MHR-Byte's is.
+  // brings the intrinsic charge (docs/WASM.md §6) — over the job's bytes, the prior state and the
+  // balances only: linear memory is charged where it is added (memory.grow), not zeroed up front as
+  // MHR-Byte's is, and the module's code is not MHR-Byte code (no JOB.code / JOB.instructions part).
   const table = costTableNameOf(c.version)!;
-  const intrinsic = intrinsicOf(table, { jobBytes: jobLen, stateSize: priorStateSize, maxMemory: 0 });
+  const intrinsic = intrinsicOf(table, { jobBytes: jobLen, codeBytes: 0, instructions: 0, entries: job.state.size + job.context.balances.size, stateSize: priorStateSize, maxMemory: 0 });
   if (intrinsic > c.maxCycles) {
     return finish({ jobHash, status: Status.TRAP, code: BigInt(WasmTrap.OUT_OF_CYCLES), cycles: 0, returns: [], output: new Uint8Array(), logs: [], transfers: [], stateHash: priorHash },
       { state: job.state, memoryBytes: 0, message: `the intrinsic charge of ${intrinsic} fuel is over max_cycles ${c.maxCycles}` });

@@ -85,6 +85,12 @@ describe("firmware pipeline", () => {
     expect(execFileSync(exe, { encoding: "utf8" })).toContain("libgcc-helpers: ok");
   });
 
+  it("the RV32 ports' word-wise memset/memcpy/memmove agree with the C library", () => {
+    const exe = join(work, "rvs");
+    execFileSync("gcc", ["-O1", "-Wall", "-Werror", "-DMHR_STRING(n)=test_##n", join(REPO, "firmware/test/rv32_string_test.c"), join(REPO, "firmware/ports/rv32-string.c"), "-o", exe], { stdio: "pipe" });
+    expect(execFileSync(exe, { encoding: "utf8" })).toContain("rv32-string: ok");
+  });
+
   it.skipIf(!haveTool("clang"))("the fuzz target builds", () => {
     // Compile only (no libFuzzer run here: scripts/fuzz-native.sh does that).
     execFileSync("clang", ["-std=c11", "-fsyntax-only", ...WARN, ...SRC.includes, `-I${join(COMPONENT, "src")}`, `-I${join(REPO, "firmware/fuzz")}`, join(REPO, "firmware/fuzz/fuzz_run.c")], { stdio: "pipe" });

@@ -16,6 +16,7 @@ import { FunctionRegistry } from "../../src/node/functions/opaque-function.ts";
 import { maxJobCost, owedDelta } from "../../src/node/channels.ts";
 import { owedForCycles } from "../../src/node/channel-state.ts";
 import { COST_TABLES, costOf, intrinsicOf } from "../../src/generated/opcodes.ts";
+import { intrinsicMeasureOf } from "../../src/model/intrinsic-measure.ts";
 import { AGREEMENT } from "./samples.ts";
 
 const SOURCE = ".memory 64\n.cycles 2000000\n.state 256\n.func main 0 1\nPUSH 6\nPUSH 7\nMUL\nHALT";
@@ -37,7 +38,7 @@ describe("billing follows the contract's cost table", () => {
     const r1 = await executor.run(v1, classifyJob(v1));
     const t2 = COST_TABLES.v2, t1 = COST_TABLES.v1;
     const instr = (t: typeof t1) => 2 * costOf("PUSH", 0, t) + costOf("MUL", 0, t) + costOf("HALT", 0, t);
-    const intrinsic = intrinsicOf("v2", { jobBytes: v2.length, stateSize: 0, maxMemory: 64 });
+    const intrinsic = intrinsicOf("v2", intrinsicMeasureOf(v2));
     expect(intrinsic).toBeGreaterThan(0);
     expect(r2.cycles).toBe(BigInt(intrinsic + instr(t2)));
     expect(r1.cycles).toBe(BigInt(instr(t1)));

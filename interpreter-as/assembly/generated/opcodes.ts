@@ -135,10 +135,13 @@ export const COST_STORE_DEL_UNIT: u32 = 32;
 export const COST_STORE_COPY_UNIT: u32 = 32;
 export const COST_EMIT_UNIT: u32 = 32;
 export const INTRINSIC_JOB_UNIT: u32 = 64;
+export const INTRINSIC_JOB_CODE_UNIT: u32 = 64;
+export const INTRINSIC_JOB_INSTRUCTIONS_UNIT: u32 = 64;
+export const INTRINSIC_JOB_ENTRIES_UNIT: u32 = 1;
 export const INTRINSIC_JOB_STATE_UNIT: u32 = 64;
 export const INTRINSIC_JOB_MEMORY_UNIT: u32 = 1024;
 
-// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge, CKC_* the compaction charge.
+// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge, CKC_* the compaction charge, CKR_* the rehash charge.
 export const CK_PUSH: usize = 0;
 export const CK_POP: usize = 4;
 export const CK_DUP: usize = 8;
@@ -208,17 +211,22 @@ export const CKP_STORE_COPY: usize = 260;
 export const CKP_EMIT: usize = 264;
 export const CKI_JOB: usize = 268;
 export const CKI_JOB_PER: usize = 272;
-export const CKI_STATE_PER: usize = 276;
-export const CKI_MEMORY_PER: usize = 280;
-export const CKC_COMPACT: usize = 284;
-export const CKC_COMPACT_PER: usize = 288;
+export const CKI_CODE_PER: usize = 276;
+export const CKI_INS_PER: usize = 280;
+export const CKI_ENTRIES_PER: usize = 284;
+export const CKI_STATE_PER: usize = 288;
+export const CKI_MEMORY_PER: usize = 292;
+export const CKC_COMPACT: usize = 296;
+export const CKC_COMPACT_PER: usize = 300;
+export const CKR_REHASH: usize = 304;
+export const CKR_REHASH_PER: usize = 308;
 /** Bytes per table in COST_TABLES. */
-export const COST_TABLE_STRIDE: usize = 292;
+export const COST_TABLE_STRIDE: usize = 312;
 /** Contract versions 1..2 name the tables v1, v2 (SPEC §5), in this order in COST_TABLES. */
 export const COST_VERSION_FIRST: u64 = 1;
 export const COST_VERSION_LAST: u64 = 2;
-export const COST_TABLES: usize = memory.data<u32>([1,1,1,1,1,1,1,1,2,3,3,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,2,3,3,5,4,2,2,500,1000,2000,10,2,2,5,50,10,3,3,3,3,3,3,3,3,3,3,3,3,3,2,5,10,10,10,1,1,1,1,1,1,0,0,0,0,0,0,
-  3,1,2,2,2,2,2,2,18,29,29,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,1,1,1,54,370000,860000,24,5,5,2,14,6,3,3,3,4,27,2,2,3,3,4,130,110,5,2,3,46,480,450,10,5,31,1,6,10,440,160,280,47,4400,2]);
+export const COST_TABLES: usize = memory.data<u32>([1,1,1,1,1,1,1,1,2,3,3,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,2,3,3,5,4,2,2,500,1000,2000,10,2,2,5,50,10,3,3,3,3,3,3,3,3,3,3,3,3,3,2,5,10,10,10,1,1,1,1,1,1,0,0,0,0,0,0,0,0,0,0,0,
+  3,1,2,2,2,2,2,2,18,29,29,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,1,1,1,54,370000,860000,24,5,5,2,14,6,3,3,3,4,27,2,2,3,3,4,130,110,5,2,3,46,480,450,10,5,31,1,6,10,350,55,55,56,16,50,10,4400,2,1500,14]);
 
 export const IMM_INVALID: u8 = 0;
 export const IMM_NONE: u8 = 1;

@@ -4,7 +4,7 @@
  * There are no frames: CALL only pushes a return address, and callee and
  * caller share the data stack. The call stack is checked in the STACK phase.
  */
-import { Limit, Status, costOf } from "../../generated/opcodes.ts";
+import { Limit, Status, costOf, rehashOf } from "../../generated/opcodes.ts";
 import type { Instruction } from "../code.ts";
 import { chargeGas } from "../gas.ts";
 import { endCall, pop, requireStackEffect, type Machine } from "../machine.ts";
@@ -81,8 +81,9 @@ export function halt(m: Machine, ins: Instruction): void {
   // STACK (pops the function's `rets`)
   requireStackEffect(m, ins);
   // OPERANDS: none
-  // GAS
-  chargeGas(m, costOf(ins.key, 0, m.costs));
+  // GAS: a call that changed the state also pays for encoding and hashing
+  // the final state anew (SPEC §8.2); one that did not reuses the prior hash.
+  chargeGas(m, costOf(ins.key, 0, m.costs) + (m.changed ? rehashOf(m.costTable, m.state.size) : 0));
   // OPERATION
   const returns = m.stack.splice(m.stack.length - m.rets, m.rets);
   endCall(m, Status.HALT, 0n, returns);

@@ -73,6 +73,7 @@ export function storeState(m: Machine, ins: Instruction): void {
   if (newSize > m.maxStateSize) throw new Trap(TrapCode.STATE_LIMIT_EXCEEDED);
   m.state.set(hexKey, bytesAt(m, valueAt).slice());
   m.stateSize = newSize;
+  m.changed = true;
   if (appends) m.arenaFill = (compacts ? without : m.arenaFill) + entry;
   // PROGRAM COUNTER
   m.pc = ins.next;
@@ -95,6 +96,7 @@ export function storeDel(m: Machine, ins: Instruction): void {
   if (old !== undefined) {
     m.state.delete(hexKey);
     m.stateSize -= entrySize(keyAt.len, old.length);
+    m.changed = true;
   }
   // PROGRAM COUNTER
   m.pc = ins.next;
