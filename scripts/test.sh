@@ -17,7 +17,7 @@ npm run --silent build
 step "firmware: generated C is current, then build every port"
 npx tsx scripts/build-firmware.ts --check
 npx tsx scripts/build-firmware.ts
-step "cost table v2 is sound on qemu-rv32: every key and the per-job work (mhr calibrate --check v2, ~75 s)"
+step "cost table v2 is sound on qemu-rv32: every key and the per-job work (mhr calibrate --check v2, ~95 s)"
 node bin/mhr.mjs calibrate --board qemu-rv32 --repeat 1 --check v2 --no-progress --out out/calibration/ci-qemu-rv32
 step "flash budget (npm run size)"
 npx tsx scripts/size.ts
