@@ -344,7 +344,8 @@ export function reportHtml(r: CalibrationResult): string {
   if (r.intrinsic) {
     const names = r.intrinsic.checks.map((c) => c.table);
     parts.push(`<h2>Per-job work: the intrinsic and rehash charges (SPEC §8, §8.2)</h2>`);
-    const rowText = (k: string, c: Cost) => `${k} ${c.base ? `${c.base} + ` : ""}${c.per} per ${c.unit === 1 ? "" : `${c.unit} `}${c.of}`;
+    const what = (c: Cost) => (c.of === "entries" ? (c.unit === 1 ? "entry" : `${c.unit} entries`) : c.of === "instructions" ? `${c.unit} instructions` : `${c.unit} B of ${c.of}`);
+    const rowText = (k: string, c: Cost) => `${k} ${c.base ? `${c.base} + ` : ""}${c.per} per ${what(c)}`;
     parts.push(`<p>Each job above, measured whole, against what each table charges for it (the intrinsic charge, the rehash charge of a HALT that changed the state, and its few instructions; v1 has neither). Ratio = charged cycles / measured µs; below 1 a job makes the node work longer than it pays for. Proposed rows: ${esc([...Object.entries(r.proposed.entry.intrinsic ?? {}).map(([k, c]) => rowText(k, c)), ...(r.proposed.entry.rehash ? [rowText("rehash", r.proposed.entry.rehash)] : [])].join("; "))}.</p>`);
     parts.push(table(["job", "job bytes", "code bytes", "instructions", "entries", "state bytes", "max_memory", "µs", ...names.flatMap((n) => [`${n} charged`, `${n} ratio`])], r.intrinsic.points.map((p) => [
       esc(p.id), String(p.measure.jobBytes), String(p.measure.codeBytes ?? ""), String(p.measure.instructions ?? ""), String(p.measure.entries ?? ""), String(p.measure.stateSize), String(p.measure.maxMemory), fmtUs(p.us),
