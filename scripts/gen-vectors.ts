@@ -21,7 +21,6 @@ import { TRAP_NAMES, ERRORCODE_NAMES, COST_TABLES, Trap, Status, intrinsicOf } f
 import { DEF_FILES, V2_DEF_FILES } from "../test-vectors/defs/index.ts";
 import { decodeStrict } from "../host-ts/src/model/cbor.ts";
 import { intrinsicMeasureOf } from "../host-ts/src/model/intrinsic-measure.ts";
-import { Limit } from "../host-ts/src/generated/opcodes.ts";
 import { vectorJobParts, type VectorDef, type DefFile } from "../test-vectors/defs/lib.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));

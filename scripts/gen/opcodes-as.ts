@@ -1,5 +1,5 @@
 /** interpreter-as/assembly/generated/opcodes.ts: constants and byte tables for the AssemblyScript VM. */
-import { costKeys, type CostRow, type OpcodeTable } from "../../host-ts/src/spec/table-schema.ts";
+import { INTRINSIC_PARTS, costKeys, type CostRow, type IntrinsicPart, type OpcodeTable } from "../../host-ts/src/spec/table-schema.ts";
 import { HEADER, cname, hex2 } from "./util.ts";
 
 export function opcodesAs(t: OpcodeTable): string {
@@ -34,7 +34,7 @@ export function opcodesAs(t: OpcodeTable): string {
     for (const [name, ct] of tables) if (ct.costs[k].per === undefined) fail(`${k} is size-dependent in one table but not in ${name}`);
     L.push(`export const COST_${cname(k)}_UNIT: u32 = ${unitOf(tables.map(([, ct]) => ct.costs[k]), k)};`);
   }
-  const parts = ["JOB", "JOB.code", "JOB.instructions", "JOB.entries", "JOB.state", "JOB.memory"] as const;
+  const parts = Object.keys(INTRINSIC_PARTS) as IntrinsicPart[];
   for (const p of parts) {
     const rows = tables.map(([, ct]) => ct.intrinsic?.[p]);
     for (const [name, ct] of tables) if ((ct.intrinsic?.[p]?.base ?? 0) !== 0 && p !== "JOB") fail(`cost table ${name}: intrinsic ${p} has a base (only JOB may)`);

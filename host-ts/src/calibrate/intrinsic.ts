@@ -23,6 +23,7 @@ import { bytesToHex } from "../model/bytes.ts";
 import type { StateMap } from "../model/types.ts";
 import { runJob } from "../reference/index.ts";
 import { intrinsicMeasureOf } from "../model/intrinsic-measure.ts";
+import { INTRINSIC_PARTS } from "../spec/table-schema.ts";
 import { COST_TABLES, DEFAULT_COST_TABLE, Limit, Status, chargeOf, type Cost, type IntrinsicMeasure } from "../generated/opcodes.ts";
 import { ceilInt } from "./solve.ts";
 
@@ -56,7 +57,6 @@ export interface IntrinsicCheck {
 
 const UNITS = { JOB: 64, "JOB.code": 64, "JOB.instructions": 64, "JOB.entries": 1, "JOB.state": 64, "JOB.memory": 1024 } as const;
 type Part = keyof typeof UNITS;
-const OF: Record<Part, string> = { JOB: "job", "JOB.code": "code", "JOB.instructions": "instructions", "JOB.entries": "entries", "JOB.state": "state", "JOB.memory": "memory" };
 
 function pattern(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -75,7 +75,6 @@ function stateOf(entries: number, klen: number, vlen: number): StateMap {
   return s;
 }
 
-const sizeOf = (s: StateMap): number => [...s].reduce((n, [k, v]) => n + Limit.STATE_ENTRY_OVERHEAD + k.length / 2 + v.length, 0);
 
 interface Shape {
   id: string; doc: string; memory: number; code?: string; input?: Uint8Array; state?: StateMap; balances?: Map<string, bigint>;
@@ -134,7 +133,6 @@ export function intrinsicJobs(): IntrinsicJob[] {
     }
     const bytes = jobFor(s, DEFAULT_COST_TABLE);
     const measure = intrinsicMeasureOf(bytes);
-    if (measure.stateSize !== (s.state ? sizeOf(s.state) : 0)) throw new Error(`internal: per-job work job ${s.id}: state size`);
     const changes = s.touch === true || s.write !== undefined;
     return {
       id: s.id, doc: s.doc, bytes, measure, charged, fit: s.write === undefined,
@@ -193,7 +191,7 @@ export function fitIntrinsic(all: readonly IntrinsicPoint[], margin: number): In
   const rh = rate(dirty.filter((p) => p.finalEntries! > fewest!.finalEntries!).map((p) => (extra(p) - rehashBase) / p.finalEntries!));
   const rates: Record<Part, number> = { JOB: rj, "JOB.code": rc, "JOB.instructions": ri, "JOB.entries": re, "JOB.state": rs, "JOB.memory": rm };
   const intrinsic = Object.fromEntries((Object.keys(UNITS) as Part[]).map((part) =>
-    [part, { base: 0, per: ceilInt(margin * rates[part] * UNITS[part]), unit: UNITS[part], of: OF[part] }])) as Record<Part, Cost>;
+    [part, { base: 0, per: ceilInt(margin * rates[part] * UNITS[part]), unit: UNITS[part], of: INTRINSIC_PARTS[part] }])) as Record<Part, Cost>;
   const rehash: Cost = { base: ceilInt(margin * rehashBase), per: ceilInt(margin * rh), unit: 1, of: "entries" };
   // The base: what every point still needs above its parts (at least the smallest job's share).
   const parts = (p: IntrinsicPoint) => chargeRows(intrinsic, p.measure) + (p.finalEntries !== undefined ? chargeOf(rehash, p.finalEntries) : 0);

@@ -348,7 +348,7 @@ export function reportHtml(r: CalibrationResult): string {
     const rowText = (k: string, c: Cost) => `${k} ${c.base ? `${c.base} + ` : ""}${c.per} per ${what(c)}`;
     parts.push(`<p>Each job above, measured whole, against what each table charges for it (the intrinsic charge, the rehash charge of a HALT that changed the state, and its few instructions; v1 has neither). Ratio = charged cycles / measured µs; below 1 a job makes the node work longer than it pays for. Proposed rows: ${esc([...Object.entries(r.proposed.entry.intrinsic ?? {}).map(([k, c]) => rowText(k, c)), ...(r.proposed.entry.rehash ? [rowText("rehash", r.proposed.entry.rehash)] : [])].join("; "))}.</p>`);
     parts.push(table(["job", "job bytes", "code bytes", "instructions", "entries", "state bytes", "max_memory", "µs", ...names.flatMap((n) => [`${n} charged`, `${n} ratio`])], r.intrinsic.points.map((p) => [
-      esc(p.id), String(p.measure.jobBytes), String(p.measure.codeBytes ?? ""), String(p.measure.instructions ?? ""), String(p.measure.entries ?? ""), String(p.measure.stateSize), String(p.measure.maxMemory), fmtUs(p.us),
+      esc(p.id), String(p.measure.jobBytes), String(p.measure.codeBytes), String(p.measure.instructions), String(p.measure.entries), String(p.measure.stateSize), String(p.measure.maxMemory), fmtUs(p.us),
       ...names.flatMap((n) => { const c = p.charged[n]; const ratio = c / p.us; return [String(c), `<span class="${ratio < 1 ? "bad" : ""}">${fmtRatio(ratio)}</span>`]; }),
     ]), new Set([1, 2, 3, 4, 5, 6, 7, ...names.flatMap((_n, i) => [8 + 2 * i, 9 + 2 * i])])));
   }
