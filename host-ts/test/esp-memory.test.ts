@@ -33,8 +33,12 @@ describe("chip memory maps", () => {
     // the same SRAM through the instruction bus (0x700000 higher)
     expect(checkPlacements("esp32c3", [code(".text", 0x403de800, 0x100)])[0]).toMatch(/overlaps 0x3fcde710-0x3fce0000, the ROM's .bss and .data/);
     expect(checkPlacements("esp32", [data(".stack", 0x3ffe7000, 0x2000, false)])[0]).toMatch(/overlaps 0x3ffe0000-0x3ffe8000, the ROM's data and the stacks/);
-    expect(checkPlacements("esp32", [data(".bss", 0x3ffb0000, 0x2c204, false)])[0]).toMatch(/overlaps 0x3ffdc200-0x3ffe0000, static ROM memory use/);
+    expect(checkPlacements("esp32", [data(".data", 0x3ffb0000, 0x2c204)])[0]).toMatch(/overlaps 0x3ffdc200-0x3ffe0000, static ROM memory use/);
     expect(checkPlacements("esp32", [data(".data", 0x3ffaf000, 16)])[0]).toMatch(/data of ROM functions/);
+    // Zero-filled after the ROM has jumped in, .bss may use what only the ROM's boot code and ROM functions use ...
+    expect(checkPlacements("esp32", [data(".bss", 0x3ffae000, 0x32000, false)])).toEqual([]);
+    // ... but never the ROM's own stacks and data, which it runs on while it loads the image.
+    expect(checkPlacements("esp32", [data(".bss", 0x3ffe0000, 0x100, false)])[0]).toMatch(/overlaps 0x3ffe0000-0x3ffe8000, the ROM's data and the stacks/);
     // ESP32 SRAM1 on the instruction bus runs backwards: 0x400BFFF0.. is DRAM 0x3FFE0000..
     expect(checkPlacements("esp32", [code(".iram1", 0x400bfff0, 16)])[0]).toMatch(/overlaps 0x3ffe0000-0x3ffe8000/);
   });

@@ -7,7 +7,7 @@
 
 import {
   LIMIT_STACK_DEPTH, LIMIT_CALL_DEPTH, LIMIT_MAX_JOB_SIZE, LIMIT_MAX_MEMORY,
-  LIMIT_MAX_STATE_SIZE, LIMIT_STATE_ENTRY_OVERHEAD, LIMIT_MAX_OUTPUT, LIMIT_MAX_LOGS,
+  LIMIT_MAX_STATE_SIZE, LIMIT_STATE_ENTRY_OVERHEAD, LIMIT_STATE_ARENA_SIZE, LIMIT_MAX_OUTPUT, LIMIT_MAX_LOGS,
   LIMIT_MAX_LOG_BYTES, LIMIT_MAX_TRANSFERS, LIMIT_NODE_ID_SIZE, LIMIT_MAX_CODE_SIZE,
 } from "./generated/opcodes";
 
@@ -60,15 +60,16 @@ export const BAL_INDEX: usize = RESULT;
 export const BAL_INDEX_CAP: u32 = <u32>(RESULT_SIZE / 2);
 
 /**
- * State. The arena holds one record per entry: [vlen u16 | klen u8 | dead u8 |
- * key | value]. The record header is exactly STATE_ENTRY_OVERHEAD bytes, so the
- * live records' bytes equal the state size and any legal state fits in
- * MAX_STATE_SIZE bytes. Deleted or replaced records stay in place, marked dead,
- * until an append finds no room; then one pass slides the live records down
- * (state.ts). The index holds the u16 arena offset of each live record, sorted
- * by key in the order of their CBOR encodings (shorter keys first, then
- * bytewise), as a tiered vector: STATE_INDEX_BLOCKS circular blocks of
- * STATE_INDEX_BLOCK slots, all full but the last, with one u8 head per block.
+ * State. The arena holds one record per entry: [vlen u16 (bit 15: dead) |
+ * klen u8 | index block u8 | key | value]. The record header is exactly
+ * STATE_ENTRY_OVERHEAD bytes, so the live records' bytes equal the state size.
+ * The arena is STATE_ARENA_SIZE bytes, MAX_STATE_SIZE plus room for dead
+ * records: deleted or replaced records stay in place, marked dead, until SPEC
+ * §9.7's incremental compaction passes them (state.ts). The index holds the
+ * u16 arena offset of each live record, sorted by key in the order of their
+ * CBOR encodings (shorter keys first, then bytewise), as a tiered vector:
+ * STATE_INDEX_BLOCKS circular blocks of STATE_INDEX_BLOCK slots, all full but
+ * the last, with one u8 head per block.
  */
 export const STATE_MIN_ENTRY: u32 = <u32>LIMIT_STATE_ENTRY_OVERHEAD + 1;
 export const STATE_INDEX_CAP: u32 = <u32>LIMIT_MAX_STATE_SIZE / STATE_MIN_ENTRY; // 6553
@@ -80,7 +81,7 @@ export const STATE_INDEX_SIZE: usize = <usize>(STATE_INDEX_BLOCKS * STATE_INDEX_
 export const STATE_HEADS: usize = STATE_INDEX + STATE_INDEX_SIZE;
 export const STATE_HEADS_SIZE: usize = (<usize>STATE_INDEX_BLOCKS + 15) & ~(<usize>15); // 112
 export const STATE_ARENA: usize = STATE_HEADS + STATE_HEADS_SIZE;
-export const STATE_ARENA_SIZE: usize = <usize>LIMIT_MAX_STATE_SIZE;
+export const STATE_ARENA_SIZE: usize = <usize>LIMIT_STATE_ARENA_SIZE; // < 2^16: offsets fit the u16 slots
 
 /**
  * Contract memory (max_memory bytes are addressable). During validation its

@@ -1,6 +1,9 @@
 // The state arena (SPEC §3, §9.7): records in STATE_ARENA, an index of their
 // offsets sorted by key, binary search for look-ups.
-// Record: [vlen u16 | klen u8 | dead u8 | key | value]; header = STATE_ENTRY_OVERHEAD.
+// Record: [vlen u16, bit 15 = dead | klen u8 | block u8 | key | value]; the
+// header is STATE_ENTRY_OVERHEAD bytes. `block` is the index block that holds
+// the record's slot, so a compaction that moves the record finds the slot by
+// scanning one block, not by a search.
 //
 // Keys are ordered like their CBOR encodings (a bstr head grows with the
 // length, and keys are at most 64 bytes): shorter keys first, then bytewise.
@@ -13,15 +16,18 @@
 //   STATE_INDEX_BLOCK u16 slots, every block full except the last. Entry i is
 //   slot (head[i / B] + i % B) % B of block i / B. Inserting or removing entry
 //   i shifts at most B - 1 slots inside its block and moves one slot across
-//   each later block boundary (a head step): at most B - 1 + blocks moves,
-//   ~166 for the largest index, instead of up to 6,553.
+//   each later block boundary (a head step, which also rewrites that record's
+//   block byte): at most B - 1 + blocks moves, ~166 for the largest index.
 // - A delete or a size-changing replace marks the old record dead and leaves
-//   it where it is; a new record is appended at `end`. Only when an append
-//   finds no room does compact() slide the live records down, in one pass over
-//   the arena; it is the only step whose time grows with the state (its
-//   bytes, not its entries).
+//   it where it is; a new record is appended at `end`. The arena has room for
+//   dead records beyond MAX_STATE_SIZE, and SPEC §9.7's compaction reclaims it
+//   incrementally: once `end` would pass COMPACTION_START, every appending
+//   store slides records down from `from` to `to` until it has processed
+//   COMPACTION_RATE times its own record's bytes. So no store does more than a
+//   bounded multiple of its own bytes (plus one record), and the room is never
+//   exhausted (SPEC §10 has the argument).
 
-import { LIMIT_STATE_ENTRY_OVERHEAD } from "./generated/opcodes";
+import { LIMIT_STATE_ENTRY_OVERHEAD, LIMIT_COMPACTION_START, LIMIT_COMPACTION_RATE } from "./generated/opcodes";
 import {
   STATE_ARENA, STATE_ARENA_SIZE, STATE_INDEX, STATE_INDEX_CAP, STATE_HEADS,
   STATE_INDEX_BLOCK, STATE_INDEX_BLOCK_BITS, STATE_INDEX_BLOCKS, WALK_STAGE, WALK_STAGE_SIZE,
@@ -31,7 +37,10 @@ import { blake3Init, blake3Update, blake3Final } from "./crypto/index";
 
 const HDR: usize = <usize>LIMIT_STATE_ENTRY_OVERHEAD;
 const MASK: u32 = STATE_INDEX_BLOCK - 1;
-const DEAD: u8 = 1;
+const DEAD: u32 = 0x8000;
+const VLEN: u32 = 0x7fff;
+/** No arena offset (offsets are below STATE_ARENA_SIZE < 2^16). */
+const NONE: u32 = 0xffffffff;
 
 /** Entries, live record bytes (= state size), and whether a STORE changed anything. */
 export let count: u32 = 0;
@@ -39,12 +48,26 @@ export let used: u32 = 0;
 export let dirty: bool = false;
 /** Arena bytes in use, dead records included (records lie in [0, end)). */
 let end: u32 = 0;
+/**
+ * The compaction in progress, if `compacting` (SPEC §9.7): the records in
+ * [0, to) are processed, [to, from) is free, [from, end) is not processed yet.
+ */
+let compacting: bool = false;
+let to: u32 = 0;
+let from: u32 = 0;
+/** What the last plan() counted: records processed and bytes of records moved; and the size of the entry the store replaces (0 for a new key). */
+export let workRecords: u32 = 0;
+export let oldSize: u32 = 0;
+export let workBytes: u32 = 0;
 
 export function reset(): void {
   count = 0;
   used = 0;
   end = 0;
   dirty = false;
+  compacting = false;
+  to = 0;
+  from = 0;
   memory.fill(STATE_HEADS, 0, <usize>STATE_INDEX_BLOCKS);
 }
 
@@ -58,6 +81,10 @@ export function reset(): void {
 /** Address of the slot of entry i. */
 @inline function slotOf(i: u32): usize {
   return slotIn(i >> STATE_INDEX_BLOCK_BITS, i & MASK);
+}
+/** Records that the slot of the record at `off` is in block b. */
+@inline function setBlock(off: u32, b: u32): void {
+  store<u8>(STATE_ARENA + <usize>off + 3, <u8>b);
 }
 /** Moves block b's head one slot back (b gains a first slot) or forward. */
 @inline function headBack(b: u32): void {
@@ -78,6 +105,7 @@ function indexInsert(p: u32, off: u32): void {
     const v = load<u16>(slotIn(q - 1, MASK));
     headBack(q);
     store<u16>(slotIn(q, 0), v);
+    setBlock(<u32>v, q);
   }
   // Block b now has a free slot at position e; shift p..e-1 up one inside it.
   let e: u32 = b < last ? MASK : count & MASK;
@@ -87,6 +115,7 @@ function indexInsert(p: u32, off: u32): void {
     e--;
   }
   store<u16>(slotIn(b, j0), <u16>off);
+  setBlock(off, b);
   count++;
 }
 
@@ -98,10 +127,40 @@ function indexRemove(p: u32): void {
   for (let j = p & MASK; j < e; j++) store<u16>(slotIn(b, j), load<u16>(slotIn(b, j + 1)));
   // Every later block gives its first slot to the end of the one before.
   for (let q = b + 1; q <= last; q++) {
-    store<u16>(slotIn(q - 1, MASK), load<u16>(slotIn(q, 0)));
+    const v = load<u16>(slotIn(q, 0));
+    store<u16>(slotIn(q - 1, MASK), v);
+    setBlock(<u32>v, q - 1);
     headForward(q);
   }
   count--;
+}
+
+/** Where slotHolding found the last slot: the next record the compaction moves is usually in the next one. */
+let hint: usize = 0;
+
+/**
+ * The slot that holds arena offset `off`, a live record's, in the block the
+ * record names. The compaction moves records in arena order, which is key
+ * order for the prior state's records (and stays so through compactions), so
+ * the slot after the last one found is tried first; else the block is
+ * scanned in physical order. In the last block a slot past the used ones may
+ * hold a stale copy, so a match counts only at a used position.
+ */
+function slotHolding(off: u32): usize {
+  const b = <u32>load<u8>(STATE_ARENA + <usize>off + 3);
+  const base = STATE_INDEX + (<usize>(b << STATE_INDEX_BLOCK_BITS) << 1);
+  const h = <u32>load<u8>(STATE_HEADS + <usize>b);
+  const used = count - (b << STATE_INDEX_BLOCK_BITS); // >= 1; the block is full when >= STATE_INDEX_BLOCK
+  // The guess first (p wraps inside the block; a hint from another block gives a p the compare rejects or a valid slot anyway).
+  let p = <u32>((hint + 2 - base) >> 1);
+  for (let n: u32 = 0; n <= STATE_INDEX_BLOCK; n++) {
+    p &= MASK;
+    const s = base + (<usize>p << 1);
+    if (<u32>load<u16>(s) == off && ((p - h) & MASK) < used) return (hint = s);
+    p = n; // then every slot from the first
+  }
+  unreachable(); // every live record has a slot in the block it names
+  return 0;
 }
 
 // ---- records ----
@@ -110,7 +169,7 @@ function indexRemove(p: u32): void {
   return STATE_ARENA + <usize>load<u16>(slotOf(i));
 }
 @inline function recKlen(r: usize): usize { return <usize>load<u8>(r + 2); }
-@inline function recVlen(r: usize): usize { return <usize>load<u16>(r); }
+@inline function recVlen(r: usize): usize { return <usize>(<u32>load<u16>(r) & VLEN); }
 @inline function recSize(r: usize): u32 { return <u32>(HDR + recKlen(r) + recVlen(r)); }
 
 function cmpKey(r: usize, key: usize, klen: usize): i32 {
@@ -132,13 +191,12 @@ export function find(key: usize, klen: usize): i32 {
   return -(lo + 1);
 }
 
-/** Writes a live record at `end`; returns its offset. The caller has made room. */
+/** Writes a live record at `end`; returns its offset. The caller has made room and sets its block. */
 function writeRecord(key: usize, klen: usize, val: usize, vlen: usize): u32 {
   const off = end;
   const r = STATE_ARENA + <usize>off;
   store<u16>(r, <u16>vlen);
   store<u8>(r + 2, <u8>klen);
-  store<u8>(r + 3, 0);
   memory.copy(r + HDR, key, klen);
   memory.copy(r + HDR + klen, val, vlen);
   const size = <u32>(HDR + klen + vlen);
@@ -148,78 +206,98 @@ function writeRecord(key: usize, klen: usize, val: usize, vlen: usize): u32 {
 }
 
 /**
- * Slides the live records down over the dead ones, in one pass over [0, end).
- * A live record's vlen field is swapped with its index slot first, so the pass
- * finds the slot to update from the record itself (no search): the slot holds
- * the vlen, the record the slot number; the pass moves the record, puts the
- * vlen back and writes the new offset into the slot.
+ * SPEC §9.7's compaction step for an appending store of a record of `size`
+ * bytes whose key's old record is at `old` (NONE for a new key), which counts
+ * as dead. A dry step (the GAS phase) only counts the records it would process
+ * and the bytes it would move into workRecords/workBytes; a real one (the
+ * store's OPERATION phase, after the old record is marked dead) does it and
+ * counts the same. GAS can run twice (a fuel refill reruns the instruction),
+ * so it must not change anything.
  */
-function compact(): void {
-  for (let i: u32 = 0; i < count; i++) {
-    const s = slotOf(i);
-    const r = STATE_ARENA + <usize>load<u16>(s);
-    if (load<u8>(r + 3) == DEAD) continue; // a replace in progress: its slot is rewritten next
-    store<u16>(s, load<u16>(r));
-    store<u16>(r, <u16>((s - STATE_INDEX) >> 1));
+function step(size: u32, old: u32, dry: bool): void {
+  let active = compacting;
+  let t = to;
+  let f = from;
+  let e = end;
+  let records: u32 = 0;
+  let moved: u32 = 0;
+  if (!active && e + size > <u32>LIMIT_COMPACTION_START) {
+    active = true;
+    t = 0;
+    f = 0;
   }
-  let from: u32 = 0;
-  let to: u32 = 0;
-  while (from < end) {
-    const r = STATE_ARENA + <usize>from;
-    const kl = <u32>recKlen(r);
-    if (load<u8>(r + 3) == DEAD) {
-      from += <u32>HDR + kl + <u32>recVlen(r);
-      continue;
+  if (active) {
+    const budget = <u32>LIMIT_COMPACTION_RATE * size;
+    let done: u32 = 0;
+    while (f < e && (done < budget || e + size > <u32>STATE_ARENA_SIZE)) {
+      const r = STATE_ARENA + <usize>f;
+      const h = <u32>load<u16>(r);
+      const n = <u32>HDR + <u32>load<u8>(r + 2) + (h & VLEN);
+      if ((h & DEAD) == 0 && f != old) {
+        if (t != f) {
+          moved += n;
+          if (!dry) {
+            const s = slotHolding(f); // before the copy: it reads the record's block byte
+            memory.copy(STATE_ARENA + <usize>t, r, <usize>n);
+            store<u16>(s, <u16>t);
+          }
+        }
+        t += n;
+      }
+      f += n;
+      done += n;
+      records++;
     }
-    const s = STATE_INDEX + (<usize>load<u16>(r) << 1);
-    const vl = <u32>load<u16>(s);
-    const size = <u32>HDR + kl + vl;
-    const w = STATE_ARENA + <usize>to;
-    if (to != from) memory.copy(w, r, <usize>size);
-    store<u16>(w, <u16>vl);
-    store<u16>(s, <u16>to);
-    to += size;
-    from += size;
+    if (f >= e) {
+      active = false;
+      e = t;
+    }
   }
-  end = to;
+  workRecords = records;
+  workBytes = moved;
+  if (!dry) {
+    compacting = active;
+    to = t;
+    from = f;
+    end = e;
+  }
 }
 
 /**
- * Whether put(at, ..., vlen) with a record of `size` bytes will compact first:
- * it appends (a new key, or a new value length) and the arena is full. SPEC §9.7
- * prices this with the table's compaction row; the rule is the reference's
- * arena fill, which is `end` here.
+ * The GAS phase of a STORE.state of `vlen` bytes with a record of `size`
+ * bytes under entry `at` (find()'s answer): whether it appends and its
+ * compaction step processes any record (workRecords/workBytes say how much);
+ * sets oldSize. Changes nothing.
  */
-export function compacts(at: i32, vlen: usize, size: u32): bool {
-  if (at >= 0 && valueLen(<u32>at) == vlen) return false;
-  return end + size > <u32>STATE_ARENA_SIZE;
-}
-
-/** Makes room for a record of `size` bytes at `end`. */
-@inline function reserve(size: u32): void {
-  if (end + size > <u32>STATE_ARENA_SIZE) compact();
+export function plan(at: i32, vlen: usize, size: u32): bool {
+  let old = NONE;
+  oldSize = 0;
+  if (at >= 0) {
+    old = <u32>load<u16>(slotOf(<u32>at));
+    const r = STATE_ARENA + <usize>old;
+    oldSize = recSize(r);
+    if (recVlen(r) == vlen) return false; // a same-length overwrite appends nothing
+  }
+  step(size, old, true);
+  return workRecords != 0;
 }
 
 /** Appends a record at the end of the index (prior state, already sorted). */
 export function append(key: usize, klen: usize, val: usize, vlen: usize): void {
   const off = writeRecord(key, klen, val, vlen);
   store<u16>(slotOf(count), <u16>off);
+  setBlock(off, count >> STATE_INDEX_BLOCK_BITS);
   count++;
-}
-
-/** Size of the entry at index i (its contribution to the state size). */
-export function entrySize(i: u32): u32 {
-  return recSize(recAt(i));
 }
 
 /** Value location of entry i. */
 export function valuePtr(i: u32): usize { const r = recAt(i); return r + HDR + recKlen(r); }
 export function valueLen(i: u32): usize { return recVlen(recAt(i)); }
 
-/** Marks entry i's record dead (it stays in the arena until a compaction). */
+/** Marks entry i's record dead (it stays in the arena until a compaction passes it). */
 function kill(i: u32): void {
   const r = recAt(i);
-  store<u8>(r + 3, DEAD);
+  store<u16>(r, <u16>(<u32>load<u16>(r) | DEAD));
   used -= recSize(r);
 }
 
@@ -233,23 +311,28 @@ export function removeAt(i: u32): void {
 /**
  * Sets key to value. `at` is find()'s answer for the key. The caller has
  * checked that the new size fits max_state_size (so the live records fit the
- * arena, and after a compaction so does the new one).
+ * arena with room to spare, SPEC §10).
  */
 export function put(at: i32, key: usize, klen: usize, val: usize, vlen: usize): void {
   dirty = true;
-  const size = <u32>(HDR + klen + vlen);
+  let old = NONE;
+  let slot: usize = 0;
   if (at >= 0) {
-    const i = <u32>at;
-    if (valueLen(i) == vlen) { memory.copy(valuePtr(i), val, vlen); return; }
-    // Same key, new length: the entry keeps its index position, the record moves.
-    kill(i);
-    reserve(size);
-    store<u16>(slotOf(i), <u16>writeRecord(key, klen, val, vlen));
-    return;
-  }
-  if (count >= STATE_INDEX_CAP) return; // unreachable for a legal state; keeps memory safe
-  reserve(size);
-  indexInsert(<u32>(-at - 1), writeRecord(key, klen, val, vlen));
+    slot = slotOf(<u32>at);
+    old = <u32>load<u16>(slot);
+    const r = STATE_ARENA + <usize>old;
+    const h = <u32>load<u16>(r);
+    if (<usize>h == vlen) { memory.copy(r + HDR + klen, val, vlen); return; } // same length: in place
+    // Same key, new length: the old record dies, the entry keeps its index position and gets the new one.
+    store<u16>(r, <u16>(h | DEAD));
+    used -= <u32>(HDR + klen) + h;
+  } else if (count >= STATE_INDEX_CAP) return; // unreachable for a legal state; keeps memory safe
+  step(<u32>(HDR + klen + vlen), old, false);
+  const off = writeRecord(key, klen, val, vlen);
+  if (at >= 0) {
+    store<u16>(slot, <u16>off); // the compaction step moves records, not slots
+    setBlock(off, <u32>at >> STATE_INDEX_BLOCK_BITS);
+  } else indexInsert(<u32>(-at - 1), off);
 }
 
 /** Writes the canonical encoding of the state at p; returns its length. */

@@ -858,15 +858,18 @@ export function execute(): void {
             const key = load<i64>(sp - 32);
             if (!inRange(key, klen, <u64>job.maxMemory) || !inRange(val, vlen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            // The look-up comes before GAS (it only reads): whether this store compacts the arena is part of its cost.
+            // The look-up and the compaction plan come before GAS (they only read): the records an
+            // appending store's compaction step processes and the bytes it moves are part of its cost (SPEC §9.7).
             const kp = MEMORY + <usize>key;
             const at = state.find(kp, <usize>klen);
             const rec = <u32>LIMIT_STATE_ENTRY_OVERHEAD + <u32>klen + <u32>vlen;
             let cost = sized(costs, ck.CK_STORE_STATE, ck.CKP_STORE_STATE, COST_STORE_STATE_UNIT, klen + vlen);
-            if (state.compacts(at, <usize>vlen, rec)) cost += <u64>(load<u32>(costs + ck.CKC_COMPACT) + load<u32>(costs + ck.CKC_COMPACT_PER) * state.count);
+            if (state.plan(at, <usize>vlen, rec)) {
+              cost += <u64>load<u32>(costs + ck.CKC_COMPACT) + <u64>(load<u32>(costs + ck.CKC_COMPACT_PER) * state.workRecords)
+                + <u64>(load<u32>(costs + ck.CKC_MOVE_PER) * ((state.workBytes + ck.COMPACT_MOVE_UNIT - 1) / ck.COMPACT_MOVE_UNIT));
+            }
             CHARGE(cost);
-            const old: u64 = at >= 0 ? <u64>state.entrySize(<u32>at) : 0;
-            const size = <u64>state.used - old + <u64>rec;
+            const size = <u64>state.used - <u64>state.oldSize + <u64>rec;
             if (size > <u64>job.maxState) { t = TRAP_STATE_LIMIT_EXCEEDED; break; }
             state.put(at, kp, <usize>klen, MEMORY + <usize>val, <usize>vlen);
             sp -= 32;

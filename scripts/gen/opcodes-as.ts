@@ -51,9 +51,13 @@ export function opcodesAs(t: OpcodeTable): string {
   const perNames = ["JOB_PER", "CODE_PER", "INS_PER", "ENTRIES_PER", "STATE_PER", "MEMORY_PER"];
   L.push(`export const CKI_JOB: usize = ${4 * ib};`, ...perNames.map((n, i) => `export const CKI_${n}: usize = ${4 * (ib + 1 + i)};`));
   const cb = ib + 1 + perNames.length;
-  L.push(`export const CKC_COMPACT: usize = ${4 * cb};`, `export const CKC_COMPACT_PER: usize = ${4 * (cb + 1)};`);
-  L.push(`export const CKR_REHASH: usize = ${4 * (cb + 2)};`, `export const CKR_REHASH_PER: usize = ${4 * (cb + 3)};`);
-  const stride = cb + 4;
+  L.push(`export const CKC_COMPACT: usize = ${4 * cb};`, `export const CKC_COMPACT_PER: usize = ${4 * (cb + 1)};`, `export const CKC_MOVE_PER: usize = ${4 * (cb + 2)};`);
+  L.push(`export const CKR_REHASH: usize = ${4 * (cb + 3)};`, `export const CKR_REHASH_PER: usize = ${4 * (cb + 4)};`);
+  const stride = cb + 5;
+  // One unit for the moved bytes of every table that has the row (the VM divides by a constant).
+  const moveUnits = [...new Set(tables.filter(([, ct]) => ct.compactionMove).map(([, ct]) => ct.compactionMove!.unit!))];
+  if (moveUnits.length > 1) fail(`the compactionMove rows use different units (${moveUnits.join(", ")})`);
+  L.push(`/** Bytes per unit of the compaction's moved-bytes charge (SPEC §9.7). */`, `export const COMPACT_MOVE_UNIT: u32 = ${moveUnits[0] ?? 1};`);
   L.push(`/** Bytes per table in COST_TABLES. */`, `export const COST_TABLE_STRIDE: usize = ${4 * stride};`);
   L.push(`/** Contract versions ${first}..${first + tables.length - 1} name the tables ${tables.map(([n]) => n).join(", ")} (SPEC §5), in this order in COST_TABLES. */`);
   L.push(`export const COST_VERSION_FIRST: u64 = ${first};`, `export const COST_VERSION_LAST: u64 = ${first + tables.length - 1};`);
@@ -67,11 +71,13 @@ export function opcodesAs(t: OpcodeTable): string {
     const most = (row: CostRow | undefined) => (row ? row.base + (row.per ?? 0) * Math.ceil(2 ** 17 / (row.unit ?? 1)) : 0);
     if (parts.reduce((s, p) => s + most(ct.intrinsic?.[p]), 0) >= 2 ** 32) fail(`cost table ${name}: the intrinsic charge's largest sum does not fit in 32 bits`);
     if (most(ct.rehash) >= 2 ** 32) fail(`cost table ${name}: the rehash charge does not fit in 32 bits`);
+    // The compaction charge is summed in 64 bits, but each product in 32: a store processes fewer than 2^17 records and moves fewer than 2^17 bytes.
+    if (most(ct.compaction) >= 2 ** 32 || most(ct.compactionMove) >= 2 ** 32) fail(`cost table ${name}: a compaction charge part does not fit in 32 bits`);
   }
   const row = (ct: (typeof tables)[number][1]): number[] => [
     ...keys.map((k) => ct.costs[k].base), ...sizedKeys.map((k) => ct.costs[k].per!),
     ct.intrinsic?.JOB?.base ?? 0, ...parts.map((p) => ct.intrinsic?.[p]?.per ?? 0),
-    ct.compaction?.base ?? 0, ct.compaction?.per ?? 0, ct.rehash?.base ?? 0, ct.rehash?.per ?? 0,
+    ct.compaction?.base ?? 0, ct.compaction?.per ?? 0, ct.compactionMove?.per ?? 0, ct.rehash?.base ?? 0, ct.rehash?.per ?? 0,
   ];
   L.push(`export const COST_TABLES: usize = memory.data<u32>([${tables.map(([, ct]) => row(ct).join(",")).join(",\n  ")}]);`);
   L.push("");

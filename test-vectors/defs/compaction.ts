@@ -1,17 +1,21 @@
 /**
- * The compaction charge (SPEC §9.7) of contract version 2: a STORE.state that
- * appends an entry (a new key, or a new value length) while the state arena's
- * fill would pass MAX_STATE_SIZE pays the v2 table's `compaction` row,
- * `base + per × entries`, on top of its own cost. The fill starts at the prior
- * state's size, grows by the size of every appended entry, and a compaction
- * resets it to the state size (without the replaced entry) plus the new entry.
+ * The compaction charge (SPEC §9.7) of contract version 2. The arena starts
+ * with the prior state's records in canonical order; an appending STORE.state
+ * (a new key, or a new value length) first counts the key's old record as
+ * dead, starts a compaction if none runs and the arena's end plus its record
+ * would pass COMPACTION_START, and lets a running one process records until
+ * it has processed COMPACTION_RATE × its record's bytes (or reached the end,
+ * which ends the compaction and moves the end down to the processed live
+ * bytes). It pays the v2 `compaction` row per record processed and the
+ * `compactionMove` row per 32 bytes of the live records it moved (those that
+ * land at a lower offset); a store that processes nothing pays neither.
  *
- * Each expectation is written from that rule and the table, not from a run:
- * the prior state fills the arena to exactly MAX_STATE_SIZE - 20, so the first
- * store of an 8-byte key with an 8-byte value (an entry of 20) fills it and
- * the next appending store compacts.
+ * Each expectation is written from that rule and the table, not from a run.
+ * The prior state: 100 entries of 2-byte keys and empty values (600 bytes at
+ * arena offsets 0..599), then a padding entry of 32,148 bytes at 600; its
+ * size is MAX_STATE_SIZE - 20, so the arena's end starts at 32,748.
  */
-import { COST_TABLES, Limit, chargeOf, costOf, intrinsicOf, COMPACTION, rehashOf } from "../../host-ts/src/generated/opcodes.ts";
+import { COST_TABLES, Limit, compactionOf, costOf, intrinsicOf, rehashOf } from "../../host-ts/src/generated/opcodes.ts";
 import { assemble } from "../../host-ts/src/asm/index.ts";
 import { encodeJob } from "../../host-ts/src/model/codec.ts";
 import { intrinsicMeasureOf } from "../../host-ts/src/model/intrinsic-measure.ts";
@@ -24,27 +28,41 @@ const V2 = COST_TABLES.v2;
 const MAX = Limit.MAX_STATE_SIZE;
 const entrySize = (klen: number, vlen: number): number => Limit.STATE_ENTRY_OVERHEAD + klen + vlen;
 
-/** Key K (8 bytes) at 0, an 8-byte value at 8, a 9-byte value at 16, key K2 at 32. */
-const K = Uint8Array.from({ length: 8 }, (_, i) => 0x01 + i);
-const K2 = Uint8Array.from({ length: 8 }, (_, i) => 0x21 + i);
-const INPUT = Uint8Array.from({ length: 40 }, (_, i) => (i < 8 ? K[i] : i >= 32 ? K2[i - 32] : (i * 13) & 0xff));
+/** Keys K, K2, K3, K4, K5 (8 bytes each) at 0, 32, 40, 48, 56; an 8-byte value at 8, a 9-byte value at 16; zeros from 64 on. */
+const key8 = (first: number) => Uint8Array.from({ length: 8 }, (_, i) => first + i);
+const K = key8(0x01);
+const K2 = key8(0x21);
+const K3 = key8(0x31);
+const K4 = key8(0x41);
+const K5 = key8(0x51);
+const INPUT = new Uint8Array(64);
+INPUT.set(K, 0);
+for (let i = 8; i < 32; i++) INPUT[i] = (i * 13) & 0xff;
+INPUT.set(K2, 32);
+INPUT.set(K3, 40);
+INPUT.set(K4, 48);
+INPUT.set(K5, 56);
 const SMALL = 100;
+const ZEROS = 64; // memory address of a run of zero bytes (past the input)
 
+const padKey = Uint8Array.of(0xf0, 0xf1, 0xf2);
 /** 100 entries of 2-byte keys and empty values, and one padding entry: the state size is MAX_STATE_SIZE - 20. */
 function fullState(): StateMap {
   const s: StateMap = new Map();
   for (let i = 0; i < SMALL; i++) s.set(bytesToHex(Uint8Array.of(0x80, i)), new Uint8Array(0));
-  const padKey = Uint8Array.of(0xf0, 0xf1, 0xf2);
   const padLen = MAX - 20 - SMALL * entrySize(2, 0) - entrySize(padKey.length, 0);
   s.set(bytesToHex(padKey), Uint8Array.from({ length: padLen }, (_, i) => (i * 7) & 0xff));
   return s;
 }
 const PRIOR = fullState();
+const PAD = entrySize(padKey.length, PRIOR.get(bytesToHex(padKey))!.length); // 32,148
+const SMALLS = SMALL * entrySize(2, 0); // 600
+if (SMALLS + PAD !== MAX - 20 || Limit.COMPACTION_RATE !== 6 || Limit.COMPACTION_START !== 40960) throw new Error("compaction vectors: the arithmetic below assumes the limits it was written for");
 
-const storeK = (valueAt: number, vlen: number) => ["PUSH 0", "PUSH 8", `PUSH ${valueAt}`, `PUSH ${vlen}`, "STORE.state"];
-const storeK2 = (valueAt: number, vlen: number) => ["PUSH 32", "PUSH 8", `PUSH ${valueAt}`, `PUSH ${vlen}`, "STORE.state"];
-const delK = ["PUSH 0", "PUSH 8", "STORE.del"];
-const delSmall0 = [`PUSH 48`, "PUSH 2", "STORE.del"]; // the 2-byte key 80 00, stored in memory at 48 by the program
+const store = (keyAt: number, valueAt: number, vlen: number) => [`PUSH ${keyAt}`, "PUSH 8", `PUSH ${valueAt}`, `PUSH ${vlen}`, "STORE.state"];
+const del = (keyAt: number, klen = 8) => [`PUSH ${keyAt}`, `PUSH ${klen}`, "STORE.del"];
+const delPad = ["PUSH 16302", "PUSH 3", "STORE.del"]; // the padding key, written at memory 16302 by putKeys
+const delSmall0 = ["PUSH 16300", "PUSH 2", "STORE.del"]; // the 2-byte key 80 00, written at memory 16300 by putKeys
 
 /** What the listed instructions charge under v2 (PUSH of 0..255 has a 1-byte immediate; its cost has no size part). */
 function charges(lines: string[]): number {
@@ -59,31 +77,41 @@ function charges(lines: string[]): number {
 }
 const storeCost = (klen: number, vlen: number) => costOf("STORE.state", klen + vlen, V2);
 const delCost = (klen: number) => costOf("STORE.del", klen, V2);
-const compaction = (entries: number): number => chargeOf(COMPACTION.v2!, entries);
+/** The v2 compaction charge of a store that processed `records` records and moved `bytes` bytes. */
+const compaction = (records: number, bytes: number): number => compactionOf("v2", records, bytes);
+/** A store's own instructions: four PUSHes and STORE.state of an 8-byte key. */
+const storeOps = (vlen: number) => 4 * V2.PUSH.base + storeCost(8, vlen);
+const delOps = (klen: number) => 2 * V2.PUSH.base + delCost(klen);
 
 interface Shape { body: string[]; cycles: number; fields: JobFields }
 
 function source(s: Shape, cycles = s.cycles): string {
-  return main(s.body.join("\n"), { memory: 64, state: MAX, cycles });
+  return main(s.body.join("\n"), { memory: Limit.MAX_MEMORY, state: MAX, cycles });
 }
 function intrinsicFor(s: Shape, cycles = s.cycles): number {
   const contract = assemble(source(s, cycles), { costTable: "v2" });
   return intrinsicOf("v2", intrinsicMeasureOf(encodeJob(makeJob(contract, vectorJobParts(s.fields, contract)))));
 }
 
-/** Writes 80 00 (the first small key) at memory 48, so delSmall0 can name it. */
-const putSmallKey = ["PUSH 128", "PUSH 48", "STORE.m8", "PUSH 0", "PUSH 49", "STORE.m8"];
-const putSmallKeyCost = 4 * V2.PUSH.base + 2 * V2["STORE.m8"].base;
+/** Writes 80 00 (the first small key) at memory 16300 and f0 f1 f2 (the padding key) at 16302, past the zeros the values are read from. */
+const putKeys = ["PUSH 128", "PUSH 16300", "STORE.m8", "PUSH 0", "PUSH 16301", "STORE.m8", "PUSH 240", "PUSH 16302", "STORE.m8", "PUSH 241", "PUSH 16303", "STORE.m8", "PUSH 242", "PUSH 16304", "STORE.m8"];
+const putKeysCost = 10 * V2.PUSH.base + 5 * V2["STORE.m8"].base;
 
 const fields: JobFields = { input: INPUT, state: PRIOR };
 const halt = V2.HALT.base;
 // SPEC §8.2: each of these calls changes the state, so its HALT also pays the rehash row over the final entries.
 const haltChanged = (entries: number): number => halt + rehashOf("v2", entries);
-const haltK = haltChanged(PRIOR.size + 1); // the final state: the prior one with K
 const hexState = (m: StateMap): Record<string, string> => Object.fromEntries([...m].map(([k, v]) => [k, bytesToHex(v)]));
-const withK = (value: Uint8Array, key = K): Record<string, string> => hexState(new Map([...PRIOR, [bytesToHex(key), value]]));
+/** The prior state without the padding entry (and without 80 00 if `noSmall0`), plus `extra`. */
+function stateAfter(extra: [Uint8Array, Uint8Array][], noSmall0 = false): StateMap {
+  const m = new Map(PRIOR);
+  m.delete(bytesToHex(padKey));
+  if (noSmall0) m.delete(bytesToHex(Uint8Array.of(0x80, 0)));
+  for (const [k, v] of extra) m.set(bytesToHex(k), v);
+  return m;
+}
+const zeros = (n: number) => new Uint8Array(n);
 const V8 = INPUT.slice(8, 16);
-const V9 = INPUT.slice(16, 25);
 
 function vector(name: string, description: string, body: string[], expect: (intrinsic: number) => VectorDef["expect"], cycles = 10_000_000): VectorDef {
   const s: Shape = { body, cycles, fields };
@@ -105,38 +133,56 @@ function fitted(name: string, description: string, body: string[], extra: number
   throw new Error("compaction vectors: no fixed point for max_cycles");
 }
 
-const first = [...storeK(8, 8)];
-const firstCost = charges(["PUSH 0", "PUSH 8", "PUSH 8", "PUSH 8"]) + storeCost(8, 8);
-const churn = [...first, ...delK, ...storeK(8, 8)];
-const churnBefore = firstCost + charges(delK.slice(0, 2)) + delCost(8) + charges(["PUSH 0", "PUSH 8", "PUSH 8", "PUSH 8"]);
-// Entries when the second store of K runs: the prior state's (K was stored, then deleted).
-const churnEntries = PRIOR.size;
+// ---- one store that starts a compaction and finishes it ----
+// Delete the padding (dead at 600), store K with an 8,201-byte value: its record of 8,213 bytes takes the end
+// from 32,748 past 40,960, so a compaction starts; its share (6 × 8,213) covers the whole arena: it processes
+// all 101 records and ends the compaction (end = 600).
+const BIG = 8201;
+const finish = [...putKeys, ...delPad, ...store(0, ZEROS, BIG)];
+const finishBefore = putKeysCost + delOps(3) + 4 * V2.PUSH.base;
+// The same after deleting 80 00 too: the 99 other small records now land 6 bytes lower (594 bytes moved).
+const finishMoving = [...putKeys, ...delSmall0, ...delPad, ...store(0, ZEROS, BIG)];
+const finishMovingBefore = putKeysCost + delOps(2) + delOps(3) + 4 * V2.PUSH.base;
+
+// ---- a compaction that runs over several stores ----
+// Delete the padding, store K2 with 8,000 bytes (end 40,760) and K with 8 (end 40,780): neither passes
+// 40,960. K3 with 188 bytes (a 200-byte record) does: its share of 1,200 bytes is used up by the 100 small
+// records (600, live, not moved: nothing before them is dead) and the dead padding (32,148); the compaction
+// stops at 32,748, before K2's record. K4 (a 20-byte record, share 120) then processes K2's record (8,012
+// bytes, live, moved down to 600) and stops; K5 (share 120) processes K (20, moved) and K3 (200, moved).
+const grow = [...putKeys, ...delPad, ...store(32, ZEROS, 8000), ...store(0, 8, 8)];
+const growCost = putKeysCost + delOps(3) + storeOps(8000) + storeOps(8);
+const k3 = store(40, ZEROS, 188);
+const k3Cost = storeOps(188) + compaction(SMALL + 1, 0);
+const k4 = store(48, ZEROS, 8);
+const k4Cost = storeOps(8) + compaction(1, entrySize(8, 8000));
+const k5 = store(56, ZEROS, 8);
+const k5Cost = storeOps(8) + compaction(2, entrySize(8, 8) + entrySize(8, 188));
+const grown: [Uint8Array, Uint8Array][] = [[K2, zeros(8000)], [K, V8], [K3, zeros(188)]];
 
 export const compactionVectors: DefFile = {
   category: "v2-compaction",
-  description: "the compaction charge of contract version 2 (SPEC §9.7): a STORE.state that appends to a full state arena",
+  description: "the compaction charge of contract version 2 (SPEC §9.7): an appending STORE.state advances the state arena's compaction and pays for the records it processes and the bytes it moves",
   vectors: [
-    vector("compaction/fill-exact", "the first store fills the arena to exactly MAX_STATE_SIZE: no compaction, no charge beyond STORE.state's", [...first, "HALT"],
-      (i) => ({ status: "HALT", cycles: i + firstCost + haltK, state: withK(V8) })),
-    vector("compaction/churn", "store K, delete K, store K again: the second store finds the arena full and compacts (entries = the prior state's 101)", [...churn, "HALT"],
-      (i) => ({ status: "HALT", cycles: i + churnBefore + storeCost(8, 8) + compaction(churnEntries) + haltK, state: withK(V8) })),
-    vector("compaction/overwrite-same-length", "on a full arena, overwriting K's value with one of the same length appends nothing: no compaction", [...first, ...storeK(8, 8), "HALT"],
-      (i) => ({ status: "HALT", cycles: i + 2 * firstCost + haltK, state: withK(V8) })),
-    vector("compaction/resize", "on a full arena, delete a small entry, then give K a 9-byte value: the new length appends and compacts (entries = 101 with K, less the deleted one)", [...putSmallKey, ...first, ...delSmall0, ...storeK(16, 9), "HALT"],
-      (i) => {
-        const state = new Map([...PRIOR, [bytesToHex(K), V9]]);
-        state.delete(bytesToHex(Uint8Array.of(0x80, 0)));
-        return { status: "HALT", cycles: i + putSmallKeyCost + firstCost + charges(delSmall0.slice(0, 2)) + delCost(2) + charges(["PUSH 0", "PUSH 8", "PUSH 16", "PUSH 9"]) + storeCost(8, 9) + compaction(PRIOR.size) + haltChanged(PRIOR.size), state: hexState(state) };
-      }),
-    fitted("compaction/out-of-cycles", "max_cycles one short of the compacting store's charge with the compaction: OUT_OF_CYCLES at that store, the cycles of the instructions before it", [...churn, "HALT"],
-      churnBefore + storeCost(8, 8) + compaction(churnEntries) - 1,
-      (i) => ({ status: "TRAP", code: "OUT_OF_CYCLES", cycles: i + churnBefore })),
-    fitted("compaction/exact-fit", "max_cycles exactly the compacting store's charge with the compaction, then HALT's: HALT with cycles == max_cycles", [...churn, "HALT"],
-      churnBefore + storeCost(8, 8) + compaction(churnEntries) + haltK,
-      (i) => ({ status: "HALT", cycles: i + churnBefore + storeCost(8, 8) + compaction(churnEntries) + haltK, state: withK(V8) })),
-    vector("compaction/then-state-limit", "on a full arena, delete K, then store K2 with a 9-byte value: charged with the compaction, then STATE_LIMIT_EXCEEDED (the state would be one byte over)", [...first, ...delK, ...storeK2(16, 9), "HALT"],
-      (i) => ({ status: "TRAP", code: "STATE_LIMIT_EXCEEDED", cycles: i + firstCost + charges(delK.slice(0, 2)) + delCost(8) + charges(["PUSH 32", "PUSH 8", "PUSH 16", "PUSH 9"]) + storeCost(8, 9) + compaction(PRIOR.size) })),
-    vector("compaction/fill-resets", "after a compaction the fill is the state size: a third store of K after another delete compacts again (each append to a full arena does)", [...churn, ...delK, ...storeK(8, 8), "HALT"],
-      (i) => ({ status: "HALT", cycles: i + churnBefore + storeCost(8, 8) + compaction(churnEntries) + charges(delK.slice(0, 2)) + delCost(8) + charges(["PUSH 0", "PUSH 8", "PUSH 8", "PUSH 8"]) + storeCost(8, 8) + compaction(churnEntries) + haltK, state: withK(V8) })),
+    vector("compaction/below-start", "the padding deleted, K2 stored with 8,000 bytes and K with 8: the end reaches 40,780, not past COMPACTION_START: no compaction, no charge beyond STORE.state's", [...grow, "HALT"],
+      (i) => ({ status: "HALT", cycles: i + growCost + haltChanged(SMALL + 2), state: hexState(stateAfter([[K2, zeros(8000)], [K, V8]])) })),
+    vector("compaction/start-and-finish", "the padding deleted, K stored with 8,201 bytes: the end would pass COMPACTION_START, a compaction starts and this store's share covers the arena: 101 records processed, none moved (the dead padding is last)", [...finish, "HALT"],
+      (i) => ({ status: "HALT", cycles: i + finishBefore + storeCost(8, BIG) + compaction(SMALL + 1, 0) + haltChanged(SMALL + 1), state: hexState(stateAfter([[K, zeros(BIG)]])) })),
+    vector("compaction/moves", "as start-and-finish after deleting the first small record too: the 99 small records after it move down (594 bytes, 19 units of 32)", [...finishMoving, "HALT"],
+      (i) => ({ status: "HALT", cycles: i + finishMovingBefore + storeCost(8, BIG) + compaction(SMALL + 1, 594) + haltChanged(SMALL), state: hexState(stateAfter([[K, zeros(BIG)]], true)) })),
+    vector("compaction/incremental", "a compaction over three stores: K3 starts it and processes 101 records (its share, 1,200 bytes, ends inside the dead padding), K4 processes one (K2's 8,012-byte record, moved), K5 two (K's and K3's records, moved)", [...grow, ...k3, ...k4, ...k5, "HALT"],
+      (i) => ({ status: "HALT", cycles: i + growCost + k3Cost + k4Cost + k5Cost + haltChanged(SMALL + 5), state: hexState(stateAfter([...grown, [K4, zeros(8)], [K5, zeros(8)]])) })),
+    vector("compaction/overwrite-same-length", "while a compaction runs, overwriting K's value with one of the same length appends nothing: it processes nothing and pays no compaction charge", [...grow, ...k3, ...store(0, 16, 8), "HALT"],
+      (i) => ({ status: "HALT", cycles: i + growCost + k3Cost + storeOps(8) + haltChanged(SMALL + 3), state: hexState(stateAfter([[K2, zeros(8000)], [K, INPUT.slice(16, 24)], [K3, zeros(188)]])) })),
+    vector("compaction/delete-while-running", "while a compaction runs, a STORE.del pays only its own cost; the next append processes the deleted record as dead (K2's 8,012 bytes use up its share of 120: one record, nothing moved)", [...grow, ...k3, ...del(32), ...k4, "HALT"],
+      (i) => ({ status: "HALT", cycles: i + growCost + k3Cost + delOps(8) + storeOps(8) + compaction(1, 0) + haltChanged(SMALL + 3), state: hexState(stateAfter([[K, V8], [K3, zeros(188)], [K4, zeros(8)]])) })),
+    fitted("compaction/out-of-cycles", "max_cycles one short of K3's charge with its compaction: OUT_OF_CYCLES at that store, the cycles of the instructions before it", [...grow, ...k3, "HALT"],
+      growCost + k3Cost - 1,
+      (i) => ({ status: "TRAP", code: "OUT_OF_CYCLES", cycles: i + growCost + 4 * V2.PUSH.base })),
+    fitted("compaction/exact-fit", "max_cycles exactly K3's charge with its compaction, then HALT's: HALT with cycles == max_cycles", [...grow, ...k3, "HALT"],
+      growCost + k3Cost + haltChanged(SMALL + 3),
+      (i) => ({ status: "HALT", cycles: i + growCost + k3Cost + haltChanged(SMALL + 3), state: hexState(stateAfter(grown)) })),
+    vector("compaction/then-state-limit", "the padding deleted, K2 stored with 32,157 bytes: the compaction is charged (all 101 records), then STATE_LIMIT_EXCEEDED (the state would be one byte over)", [...putKeys, ...delPad, ...store(32, ZEROS, MAX - SMALLS - entrySize(8, 0) + 1), "HALT"],
+      (i) => ({ status: "TRAP", code: "STATE_LIMIT_EXCEEDED", cycles: i + putKeysCost + delOps(3) + storeOps(MAX - SMALLS - entrySize(8, 0) + 1) + compaction(SMALL + 1, 0) })),
   ],
 };

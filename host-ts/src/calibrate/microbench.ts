@@ -37,7 +37,7 @@ import { makeJob } from "../model/job.ts";
 import { bytesToHex, hexToBytes, concatBytes } from "../model/bytes.ts";
 import { decodeStrict, isMap, isBytes } from "../model/cbor.ts";
 import type { Contract, StateMap } from "../model/types.ts";
-import { COST_KEYS, COST_TABLES, Limit, Status, type Cost } from "../generated/opcodes.ts";
+import { COST_KEYS, COST_TABLES, Limit, Status, compactionOf, type Cost } from "../generated/opcodes.ts";
 import { createReferenceEngine } from "../engines/reference-engine.ts";
 import type { TraceStep } from "../model/engine.ts";
 import { grindVrfAlpha, patternBytes, sigInput, vrfInput, vrfKey, type VrfInput } from "./crypto-inputs.ts";
@@ -76,8 +76,8 @@ export interface Microbench {
   note: string;
   /** Other opcodes the work runs, counted as these terms (defined by their own benchmarks) instead of their plain names. */
   termsOf?: Readonly<Record<string, string>>;
-  /** Every execution of the term compacts a state of this many entries (see TermInfo). */
-  compactEntries?: number;
+  /** Every execution of the term may advance the arena's compaction (SPEC §9.7): its work is counted from the reference trace (see TermInfo). */
+  compacts?: boolean;
 }
 
 export interface ValidatedBench extends Microbench {
@@ -97,8 +97,21 @@ export interface TermInfo {
   variant?: string;
   /** Cycles charged per execution under v1 (from the reference trace). */
   charged: number;
-  /** Each execution compacts a state of this many entries (SPEC §9.7): the table's compaction row prices that part. */
-  compactEntries?: number;
+  /**
+   * The compaction work (SPEC §9.7) of one execution, on average, from the
+   * reference trace: the share of executions that did any, records processed,
+   * bytes moved, and what each table's compaction rows charge for it (exact,
+   * summed per store). Such a term is priced by its key plus these charges.
+   */
+  compaction?: CompactionPerExecution;
+}
+
+export interface CompactionPerExecution {
+  stores: number;
+  records: number;
+  bytes: number;
+  /** Per cost table: the compaction charge of one execution on average. */
+  charged: Record<string, number>;
 }
 
 export interface MicrobenchOptions {
@@ -148,7 +161,7 @@ interface PairSpec {
   /** Lines of repetition i (labels must be unique per i). */
   body: (i: number) => string[];
   termsOf?: Readonly<Record<string, string>>;
-  compactEntries?: number;
+  compacts?: boolean;
   /**
    * End both jobs with ABORT instead of HALT: the prior state is reported, so
    * neither hashes a final state and a store or delete is measured alone.
@@ -198,7 +211,7 @@ function pair(spec: PairSpec): Microbench {
     base: { fn: "base", bytes: encode(contract, "base", spec.env), expect: spec.abort ? "ABORT" : "HALT" },
     note: spec.note,
     ...(spec.termsOf ? { termsOf: spec.termsOf } : {}),
-    ...(spec.compactEntries !== undefined ? { compactEntries: spec.compactEntries } : {}),
+    ...(spec.compacts ? { compacts: true } : {}),
   };
 }
 
@@ -467,37 +480,66 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
     const few = stateWith(3);
     const newKeys = Array.from({ length: kIns }, (_, i) => keyBytes(8, 0x00, 9000 + i));
     out.push(pair({ key: "STORE.state", n: 16, variant: "insert-few", k: kIns, env: { memory: 1024, stateSize: stateCap, input: concatBytes(...newKeys), state: few }, abort: true, body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kIns} inserts of new first-sorted 8-byte keys into 3 entries; both jobs end in ABORT (no final-state hash)` }));
+    // And of 1000-byte values (2-byte keys), what churn-move32 is compared with.
+    const bigKeys = Array.from({ length: 8 }, (_, i) => Uint8Array.of(0x00, i));
+    out.push(pair({ key: "STORE.state", n: 1002, variant: "insert-few", k: 8, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...bigKeys), state: few }, abort: true, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "PUSH 1024", "PUSH 1000", "STORE.state"], note: "8 inserts of new first-sorted 2-byte keys with 1000-byte values into 3 entries; both jobs end in ABORT (no final-state hash)" }));
     const small = stateWith(kIns + 3);
     const sorted = [...small.keys()].sort();
     const delInput = concatBytes(...sorted.slice(0, kIns).map(hexToBytes));
     out.push(pair({ key: "STORE.del", n: 8, variant: "present-few", k: kIns, env: { memory: 1024, stateSize: stateCap, input: delInput, state: small }, abort: true, body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "STORE.del"], note: `${kIns} deletes of the first-sorted keys of ${kIns + 3} entries; both jobs end in ABORT (no final-state hash)` }));
   }
-  // Churn on a full state: delete a key and store it again, K times. Every store appends a record, and the
-  // arena has no room left past the live records, so each one finds the arena full: the worst case of the
-  // deferred compaction (SPEC §10).
+  // Churn on a full state while the arena's compaction runs (SPEC §9.7), its worst case: both jobs first
+  // delete the state's first record in the arena (so every live record after it must move) and churn (delete
+  // and store one key again) until an append passes COMPACTION_START; then each measured store slides
+  // COMPACTION_RATE times its own bytes of records down, and every one of those records is live.
+  const warmUps = (prior: number, record: number): number => Math.floor((Limit.COMPACTION_START - prior) / record) + 1;
   for (const shape of MANY_STATES) {
     const { entries, keyLen, tag } = shape;
     const full = stateWith(entries, keyLen);
     let size = 0;
     for (const [kh, v] of full) size += Limit.STATE_ENTRY_OVERHEAD + kh.length / 2 + v.length;
-    const churnKey = keyBytes(8, 0x00, 9100);
+    // The churn key sorts last, so its delete and insert touch the index's end: what the store adds on a full
+    // state is the longer search and the compaction's work (its delete is priced as present-few's, which
+    // under-counts the longer search: the store's term carries the difference).
+    const churnKey = keyBytes(8, 0xff, 9100);
     // Fill to within one churn record of MAX_STATE_SIZE with one padding entry.
     const churnSize = Limit.STATE_ENTRY_OVERHEAD + 8 + 8;
     const padLen = stateCap - size - churnSize - Limit.STATE_ENTRY_OVERHEAD - 8;
     if (padLen < 0) continue;
     full.set(bytesToHex(keyBytes(8, 0xfe, 9101)), patternBytes(padLen, 3));
+    const firstKey = hexToBytes([...full.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : 1))[0]);
+    const churn = ["PUSH 0", "PUSH 8", "STORE.del", "PUSH 0", "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"];
+    const shared = ["PUSH 8", `PUSH ${firstKey.length}`, "STORE.del", ...rep(warmUps(stateCap - churnSize, churnSize), churn)];
     const kChurn = Math.min(k, 32);
-    out.push(pair({ key: "STORE.state", n: 16, variant: `churn-full${tag}`, k: kChurn, env: { memory: 1024, stateSize: stateCap, input: churnKey, state: full }, shared: ["PUSH 0", "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], termsOf: { "STORE.del": "STORE.del@8#present-few" }, compactEntries: full.size, body: () => ["PUSH 0", "PUSH 8", "STORE.del", "PUSH 0", "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kChurn}× (STORE.del, STORE.state of the same 8-byte key and 8-byte value) on a state of ${entries + 1} entries (${keyLen}-byte keys) one record short of MAX_STATE_SIZE` }));
+    out.push(pair({ key: "STORE.state", n: 16, variant: `churn-full${tag}`, k: kChurn, env: { memory: 1024, stateSize: stateCap, input: concatBytes(churnKey, firstKey), state: full }, shared, termsOf: { "STORE.del": "STORE.del@8#present-few" }, compacts: true, body: () => churn, note: `${kChurn}× (STORE.del, STORE.state of the same 8-byte key and 8-byte value) on a state of ${entries + 1} entries (${keyLen}-byte keys) one record short of MAX_STATE_SIZE, while the compaction slides every record it passes` }));
   }
-  // Churn that moves the whole state: 32 entries of 1000-byte values, a full arena; repetition i deletes
-  // the record at the arena's start and stores it again, so each compaction slides every other record down.
+  // The same churn when the records the compaction moves are not in key order, so the slot after the last one
+  // it found is never the next record's and each moved record costs a scan of its index block: both jobs first
+  // store every key again with a one-byte value in reverse key order (a loop), which also runs compactions.
+  {
+    const entries = 2400;
+    const many = stateWith(entries, 8);
+    const sorted = [...many.keys()].sort().map(hexToBytes);
+    const churnKey = keyBytes(8, 0xff, 9100);
+    const churnAt = entries * 8; // the sorted keys lie from 0, key i at 8i
+    const valueAt = churnAt + 8;
+    const churn = [`PUSH ${churnAt}`, "PUSH 8", "STORE.del", `PUSH ${churnAt}`, "PUSH 8", `PUSH ${valueAt}`, "PUSH 8", "STORE.state"];
+    const reorder = ["reorder:", `PUSH ${entries}`, "again:", "PUSH 1", "SUB", "DUP", "PUSH 8", "MUL", "PUSH 8", `PUSH ${valueAt}`, "PUSH 1", "STORE.state", "DUP", "JNZ again", "POP", "RET"];
+    const kChurn = Math.min(k, 32);
+    out.push(pair({ key: "STORE.state", n: 16, variant: "churn-reversed8", k: kChurn, env: { memory: Limit.MAX_MEMORY, stateSize: stateCap, input: concatBytes(...sorted, churnKey), state: many }, shared: ["CALL reorder"], tail: reorder, termsOf: { "STORE.del": "STORE.del@8#present-few" }, compacts: true, body: () => churn, note: `${kChurn}× (STORE.del, STORE.state of an 8-byte key and value) on ${entries} entries of 8-byte keys rewritten in reverse key order, while the compaction slides them: every moved record's slot is found by a block scan` }));
+  }
+  // The same with big records: 32 entries of 1000-byte values. Each measured store of a 1000-byte value
+  // slides six of them (~6 KB) down.
   {
     const big: StateMap = new Map();
     for (let i = 0; i < 32; i++) big.set(bytesToHex(Uint8Array.of(0x6b, i)), patternBytes(1000, 300 + i));
-    const kMove = 16;
-    const keys = [...big.keys()].sort().slice(0, kMove).map(hexToBytes);
-    out.push(pair({ key: "STORE.state", n: 1002, variant: "churn-move32", k: kMove, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...keys), state: big }, termsOf: { "STORE.del": "STORE.del@2#present-big" }, compactEntries: big.size - 1, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "STORE.del", `PUSH ${2 * i}`, "PUSH 2", "PUSH 1024", "PUSH 1000", "STORE.state"], note: `${kMove}× (STORE.del, STORE.state of the same key and a 1000-byte value) on a full arena of 32 such entries: each compaction moves ~31 KB` }));
-    out.push(pair({ key: "STORE.del", n: 2, variant: "present-big", k: kMove, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...keys), state: big }, abort: true, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "STORE.del"], note: `${kMove} deletes of 1000-byte entries among 32` }));
+    const kMove = 4;
+    const record = Limit.STATE_ENTRY_OVERHEAD + 2 + 1000;
+    const keys = [...big.keys()].sort().slice(0, 2).map(hexToBytes);
+    const churn = ["PUSH 2", "PUSH 2", "STORE.del", "PUSH 2", "PUSH 2", "PUSH 1024", "PUSH 1000", "STORE.state"];
+    const shared = ["PUSH 0", "PUSH 2", "STORE.del", ...rep(warmUps(32 * record, record), churn)];
+    out.push(pair({ key: "STORE.state", n: 1002, variant: "churn-move32", k: kMove, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...keys), state: big }, shared, termsOf: { "STORE.del": "STORE.del@2#present-big" }, compacts: true, body: () => churn, note: `${kMove}× (STORE.del, STORE.state of the same key and a 1000-byte value) on 32 such entries while the compaction slides ~6 KB of them per store` }));
+    out.push(pair({ key: "STORE.del", n: 2, variant: "present-big", k: 16, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...[...big.keys()].sort().slice(0, 16).map(hexToBytes)), state: big }, abort: true, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "STORE.del"], note: `16 deletes of 1000-byte entries among 32` }));
   }
   for (const klen of SIZE_POINTS.DEL) {
     const key = keyBytes(klen, 0xfd, 55 + klen);
@@ -585,6 +627,7 @@ export async function validateBenches(benches: readonly Microbench[], terms: Rec
   const out: ValidatedBench[] = [];
   for (const b of benches) {
     const counts = new Map<string, number>();
+    const work = { stores: 0, records: 0, bytes: 0, charged: {} as Record<string, number> };
     const results: Uint8Array[] = [];
     const cycles: number[] = [];
     for (const [job, sign] of [[b.run, 1], [b.base, -1]] as const) {
@@ -598,15 +641,31 @@ export async function validateBenches(benches: readonly Microbench[], terms: Rec
         counts.set(t, (counts.get(t) ?? 0) + sign);
         const [key, n, variant] = splitTerm(t, b);
         const known = terms[t];
-        const compacts = t === b.term && b.compactEntries !== undefined ? { compactEntries: b.compactEntries } : {};
-        if (known === undefined) terms[t] = { term: t, key, ...(n !== undefined ? { n } : {}), ...(variant !== undefined ? { variant } : {}), charged: step.cost, ...compacts };
+        if (known === undefined) terms[t] = { term: t, key, ...(n !== undefined ? { n } : {}), ...(variant !== undefined ? { variant } : {}), charged: step.cost };
         else if (known.charged !== step.cost) throw new MicrobenchError(`term ${t} is charged ${step.cost} in ${b.id} but ${known.charged} elsewhere`);
+        if (step.compaction !== undefined) {
+          if (t !== b.term || !b.compacts) throw new MicrobenchError(`microbenchmark ${b.id}: ${t} advances the arena's compaction, which only its compacting term may`);
+          work.stores += sign;
+          work.records += sign * step.compaction.records;
+          work.bytes += sign * step.compaction.bytes;
+          for (const name of Object.keys(COST_TABLES)) work.charged[name] = (work.charged[name] ?? 0) + sign * compactionOf(name, step.compaction.records, step.compaction.bytes);
+        }
       }
       results.push(r.resultBytes);
       cycles.push(r.result.cycles);
     }
     const nonZero = Object.fromEntries([...counts].filter(([, c]) => c !== 0));
     if (!(b.term in nonZero) || nonZero[b.term] <= 0) throw new MicrobenchError(`microbenchmark ${b.id} does not execute its term ${b.term} more often in work than in base`);
+    if (b.compacts) {
+      const per = nonZero[b.term];
+      if (work.stores <= 0) throw new MicrobenchError(`microbenchmark ${b.id}: its measured stores do not advance the arena's compaction`);
+      terms[b.term].compaction = {
+        stores: work.stores / per,
+        records: work.records / per,
+        bytes: work.bytes / per,
+        charged: Object.fromEntries(Object.entries(work.charged).map(([name, c]) => [name, c / per])),
+      };
+    }
     out.push({ ...b, counts: nonZero, chargedDelta: cycles[0] - cycles[1], runResult: results[0], baseResult: results[1] });
   }
   return out;

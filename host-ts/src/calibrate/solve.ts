@@ -12,8 +12,8 @@
  * 3. proposeTable: the smallest integer table with the v1 structure that
  *    charges every measured term at least margin × its measured time.
  */
-import { chargeOf, compactionOf, type Cost } from "../generated/opcodes.ts";
-import type { TermInfo } from "./microbench.ts";
+import { chargeOf, type Cost } from "../generated/opcodes.ts";
+import type { CompactionPerExecution, TermInfo } from "./microbench.ts";
 
 export interface Equation {
   id: string;
@@ -113,8 +113,8 @@ export interface TermFinding {
   /** v1 charge for one execution, in cycles (= µs on the reference platform). */
   charged: number;
   ratio: number;
-  /** Each execution compacts a state of this many entries: priced by a table's compaction row (SPEC §9.7), not by its key alone. */
-  compactEntries?: number;
+  /** The compaction work of one execution (SPEC §9.7): priced by its key plus a table's compaction rows. */
+  compaction?: CompactionPerExecution;
 }
 
 export interface KeyFinding {
@@ -154,15 +154,15 @@ export function termFindings(terms: Readonly<Record<string, TermInfo>>, units: R
       us,
       charged: t.charged,
       ratio: t.charged > 0 ? us / t.charged : Number.POSITIVE_INFINITY,
-      ...(t.compactEntries !== undefined ? { compactEntries: t.compactEntries } : {}),
+      ...(t.compaction !== undefined ? { compaction: t.compaction } : {}),
     };
   });
 }
 
 export function analyse(costKeys: readonly string[], v1: Readonly<Record<string, Cost>>, termList: readonly TermFinding[]): Findings {
   const keys: KeyFinding[] = costKeys.map((key) => {
-    // Compacting terms are priced by the compaction row (compactionChecks), not by the key's own cost.
-    const ts = termList.filter((t) => t.key === key && t.compactEntries === undefined).sort((a, b) => (a.n ?? -1) - (b.n ?? -1) || (a.variant ?? "").localeCompare(b.variant ?? ""));
+    // Compacting terms are priced by the key's cost plus the compaction rows (checkTable), not by the key's own cost alone.
+    const ts = termList.filter((t) => t.key === key && t.compaction === undefined).sort((a, b) => (a.n ?? -1) - (b.n ?? -1) || (a.variant ?? "").localeCompare(b.variant ?? ""));
     if (!ts.length) return { key, v1: v1[key], measured: false, unsound: false, terms: [] };
     const worst = ts.reduce((w, t) => (t.ratio > w.ratio ? t : w));
     return { key, v1: v1[key], measured: true, worstTerm: worst.term, us: worst.us, charged: worst.charged, ratio: worst.ratio, unsound: worst.ratio > 1, terms: ts };
@@ -267,7 +267,7 @@ export function proposeTable(v1: Readonly<Record<string, Cost>>, findings: Findi
 export function soundnessViolations(table: Readonly<Record<string, Cost>>, terms: readonly TermFinding[], margin: number): string[] {
   const out: string[] = [];
   for (const t of terms) {
-    if (t.compactEntries !== undefined) continue;
+    if (t.compaction !== undefined) continue;
     const c = table[t.key];
     if (!c) {
       out.push(`${t.term}: no cost for ${t.key}`);
@@ -302,7 +302,7 @@ export interface TableCheck {
 
 /**
  * Charges every measured term under `table` (at the term's size; a compacting
- * term also pays the table's compaction row, SPEC §9.7) and keeps,
+ * term also pays the table's compaction rows for its work, SPEC §9.7) and keeps,
  * per cost key, the worst term measured above its charge. A key the table
  * does not price counts as unsound with charge 0.
  */
@@ -310,7 +310,7 @@ export function checkTable(name: string, table: Readonly<Record<string, Cost>>, 
   const worst = new Map<string, UnsoundKey>();
   for (const t of terms) {
     const c = table[t.key];
-    const charged = (c ? chargeOf(c, t.n ?? 0) : 0) + (t.compactEntries !== undefined ? compactionOf(name, t.compactEntries) : 0);
+    const charged = (c ? chargeOf(c, t.n ?? 0) : 0) + (t.compaction?.charged[name] ?? 0);
     if (t.us <= charged + 1e-9) continue;
     const ratio = charged > 0 ? t.us / charged : Number.POSITIVE_INFINITY;
     const seen = worst.get(t.key);

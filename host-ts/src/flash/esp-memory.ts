@@ -32,12 +32,19 @@ export interface ReservedRange {
   start: number;
   end: number;
   why: string;
+  /**
+   * Only the ROM's boot code or ROM functions use it: a placement the ROM does
+   * not load (zero-filled by the image after the ROM has jumped to it) may lie
+   * here, because the ports call no ROM function (firmware/ports/<chip>/main.c).
+   * Without it, nothing of an image may be there.
+   */
+  freeAfterBoot?: true;
 }
 
 export interface ChipMemoryMap {
   chip: EspChip;
   windows: readonly MemoryWindow[];
-  /** SRAM the ROM uses while it loads an image and that its code keeps using: nothing of an image may be there. */
+  /** SRAM the ROM uses while it loads an image or that its functions use (see ReservedRange.freeAfterBoot). */
   reserved: readonly ReservedRange[];
 }
 
@@ -77,8 +84,9 @@ export const ESP_MEMORY: Readonly<Record<EspChip, ChipMemoryMap>> = {
       { name: "RTC FAST memory", start: 0x3ff80000, end: 0x3ff82000, bus: "data", kind: "rtc", bank: "rtc-fast", bankOffset: 0 },
     ],
     reserved: [
-      { start: 0x3ffae000, end: 0x3ffb0000, why: "data of ROM functions" },
-      { start: 0x3ffdc200, end: 0x3ffe0000, why: "static ROM memory use (where ESP-IDF's dram0_0_seg ends)" },
+      { start: 0x3ffae000, end: 0x3ffb0000, why: "data of ROM functions", freeAfterBoot: true },
+      // ESP-IDF's dram0_0_seg ends here "due to static ROM memory usage" and its heap takes the range at run time.
+      { start: 0x3ffdc200, end: 0x3ffe0000, why: "static ROM memory use (where ESP-IDF's dram0_0_seg ends)", freeAfterBoot: true },
       { start: 0x3ffe0000, end: 0x3ffe8000, why: "the ROM's data and the stacks of both CPUs (the ROM runs on its stack there while it loads the image)" },
     ],
   },
@@ -113,8 +121,9 @@ export interface Placement {
  * Rules: every placement lies in one internal-SRAM window of the right bus
  * (code on the instruction bus, everything else on the data bus: the
  * instruction bus reads only whole words), outside the flash caches' SRAM,
- * clear of every ROM-reserved range, and no two placements share SRAM
- * through aliased windows.
+ * clear of every ROM-reserved range (a zero-filled placement may use a range
+ * that is free after boot), and no two placements share SRAM through aliased
+ * windows.
  */
 export function checkPlacements(chip: EspChip, placements: readonly Placement[]): string[] {
   const map = ESP_MEMORY[chip];
@@ -139,6 +148,7 @@ export function checkPlacements(chip: EspChip, placements: readonly Placement[])
       const rw = windowOf(chip, r.start, r.end - r.start);
       if (!rw) continue;
       const rp = physical(rw, r.start, r.end - r.start);
+      if (r.freeAfterBoot && !p.loaded) continue;
       if (rp.bank === phys.bank && phys.start < rp.end && rp.start < phys.end) {
         problems.push(`${at} overlaps ${hex(r.start)}-${hex(r.end)}, ${r.why}`);
       }

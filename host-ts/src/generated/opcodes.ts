@@ -163,6 +163,12 @@ export const Limit = {
   MAX_JOB_SIZE: 65536,
   /** Bytes counted per state entry on top of its key and value. */
   STATE_ENTRY_OVERHEAD: 4,
+  /** Bytes of the state arena that SPEC §9.7's compaction rule models (MAX_STATE_SIZE plus 20 KiB of room for dead records). */
+  STATE_ARENA_SIZE: 53248,
+  /** An appending store starts a compaction when the arena's end would pass this many bytes (SPEC §9.7). */
+  COMPACTION_START: 40960,
+  /** Arena bytes a compaction processes per byte an appending store adds (SPEC §9.7). */
+  COMPACTION_RATE: 6,
   /** Largest max_cycles a contract may declare (2^40). */
   MAX_CYCLES: 1099511627776,
   /** Maximum entries in a contract's function table. */
@@ -429,10 +435,15 @@ export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> |
   "v1": undefined,
   "v2": {"JOB":{"base":350,"per":55,"unit":64,"of":"job"},"JOB.code":{"base":0,"per":55,"unit":64,"of":"code"},"JOB.instructions":{"base":0,"per":56,"unit":64,"of":"instructions"},"JOB.entries":{"base":0,"per":16,"unit":1,"of":"entries"},"JOB.state":{"base":0,"per":50,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":10,"unit":1024,"of":"memory"}},
 };
-/** SPEC §9.7: what a STORE.state that compacts the full state arena pays on top, per table (base + per × entries); absent = nothing. */
+/** SPEC §9.7: what an appending STORE.state that advances the arena's compaction pays on top, per table (base + per × records processed); absent = nothing. */
 export const COMPACTION: Readonly<Record<string, Cost | undefined>> = {
   "v1": undefined,
-  "v2": {"base":4400,"per":2,"unit":1,"of":"entries"},
+  "v2": {"base":10,"per":14,"unit":1,"of":"records"},
+};
+/** SPEC §9.7: with COMPACTION, per × ceil(bytes / unit) of the records that compaction moved; absent = nothing. */
+export const COMPACTION_MOVE: Readonly<Record<string, Cost | undefined>> = {
+  "v1": undefined,
+  "v2": {"base":0,"per":5,"unit":32,"of":"bytes"},
 };
 /** SPEC §8.2: what a HALT of a call that changed the state pays on top, per table (base + per × entries of the final state); absent = nothing. */
 export const REHASH: Readonly<Record<string, Cost | undefined>> = {
@@ -460,10 +471,11 @@ export function costTableOf(contractVersion: number): Readonly<Record<string, Co
   if (name === undefined) throw new Error(`no cost table for contract version ${contractVersion}`);
   return COST_TABLES[name];
 }
-/** SPEC §9.7: the compaction charge under table `name` of a state of `entries` entries (0 for a table without one). */
-export function compactionOf(name: string, entries: number): number {
+/** SPEC §9.7: the compaction charge under table `name` of a store that processed `records` arena records and moved `bytes` bytes (0 when it processed none, or for a table without one). */
+export function compactionOf(name: string, records: number, bytes: number): number {
   const c = COMPACTION[name];
-  return c === undefined ? 0 : chargeOf(c, entries);
+  const m = COMPACTION_MOVE[name];
+  return c === undefined || m === undefined || records === 0 ? 0 : chargeOf(c, records) + chargeOf(m, bytes);
 }
 /** SPEC §8.2: the rehash charge under table `name` of a HALT whose call changed the state, which ends with `entries` entries (0 for a table without one). */
 export function rehashOf(name: string, entries: number): number {

@@ -18,6 +18,8 @@ export interface TraceStep {
   depth: number;
   /** Data stack, bottom first, as decimal strings (64-bit values). */
   stack: string[];
+  /** An appending STORE.state that advanced the state arena's compaction (SPEC §9.7): the records it processed and the bytes it moved. */
+  compaction?: { readonly records: number; readonly bytes: number };
 }
 
 export interface RunOptions {

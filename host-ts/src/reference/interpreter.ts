@@ -36,10 +36,12 @@ export function execute(m: Machine, trace?: TraceStep[]): void {
           stack: m.stack.map((v) => v.toString()),
         };
         trace.push(step);
+        m.lastCompaction = undefined;
         try {
           handler(m, ins);
         } finally {
           step.cost = m.cycles - step.cycles;
+          if (m.lastCompaction !== undefined) step.compaction = m.lastCompaction;
         }
       }
     }

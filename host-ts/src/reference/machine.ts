@@ -6,6 +6,7 @@ import { COST_TABLES, Limit, Status, intrinsicOf, type Cost } from "../generated
 import type { Context, StateMap, Transfer } from "../model/types.ts";
 import type { Instruction, Program } from "./code.ts";
 import { Trap, TrapCode } from "./traps.ts";
+import { StateArena, type CompactionWork } from "./arena.ts";
 import type { ValidatedJob } from "./validate.ts";
 
 /** How a call ended (SPEC §8.2); traps are reported by the interpreter. */
@@ -47,11 +48,10 @@ export interface Machine {
   readonly state: StateMap;
   /** `Σ STATE_ENTRY_OVERHEAD + len(key) + len(value)` of `state`. */
   stateSize: number;
-  /**
-   * The state arena's fill (SPEC §9.7): the prior state size, plus the size of
-   * every entry a STORE.state appended since; a compaction resets it.
-   */
-  arenaFill: number;
+  /** The state arena's records and compaction (SPEC §9.7): what the compaction charge counts. */
+  readonly arena: StateArena;
+  /** What the last STORE.state's compaction step did, when it processed any record (for traces). */
+  lastCompaction: CompactionWork | undefined;
   /**
    * Whether the call has changed the state (a STORE.state that stored, a
    * STORE.del that removed): its HALT pays the rehash charge (SPEC §8.2).
@@ -107,7 +107,8 @@ export function createMachine(job: ValidatedJob): Machine {
     cycles: 0,
     state,
     stateSize: stateSizeOf(state),
-    arenaFill: stateSizeOf(state),
+    arena: new StateArena(job.state),
+    lastCompaction: undefined,
     changed: false,
     output: [],
     outputSize: 0,

@@ -46,10 +46,13 @@ export interface CostTable {
   /** Absent: no intrinsic charge (v1). */
   intrinsic?: Partial<Record<IntrinsicPart, CostRow>>;
   /**
-   * SPEC §9.7: what a STORE.state pays on top when it finds the state arena full and
-   * compacts it, `base + per × entries`. Absent: nothing (v1).
+   * SPEC §9.7: what an appending STORE.state pays on top when it advances the
+   * arena's compaction: `base + per × records` it processed, plus
+   * `compactionMove` (`per × ceil(bytes / unit)` of the records it moved).
+   * Absent: nothing (v1); a table has both rows or neither.
    */
   compaction?: CostRow;
+  compactionMove?: CostRow;
   /**
    * SPEC §8.2: what a HALT pays on top when the call changed the state (the final
    * state is encoded and hashed anew), `base + per × entries` of the final state.
@@ -144,11 +147,14 @@ export function checkTable(table: OpcodeTable): void {
     }
   }
   for (const [name, ct] of Object.entries(table.costTables)) {
-    for (const [what, c] of [["compaction", ct.compaction], ["rehash", ct.rehash]] as const) {
+    const whole = (x: number | undefined, min: number) => x !== undefined && Number.isSafeInteger(x) && x >= min;
+    for (const [what, c, of] of [["compaction", ct.compaction, "records"], ["rehash", ct.rehash, "entries"]] as const) {
       if (c === undefined) continue;
-      const whole = (x: number | undefined, min: number) => x !== undefined && Number.isSafeInteger(x) && x >= min;
-      if (c.of !== "entries" || c.unit !== 1 || !whole(c.base, 0) || !whole(c.per, 0)) fail(`cost table ${name}, ${what}: needs whole base and per >= 0, unit 1 and of "entries"`);
+      if (c.of !== of || c.unit !== 1 || !whole(c.base, 0) || !whole(c.per, 0)) fail(`cost table ${name}, ${what}: needs whole base and per >= 0, unit 1 and of "${of}"`);
     }
+    if ((ct.compaction === undefined) !== (ct.compactionMove === undefined)) fail(`cost table ${name}: compaction and compactionMove come together`);
+    const mv = ct.compactionMove;
+    if (mv && (mv.of !== "bytes" || mv.base !== 0 || !whole(mv.per, 0) || !whole(mv.unit, 1))) fail(`cost table ${name}, compactionMove: needs base 0, whole per >= 0, unit >= 1 and of "bytes"`);
   }
   const codes = (rows: CodeRow[], what: string) => rows.forEach((r, i) => { if (r.code !== i + 1) fail(`${what} codes must be 1..n in order`); });
   codes(table.traps, "trap");

@@ -67,6 +67,9 @@ export const LIMIT_MAX_MEMORY: i32 = 32768;
 export const LIMIT_MAX_STATE_SIZE: i32 = 32768;
 export const LIMIT_MAX_JOB_SIZE: i32 = 65536;
 export const LIMIT_STATE_ENTRY_OVERHEAD: i32 = 4;
+export const LIMIT_STATE_ARENA_SIZE: i32 = 53248;
+export const LIMIT_COMPACTION_START: i32 = 40960;
+export const LIMIT_COMPACTION_RATE: i32 = 6;
 export const LIMIT_MAX_CYCLES: u64 = 1099511627776;
 export const LIMIT_MAX_FUNCTIONS: i32 = 32;
 export const LIMIT_MAX_FUNCTION_NAME: i32 = 32;
@@ -218,15 +221,18 @@ export const CKI_STATE_PER: usize = 288;
 export const CKI_MEMORY_PER: usize = 292;
 export const CKC_COMPACT: usize = 296;
 export const CKC_COMPACT_PER: usize = 300;
-export const CKR_REHASH: usize = 304;
-export const CKR_REHASH_PER: usize = 308;
+export const CKC_MOVE_PER: usize = 304;
+export const CKR_REHASH: usize = 308;
+export const CKR_REHASH_PER: usize = 312;
+/** Bytes per unit of the compaction's moved-bytes charge (SPEC §9.7). */
+export const COMPACT_MOVE_UNIT: u32 = 32;
 /** Bytes per table in COST_TABLES. */
-export const COST_TABLE_STRIDE: usize = 312;
+export const COST_TABLE_STRIDE: usize = 316;
 /** Contract versions 1..2 name the tables v1, v2 (SPEC §5), in this order in COST_TABLES. */
 export const COST_VERSION_FIRST: u64 = 1;
 export const COST_VERSION_LAST: u64 = 2;
-export const COST_TABLES: usize = memory.data<u32>([1,1,1,1,1,1,1,1,2,3,3,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,2,3,3,5,4,2,2,500,1000,2000,10,2,2,5,50,10,3,3,3,3,3,3,3,3,3,3,3,3,3,2,5,10,10,10,1,1,1,1,1,1,0,0,0,0,0,0,0,0,0,0,0,
-  3,1,2,2,2,2,2,2,18,29,29,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,1,1,1,54,370000,860000,24,5,5,2,14,6,3,3,3,4,27,2,2,3,3,4,130,110,5,2,3,46,480,450,10,5,31,1,6,10,350,55,55,56,16,50,10,4400,2,1500,14]);
+export const COST_TABLES: usize = memory.data<u32>([1,1,1,1,1,1,1,1,2,3,3,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,2,3,3,5,4,2,2,500,1000,2000,10,2,2,5,50,10,3,3,3,3,3,3,3,3,3,3,3,3,3,2,5,10,10,10,1,1,1,1,1,1,0,0,0,0,0,0,0,0,0,0,0,0,
+  3,1,2,2,2,2,2,2,18,29,29,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,1,1,1,54,370000,860000,24,5,5,2,14,6,3,3,3,4,27,2,2,3,3,4,130,110,5,2,3,46,480,450,10,5,31,1,6,10,350,55,55,56,16,50,10,10,14,5,1500,14]);
 
 export const IMM_INVALID: u8 = 0;
 export const IMM_NONE: u8 = 1;

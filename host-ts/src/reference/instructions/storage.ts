@@ -58,23 +58,25 @@ export function storeState(m: Machine, ins: Instruction): void {
   const keyAt = memoryRange(m, key, klen);
   const valueAt = memoryRange(m, val, vlen);
   requireKeyLength(klen);
-  // GAS: a store that appends an entry (a new key, or a new value length) to a
-  // full arena compacts it first and pays for that too (SPEC §9.7).
+  // GAS: a store that appends a record (a new key, or a new value length)
+  // advances the arena's compaction, if one is due, and pays for the records
+  // it processes and the bytes it moves (SPEC §9.7). Should the store trap,
+  // the call ends and the arena is never looked at again.
   const hexKey = bytesToHex(bytesAt(m, keyAt));
   const old = m.state.get(hexKey);
   const entry = entrySize(keyAt.len, valueAt.len);
   const appends = old === undefined || old.length !== valueAt.len;
-  const compacts = appends && m.arenaFill + entry > Limit.MAX_STATE_SIZE;
-  chargeGas(m, costOf(ins.key, keyAt.len + valueAt.len, m.costs) + (compacts ? compactionOf(m.costTable, m.state.size) : 0));
+  const work = appends ? m.arena.advance(hexKey, entry) : undefined;
+  m.lastCompaction = work !== undefined && work.records > 0 ? work : undefined;
+  chargeGas(m, costOf(ins.key, keyAt.len + valueAt.len, m.costs) + (work ? compactionOf(m.costTable, work.records, work.bytes) : 0));
   // OPERATION
   drop(m, 4);
-  const without = m.stateSize - (old === undefined ? 0 : entrySize(keyAt.len, old.length));
-  const newSize = without + entry;
+  const newSize = m.stateSize - (old === undefined ? 0 : entrySize(keyAt.len, old.length)) + entry;
   if (newSize > m.maxStateSize) throw new Trap(TrapCode.STATE_LIMIT_EXCEEDED);
   m.state.set(hexKey, bytesAt(m, valueAt).slice());
   m.stateSize = newSize;
   m.changed = true;
-  if (appends) m.arenaFill = (compacts ? without : m.arenaFill) + entry;
+  if (appends) m.arena.append(hexKey, entry);
   // PROGRAM COUNTER
   m.pc = ins.next;
 }
@@ -95,6 +97,7 @@ export function storeDel(m: Machine, ins: Instruction): void {
   const old = m.state.get(hexKey);
   if (old !== undefined) {
     m.state.delete(hexKey);
+    m.arena.remove(hexKey);
     m.stateSize -= entrySize(keyAt.len, old.length);
     m.changed = true;
   }
