@@ -292,6 +292,8 @@ export const SRC = {
   helpers: join(COMPONENT, "runtime/libgcc-helpers.c"),
   /** Word-wise memset/memcpy/memmove for the RV32 ports (picolibc's are byte-wise; the file says why). */
   rv32String: join(REPO, "firmware/ports/rv32-string.c"),
+  /** memmove for the Xtensa ports (picolibc's is byte-wise; the file says why). */
+  xtensaString: join(REPO, "firmware/ports/xtensa-string.c"),
 };
 
 /**
@@ -374,7 +376,7 @@ export const PORTS: Port[] = [
     args: () => [
       ...LX106_FLAGS, ...MCU_OPT, "-g", "-DNDEBUG", "-ffunction-sections", "-fdata-sections",
       ...WARN, ...SRC.includes, "-nostartfiles", "-T", join(portDir("qemu-lx106"), "link.ld"), "-Wl,--gc-sections",
-      join(portDir("qemu-lx106"), "start.S"), join(portDir("qemu-lx106"), "main.c"), ...SRC.component, ...SRC.proto(), ...(existsSync(SRC.helpers) ? [SRC.helpers] : []),
+      join(portDir("qemu-lx106"), "start.S"), join(portDir("qemu-lx106"), "main.c"), SRC.xtensaString, ...SRC.component, ...SRC.proto(), ...(existsSync(SRC.helpers) ? [SRC.helpers] : []),
     ],
   },
   {

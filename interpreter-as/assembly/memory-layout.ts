@@ -61,7 +61,7 @@ export const BAL_INDEX_CAP: u32 = <u32>(RESULT_SIZE / 2);
 
 /**
  * State. The arena holds one record per entry: [vlen u16 (bit 15: dead) |
- * klen u8 | index block u8 | key | value]. The record header is exactly
+ * klen u8 | index slot group u8 | key | value]. The record header is exactly
  * STATE_ENTRY_OVERHEAD bytes, so the live records' bytes equal the state size.
  * The arena is STATE_ARENA_SIZE bytes, MAX_STATE_SIZE plus room for dead
  * records: deleted or replaced records stay in place, marked dead, until SPEC

@@ -1,9 +1,10 @@
 // The state arena (SPEC §3, §9.7): records in STATE_ARENA, an index of their
 // offsets sorted by key, binary search for look-ups.
-// Record: [vlen u16, bit 15 = dead | klen u8 | block u8 | key | value]; the
-// header is STATE_ENTRY_OVERHEAD bytes. `block` is the index block that holds
-// the record's slot, so a compaction that moves the record finds the slot by
-// scanning one block, not by a search.
+// Record: [vlen u16, bit 15 = dead | klen u8 | group u8 | key | value]; the
+// header is STATE_ENTRY_OVERHEAD bytes. `group` names the run of GROUP
+// physical index slots (half a block) that holds the record's slot, so a
+// compaction that moves the record finds the slot by scanning GROUP slots,
+// not by a search.
 //
 // Keys are ordered like their CBOR encodings (a bstr head grows with the
 // length, and keys are at most 64 bytes): shorter keys first, then bytewise.
@@ -16,8 +17,10 @@
 //   STATE_INDEX_BLOCK u16 slots, every block full except the last. Entry i is
 //   slot (head[i / B] + i % B) % B of block i / B. Inserting or removing entry
 //   i shifts at most B - 1 slots inside its block and moves one slot across
-//   each later block boundary (a head step, which also rewrites that record's
-//   block byte): at most B - 1 + blocks moves, ~166 for the largest index.
+//   each later block boundary (a head step): at most B - 1 + blocks moves,
+//   ~166 for the largest index. A moved slot rewrites its record's group only
+//   when it crosses into another group: one in GROUP of the shifts, and every
+//   boundary move.
 // - A delete or a size-changing replace marks the old record dead and leaves
 //   it where it is; a new record is appended at `end`. The arena has room for
 //   dead records beyond MAX_STATE_SIZE, and SPEC §9.7's compaction reclaims it
@@ -39,6 +42,15 @@ const HDR: usize = <usize>LIMIT_STATE_ENTRY_OVERHEAD;
 const MASK: u32 = STATE_INDEX_BLOCK - 1;
 const DEAD: u32 = 0x8000;
 const VLEN: u32 = 0x7fff;
+/**
+ * Slots per group (a record names its slot's group in a byte: 6,592 slots
+ * make 206 groups). Eight-slot groups, with the group's low bits in the klen
+ * byte, scanned less but cost lx106 ~250 B of code and made every index
+ * update rewrite two bytes per moved record, not one: inserts on a full
+ * state took 1.5 × as long.
+ */
+const GROUP_BITS: u32 = 5;
+const GROUP: u32 = 1 << GROUP_BITS;
 /** No arena offset (offsets are below STATE_ARENA_SIZE < 2^16). */
 const NONE: u32 = 0xffffffff;
 
@@ -82,18 +94,48 @@ export function reset(): void {
 @inline function slotOf(i: u32): usize {
   return slotIn(i >> STATE_INDEX_BLOCK_BITS, i & MASK);
 }
-/** Records that the slot of the record at `off` is in block b. */
-@inline function setBlock(off: u32, b: u32): void {
-  store<u8>(STATE_ARENA + <usize>off + 3, <u8>b);
+/** The slot group of slot address s (groups are GROUP slots of 2 bytes). */
+@inline function groupOf(s: usize): u32 {
+  return <u32>(s - STATE_INDEX) >> (GROUP_BITS + 1);
 }
-/** Moves block b's head one slot back (b gains a first slot) or forward. */
-@inline function headBack(b: u32): void {
-  const h = STATE_HEADS + <usize>b;
-  store<u8>(h, <u8>((<u32>load<u8>(h) - 1) & MASK));
+/** Stores the record offset `off` in the slot at address s and records the slot's group in the record. */
+@inline function place(s: usize, off: u32): void {
+  store<u16>(s, <u16>off);
+  store<u8>(STATE_ARENA + <usize>off + 3, <u8>groupOf(s));
 }
-@inline function headForward(b: u32): void {
+/**
+ * Shifts n slots of block b by one inside it: the slot at logical position j
+ * takes the offset of its neighbour at j + d, then j moves on by d (d is 1, or
+ * -1 as a u32). Only an offset that enters another group rewrites its record:
+ * one shift in GROUP. Returns the address of the slot at j + n × d, which the
+ * shift has vacated (its old offset is now also in its neighbour).
+ */
+function shift(b: u32, j: u32, n: u32, d: u32): usize {
+  const base = STATE_INDEX + (<usize>b << (STATE_INDEX_BLOCK_BITS + 1));
+  let p = (<u32>load<u8>(STATE_HEADS + <usize>b) + j) & MASK;
+  for (; n != 0; n--) {
+    const q = (p + d) & MASK;
+    const v = <u32>load<u16>(base + (<usize>q << 1));
+    const t = base + (<usize>p << 1);
+    store<u16>(t, <u16>v);
+    if (((p ^ q) >> GROUP_BITS) != 0) store<u8>(STATE_ARENA + <usize>v + 3, <u8>groupOf(t));
+    p = q;
+  }
+  return base + (<usize>p << 1);
+}
+/** Moves block b's head one slot back (b gains a first slot); returns that slot's address. */
+@inline function headBack(b: u32): usize {
   const h = STATE_HEADS + <usize>b;
-  store<u8>(h, <u8>((<u32>load<u8>(h) + 1) & MASK));
+  const n = (<u32>load<u8>(h) - 1) & MASK;
+  store<u8>(h, <u8>n);
+  return STATE_INDEX + (<usize>((b << STATE_INDEX_BLOCK_BITS) | n) << 1);
+}
+/** Moves block b's head one slot forward (b loses its first slot); returns that slot's address. */
+@inline function headForward(b: u32): usize {
+  const h = STATE_HEADS + <usize>b;
+  const o = <u32>load<u8>(h);
+  store<u8>(h, <u8>((o + 1) & MASK));
+  return STATE_INDEX + (<usize>((b << STATE_INDEX_BLOCK_BITS) | o) << 1);
 }
 
 /** Inserts arena offset `off` as entry p (0..count); entries p.. move up one. */
@@ -102,20 +144,13 @@ function indexInsert(p: u32, off: u32): void {
   const last = count >> STATE_INDEX_BLOCK_BITS; // the block that gains a slot
   // Every full block from the last down to b+1 takes the last slot of the one before as its first.
   for (let q = last; q > b; q--) {
-    const v = load<u16>(slotIn(q - 1, MASK));
-    headBack(q);
-    store<u16>(slotIn(q, 0), v);
-    setBlock(<u32>v, q);
+    const v = <u32>load<u16>(slotIn(q - 1, MASK));
+    place(headBack(q), v);
   }
   // Block b now has a free slot at position e; shift p..e-1 up one inside it.
-  let e: u32 = b < last ? MASK : count & MASK;
+  const e: u32 = b < last ? MASK : count & MASK;
   const j0 = p & MASK;
-  while (e > j0) {
-    store<u16>(slotIn(b, e), load<u16>(slotIn(b, e - 1)));
-    e--;
-  }
-  store<u16>(slotIn(b, j0), <u16>off);
-  setBlock(off, b);
+  place(shift(b, e, e - j0, <u32>-1), off);
   count++;
 }
 
@@ -124,42 +159,43 @@ function indexRemove(p: u32): void {
   const b = p >> STATE_INDEX_BLOCK_BITS;
   const last = (count - 1) >> STATE_INDEX_BLOCK_BITS; // the block that loses a slot
   const e: u32 = b < last ? MASK : (count - 1) & MASK;
-  for (let j = p & MASK; j < e; j++) store<u16>(slotIn(b, j), load<u16>(slotIn(b, j + 1)));
+  shift(b, p & MASK, e - (p & MASK), 1);
   // Every later block gives its first slot to the end of the one before.
   for (let q = b + 1; q <= last; q++) {
-    const v = load<u16>(slotIn(q, 0));
-    store<u16>(slotIn(q - 1, MASK), v);
-    setBlock(<u32>v, q - 1);
-    headForward(q);
+    const d = slotIn(q - 1, MASK);
+    place(d, <u32>load<u16>(headForward(q)));
   }
   count--;
 }
 
-/** Where slotHolding found the last slot: the next record the compaction moves is usually in the next one. */
-let hint: usize = 0;
+/** The index (slot number) of the slot slotHolding found last. */
+let hint: u32 = 0;
 
 /**
- * The slot that holds arena offset `off`, a live record's, in the block the
- * record names. The compaction moves records in arena order, which is key
- * order for the prior state's records (and stays so through compactions), so
- * the slot after the last one found is tried first; else the block is
- * scanned in physical order. In the last block a slot past the used ones may
- * hold a stale copy, so a match counts only at a used position.
+ * The slot that holds arena offset `off`, a live record's: one of the GROUP
+ * slots of the group the record names. The compaction moves records in arena
+ * order, which is key order for the prior state's records (and stays so
+ * through compactions), so the scan starts at the slot after the last one
+ * found and goes down through the group, wrapping: records in key order,
+ * either way round, take one to three probes, any other order at most GROUP.
+ * In the last block a slot past the used ones may hold a
+ * stale copy, so a match counts only at a used position.
  */
 function slotHolding(off: u32): usize {
-  const b = <u32>load<u8>(STATE_ARENA + <usize>off + 3);
-  const base = STATE_INDEX + (<usize>(b << STATE_INDEX_BLOCK_BITS) << 1);
+  const g = <u32>load<u8>(STATE_ARENA + <usize>off + 3);
+  const b = g >> (STATE_INDEX_BLOCK_BITS - GROUP_BITS);
   const h = <u32>load<u8>(STATE_HEADS + <usize>b);
   const used = count - (b << STATE_INDEX_BLOCK_BITS); // >= 1; the block is full when >= STATE_INDEX_BLOCK
-  // The guess first (p wraps inside the block; a hint from another block gives a p the compare rejects or a valid slot anyway).
-  let p = <u32>((hint + 2 - base) >> 1);
-  for (let n: u32 = 0; n <= STATE_INDEX_BLOCK; n++) {
-    p &= MASK;
-    const s = base + (<usize>p << 1);
-    if (<u32>load<u16>(s) == off && ((p - h) & MASK) < used) return (hint = s);
-    p = n; // then every slot from the first
+  const first = g << GROUP_BITS;
+  for (let n = GROUP, k = hint + 2; n != 0; n--) {
+    k = first + ((k - 1) & (GROUP - 1));
+    const s = STATE_INDEX + (<usize>k << 1);
+    if (<u32>load<u16>(s) == off && ((k - h) & MASK) < used) {
+      hint = k;
+      return s;
+    }
   }
-  unreachable(); // every live record has a slot in the block it names
+  unreachable(); // every live record has a slot in the group it names
   return 0;
 }
 
@@ -191,12 +227,12 @@ export function find(key: usize, klen: usize): i32 {
   return -(lo + 1);
 }
 
-/** Writes a live record at `end`; returns its offset. The caller has made room and sets its block. */
+/** Writes a live record at `end`; returns its offset. The caller has made room and sets its slot group. */
 function writeRecord(key: usize, klen: usize, val: usize, vlen: usize): u32 {
   const off = end;
   const r = STATE_ARENA + <usize>off;
   store<u16>(r, <u16>vlen);
-  store<u8>(r + 2, <u8>klen);
+  store<u8>(r + 2, <u8>klen); // the caller sets the slot group
   memory.copy(r + HDR, key, klen);
   memory.copy(r + HDR + klen, val, vlen);
   const size = <u32>(HDR + klen + vlen);
@@ -232,12 +268,12 @@ function step(size: u32, old: u32, dry: bool): void {
     while (f < e && (done < budget || e + size > <u32>STATE_ARENA_SIZE)) {
       const r = STATE_ARENA + <usize>f;
       const h = <u32>load<u16>(r);
-      const n = <u32>HDR + <u32>load<u8>(r + 2) + (h & VLEN);
+      const n = recSize(r);
       if ((h & DEAD) == 0 && f != old) {
         if (t != f) {
           moved += n;
           if (!dry) {
-            const s = slotHolding(f); // before the copy: it reads the record's block byte
+            const s = slotHolding(f); // before the copy: it reads the record's group
             memory.copy(STATE_ARENA + <usize>t, r, <usize>n);
             store<u16>(s, <u16>t);
           }
@@ -285,14 +321,18 @@ export function plan(at: i32, vlen: usize, size: u32): bool {
 /** Appends a record at the end of the index (prior state, already sorted). */
 export function append(key: usize, klen: usize, val: usize, vlen: usize): void {
   const off = writeRecord(key, klen, val, vlen);
-  store<u16>(slotOf(count), <u16>off);
-  setBlock(off, count >> STATE_INDEX_BLOCK_BITS);
+  place(slotOf(count), off);
   count++;
 }
 
-/** Value location of entry i. */
-export function valuePtr(i: u32): usize { const r = recAt(i); return r + HDR + recKlen(r); }
-export function valueLen(i: u32): usize { return recVlen(recAt(i)); }
+/** Where valueLen() found the value. */
+export let valueAt: usize = 0;
+/** Length of entry i's value, whose key is klen bytes long; sets valueAt. */
+export function valueLen(i: u32, klen: usize): usize {
+  const r = recAt(i);
+  valueAt = r + HDR + klen;
+  return recVlen(r);
+}
 
 /** Marks entry i's record dead (it stays in the arena until a compaction passes it). */
 function kill(i: u32): void {
@@ -330,8 +370,7 @@ export function put(at: i32, key: usize, klen: usize, val: usize, vlen: usize): 
   step(<u32>(HDR + klen + vlen), old, false);
   const off = writeRecord(key, klen, val, vlen);
   if (at >= 0) {
-    store<u16>(slot, <u16>off); // the compaction step moves records, not slots
-    setBlock(off, <u32>at >> STATE_INDEX_BLOCK_BITS);
+    place(slot, off); // the compaction step moves records, not slots
   } else indexInsert(<u32>(-at - 1), off);
 }
 

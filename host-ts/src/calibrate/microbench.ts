@@ -513,9 +513,11 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
     const kChurn = Math.min(k, 32);
     out.push(pair({ key: "STORE.state", n: 16, variant: `churn-full${tag}`, k: kChurn, env: { memory: 1024, stateSize: stateCap, input: concatBytes(churnKey, firstKey), state: full }, shared, termsOf: { "STORE.del": "STORE.del@8#present-few" }, compacts: true, body: () => churn, note: `${kChurn}× (STORE.del, STORE.state of the same 8-byte key and 8-byte value) on a state of ${entries + 1} entries (${keyLen}-byte keys) one record short of MAX_STATE_SIZE, while the compaction slides every record it passes` }));
   }
-  // The same churn when the records the compaction moves are not in key order, so the slot after the last one
-  // it found is never the next record's and each moved record costs a scan of its index block: both jobs first
-  // store every key again with a one-byte value in reverse key order (a loop), which also runs compactions.
+  // The same churn when the records the compaction moves are not in key order: both jobs first store every key
+  // again with a one-byte value (a loop, which also runs compactions), in reverse key order (the index scan,
+  // which starts at the slot after the last one found and goes down, finds each in a few probes) or scattered
+  // (key i × 1013 mod 2400: the slot is anywhere in the GROUP-slot group the record names, half of it scanned
+  // on average).
   {
     const entries = 2400;
     const many = stateWith(entries, 8);
@@ -524,9 +526,15 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
     const churnAt = entries * 8; // the sorted keys lie from 0, key i at 8i
     const valueAt = churnAt + 8;
     const churn = [`PUSH ${churnAt}`, "PUSH 8", "STORE.del", `PUSH ${churnAt}`, "PUSH 8", `PUSH ${valueAt}`, "PUSH 8", "STORE.state"];
-    const reorder = ["reorder:", `PUSH ${entries}`, "again:", "PUSH 1", "SUB", "DUP", "PUSH 8", "MUL", "PUSH 8", `PUSH ${valueAt}`, "PUSH 1", "STORE.state", "DUP", "JNZ again", "POP", "RET"];
-    const kChurn = Math.min(k, 32);
-    out.push(pair({ key: "STORE.state", n: 16, variant: "churn-reversed8", k: kChurn, env: { memory: Limit.MAX_MEMORY, stateSize: stateCap, input: concatBytes(...sorted, churnKey), state: many }, shared: ["CALL reorder"], tail: reorder, termsOf: { "STORE.del": "STORE.del@8#present-few" }, compacts: true, body: () => churn, note: `${kChurn}× (STORE.del, STORE.state of an 8-byte key and value) on ${entries} entries of 8-byte keys rewritten in reverse key order, while the compaction slides them: every moved record's slot is found by a block scan` }));
+    const orders = [
+      { tag: "reversed8", index: [] as string[], doc: "rewritten in reverse key order" },
+      { tag: "scattered8", index: ["PUSH 1013", "MUL", `PUSH ${entries}`, "MOD"], doc: "rewritten in a scattered order (key i × 1013 mod 2400)" },
+    ];
+    for (const order of orders) {
+      const reorder = ["reorder:", `PUSH ${entries}`, "again:", "PUSH 1", "SUB", "DUP", ...order.index, "PUSH 8", "MUL", "PUSH 8", `PUSH ${valueAt}`, "PUSH 1", "STORE.state", "DUP", "JNZ again", "POP", "RET"];
+      const kChurn = Math.min(k, 32);
+      out.push(pair({ key: "STORE.state", n: 16, variant: `churn-${order.tag}`, k: kChurn, env: { memory: Limit.MAX_MEMORY, stateSize: stateCap, input: concatBytes(...sorted, churnKey), state: many }, shared: ["CALL reorder"], tail: reorder, termsOf: { "STORE.del": "STORE.del@8#present-few" }, compacts: true, body: () => churn, note: `${kChurn}× (STORE.del, STORE.state of an 8-byte key and value) on ${entries} entries of 8-byte keys ${order.doc}, while the compaction slides them: every moved record's slot is searched for in its group` }));
+    }
   }
   // The same with big records: 32 entries of 1000-byte values. Each measured store of a 1000-byte value
   // slides six of them (~6 KB) down.

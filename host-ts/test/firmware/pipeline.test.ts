@@ -91,6 +91,12 @@ describe("firmware pipeline", () => {
     expect(execFileSync(exe, { encoding: "utf8" })).toContain("rv32-string: ok");
   });
 
+  it("the Xtensa ports' memmove agrees with the C library's", () => {
+    const exe = join(work, "xts");
+    execFileSync("gcc", ["-O1", "-Wall", "-Werror", "-DMHR_STRING(n)=test_##n", join(REPO, "firmware/test/xtensa_string_test.c"), join(REPO, "firmware/ports/xtensa-string.c"), "-o", exe], { stdio: "pipe" });
+    expect(execFileSync(exe, { encoding: "utf8" })).toContain("xtensa-string: ok");
+  });
+
   it.skipIf(!haveTool("clang"))("the fuzz target builds", () => {
     // Compile only (no libFuzzer run here: scripts/fuzz-native.sh does that).
     execFileSync("clang", ["-std=c11", "-fsyntax-only", ...WARN, ...SRC.includes, `-I${join(COMPONENT, "src")}`, `-I${join(REPO, "firmware/fuzz")}`, join(REPO, "firmware/fuzz/fuzz_run.c")], { stdio: "pipe" });

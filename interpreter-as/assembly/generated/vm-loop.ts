@@ -1164,8 +1164,8 @@ export function execute(): void {
             const at = state.find(MEMORY + <usize>key, <usize>klen);
             let r: i64 = -1;
             if (at >= 0) {
-              const vl = state.valueLen(<u32>at);
-              memory.copy(MEMORY + <usize>dst, state.valuePtr(<u32>at), vl < <usize>cap ? vl : <usize>cap);
+              const vl = state.valueLen(<u32>at, <usize>klen);
+              memory.copy(MEMORY + <usize>dst, state.valueAt, vl < <usize>cap ? vl : <usize>cap);
               r = <i64>vl;
             }
             sp -= 24;
