@@ -98,10 +98,14 @@ export function reset(): void {
 @inline function groupOf(s: usize): u32 {
   return <u32>(s - STATE_INDEX) >> (GROUP_BITS + 1);
 }
+/** Records in the record at `off` that its slot is the one at address s. */
+@inline function setGroup(off: u32, s: usize): void {
+  store<u8>(STATE_ARENA + <usize>off + 3, <u8>groupOf(s));
+}
 /** Stores the record offset `off` in the slot at address s and records the slot's group in the record. */
 @inline function place(s: usize, off: u32): void {
   store<u16>(s, <u16>off);
-  store<u8>(STATE_ARENA + <usize>off + 3, <u8>groupOf(s));
+  setGroup(off, s);
 }
 /**
  * Shifts n slots of block b by one inside it: the slot at logical position j
@@ -118,7 +122,7 @@ function shift(b: u32, j: u32, n: u32, d: u32): usize {
     const v = <u32>load<u16>(base + (<usize>q << 1));
     const t = base + (<usize>p << 1);
     store<u16>(t, <u16>v);
-    if (((p ^ q) >> GROUP_BITS) != 0) store<u8>(STATE_ARENA + <usize>v + 3, <u8>groupOf(t));
+    if (((p ^ q) >> GROUP_BITS) != 0) setGroup(v, t);
     p = q;
   }
   return base + (<usize>p << 1);
@@ -162,8 +166,7 @@ function indexRemove(p: u32): void {
   shift(b, p & MASK, e - (p & MASK), 1);
   // Every later block gives its first slot to the end of the one before.
   for (let q = b + 1; q <= last; q++) {
-    const d = slotIn(q - 1, MASK);
-    place(d, <u32>load<u16>(headForward(q)));
+    place(slotIn(q - 1, MASK), <u32>load<u16>(headForward(q)));
   }
   count--;
 }
@@ -178,8 +181,8 @@ let hint: u32 = 0;
  * through compactions), so the scan starts at the slot after the last one
  * found and goes down through the group, wrapping: records in key order,
  * either way round, take one to three probes, any other order at most GROUP.
- * In the last block a slot past the used ones may hold a
- * stale copy, so a match counts only at a used position.
+ * In the last block a slot past the used ones may hold a stale copy, so a
+ * match counts only at a used position.
  */
 function slotHolding(off: u32): usize {
   const g = <u32>load<u8>(STATE_ARENA + <usize>off + 3);
@@ -232,7 +235,7 @@ function writeRecord(key: usize, klen: usize, val: usize, vlen: usize): u32 {
   const off = end;
   const r = STATE_ARENA + <usize>off;
   store<u16>(r, <u16>vlen);
-  store<u8>(r + 2, <u8>klen); // the caller sets the slot group
+  store<u8>(r + 2, <u8>klen);
   memory.copy(r + HDR, key, klen);
   memory.copy(r + HDR + klen, val, vlen);
   const size = <u32>(HDR + klen + vlen);

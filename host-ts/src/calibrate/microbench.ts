@@ -530,9 +530,9 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
       { tag: "reversed8", index: [] as string[], doc: "rewritten in reverse key order" },
       { tag: "scattered8", index: ["PUSH 1013", "MUL", `PUSH ${entries}`, "MOD"], doc: "rewritten in a scattered order (key i × 1013 mod 2400)" },
     ];
+    const kChurn = Math.min(k, 32);
     for (const order of orders) {
       const reorder = ["reorder:", `PUSH ${entries}`, "again:", "PUSH 1", "SUB", "DUP", ...order.index, "PUSH 8", "MUL", "PUSH 8", `PUSH ${valueAt}`, "PUSH 1", "STORE.state", "DUP", "JNZ again", "POP", "RET"];
-      const kChurn = Math.min(k, 32);
       out.push(pair({ key: "STORE.state", n: 16, variant: `churn-${order.tag}`, k: kChurn, env: { memory: Limit.MAX_MEMORY, stateSize: stateCap, input: concatBytes(...sorted, churnKey), state: many }, shared: ["CALL reorder"], tail: reorder, termsOf: { "STORE.del": "STORE.del@8#present-few" }, compacts: true, body: () => churn, note: `${kChurn}× (STORE.del, STORE.state of an 8-byte key and value) on ${entries} entries of 8-byte keys ${order.doc}, while the compaction slides them: every moved record's slot is searched for in its group` }));
     }
   }
