@@ -41,9 +41,25 @@ export interface IntrinsicJob {
   cleanTwin?: string;
   /** Entries of the final state of a job that changes the state. */
   finalEntries?: number;
+  /** A write job: the key and value bytes its one STORE.state stores. */
+  stored?: number;
+  /**
+   * The same job with its prior state at the other three offsets mod 4 in the
+   * job (a longer epoch or function name before it): a strict-alignment core
+   * hashes a misaligned state more slowly, so every one is measured and the
+   * slowest is the point.
+   */
+  shifts?: IntrinsicVariant[];
 }
 
-export interface IntrinsicPoint extends IntrinsicJob { us: number }
+/** One alignment of a job: its bytes, measure and charges. */
+export type IntrinsicVariant = Pick<IntrinsicJob, "bytes" | "measure" | "charged">;
+
+export interface IntrinsicPoint extends Omit<IntrinsicJob, "shifts"> {
+  us: number;
+  /** With shifts: the time of each alignment measured (the job's own first); bytes, measure and charged are the slowest one's. */
+  alignmentsUs?: number[];
+}
 
 export interface IntrinsicCheck {
   table: string;
@@ -78,6 +94,8 @@ function stateOf(entries: number, klen: number, vlen: number): StateMap {
 
 interface Shape {
   id: string; doc: string; memory: number; code?: string; input?: Uint8Array; state?: StateMap; balances?: Map<string, bigint>;
+  /** Context epoch and function name: what decides the prior state's offset mod 4 in the job (SHIFTS). */
+  epoch?: bigint; fn?: string;
   /** Store one 1-byte key first (the final state is hashed again). */
   touch?: boolean;
   /** Store one value of this many bytes first: the final-state hash of written bytes, which STORE.state must pay for. */
@@ -89,6 +107,7 @@ function shapes(): Shape[] {
   const balances = new Map<string, bigint>();
   for (let i = 0; i < 1000; i++) balances.set(bytesToHex(pattern(16, 3000 + i)), BigInt(1_000_000 + i));
   const big = stateOf(32, 2, 1000);
+  const one = stateOf(1, 2, 8);
   const many8 = stateOf(2600, 8, 0);
   const many2 = stateOf(5300, 2, 0);
   return [
@@ -103,9 +122,11 @@ function shapes(): Shape[] {
     { id: "code-60KiB", doc: "60000 one-byte instructions after the HALT", memory: 0, code: pad(60000, "POP") },
     { id: "code-jmp-48KiB", doc: "16000 JMPs after the HALT (every target checked)", memory: 0, code: pad(16000, "JMP 0") },
     { id: "balances-1000", doc: "1000 balances (decoded, checked and indexed)", memory: 0, balances },
+    { id: "state-1", doc: "1 prior entry (a 2-byte key, an 8-byte value)", memory: 0, state: one },
     { id: "state-32x1000", doc: "32 prior entries of 1000-byte values", memory: 0, state: big },
     { id: "state-2600", doc: "2600 prior entries of 8-byte keys", memory: 0, state: many8 },
     { id: "state-5300", doc: "5300 prior entries of 2-byte keys", memory: 0, state: many2 },
+    { id: "state-1-dirty", doc: "1 entry, one 1-byte insert then HALT (the rehash of a 2-entry state: its base)", memory: 1, state: one, touch: true },
     { id: "state-32x1000-dirty", doc: "32 entries of 1000 bytes, one 1-byte insert then HALT (the final state is hashed again)", memory: 1, state: big, touch: true },
     { id: "state-2600-dirty", doc: "2600 entries of 8-byte keys, one insert then HALT", memory: 1, state: many8, touch: true },
     { id: "state-5300-dirty", doc: "5300 entries of 2-byte keys, one insert then HALT", memory: 1, state: many2, touch: true },
@@ -117,27 +138,41 @@ function shapes(): Shape[] {
 function jobFor(s: Shape, table: string): Uint8Array {
   const body = s.write !== undefined ? ["PUSH 0", "PUSH 1", "PUSH 0", `PUSH ${s.write}`, "STORE.state", "HALT"]
     : s.touch ? ["PUSH 0", "PUSH 1", "PUSH 0", "PUSH 0", "STORE.state", "HALT"] : ["HALT"];
-  const src = [`.memory ${s.memory}`, ".cycles 1000000000", `.state ${Limit.MAX_STATE_SIZE}`, ".func m 0 0", ...body, ...(s.code ? [s.code] : [])].join("\n");
+  const fn = s.fn ?? "m";
+  const src = [`.memory ${s.memory}`, ".cycles 1000000000", `.state ${Limit.MAX_STATE_SIZE}`, `.func ${fn} 0 0`, ...body, ...(s.code ? [s.code] : [])].join("\n");
   const c = assemble(src, { costTable: table });
-  return encodeJob(makeJob(c, { fn: "m", ...(s.input ? { input: s.input } : {}), ...(s.state ? { state: s.state } : {}), ...(s.balances ? { balances: s.balances } : {}) }));
+  return encodeJob(makeJob(c, { fn, ...(s.epoch !== undefined ? { epoch: s.epoch } : {}), ...(s.input ? { input: s.input } : {}), ...(s.state ? { state: s.state } : {}), ...(s.balances ? { balances: s.balances } : {}) }));
+}
+
+/**
+ * The other three alignments of a job's prior state. The state follows the
+ * context, whose epoch takes 1, 2 or 3 bytes for 0, 24 and 256, and the
+ * function name, which the job holds twice: epoch 24, epoch 256, and epoch
+ * 24 with a two-letter name move the state by 1, 2 and 3 bytes.
+ */
+export const SHIFTS: readonly { epoch: bigint; fn: string }[] = [{ epoch: 24n, fn: "m" }, { epoch: 256n, fn: "m" }, { epoch: 24n, fn: "mm" }];
+
+function variant(s: Shape): IntrinsicVariant {
+  const charged: Record<string, number> = {};
+  for (const table of Object.keys(COST_TABLES)) {
+    const r = runJob(jobFor(s, table)).result;
+    if (r.status !== Status.HALT) throw new Error(`internal: per-job work job ${s.id} does not HALT under ${table}`);
+    charged[table] = r.cycles;
+  }
+  const bytes = jobFor(s, DEFAULT_COST_TABLE);
+  return { bytes, measure: intrinsicMeasureOf(bytes), charged };
 }
 
 /** The per-job work jobs, each with its charge under every table (validated on the reference: every one HALTs). */
 export function intrinsicJobs(): IntrinsicJob[] {
   return shapes().map((s) => {
-    const charged: Record<string, number> = {};
-    for (const table of Object.keys(COST_TABLES)) {
-      const r = runJob(jobFor(s, table)).result;
-      if (r.status !== Status.HALT) throw new Error(`internal: per-job work job ${s.id} does not HALT under ${table}`);
-      charged[table] = r.cycles;
-    }
-    const bytes = jobFor(s, DEFAULT_COST_TABLE);
-    const measure = intrinsicMeasureOf(bytes);
     const changes = s.touch === true || s.write !== undefined;
     return {
-      id: s.id, doc: s.doc, bytes, measure, charged, fit: s.write === undefined,
+      id: s.id, doc: s.doc, ...variant(s), fit: s.write === undefined,
       ...(s.touch ? { cleanTwin: s.id.replace(/-dirty$/, "") } : {}),
       ...(changes ? { finalEntries: (s.state?.size ?? 0) + 1 } : {}),
+      ...(s.write !== undefined ? { stored: 1 + s.write } : {}),
+      ...(s.state ? { shifts: SHIFTS.map((x) => variant({ ...s, ...x })) } : {}),
     };
   });
 }
@@ -175,7 +210,8 @@ export function fitIntrinsic(all: readonly IntrinsicPoint[], margin: number): In
   const ri = rate(code.map((p) => (beyondJob(p) - rc * dc(p)) / Math.max(1, di(p))));
   const beyondCode = (p: IntrinsicPoint) => beyondJob(p) - rc * dc(p) - ri * di(p);
   // State bytes: the state jobs of fewest entries per byte; entries: every job with entries, after its bytes.
-  const withEntries = clean.filter((p) => p.measure.entries > 0);
+  // (A job of one entry measures the state's set-up, not a rate per entry: the base covers it.)
+  const withEntries = clean.filter((p) => p.measure.entries >= 32);
   const stateJobs = withEntries.filter((p) => p.measure.stateSize > 0);
   const density = (p: IntrinsicPoint) => p.measure.entries / p.measure.stateSize;
   const sparse = stateJobs.length ? Math.min(...stateJobs.map(density)) : 0;
@@ -212,4 +248,23 @@ export function checkIntrinsic(points: readonly IntrinsicPoint[]): IntrinsicChec
     const r = ratios.map((x) => x.ratio);
     return { table, ratios, unsound: ratios.filter((x) => x.charged + 1e-9 < x.us).map((x) => x.id), minRatio: Math.min(...r), maxRatio: Math.max(...r) };
   });
+}
+
+/**
+ * STORE.state's per-byte part, raised where the write jobs need it: a stored
+ * byte is also hashed into the final state at the end of the call (SPEC §8.2),
+ * which only STORE.state's bytes can pay for. Each write job (PUSH ×4,
+ * STORE.state, HALT) must be charged margin × its time by the fitted intrinsic
+ * and rehash rows, the instructions and STORE.state's base; its per is what is
+ * left per unit of the bytes stored.
+ */
+export function fitStoredBytes(all: readonly IntrinsicPoint[], margin: number, costs: Readonly<Record<string, Cost>>, fit: IntrinsicFit): Cost {
+  const store = costs["STORE.state"];
+  if (!store || store.unit === undefined) throw new Error("internal: STORE.state has no per-byte part");
+  let per = store.per ?? 0;
+  for (const p of all.filter((x) => x.stored !== undefined)) {
+    const other = chargeRows(fit.intrinsic, p.measure) + chargeOf(fit.rehash, p.finalEntries ?? 1) + 4 * costs.PUSH.base + costs.HALT.base + store.base;
+    per = Math.max(per, ceilInt((margin * p.us - other) / Math.ceil(p.stored! / store.unit)));
+  }
+  return { ...store, per };
 }

@@ -69,6 +69,7 @@ export function terminalSummary(r: CalibrationResult): string {
   if (f.spread) lines.push(`spread: ${fmtRatio(f.spread.value)}× (max ratio ${f.spread.max.key} ${fmtRatio(f.spread.max.ratio)} / min ratio ${f.spread.min.key} ${fmtRatio(f.spread.min.ratio)}: the least and the most over-charged keys)`);
   const o = r.overhead.find((x) => x.id === "minimal");
   if (o) lines.push(`per-job work: ${fmtUs(o.us)} µs for the smallest job (up to ${fmtUs(Math.max(...r.overhead.map((x) => x.us)))} µs: ${r.overhead.map((x) => `${x.id} ${fmtUs(x.us)}`).join(", ")})`);
+  for (const c of r.checks) if (c.spread) lines.push(`spread under ${c.table}: ${fmtRatio(c.spread.value)}× (${c.spread.max.key} ${fmtRatio(c.spread.max.ratio)} / ${c.spread.min.key} ${fmtRatio(c.spread.min.ratio)})`);
   for (const c of r.intrinsic?.checks ?? []) lines.push(`per-job work under ${c.table}: charged ${fmtRatio(c.minRatio)}–${fmtRatio(c.maxRatio)} × its time${c.unsound.length ? ` (UNSOUND: ${c.unsound.join(", ")})` : ""}`);
   for (const d of r.derived ?? []) {
     const v = d.checks.find((c) => c.table === "v2");
@@ -300,6 +301,8 @@ export function reportHtml(r: CalibrationResult): string {
 
   parts.push(`<h2>Every cost table side by side</h2>`);
   parts.push(`<p>Each key's worst measured case charged under every table of <code>spec/opcodes.json</code> (1 cycle = 1 µs, no margin): ${r.checks.map((c) => `<b>${esc(c.table)}</b> ${c.unsound.length ? `<b class="bad">${c.unsound.length} unsound</b>` : `<b class="good">sound</b>`}`).join(" · ")} (<code>mhr calibrate --check TABLE</code>).</p>`);
+  const spreads = r.checks.filter((c) => c.spread);
+  if (spreads.length) parts.push(`<p>Spread (the least over-charged key's time / charge over the most over-charged key's): ${spreads.map((c) => `<b>${esc(c.table)}</b> ${esc(fmtRatio(c.spread!.value))}× (${esc(c.spread!.max.key)} ${esc(fmtRatio(c.spread!.max.ratio))} / ${esc(c.spread!.min.key)} ${esc(fmtRatio(c.spread!.min.ratio))})`).join(" · ")}.</p>`);
   parts.push(sideBySide(r));
   if (r.derived?.length) {
     parts.push(`<h2>Cores that run this build (ESTIMATES)</h2>`);

@@ -20,7 +20,7 @@ import type { BenchReply, HelloInfo } from "../protocol/messages.ts";
 import { bytesToHex, equalBytes } from "../model/bytes.ts";
 import { decodeResult, hash32 } from "../model/codec.ts";
 import { COST_KEYS, V1_COSTS, BASE_TABLE, buildMicrobenches, type ValidatedBench } from "./microbench.ts";
-import { checkIntrinsic, fitIntrinsic, intrinsicJobs, type IntrinsicCheck, type IntrinsicPoint } from "./intrinsic.ts";
+import { checkIntrinsic, fitIntrinsic, fitStoredBytes, intrinsicJobs, type IntrinsicCheck, type IntrinsicPoint, type IntrinsicVariant } from "./intrinsic.ts";
 import { DERIVED_MODELS, cpiModelFor, derivedFactor, type CpiModel } from "./cpi-models.ts";
 import { analyse, checkTable, proposeTable, solveTerms, termFindings, soundnessViolations, type CostTableEntry, type Findings, type TableCheck, type TermFinding } from "./solve.ts";
 import { COST_TABLES } from "../generated/opcodes.ts";
@@ -231,7 +231,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     const hello = await link.client.hello();
     const { basis, model } = basisFor(board, hello);
     if (repeat > hello.maxBench) throw new CalibrationError(`--repeat ${repeat} is over the board's largest BENCH N (${hello.maxBench})`);
-    const total = set.benches.length * 2 + overhead.length;
+    const total = set.benches.length * 2 + overhead.reduce((n, o) => n + 1 + (o.shifts?.length ?? 0), 0);
     let done = 0;
     const warnings: string[] = [];
     const check = (label: string, reply: BenchReply, expect?: Uint8Array): void => {
@@ -277,11 +277,17 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     }
     const overheadOut: OverheadMeasurement[] = [];
     const points: IntrinsicPoint[] = [];
-    for (const o of overhead) {
-      const m = await bench(`per-job ${o.id}`, o.bytes, o.charged[BASE_TABLE] + 10);
-      const us = usOf(m.units, basis);
-      overheadOut.push({ id: o.id, doc: o.doc, jobBytes: o.bytes.length, units: m.units, us });
-      points.push({ ...o, us });
+    for (const { shifts, ...o } of overhead) {
+      // Every alignment of the prior state (intrinsic.ts SHIFTS); the slowest is the point.
+      const measuredShifts: { v: IntrinsicVariant; units: number; us: number }[] = [];
+      for (const [i, v] of [o, ...(shifts ?? [])].entries()) {
+        const m = await bench(`per-job ${o.id}${i ? ` (shift ${i})` : ""}`, v.bytes, v.charged[BASE_TABLE] + 10);
+        measuredShifts.push({ v, units: m.units, us: usOf(m.units, basis) });
+      }
+      const slowest = measuredShifts.reduce((a, b) => (b.us > a.us ? b : a));
+      const { bytes, measure, charged } = slowest.v;
+      overheadOut.push({ id: o.id, doc: o.doc, jobBytes: bytes.length, units: slowest.units, us: slowest.us });
+      points.push({ ...o, bytes, measure, charged, us: slowest.us, ...(shifts ? { alignmentsUs: measuredShifts.map((x) => x.us) } : {}) });
     }
     opts.onProgress?.(done, total, "solving");
 
@@ -293,9 +299,13 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     const when = new Date().toISOString().slice(0, 10);
     const doc =
       `Proposed by \`mhr calibrate --board ${board.name}\` on ${when} from ${set.benches.length} microbenchmarks (BENCH, min of ${repeat}). ` +
-      `cost = base + per * ceil(n / unit) as in ${BASE_TABLE}; every measured instruction is charged at least ${margin} × its time at 1 cycle = 1 µs. ` +
+      `cost = base + per * ceil(n / unit) as in ${BASE_TABLE}; every measured instruction is charged at least ${margin} × its time at 1 cycle = 1 µs; ` +
+      "STORE.state's per also covers hashing the stored bytes into the final state (the write per-job jobs). " +
       (basis.estimates ? `Times are ESTIMATES: ${basis.description}.` : `Times are measured: ${basis.description}.`);
-    const entry = { ...proposeTable(V1_COSTS, findings, margin, doc, BASE_TABLE), ...fitIntrinsic(points, margin) };
+    const proposed = proposeTable(V1_COSTS, findings, margin, doc, BASE_TABLE);
+    const perJob = fitIntrinsic(points, margin);
+    proposed.costs["STORE.state"] = fitStoredBytes(points, margin, proposed.costs, perJob);
+    const entry = { ...proposed, ...perJob };
     const intrinsicChecks = checkIntrinsic(points);
     const violations = soundnessViolations(entry.costs, terms, margin);
 

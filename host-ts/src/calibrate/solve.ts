@@ -132,10 +132,12 @@ export interface KeyFinding {
   terms: TermFinding[];
 }
 
+export interface Spread { value: number; max: { key: string; ratio: number }; min: { key: string; ratio: number } }
+
 export interface Findings {
   keys: KeyFinding[];
   unsound: string[];
-  spread?: { value: number; max: { key: string; ratio: number }; min: { key: string; ratio: number } };
+  spread?: Spread;
 }
 
 export function termFindings(terms: Readonly<Record<string, TermInfo>>, units: Readonly<Record<string, number>>, toUs: (u: number) => number): TermFinding[] {
@@ -296,6 +298,12 @@ export interface TableCheck {
   /** Measured terms checked. */
   terms: number;
   unsound: UnsoundKey[];
+  /**
+   * Per cost key the worst ratio of time to charge over its measured terms, and
+   * the spread between the most and the least over-charged keys (max / min;
+   * terms that took no time and compacting terms left out, as in analyse).
+   */
+  spread?: Spread;
   /** The per-job work jobs charged under the table (intrinsic charge plus their instructions). */
   jobs?: { checked: number; unsound: { id: string; us: number; charged: number }[]; minRatio: number; maxRatio: number };
 }
@@ -316,7 +324,24 @@ export function checkTable(name: string, table: Readonly<Record<string, Cost>>, 
     const seen = worst.get(t.key);
     if (!seen || ratio > seen.ratio) worst.set(t.key, { key: t.key, term: t.term, us: t.us, charged, ratio });
   }
-  return { table: name, terms: terms.length, unsound: [...worst.values()].sort((a, b) => b.ratio - a.ratio) };
+  const spread = spreadOf(table, terms);
+  return { table: name, terms: terms.length, unsound: [...worst.values()].sort((a, b) => b.ratio - a.ratio), ...(spread ? { spread } : {}) };
+}
+
+/** The spread of a table over the measured terms (TableCheck.spread). */
+export function spreadOf(table: Readonly<Record<string, Cost>>, terms: readonly TermFinding[]): Spread | undefined {
+  const byKey = new Map<string, number>();
+  for (const t of terms) {
+    const c = table[t.key];
+    if (t.compaction !== undefined || !c || t.us <= 0) continue;
+    const r = t.us / chargeOf(c, t.n ?? 0);
+    if (r > (byKey.get(t.key) ?? 0)) byKey.set(t.key, r);
+  }
+  const ks = [...byKey];
+  if (!ks.length) return undefined;
+  const max = ks.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const min = ks.reduce((a, b) => (b[1] < a[1] ? b : a));
+  return { value: max[1] / min[1], max: { key: max[0], ratio: max[1] }, min: { key: min[0], ratio: min[1] } };
 }
 
 /** One line per unsound key, for the terminal. */
@@ -326,7 +351,9 @@ export function checkSummary(check: TableCheck, board: string): string {
   const jobsLine = j === undefined ? "" : j.unsound.length
     ? `\n  per-job work: ${j.unsound.length} of ${j.checked} jobs charged below their time: ${j.unsound.map((u) => `${u.id} ${u.us.toFixed(0)} µs > ${u.charged} cycles`).join(", ")}`
     : `\n  per-job work: ${j.checked} jobs, each charged ${j.minRatio.toFixed(2)}–${j.maxRatio.toFixed(2)} × its time`;
-  if (!check.unsound.length) return `${head}every key sound (measured ≤ charged at 1 cycle = 1 µs)${jobsLine}`;
+  const sp = check.spread;
+  const spreadLine = sp ? `\n  spread: ${sp.value.toFixed(1)}× (least over-charged ${sp.max.key} at ${sp.max.ratio.toFixed(3)} of its charge, most ${sp.min.key} at ${sp.min.ratio.toFixed(3)})` : "";
+  if (!check.unsound.length) return `${head}every key sound (measured ≤ charged at 1 cycle = 1 µs)${spreadLine}${jobsLine}`;
   const lines = check.unsound.map((u) => `  ${u.key.padEnd(12)} ${u.term}: ${u.us.toFixed(2)} µs > ${u.charged} cycles (ratio ${Number.isFinite(u.ratio) ? u.ratio.toFixed(2) : "∞"})`);
-  return `${head}${check.unsound.length} unsound key(s): ${check.unsound.map((u) => u.key).join(", ")}\n${lines.join("\n")}${jobsLine}`;
+  return `${head}${check.unsound.length} unsound key(s): ${check.unsound.map((u) => u.key).join(", ")}\n${lines.join("\n")}${spreadLine}${jobsLine}`;
 }

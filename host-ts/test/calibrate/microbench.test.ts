@@ -117,6 +117,13 @@ describe("calibration microbenchmarks", () => {
       // v1 has no intrinsic charge: only the instructions, always less than v2 charges.
       expect(o.charged.v1, o.id).toBeLessThan(o.charged.v2);
     }
+    // A job with a prior state comes at all four of its alignments: the state is the job's last field
+    // (key 6), so its offsets differ mod 4 exactly when the job lengths do.
+    for (const o of jobs.filter((j) => j.measure.entries > 0 && j.id.startsWith("state"))) {
+      const all = [o, ...(o.shifts ?? [])];
+      expect(new Set(all.map((v) => v.bytes.length % 4)).size, o.id).toBe(4);
+      for (const v of all) expect((await ref.run(v.bytes)).result.cycles, o.id).toBe(v.charged.v2);
+    }
     // The sweep grows every measure the intrinsic charge prices.
     for (const k of ["jobBytes", "stateSize", "maxMemory"] as const) expect(Math.max(...jobs.map((j) => j.measure[k])), k).toBeGreaterThan(8000);
   });
