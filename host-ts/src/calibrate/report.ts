@@ -69,7 +69,8 @@ export function terminalSummary(r: CalibrationResult): string {
   if (f.spread) lines.push(`spread: ${fmtRatio(f.spread.value)}× (max ratio ${f.spread.max.key} ${fmtRatio(f.spread.max.ratio)} / min ratio ${f.spread.min.key} ${fmtRatio(f.spread.min.ratio)}: the least and the most over-charged keys)`);
   const o = r.overhead.find((x) => x.id === "minimal");
   if (o) lines.push(`per-job work: ${fmtUs(o.us)} µs for the smallest job (up to ${fmtUs(Math.max(...r.overhead.map((x) => x.us)))} µs: ${r.overhead.map((x) => `${x.id} ${fmtUs(x.us)}`).join(", ")})`);
-  for (const c of r.checks) if (c.spread) lines.push(`spread under ${c.table}: ${fmtRatio(c.spread.value)}× (${c.spread.max.key} ${fmtRatio(c.spread.max.ratio)} / ${c.spread.min.key} ${fmtRatio(c.spread.min.ratio)})`);
+  // The base table's spread is the line above.
+  for (const c of r.checks) if (c.spread && c.table !== r.costTable) lines.push(`spread under ${c.table}: ${fmtRatio(c.spread.value)}× (${c.spread.max.key} ${fmtRatio(c.spread.max.ratio)} / ${c.spread.min.key} ${fmtRatio(c.spread.min.ratio)})`);
   for (const c of r.intrinsic?.checks ?? []) lines.push(`per-job work under ${c.table}: charged ${fmtRatio(c.minRatio)}–${fmtRatio(c.maxRatio)} × its time${c.unsound.length ? ` (UNSOUND: ${c.unsound.join(", ")})` : ""}`);
   for (const d of r.derived ?? []) {
     const v = d.checks.find((c) => c.table === "v2");

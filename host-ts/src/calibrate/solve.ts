@@ -171,12 +171,17 @@ export function analyse(costKeys: readonly string[], v1: Readonly<Record<string,
   });
   const measured = keys.filter((k) => k.measured && k.ratio !== undefined && Number.isFinite(k.ratio) && k.ratio > 0);
   const findings: Findings = { keys, unsound: keys.filter((k) => k.unsound).map((k) => k.key) };
-  if (measured.length) {
-    const max = measured.reduce((a, b) => (b.ratio! > a.ratio! ? b : a));
-    const min = measured.reduce((a, b) => (b.ratio! < a.ratio! ? b : a));
-    findings.spread = { value: max.ratio! / min.ratio!, max: { key: max.key, ratio: max.ratio! }, min: { key: min.key, ratio: min.ratio! } };
-  }
+  const spread = spreadOver(measured.map((k) => [k.key, k.ratio!]));
+  if (spread) findings.spread = spread;
   return findings;
+}
+
+/** Max / min over per-key ratios (undefined when there are none). */
+function spreadOver(ratios: readonly (readonly [string, number])[]): Spread | undefined {
+  if (!ratios.length) return undefined;
+  const max = ratios.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const min = ratios.reduce((a, b) => (b[1] < a[1] ? b : a));
+  return { value: max[1] / min[1], max: { key: max[0], ratio: max[1] }, min: { key: min[0], ratio: min[1] } };
 }
 
 // ---- proposed table ----------------------------------------------------------------------
@@ -337,11 +342,7 @@ export function spreadOf(table: Readonly<Record<string, Cost>>, terms: readonly 
     const r = t.us / chargeOf(c, t.n ?? 0);
     if (r > (byKey.get(t.key) ?? 0)) byKey.set(t.key, r);
   }
-  const ks = [...byKey];
-  if (!ks.length) return undefined;
-  const max = ks.reduce((a, b) => (b[1] > a[1] ? b : a));
-  const min = ks.reduce((a, b) => (b[1] < a[1] ? b : a));
-  return { value: max[1] / min[1], max: { key: max[0], ratio: max[1] }, min: { key: min[0], ratio: min[1] } };
+  return spreadOver([...byKey]);
 }
 
 /** One line per unsound key, for the terminal. */
