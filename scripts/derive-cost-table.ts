@@ -1,12 +1,15 @@
 /**
- * npx tsx scripts/derive-cost-table.ts NAME BOARD... [--write]
+ * npx tsx scripts/derive-cost-table.ts NAME BOARD... [--write | --replace]
  *
  * Derives a cost table from committed calibration runs: per cost key the
  * maximum, over the boards' proposed tables (docs/calibration/<board>/
  * proposed-cost-table.json, each already ≥ margin × measured), of base and of
  * per, with v1's unit and of kept, rounded up to a simple form (two
  * significant digits). Prints the entry; --write puts it into
- * spec/opcodes.json's costTables under NAME (then run `npm run gen`).
+ * spec/opcodes.json's costTables under NAME (then run `npm run gen`);
+ * --replace re-derives an existing NAME in place, keeping its contract version
+ * and its compaction rows, which no board proposes: they are fitted by hand to
+ * the churn benchmarks (SPEC §10).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,10 +34,13 @@ function proposalOf(board: string): Proposal {
 
 function main(): void {
   const args = process.argv.slice(2);
-  const write = args.includes("--write");
-  const [name, ...boards] = args.filter((a) => a !== "--write");
-  if (!name || !boards.length) throw new Error("usage: derive-cost-table.ts NAME BOARD... [--write]");
+  const replace = args.includes("--replace");
+  const write = replace || args.includes("--write");
+  const [name, ...boards] = args.filter((a) => a !== "--write" && a !== "--replace");
+  if (!name || !boards.length) throw new Error("usage: derive-cost-table.ts NAME BOARD... [--write | --replace]");
   const spec = JSON.parse(readFileSync(TABLE_PATH, "utf8")) as { costTables: Record<string, CostTable> };
+  const previous = replace ? spec.costTables[name] : undefined;
+  if (replace && !previous) throw new Error(`spec/opcodes.json has no costTables.${name} to replace`);
   const v1 = spec.costTables.v1.costs;
   const proposals = boards.map(proposalOf);
   const margin = Math.max(...proposals.map((p) => p.margin));
@@ -66,11 +72,19 @@ function main(): void {
     doc:
       `Per cost key the maximum of the tables proposed by \`mhr calibrate\` on ${boards.join(", ")} ` +
       `(each charges every measured case at least ${margin} × its time at 1 cycle = 1 µs; virtual boards are ESTIMATES from exact instruction counts and a CPI model), ` +
-      "base and per rounded up to two significant digits (scripts/derive-cost-table.ts). docs/SPEC.md §10 records the data.",
-    // A new table is named by the next contract version (SPEC §5).
-    contractVersion: Math.max(...Object.values(spec.costTables).map((t) => t.contractVersion)) + 1,
+      "base and per rounded up to two significant digits (scripts/derive-cost-table.ts)" + (parts.length ? "; " : "") +
+      (parts.length
+        ? "STORE.state's per also pays for hashing the stored bytes into the final state (fitted to the write per-job jobs); " +
+          "the intrinsic rows (six parts) and the rehash row are the maximum of the boards' fits of the per-job work jobs, rounded the same way"
+        : "") +
+      (previous?.compaction ? "; the compaction rows (per record processed, per 32 bytes moved) are fitted by hand to the churn benchmarks on qemu-lx106" : "") +
+      ". docs/SPEC.md §10 records the data.",
+    // A new table is named by the next contract version (SPEC §5); a re-derived one keeps its own.
+    contractVersion: previous?.contractVersion ?? Math.max(...Object.values(spec.costTables).map((t) => t.contractVersion)) + 1,
     basedOn: "v1",
     margin,
+    ...(previous?.compaction ? { compaction: previous.compaction } : {}),
+    ...(previous?.compactionMove ? { compactionMove: previous.compactionMove } : {}),
     ...(rehash ? { rehash } : {}),
     ...(parts.length ? { intrinsic: intrinsic as CostTable["intrinsic"] } : {}),
     costs,
@@ -79,7 +93,7 @@ function main(): void {
     console.log(JSON.stringify({ [name]: entry }, null, 2));
     return;
   }
-  if (spec.costTables[name]) throw new Error(`spec/opcodes.json already has costTables.${name}; remove it first`);
+  if (spec.costTables[name] && !replace) throw new Error(`spec/opcodes.json already has costTables.${name}; re-derive it with --replace`);
   // spec/opcodes.json keeps a hand layout: the entry goes in as text before the end of costTables.
   const one = (c: CostRow) => `{ ${Object.entries(c).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(", ")} }`;
   const block = [
@@ -89,6 +103,8 @@ function main(): void {
     `      "contractVersion": ${entry.contractVersion},`,
     `      "basedOn": ${JSON.stringify(entry.basedOn)},`,
     `      "margin": ${JSON.stringify(entry.margin)},`,
+    ...(entry.compaction ? [`      "compaction": ${one(entry.compaction)},`] : []),
+    ...(entry.compactionMove ? [`      "compactionMove": ${one(entry.compactionMove)},`] : []),
     ...(entry.rehash ? [`      "rehash": ${one(entry.rehash)},`] : []),
     ...(entry.intrinsic ? ['      "intrinsic": {', Object.entries(entry.intrinsic).map(([k, c]) => `        ${JSON.stringify(k)}: ${one(c!)}`).join(",\n"), "      },"] : []),
     `      "costs": {`,
@@ -97,12 +113,22 @@ function main(): void {
     "    }",
   ].join("\n");
   const text = readFileSync(TABLE_PATH, "utf8");
-  const end = "\n  },\n  \"defaultCostTable\"";
-  if (text.split(end).length !== 2) throw new Error("spec/opcodes.json: cannot find the end of costTables");
-  const out = text.replace(end, `,\n${block}${end}`);
-  JSON.parse(out);
+  let out: string;
+  if (replace) {
+    // The entry's own block: from its key to the first line that closes at its indentation.
+    const start = text.indexOf(`\n    ${JSON.stringify(name)}: {\n`);
+    const close = text.indexOf("\n    }", start + 1);
+    if (start < 0 || close < 0) throw new Error(`spec/opcodes.json: cannot find the block of costTables.${name}`);
+    out = text.slice(0, start + 1) + block + text.slice(close + "\n    }".length);
+  } else {
+    const end = "\n  },\n  \"defaultCostTable\"";
+    if (text.split(end).length !== 2) throw new Error("spec/opcodes.json: cannot find the end of costTables");
+    out = text.replace(end, `,\n${block}${end}`);
+  }
+  const parsed = JSON.parse(out) as { costTables: Record<string, CostTable> };
+  if (JSON.stringify(parsed.costTables[name]) !== JSON.stringify(entry)) throw new Error(`spec/opcodes.json: the written costTables.${name} does not read back as derived`);
   writeFileSync(TABLE_PATH, out);
-  console.log(`wrote costTables.${name} into ${TABLE_PATH}; run npm run gen`);
+  console.log(`${replace ? "re-derived" : "wrote"} costTables.${name} in ${TABLE_PATH}; run npm run gen`);
 }
 
 main();

@@ -10,11 +10,13 @@
  *
  * The fit, one part at a time on the jobs that isolate it (memory, then job
  * bytes on input, then code bytes and instructions on code, then state bytes
- * on few large entries, then entries on many small ones and on balances, then
- * the rehash on each dirty job against its clean twin): per part the largest
- * rate any of its jobs shows beyond the smallest job, times the margin,
- * rounded up to whole cycles per unit; the base is what every job still
- * needs. Every job must then be charged at least margin × its time.
+ * on few large entries, then entries on many small ones and on balances):
+ * per part the largest rate any of its jobs shows beyond the smallest job,
+ * times the margin, rounded up to whole cycles per unit; the base is what
+ * every clean job still needs. The rehash row last, on each dirty job
+ * against its clean twin: at least the rehash's own time, and enough that
+ * the dirty job as a whole is charged margin × its time. Every job must then
+ * be charged at least margin × its time.
  */
 import { assemble } from "../asm/index.ts";
 import { encodeJob } from "../model/codec.ts";
@@ -217,21 +219,31 @@ export function fitIntrinsic(all: readonly IntrinsicPoint[], margin: number): In
   const sparse = stateJobs.length ? Math.min(...stateJobs.map(density)) : 0;
   const rs = rate(stateJobs.filter((p) => density(p) <= 2 * sparse).map((p) => beyondCode(p) / p.measure.stateSize));
   const re = rate(withEntries.map((p) => (beyondCode(p) - rs * p.measure.stateSize) / p.measure.entries));
-  // Rehash: each dirty job against its clean twin. The base is what the one of fewest final entries
-  // needs, the per the largest rate per entry any other shows beyond it (the walk's cost per entry
-  // also grows with the key bytes it stages, so a line through two points would under-charge a third).
-  const dirty = points.filter((p) => p.cleanTwin !== undefined && byId.has(p.cleanTwin));
-  const extra = (p: IntrinsicPoint) => Math.max(0, p.us - byId.get(p.cleanTwin!)!.us);
-  const fewest = dirty.length ? dirty.reduce((x, y) => (y.finalEntries! < x.finalEntries! ? y : x)) : undefined;
-  const rehashBase = fewest ? extra(fewest) : 0;
-  const rh = rate(dirty.filter((p) => p.finalEntries! > fewest!.finalEntries!).map((p) => (extra(p) - rehashBase) / p.finalEntries!));
   const rates: Record<Part, number> = { JOB: rj, "JOB.code": rc, "JOB.instructions": ri, "JOB.entries": re, "JOB.state": rs, "JOB.memory": rm };
   const intrinsic = Object.fromEntries((Object.keys(UNITS) as Part[]).map((part) =>
     [part, { base: 0, per: ceilInt(margin * rates[part] * UNITS[part]), unit: UNITS[part], of: INTRINSIC_PARTS[part] }])) as Record<Part, Cost>;
-  const rehash: Cost = { base: ceilInt(margin * rehashBase), per: ceilInt(margin * rh), unit: 1, of: "entries" };
-  // The base: what every point still needs above its parts (at least the smallest job's share).
+  // The base: what every clean point still needs above its parts (at least the smallest job's share).
+  const perRows = { ...intrinsic };
+  const need = (p: IntrinsicPoint) => margin * p.us - chargeRows(perRows, p.measure);
+  intrinsic.JOB = { ...intrinsic.JOB, base: ceilInt(Math.max(0, ...clean.map(need))) };
+  // Rehash: each dirty job against its clean twin. The rehash alone is charged at least its time:
+  // the base what the dirty job of fewest final entries takes beyond its twin, the per the largest
+  // rate per entry any other shows beyond that (the walk's cost per entry grows with the bytes of
+  // an entry, so a line through two points would under-charge a third). And each dirty job as a
+  // whole is charged at least margin × its time, which may raise either; that whole-job test, not
+  // margin × the rehash alone, because the one job that shows big entries' higher rate (32 of
+  // 1000 bytes) is already charged well above its time for the bytes of those entries, and the
+  // margin on its rate would charge every small entry 1.6 × its rehash.
+  const dirty = points.filter((p) => p.cleanTwin !== undefined && byId.has(p.cleanTwin));
+  const extra = (p: IntrinsicPoint) => Math.max(0, p.us - byId.get(p.cleanTwin!)!.us);
+  const fewest = dirty.length ? dirty.reduce((x, y) => (y.finalEntries! < x.finalEntries! ? y : x)) : undefined;
+  const rehashBase = fewest ? ceilInt(Math.max(extra(fewest), need(fewest) - intrinsic.JOB.base)) : 0;
+  const others = dirty.filter((p) => p.finalEntries! > fewest!.finalEntries!);
+  const rh = rate(others.map((p) => Math.max(extra(p) - rehashBase, need(p) - intrinsic.JOB.base - rehashBase) / p.finalEntries!));
+  const rehash: Cost = { base: rehashBase, per: ceilInt(rh), unit: 1, of: "entries" };
+  // Any point still short (none by construction, but the rows are rounded) raises the base.
   const parts = (p: IntrinsicPoint) => chargeRows(intrinsic, p.measure) + (p.finalEntries !== undefined ? chargeOf(rehash, p.finalEntries) : 0);
-  intrinsic.JOB = { ...intrinsic.JOB, base: ceilInt(Math.max(0, ...points.map((p) => margin * p.us - parts(p)))) };
+  intrinsic.JOB = { ...intrinsic.JOB, base: ceilInt(Math.max(intrinsic.JOB.base, ...points.map((p) => margin * p.us - parts(p)))) };
   return { intrinsic, rehash };
 }
 

@@ -1,0 +1,28 @@
+/**
+ * The default table is what the committed calibration runs give: deriving v2
+ * again from docs/calibration/<board>/proposed-cost-table.json reproduces
+ * spec/opcodes.json's costs, intrinsic rows and rehash row (its compaction
+ * rows are fitted by hand and not derived). A run committed without
+ * re-deriving, or a table edited by hand, fails here.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { COST_TABLES, DEFAULT_COST_TABLE, INTRINSIC, REHASH } from "../../src/generated/opcodes.ts";
+import type { CostTable } from "../../src/spec/table-schema.ts";
+import { REPO_ROOT } from "../../src/boards/profiles.ts";
+
+const run = promisify(execFile);
+
+describe("scripts/derive-cost-table.ts", () => {
+  it("reproduces the default table from the committed runs", async () => {
+    const tsx = join(REPO_ROOT, "node_modules/.bin/tsx");
+    const { stdout } = await run(tsx, ["scripts/derive-cost-table.ts", DEFAULT_COST_TABLE, "qemu-rv32", "qemu-lx106"], { cwd: REPO_ROOT, timeout: 60_000 });
+    const derived = (JSON.parse(stdout) as Record<string, CostTable>)[DEFAULT_COST_TABLE];
+    const strip = (c: object) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined));
+    expect(Object.fromEntries(Object.entries(COST_TABLES[DEFAULT_COST_TABLE]).map(([k, c]) => [k, strip(c)]))).toEqual(derived.costs);
+    expect(INTRINSIC[DEFAULT_COST_TABLE]).toEqual(derived.intrinsic);
+    expect(REHASH[DEFAULT_COST_TABLE]).toEqual(derived.rehash);
+  }, 90_000);
+});
