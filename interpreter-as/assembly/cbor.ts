@@ -89,10 +89,13 @@ function utf8Ok(p: usize, n: usize): bool {
 
 /** Bytewise order of two encodings: <0, 0, >0. */
 export function compareBytes(a: usize, an: usize, b: usize, bn: usize): i32 {
-  const n = an < bn ? an : bn;
-  for (let i: usize = 0; i < n; i++) {
-    const x = <i32>load<u8>(a + i);
-    const y = <i32>load<u8>(b + i);
+  // Two pointers and an end, not an index: a byte of the loop is then the
+  // two loads, their bounds checks and one compare (the index form added the
+  // index to each address and kept the memory's size in no register on the LX106).
+  const e = a + (an < bn ? an : bn);
+  for (; a < e; a++, b++) {
+    const x = <i32>load<u8>(a);
+    const y = <i32>load<u8>(b);
     if (x != y) return x - y;
   }
   return <i32>(an > bn) - <i32>(an < bn);

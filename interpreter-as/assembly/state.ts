@@ -190,12 +190,19 @@ function slotHolding(off: u32): usize {
   const h = <u32>load<u8>(STATE_HEADS + <usize>b);
   const used = count - (b << STATE_INDEX_BLOCK_BITS); // >= 1; the block is full when >= STATE_INDEX_BLOCK
   const first = g << GROUP_BITS;
-  for (let n = GROUP, k = hint + 2; n != 0; n--) {
-    k = first + ((k - 1) & (GROUP - 1));
-    const s = STATE_INDEX + (<usize>k << 1);
-    if (<u32>load<u16>(s) == off && ((k - h) & MASK) < used) {
-      hint = k;
-      return s;
+  const gs = STATE_INDEX + (<usize>first << 1);
+  // A probe steps an offset inside the group and tests its slot; the slot's
+  // index and its position in the block are worked out only on a match
+  // (a probe that carried them was a third longer on the LX106).
+  for (let n = GROUP, o = hint + 2; n != 0; n--) {
+    o = (o - 1) & (GROUP - 1);
+    const s = gs + (<usize>o << 1);
+    if (<u32>load<u16>(s) == off) {
+      const k = first + o;
+      if (((k - h) & MASK) < used) {
+        hint = k;
+        return s;
+      }
     }
   }
   unreachable(); // every live record has a slot in the group it names
