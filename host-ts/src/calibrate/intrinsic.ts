@@ -242,7 +242,7 @@ export function fitIntrinsic(all: readonly IntrinsicPoint[], margin: number): In
   const rh = rate(others.map((p) => Math.max(extra(p) - rehashBase, need(p) - intrinsic.JOB.base - rehashBase) / p.finalEntries!));
   const rehash: Cost = { base: rehashBase, per: ceilInt(rh), unit: 1, of: "entries" };
   // Any point still short (none by construction, but the rows are rounded) raises the base.
-  const parts = (p: IntrinsicPoint) => chargeRows(intrinsic, p.measure) + (p.finalEntries !== undefined ? chargeOf(rehash, p.finalEntries) : 0);
+  const parts = (p: IntrinsicPoint) => chargeRows(perRows, p.measure) + (p.finalEntries !== undefined ? chargeOf(rehash, p.finalEntries) : 0);
   intrinsic.JOB = { ...intrinsic.JOB, base: ceilInt(Math.max(intrinsic.JOB.base, ...points.map((p) => margin * p.us - parts(p)))) };
   return { intrinsic, rehash };
 }

@@ -3,14 +3,17 @@
  * again from docs/calibration/<board>/proposed-cost-table.json reproduces
  * spec/opcodes.json's costs, intrinsic rows and rehash row (its compaction
  * rows are fitted by hand and not derived). A run committed without
- * re-deriving, or a table edited by hand, fails here.
+ * re-deriving, or a table edited by hand, fails here; so does a change to
+ * the per-job fit that the committed proposals do not follow.
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COST_TABLES, DEFAULT_COST_TABLE, INTRINSIC, REHASH } from "../../src/generated/opcodes.ts";
 import type { CostTable } from "../../src/spec/table-schema.ts";
+import { fitIntrinsic, type IntrinsicPoint } from "../../src/calibrate/intrinsic.ts";
 import { REPO_ROOT } from "../../src/boards/profiles.ts";
 
 const run = promisify(execFile);
@@ -25,4 +28,13 @@ describe("scripts/derive-cost-table.ts", () => {
     expect(INTRINSIC[DEFAULT_COST_TABLE]).toEqual(derived.intrinsic);
     expect(REHASH[DEFAULT_COST_TABLE]).toEqual(derived.rehash);
   }, 90_000);
+
+  it.each(["qemu-rv32", "qemu-lx106"])("the committed %s proposal's per-job rows are the fit of its committed per-job points", (board) => {
+    const dir = join(REPO_ROOT, "docs/calibration", board);
+    const cal = JSON.parse(readFileSync(join(dir, "calibration.json"), "utf8")) as { settings: { margin: number }; intrinsic: { points: IntrinsicPoint[] } };
+    const [proposal] = Object.values(JSON.parse(readFileSync(join(dir, "proposed-cost-table.json"), "utf8")) as Record<string, CostTable>);
+    const fit = fitIntrinsic(cal.intrinsic.points, cal.settings.margin);
+    expect(fit.intrinsic).toEqual(proposal.intrinsic);
+    expect(fit.rehash).toEqual(proposal.rehash);
+  });
 });
