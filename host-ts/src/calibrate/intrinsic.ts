@@ -137,9 +137,16 @@ function shapes(): Shape[] {
   ];
 }
 
+/** The key length of the one STORE.state a storing job runs. */
+const STORED_KEY = 1;
+
+/** The function of a job that stores before its HALT: a STORED_KEY-byte key and a `vlen`-byte value, both from memory 0. */
+function storeThenHalt(vlen: number): string[] {
+  return ["PUSH 0", `PUSH ${STORED_KEY}`, "PUSH 0", `PUSH ${vlen}`, "STORE.state", "HALT"];
+}
+
 function jobFor(s: Shape, table: string): Uint8Array {
-  const body = s.write !== undefined ? ["PUSH 0", "PUSH 1", "PUSH 0", `PUSH ${s.write}`, "STORE.state", "HALT"]
-    : s.touch ? ["PUSH 0", "PUSH 1", "PUSH 0", "PUSH 0", "STORE.state", "HALT"] : ["HALT"];
+  const body = s.write !== undefined ? storeThenHalt(s.write) : s.touch ? storeThenHalt(0) : ["HALT"];
   const fn = s.fn ?? "m";
   const src = [`.memory ${s.memory}`, ".cycles 1000000000", `.state ${Limit.MAX_STATE_SIZE}`, `.func ${fn} 0 0`, ...body, ...(s.code ? [s.code] : [])].join("\n");
   const c = assemble(src, { costTable: table });
@@ -173,7 +180,7 @@ export function intrinsicJobs(): IntrinsicJob[] {
       id: s.id, doc: s.doc, ...variant(s), fit: s.write === undefined,
       ...(s.touch ? { cleanTwin: s.id.replace(/-dirty$/, "") } : {}),
       ...(changes ? { finalEntries: (s.state?.size ?? 0) + 1 } : {}),
-      ...(s.write !== undefined ? { stored: 1 + s.write } : {}),
+      ...(s.write !== undefined ? { stored: STORED_KEY + s.write } : {}),
       ...(s.state ? { shifts: SHIFTS.map((x) => variant({ ...s, ...x })) } : {}),
     };
   });
@@ -265,17 +272,18 @@ export function checkIntrinsic(points: readonly IntrinsicPoint[]): IntrinsicChec
 /**
  * STORE.state's per-byte part, raised where the write jobs need it: a stored
  * byte is also hashed into the final state at the end of the call (SPEC §8.2),
- * which only STORE.state's bytes can pay for. Each write job (PUSH ×4,
- * STORE.state, HALT) must be charged margin × its time by the fitted intrinsic
- * and rehash rows, the instructions and STORE.state's base; its per is what is
- * left per unit of the bytes stored.
+ * which only STORE.state's bytes can pay for. Each write job (storeThenHalt)
+ * must be charged margin × its time by the fitted intrinsic and rehash rows
+ * and its instructions' bases; STORE.state's per is what is left per unit of
+ * the bytes stored.
  */
 export function fitStoredBytes(all: readonly IntrinsicPoint[], margin: number, costs: Readonly<Record<string, Cost>>, fit: IntrinsicFit): Cost {
   const store = costs["STORE.state"];
   if (!store || store.unit === undefined) throw new Error("internal: STORE.state has no per-byte part");
+  const bases = storeThenHalt(0).reduce((sum, ins) => sum + costs[ins.split(" ")[0]].base, 0);
   let per = store.per ?? 0;
   for (const p of all.filter((x) => x.stored !== undefined)) {
-    const other = chargeRows(fit.intrinsic, p.measure) + chargeOf(fit.rehash, p.finalEntries ?? 1) + 4 * costs.PUSH.base + costs.HALT.base + store.base;
+    const other = chargeRows(fit.intrinsic, p.measure) + chargeOf(fit.rehash, p.finalEntries ?? 1) + bases;
     per = Math.max(per, ceilInt((margin * p.us - other) / Math.ceil(p.stored! / store.unit)));
   }
   return { ...store, per };

@@ -334,7 +334,7 @@ export function checkTable(name: string, table: Readonly<Record<string, Cost>>, 
 }
 
 /** The spread of a table over the measured terms (TableCheck.spread). */
-export function spreadOf(table: Readonly<Record<string, Cost>>, terms: readonly TermFinding[]): Spread | undefined {
+function spreadOf(table: Readonly<Record<string, Cost>>, terms: readonly TermFinding[]): Spread | undefined {
   const byKey = new Map<string, number>();
   for (const t of terms) {
     const c = table[t.key];
