@@ -355,7 +355,7 @@ export const PORTS: Port[] = [
     cc: process.env.CC ?? "gcc",
     pkg: "gcc",
     out: "mhr-host-asan",
-    args: () => ["-std=c11", "-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", ...WARN, ...SRC.includes, join(portDir("host"), "main.c"), ...SRC.component, ...SRC.proto()],
+    args: () => ["-std=c11", "-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-DWASM_RT_STACK_DEPTH_COUNT=1", ...WARN, ...SRC.includes, join(portDir("host"), "main.c"), ...SRC.component, ...SRC.proto()],
   },
   {
     name: "qemu-rv32",

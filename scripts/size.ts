@@ -14,7 +14,10 @@
  *
  * RAM: static .data+.bss (the VM's linear memory separately) and the peak
  * stack, from GCC's -fcallgraph-info=su (per-function frames and the static
- * call graph: the generated code has no indirect calls or recursion).
+ * call graph: the generated code has no indirect calls, and its one
+ * recursion is the CBOR item check, bounded by MAX_CBOR_DEPTH; peakStack
+ * fails on any other). The MCU builds count no wasm call depth, so this is
+ * their stack proof.
  *
  * Prints a table, writes bench/size.json, and exits 1 when .text+.rodata of
  * the component exceeds 50 KiB (51200 B) on either target. Goal: 32 KiB.
@@ -31,8 +34,16 @@ import { basename, join, relative } from "node:path";
 import { COMPONENT, GENERATED, LX106_FLAGS, MCU_OPT, PORTS, RV32_FLAGS, REPO, SRC, WARN, buildPort, haveTool, type Port } from "./build-firmware.ts";
 import { readElf32 } from "../host-ts/src/flash/elf.ts";
 import { ROM_BOOT_OFFSET } from "../host-ts/src/flash/esp-image.ts";
+import { Limit } from "../host-ts/src/generated/opcodes.ts";
 
 export const BUDGET = 51200;
+/**
+ * Peak stack the component may need (peakStack), with no wasm call-depth
+ * counter in the MCU builds: a quarter of the ESP-IDF main task's 16 KiB
+ * (firmware/sdkconfig.defaults) and an eighth of the bare-metal images' 32 KiB,
+ * leaving the rest to the caller's frames.
+ */
+export const STACK_BUDGET = 4096;
 export const GOAL = 32768;
 
 export type Owner = "vm" | "crypto" | "data" | "runtime" | "proto";
@@ -118,7 +129,7 @@ function sections(readelf: string, obj: string): { name: string; type: string; s
 
 // ---- peak stack from -fcallgraph-info=su ------------------------------------------
 
-interface CallGraph { frame: Map<string, number>; calls: Map<string, Set<string>> }
+export interface CallGraph { frame: Map<string, number>; calls: Map<string, Set<string>> }
 
 function readCallGraph(dir: string): CallGraph {
   const frame = new Map<string, number>();
@@ -138,22 +149,49 @@ function readCallGraph(dir: string): CallGraph {
   return { frame, calls };
 }
 
-/** Deepest stack from `root` (frames only: a call's return address is inside the frame on these ISAs). */
-function peakStack(g: CallGraph, root: string): { bytes: number; path: string[] } {
+/**
+ * The one recursion the VM may have: the CBOR parser's item check, one call
+ * per nesting level, which SPEC §4 bounds by MAX_CBOR_DEPTH (an item one level
+ * deeper is rejected on entry, so MAX_CBOR_DEPTH + 1 frames at most).
+ */
+export const BOUNDED_RECURSION = { name: "cbor/itemStrict", frames: Limit.MAX_CBOR_DEPTH + 1 } as const;
+
+export class CallGraphError extends Error {}
+
+/**
+ * Deepest stack from `root` (frames only: a call's return address is inside
+ * the frame on these ISAs). The bare-metal and ESP-IDF builds do not count
+ * wasm call depth (WASM_RT_STACK_DEPTH_COUNT 0), so this bound is what keeps
+ * them inside their stacks: any cycle in the static call graph other than
+ * BOUNDED_RECURSION's self-call is an error, and that self-call counts its
+ * frame BOUNDED_RECURSION.frames times. (wasm2c emits direct calls only; the
+ * VM has no call_indirect.)
+ */
+export function peakStack(g: CallGraph, root: string): { bytes: number; path: string[] } {
   const memo = new Map<string, { bytes: number; path: string[] }>();
-  const onPath = new Set<string>();
+  const onPath: string[] = [];
   const visit = (fn: string): { bytes: number; path: string[] } => {
     const hit = memo.get(fn);
     if (hit) return hit;
-    if (onPath.has(fn)) return { bytes: 0, path: [`${fn} (recursion!)`] };
-    onPath.add(fn);
+    if (onPath.includes(fn)) {
+      const cycle = [...onPath.slice(onPath.indexOf(fn)), fn].map(prettyName);
+      throw new CallGraphError(`call-graph cycle ${cycle.join(" > ")}: only ${BOUNDED_RECURSION.name}'s self-call is bounded (scripts/size.ts)`);
+    }
+    onPath.push(fn);
     let best = { bytes: 0, path: [] as string[] };
+    let self = false;
     for (const c of g.calls.get(fn) ?? []) {
+      if (c === fn && prettyName(fn).replace(/[.$]isra[.$]\d+$|[.$]constprop[.$]\d+$/, "") === BOUNDED_RECURSION.name) {
+        self = true;
+        continue;
+      }
       const r = visit(c);
       if (r.bytes > best.bytes) best = r;
     }
-    onPath.delete(fn);
-    const res = { bytes: (g.frame.get(fn) ?? 0) + best.bytes, path: [fn, ...best.path] };
+    onPath.pop();
+    const frames = self ? BOUNDED_RECURSION.frames : 1;
+    const own = (g.frame.get(fn) ?? 0) * frames;
+    const res = { bytes: own + best.bytes, path: [self ? `${fn} ×${frames}` : fn, ...best.path] };
     memo.set(fn, res);
     return res;
   };

@@ -160,14 +160,21 @@ export function head(): void {
   else { arg = bswap<u64>(load<u64>(pos)); pos += 8; }
 }
 
-/** Skips one item (well-formed bytes). */
+/**
+ * Skips one item (well-formed bytes). It counts the items still to skip
+ * instead of recursing: an array adds its n items, a map its 2n, so the VM's
+ * one recursive function stays itemStrict, whose depth MAX_DEPTH bounds
+ * (scripts/size.ts checks the compiled call graph for any other cycle).
+ */
 export function skip(): void {
-  head();
-  const m = major;
-  const n = arg;
-  if (m == MAJOR_BYTES || m == MAJOR_TEXT) pos += <usize>n;
-  else if (m == MAJOR_ARRAY) { for (let i: u64 = 0; i < n; i++) skip(); }
-  else if (m == MAJOR_MAP) { for (let i: u64 = 0; i < n; i++) { skip(); skip(); } }
+  for (let left: u64 = 1; left != 0; left--) {
+    head();
+    const m = major;
+    const n = arg;
+    if (m == MAJOR_BYTES || m == MAJOR_TEXT) pos += <usize>n;
+    else if (m == MAJOR_ARRAY) left += n;
+    else if (m == MAJOR_MAP) left += n << 1;
+  }
 }
 
 // ---------------------------------------------------------------- encoder

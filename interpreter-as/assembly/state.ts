@@ -1,10 +1,11 @@
 // The state arena (SPEC §3, §9.7): records in STATE_ARENA, an index of their
 // offsets sorted by key, binary search for look-ups.
-// Record: [vlen u16, bit 15 = dead | klen u8 | group u8 | key | value]; the
-// header is STATE_ENTRY_OVERHEAD bytes. `group` names the run of GROUP
-// physical index slots (half a block) that holds the record's slot, so a
-// compaction that moves the record finds the slot by scanning GROUP slots,
-// not by a search.
+// Record: [vlen u16, bit 15 = dead | klen u8, bit 7 = group bit 0 |
+// group bits 8..1 u8 | key | value]; the header is STATE_ENTRY_OVERHEAD
+// bytes (keys are at most 64 bytes, so klen needs 7 bits). The 9-bit group
+// names the run of GROUP physical index slots (a quarter of a block) that
+// holds the record's slot, so a compaction that moves the record finds the
+// slot by scanning GROUP slots, not by a search.
 //
 // Keys are ordered like their CBOR encodings (a bstr head grows with the
 // length, and keys are at most 64 bytes): shorter keys first, then bytewise.
@@ -42,14 +43,17 @@ const HDR: usize = <usize>LIMIT_STATE_ENTRY_OVERHEAD;
 const MASK: u32 = STATE_INDEX_BLOCK - 1;
 const DEAD: u32 = 0x8000;
 const VLEN: u32 = 0x7fff;
+const KLEN: u32 = 0x7f;
 /**
- * Slots per group (a record names its slot's group in a byte: 6,592 slots
- * make 206 groups). Eight-slot groups, with the group's low bits in the klen
- * byte, scanned less but cost lx106 ~250 B of code and made every index
- * update rewrite two bytes per moved record, not one: inserts on a full
- * state took 1.5 × as long.
+ * Slots per group (6,592 slots make 412 groups, so a group takes 9 bits: the
+ * group byte and bit 7 of the klen byte). 32-slot groups fitted the group
+ * byte alone, but a moved record's search probed up to 32 slots
+ * (churn-scattered8 5.2 × its near-empty insert on qemu-lx106, 4.0 × with
+ * 16); eight-slot groups scanned less still but made inserts on a full state
+ * 1.5 × as long (each group rewrite is a read-modify-write of the klen byte;
+ * with 16 slots one shift in 16 rewrites it, 10–14 % slower inserts).
  */
-const GROUP_BITS: u32 = 5;
+const GROUP_BITS: u32 = 4;
 const GROUP: u32 = 1 << GROUP_BITS;
 /** No arena offset (offsets are below STATE_ARENA_SIZE < 2^16). */
 const NONE: u32 = 0xffffffff;
@@ -100,7 +104,14 @@ export function reset(): void {
 }
 /** Records in the record at `off` that its slot is the one at address s. */
 @inline function setGroup(off: u32, s: usize): void {
-  store<u8>(STATE_ARENA + <usize>off + 3, <u8>groupOf(s));
+  const r = STATE_ARENA + <usize>off;
+  const g = groupOf(s);
+  store<u8>(r + 3, <u8>(g >> 1));
+  store<u8>(r + 2, <u8>((<u32>load<u8>(r + 2) & KLEN) | ((g & 1) << 7)));
+}
+/** The group the record at r names. */
+@inline function recGroup(r: usize): u32 {
+  return (<u32>load<u8>(r + 3) << 1) | (<u32>load<u8>(r + 2) >> 7);
 }
 /** Stores the record offset `off` in the slot at address s and records the slot's group in the record. */
 @inline function place(s: usize, off: u32): void {
@@ -185,7 +196,7 @@ let hint: u32 = 0;
  * match counts only at a used position.
  */
 function slotHolding(off: u32): usize {
-  const g = <u32>load<u8>(STATE_ARENA + <usize>off + 3);
+  const g = recGroup(STATE_ARENA + <usize>off);
   const b = g >> (STATE_INDEX_BLOCK_BITS - GROUP_BITS);
   const h = <u32>load<u8>(STATE_HEADS + <usize>b);
   const used = count - (b << STATE_INDEX_BLOCK_BITS); // >= 1; the block is full when >= STATE_INDEX_BLOCK
@@ -214,7 +225,7 @@ function slotHolding(off: u32): usize {
 @inline function recAt(i: u32): usize {
   return STATE_ARENA + <usize>load<u16>(slotOf(i));
 }
-@inline function recKlen(r: usize): usize { return <usize>load<u8>(r + 2); }
+@inline function recKlen(r: usize): usize { return <usize>(<u32>load<u8>(r + 2) & KLEN); }
 @inline function recVlen(r: usize): usize { return <usize>(<u32>load<u16>(r) & VLEN); }
 @inline function recSize(r: usize): u32 { return <u32>(HDR + recKlen(r) + recVlen(r)); }
 

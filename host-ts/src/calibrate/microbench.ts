@@ -330,6 +330,22 @@ export const MANY_STATES = [
   { tag: "2", entries: 5300, keyLen: 2 },
 ] as const;
 
+/**
+ * Big-value churns (SPEC §10): 1000-byte values, and 4000-byte ones, where a
+ * store's own copy and the compaction's moves dominate its fixed work. `k` is
+ * how many inserts the near-empty baseline makes (they must fit the state);
+ * `churns` how many measured stores each move COMPACTION_RATE times their
+ * record's bytes of live records (one, for values of which few fit).
+ */
+export const BIG_CHURNS = [
+  { vlen: 1000, k: 8, churns: 4 },
+  { vlen: 4000, k: 4, churns: 1 },
+] as const;
+/** Where a big churn's value lies in memory: after the 2-byte keys. */
+const BIG_VALUE_AT = 1024;
+/** The memory a big churn needs: the keys' KiB and the value, in whole KiB. */
+const bigMemory = (vlen: number): number => BIG_VALUE_AT + Math.ceil(vlen / 1024) * 1024;
+
 /** Try-and-increment counter the ground VRF alpha must reach (each step is one more SHA-512 and point decompression). */
 export const VRF_GRIND_CTR = 6;
 
@@ -480,9 +496,12 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
     const few = stateWith(3);
     const newKeys = Array.from({ length: kIns }, (_, i) => keyBytes(8, 0x00, 9000 + i));
     out.push(pair({ key: "STORE.state", n: 16, variant: "insert-few", k: kIns, env: { memory: 1024, stateSize: stateCap, input: concatBytes(...newKeys), state: few }, abort: true, body: (i) => [`PUSH ${8 * i}`, "PUSH 8", "PUSH 512", "PUSH 8", "STORE.state"], note: `${kIns} inserts of new first-sorted 8-byte keys into 3 entries; both jobs end in ABORT (no final-state hash)` }));
-    // And of 1000-byte values (2-byte keys), what churn-move32 is compared with.
-    const bigKeys = Array.from({ length: 8 }, (_, i) => Uint8Array.of(0x00, i));
-    out.push(pair({ key: "STORE.state", n: 1002, variant: "insert-few", k: 8, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...bigKeys), state: few }, abort: true, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "PUSH 1024", "PUSH 1000", "STORE.state"], note: "8 inserts of new first-sorted 2-byte keys with 1000-byte values into 3 entries; both jobs end in ABORT (no final-state hash)" }));
+    // And of big values (2-byte keys), what the churn-move benchmarks are compared with.
+    for (const { vlen, k: kBig } of BIG_CHURNS) {
+      const bigKeys = Array.from({ length: kBig }, (_, i) => Uint8Array.of(0x00, i));
+      const valueAt = BIG_VALUE_AT;
+      out.push(pair({ key: "STORE.state", n: 2 + vlen, variant: "insert-few", k: kBig, env: { memory: bigMemory(vlen), stateSize: stateCap, input: concatBytes(...bigKeys), state: few }, abort: true, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", `PUSH ${valueAt}`, `PUSH ${vlen}`, "STORE.state"], note: `${kBig} inserts of new first-sorted 2-byte keys with ${vlen}-byte values into 3 entries; both jobs end in ABORT (no final-state hash)` }));
+    }
     const small = stateWith(kIns + 3);
     const sorted = [...small.keys()].sort();
     const delInput = concatBytes(...sorted.slice(0, kIns).map(hexToBytes));
@@ -536,17 +555,48 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
       out.push(pair({ key: "STORE.state", n: 16, variant: `churn-${order.tag}`, k: kChurn, env: { memory: Limit.MAX_MEMORY, stateSize: stateCap, input: concatBytes(...sorted, churnKey), state: many }, shared: ["CALL reorder"], tail: reorder, termsOf: { "STORE.del": "STORE.del@8#present-few" }, compacts: true, body: () => churn, note: `${kChurn}× (STORE.del, STORE.state of an 8-byte key and value) on ${entries} entries of 8-byte keys ${order.doc}, while the compaction slides them: every moved record's slot is searched for in its group` }));
     }
   }
-  // The same with big records: 32 entries of 1000-byte values. Each measured store of a 1000-byte value
-  // slides six of them (~6 KB) down.
+  // The same with big values: a 1-byte-key entry (which sorts first, so its record is the arena's first), then
+  // as many entries of the value as fit; the churn key sorts last. Both jobs delete the small entry and churn
+  // until just before an append would pass COMPACTION_START, so each measured store processes
+  // COMPACTION_RATE times its record's bytes of live records and moves them all: the store's own copy and the
+  // compaction's moves dominate its fixed work, and the bigger the value the closer its ratio to the empty
+  // state's store comes to 1 + COMPACTION_RATE (SPEC §10).
+  for (const { vlen, churns } of BIG_CHURNS) {
+    const record = Limit.STATE_ENTRY_OVERHEAD + 2 + vlen;
+    const tinyKey = Uint8Array.of(0x00);
+    const tinyRecord = Limit.STATE_ENTRY_OVERHEAD + 1 + 1;
+    const count = Math.floor((stateCap - tinyRecord) / record);
+    const big: StateMap = new Map([[bytesToHex(tinyKey), Uint8Array.of(1)]]);
+    for (let i = 0; i < count; i++) big.set(bytesToHex(Uint8Array.of(0x6b, i)), patternBytes(vlen, 300 + i));
+    const churnKey = Uint8Array.of(0x6b, count - 1);
+    const churn = ["PUSH 1", "PUSH 2", "STORE.del", "PUSH 1", "PUSH 2", `PUSH ${BIG_VALUE_AT}`, `PUSH ${vlen}`, "STORE.state"];
+    const prior = tinyRecord + count * record;
+    const shared = ["PUSH 0", "PUSH 1", "STORE.del", ...rep(Math.floor((Limit.COMPACTION_START - prior) / record), churn)];
+    const moved = Math.round((Limit.COMPACTION_RATE * record) / 1000);
+    out.push(pair({ key: "STORE.state", n: 2 + vlen, variant: `churn-move${count}`, k: churns, env: { memory: bigMemory(vlen), stateSize: stateCap, input: concatBytes(tinyKey, churnKey), state: big }, shared, termsOf: { "STORE.del": "STORE.del@2#present-big" }, compacts: true, abort: true, body: () => churn, note: `${churns}× (STORE.del, STORE.state of the same key and a ${vlen}-byte value) on ${count} such entries while the compaction slides ~${moved} KB of live records per store` }));
+  }
+  // A big store whose compaction step passes only dead tiny records: both jobs delete every entry of a
+  // 5300-entry state of 6-byte records, then churn a 4000-byte value until just before an append would pass
+  // COMPACTION_START; the measured store's step drops ~4000 dead records (COMPACTION_RATE × its 4006 bytes)
+  // and moves nothing. Its time follows the records, its empty-state twin's the bytes.
+  {
+    const tiny = stateWith(5300, 2);
+    const keys = [...tiny.keys()].sort().map(hexToBytes);
+    const bigKey = Uint8Array.of(0xff, 0x01); // stateWith keys start 0x40..0x7f
+    const vlen = 4000;
+    const record = Limit.STATE_ENTRY_OVERHEAD + bigKey.length + vlen;
+    let prior = 0;
+    for (const kh of tiny.keys()) prior += Limit.STATE_ENTRY_OVERHEAD + kh.length / 2;
+    const keyAt = keys.length * 2;
+    const valueAt = 12288;
+    const churn = [`PUSH ${keyAt}`, "PUSH 2", "STORE.del", `PUSH ${keyAt}`, "PUSH 2", `PUSH ${valueAt}`, `PUSH ${vlen}`, "STORE.state"];
+    const dropAll = ["dropAll:", `PUSH ${keys.length}`, "again:", "PUSH 1", "SUB", "DUP", "PUSH 2", "MUL", "PUSH 2", "STORE.del", "DUP", "JNZ again", "POP", "RET"];
+    const shared = ["CALL dropAll", ...rep(Math.floor((Limit.COMPACTION_START - prior) / record), churn)];
+    out.push(pair({ key: "STORE.state", n: 2 + vlen, variant: "churn-dead5300", k: 1, env: { memory: valueAt + 4096, stateSize: stateCap, input: concatBytes(...keys, bigKey), state: tiny }, shared, tail: dropAll, termsOf: { "STORE.del": "STORE.del@2#present-big" }, compacts: true, abort: true, body: () => churn, note: `STORE.del, STORE.state of a ${vlen}-byte value after all ${keys.length} entries of 2-byte keys were deleted, while the compaction drops ~${Math.round((Limit.COMPACTION_RATE * record) / 6)} dead 6-byte records` }));
+  }
   {
     const big: StateMap = new Map();
     for (let i = 0; i < 32; i++) big.set(bytesToHex(Uint8Array.of(0x6b, i)), patternBytes(1000, 300 + i));
-    const kMove = 4;
-    const record = Limit.STATE_ENTRY_OVERHEAD + 2 + 1000;
-    const keys = [...big.keys()].sort().slice(0, 2).map(hexToBytes);
-    const churn = ["PUSH 2", "PUSH 2", "STORE.del", "PUSH 2", "PUSH 2", "PUSH 1024", "PUSH 1000", "STORE.state"];
-    const shared = ["PUSH 0", "PUSH 2", "STORE.del", ...rep(warmUps(32 * record, record), churn)];
-    out.push(pair({ key: "STORE.state", n: 1002, variant: "churn-move32", k: kMove, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...keys), state: big }, shared, termsOf: { "STORE.del": "STORE.del@2#present-big" }, compacts: true, body: () => churn, note: `${kMove}× (STORE.del, STORE.state of the same key and a 1000-byte value) on 32 such entries while the compaction slides ~6 KB of them per store` }));
     out.push(pair({ key: "STORE.del", n: 2, variant: "present-big", k: 16, env: { memory: 2048, stateSize: stateCap, input: concatBytes(...[...big.keys()].sort().slice(0, 16).map(hexToBytes)), state: big }, abort: true, body: (i) => [`PUSH ${2 * i}`, "PUSH 2", "STORE.del"], note: `16 deletes of 1000-byte entries among 32` }));
   }
   for (const klen of SIZE_POINTS.DEL) {

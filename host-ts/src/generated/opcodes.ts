@@ -393,33 +393,33 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
     "LTE": {"base":1},
     "GTE": {"base":1},
     "JMP": {"base":1},
-    "JZ": {"base":2},
+    "JZ": {"base":1},
     "JNZ": {"base":1},
     "CALL": {"base":1},
     "RET": {"base":1},
     "HALT": {"base":1},
     "ABORT": {"base":1},
-    "HASH": {"base":51,"per":46,"unit":64,"of":"len"},
-    "VERIFY_SIG": {"base":390000,"per":490,"unit":128,"of":"len"},
-    "VERIFY_VRF": {"base":880000,"per":500,"unit":128,"of":"len"},
-    "BALANCE": {"base":23},
+    "HASH": {"base":50,"per":45,"unit":64,"of":"len"},
+    "VERIFY_SIG": {"base":390000,"per":480,"unit":128,"of":"len"},
+    "VERIFY_VRF": {"base":880000,"per":490,"unit":128,"of":"len"},
+    "BALANCE": {"base":21},
     "SENDER": {"base":4},
     "SELF": {"base":4},
     "EPOCH": {"base":1},
-    "TRANSFER": {"base":13},
-    "LOG": {"base":8,"per":2,"unit":32,"of":"len"},
+    "TRANSFER": {"base":11},
+    "LOG": {"base":7,"per":2,"unit":32,"of":"len"},
     "LOAD.m8": {"base":3},
     "LOAD.m16": {"base":3},
     "LOAD.m32": {"base":3},
     "LOAD.m64": {"base":4},
-    "LOAD.state": {"base":28,"per":1,"unit":32,"of":"klen+cap"},
+    "LOAD.state": {"base":26,"per":1,"unit":32,"of":"klen+cap"},
     "LOAD.inlen": {"base":2},
     "STORE.m8": {"base":2},
     "STORE.m16": {"base":3},
     "STORE.m32": {"base":3},
     "STORE.m64": {"base":4},
-    "STORE.state": {"base":120,"per":25,"unit":32,"of":"klen+vlen"},
-    "STORE.del": {"base":120,"per":1,"unit":32,"of":"klen"},
+    "STORE.state": {"base":130,"per":25,"unit":32,"of":"klen+vlen"},
+    "STORE.del": {"base":130,"per":1,"unit":32,"of":"klen"},
     "STORE.copy": {"base":5,"per":1,"unit":32,"of":"len"},
     "MSIZE": {"base":1},
     "EMIT": {"base":4,"per":2,"unit":32,"of":"len"},
@@ -433,7 +433,7 @@ export const DEFAULT_CONTRACT_VERSION = 2;
 /** SPEC §8: the intrinsic charge's rows per table (JOB: job bytes, JOB.code: code bytes, JOB.instructions: instructions, JOB.entries: prior state entries and balances, JOB.state: prior state size, JOB.memory: max_memory); absent = none. */
 export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> | undefined>> = {
   "v1": undefined,
-  "v2": {"JOB":{"base":330,"per":47,"unit":64,"of":"job"},"JOB.code":{"base":0,"per":62,"unit":64,"of":"code"},"JOB.instructions":{"base":0,"per":56,"unit":64,"of":"instructions"},"JOB.entries":{"base":0,"per":17,"unit":1,"of":"entries"},"JOB.state":{"base":0,"per":50,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":10,"unit":1024,"of":"memory"}},
+  "v2": {"JOB":{"base":260,"per":47,"unit":64,"of":"job"},"JOB.code":{"base":0,"per":63,"unit":64,"of":"code"},"JOB.instructions":{"base":0,"per":57,"unit":64,"of":"instructions"},"JOB.entries":{"base":0,"per":15,"unit":1,"of":"entries"},"JOB.state":{"base":0,"per":49,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":10,"unit":1024,"of":"memory"}},
 };
 /** SPEC §9.7: what an appending STORE.state that advances the arena's compaction pays on top, per table (base + per × records processed); absent = nothing. */
 export const COMPACTION: Readonly<Record<string, Cost | undefined>> = {
@@ -448,7 +448,7 @@ export const COMPACTION_MOVE: Readonly<Record<string, Cost | undefined>> = {
 /** SPEC §8.2: what a HALT of a call that changed the state pays on top, per table (base + per × entries of the final state); absent = nothing. */
 export const REHASH: Readonly<Record<string, Cost | undefined>> = {
   "v1": undefined,
-  "v2": {"base":51,"per":17,"unit":1,"of":"entries"},
+  "v2": {"base":46,"per":14,"unit":1,"of":"entries"},
 };
 
 /** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */

@@ -19,6 +19,9 @@
  *   WASM_RT_STATIC_MEMORY_BYTES    the memory is the embedder's static array
  *                                  wasm_rt_static_memory of this size
  *   WASM_RT_STACK_DEPTH_COUNT      1 = count wasm call depth, trap EXHAUSTION
+ *                                  (default 0: `npm run size` bounds the
+ *                                  stack statically, scripts/size.ts
+ *                                  peakStack; the host-asan port sets 1)
  *   WASM_RT_MAX_CALL_STACK_DEPTH   the depth limit (default 128)
  */
 #ifndef WASM_RT_H_
@@ -84,7 +87,7 @@ extern "C" {
 #define WASM_RT_NONCONFORMING_UNCHECKED_STACK_EXHAUSTION 0
 
 #ifndef WASM_RT_STACK_DEPTH_COUNT
-#define WASM_RT_STACK_DEPTH_COUNT 1
+#define WASM_RT_STACK_DEPTH_COUNT 0
 #endif
 #ifndef WASM_RT_MAX_CALL_STACK_DEPTH
 #define WASM_RT_MAX_CALL_STACK_DEPTH 128
