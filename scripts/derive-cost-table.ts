@@ -10,6 +10,14 @@
  * --replace re-derives an existing NAME in place, keeping its contract version
  * and its compaction rows, which no board proposes: they are fitted by hand to
  * the churn benchmarks (SPEC §10).
+ *
+ * A re-derivation lowers a value only by more than one rounding step: a
+ * value the runs give one step below the table's keeps the table's. The
+ * table is compiled into the firmware the runs measure, and a key measured
+ * at the edge of an integer (ADD at 0.798–0.806 µs on qemu-lx106, × 1.25)
+ * moves across it when another key's constant changes the generated code, so
+ * without this the derivation alternated between two tables and never
+ * reached a fixed point. Raising is never held back: soundness first.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +29,22 @@ export function simpleCeil(x: number): number {
   if (x <= 99) return Math.max(0, Math.ceil(x));
   const step = 10 ** (Math.floor(Math.log10(x)) - 1);
   return Math.ceil(x / step) * step;
+}
+
+/** The next simple value above x: x + 1 up to 99, else one step of the second significant digit. */
+function stepAbove(x: number): number {
+  return x <= 99 ? x + 1 : x + 10 ** (Math.floor(Math.log10(x)) - 1);
+}
+
+/** The derived value, or the table's current one when that is above it by at most one rounding step. */
+export function settle(derived: number, current: number | undefined): number {
+  return current !== undefined && current > derived && current <= stepAbove(derived) ? current : derived;
+}
+
+function settleRow(row: CostRow, current: CostRow | undefined): CostRow {
+  const out: CostRow = { ...row, base: settle(row.base, current?.base) };
+  if (row.per !== undefined) out.per = settle(row.per, current?.per);
+  return out;
 }
 
 interface Proposal { doc: string; margin: number; costs: Record<string, CostRow>; intrinsic?: Record<string, CostRow>; rehash?: CostRow }
@@ -40,6 +64,8 @@ function main(): void {
   if (!name || !boards.length) throw new Error("usage: derive-cost-table.ts NAME BOARD... [--write | --replace]");
   const spec = JSON.parse(readFileSync(TABLE_PATH, "utf8")) as { costTables: Record<string, CostTable> };
   const previous = replace ? spec.costTables[name] : undefined;
+  // The table being re-derived, for settle(); also without --replace, so that printing reproduces what --replace writes.
+  const current = spec.costTables[name] as CostTable | undefined;
   if (replace && !previous) throw new Error(`spec/opcodes.json has no costTables.${name} to replace`);
   const v1 = spec.costTables.v1.costs;
   const proposals = boards.map(proposalOf);
@@ -53,31 +79,32 @@ function main(): void {
       row.unit = base.unit;
       row.of = base.of;
     }
-    costs[key] = row;
+    costs[key] = settleRow(row, current?.costs[key]);
   }
   // The intrinsic charge: per part the maximum base and per over the boards, rounded up the same way.
   const parts = [...new Set(proposals.flatMap((p) => Object.keys(p.intrinsic ?? {})))];
   const intrinsic: Record<string, CostRow> = {};
   for (const part of parts) {
     const rows = proposals.map((p) => p.intrinsic?.[part]).filter((r): r is CostRow => r !== undefined);
-    intrinsic[part] = { base: simpleCeil(Math.max(0, ...rows.map((r) => r.base))), per: simpleCeil(Math.max(0, ...rows.map((r) => r.per ?? 0))), unit: rows[0].unit, of: rows[0].of };
+    const row = { base: simpleCeil(Math.max(0, ...rows.map((r) => r.base))), per: simpleCeil(Math.max(0, ...rows.map((r) => r.per ?? 0))), unit: rows[0].unit, of: rows[0].of };
+    intrinsic[part] = settleRow(row, current?.intrinsic?.[part as keyof NonNullable<CostTable["intrinsic"]>]);
   }
   // The rehash charge (SPEC §8.2): the maximum base and per, rounded up the same way.
   const rehashRows = proposals.map((p) => p.rehash).filter((r): r is CostRow => r !== undefined);
   const rehash: CostRow | undefined = rehashRows.length
-    ? { base: simpleCeil(Math.max(...rehashRows.map((r) => r.base))), per: simpleCeil(Math.max(...rehashRows.map((r) => r.per ?? 0))), unit: 1, of: "entries" }
+    ? settleRow({ base: simpleCeil(Math.max(...rehashRows.map((r) => r.base))), per: simpleCeil(Math.max(...rehashRows.map((r) => r.per ?? 0))), unit: 1, of: "entries" }, current?.rehash)
     : undefined;
   const entry: CostTable = {
     status: "calibrated",
     doc:
       `Per cost key the maximum of the tables proposed by \`mhr calibrate\` on ${boards.join(", ")} ` +
       `(each charges every measured case at least ${margin} × its time at 1 cycle = 1 µs; virtual boards are ESTIMATES from exact instruction counts and a CPI model), ` +
-      "base and per rounded up to two significant digits (scripts/derive-cost-table.ts)" + (parts.length ? "; " : "") +
+      "base and per rounded up to two significant digits and lowered on a re-derivation only by more than one rounding step (scripts/derive-cost-table.ts)" + (parts.length ? "; " : "") +
       (parts.length
         ? "STORE.state's per also pays for hashing the stored bytes into the final state (fitted to the write per-job jobs); " +
           "the intrinsic rows (six parts) and the rehash row are the maximum of the boards' fits of the per-job work jobs, rounded the same way"
         : "") +
-      (previous?.compaction ? "; the compaction rows (per record processed, per 32 bytes moved) are fitted by hand to the churn benchmarks on qemu-lx106" : "") +
+      (previous?.compaction ? "; the compaction rows (per unit processed: a live record or a dead run; per 32 bytes moved) are fitted by hand to the churn benchmarks on qemu-lx106" : "") +
       ". docs/SPEC.md §10 records the data.",
     // A new table is named by the next contract version (SPEC §5); a re-derived one keeps its own.
     contractVersion: previous?.contractVersion ?? Math.max(...Object.values(spec.costTables).map((t) => t.contractVersion)) + 1,

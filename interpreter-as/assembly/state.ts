@@ -1,11 +1,20 @@
 // The state arena (SPEC §3, §9.7): records in STATE_ARENA, an index of their
 // offsets sorted by key, binary search for look-ups.
-// Record: [vlen u16, bit 15 = dead | klen u8, bit 7 = group bit 0 |
-// group bits 8..1 u8 | key | value]; the header is STATE_ENTRY_OVERHEAD
-// bytes (keys are at most 64 bytes, so klen needs 7 bits). The 9-bit group
-// names the run of GROUP physical index slots (a quarter of a block) that
-// holds the record's slot, so a compaction that moves the record finds the
-// slot by scanning GROUP slots, not by a search.
+// Live record: [vlen u16 (bit 15 clear) | klen u8: klen - 1 in bits 0..5
+// (keys are 1..64 bytes), bit 6 = the record before it in its segment is
+// dead, bit 7 = group bit 0 | group bits 8..1 u8 | key | value]; the header
+// is STATE_ENTRY_OVERHEAD bytes. The 9-bit group names the run of GROUP
+// physical index slots that holds the record's slot, so a compaction that
+// moves the record finds the slot by scanning GROUP slots, not by a search.
+// Dead run: adjacent dead records are one run (SPEC §9.7's unit), coalesced
+// when a record dies: [bit 15 set, size bits 0..14 u16 | size bit 15 u8 |
+// ... | size u16 at its last two bytes] (records are at least 5 bytes, so the
+// two ends never overlap). The size at the end lets a dying record find the
+// start of the run before it, which bit 6 says is there, so a compaction step
+// passes a run of any length in one visit.
+// A segment is a stretch of records with nothing else between them: [0, end)
+// without a compaction; with one, the processed [0, to) and the unprocessed
+// [from, end). Runs never cross a segment's ends.
 //
 // Keys are ordered like their CBOR encodings (a bstr head grows with the
 // length, and keys are at most 64 bytes): shorter keys first, then bytewise.
@@ -43,7 +52,10 @@ const HDR: usize = <usize>LIMIT_STATE_ENTRY_OVERHEAD;
 const MASK: u32 = STATE_INDEX_BLOCK - 1;
 const DEAD: u32 = 0x8000;
 const VLEN: u32 = 0x7fff;
+/** The klen byte's bits below the group bit: klen - 1 and PREV_DEAD. */
 const KLEN: u32 = 0x7f;
+const KLEN_M1: u32 = 0x3f;
+const PREV_DEAD: u32 = 0x40;
 /**
  * Slots per group (6,592 slots make 412 groups, so a group takes 9 bits: the
  * group byte and bit 7 of the klen byte). 32-slot groups fitted the group
@@ -71,6 +83,9 @@ let end: u32 = 0;
 let compacting: bool = false;
 let to: u32 = 0;
 let from: u32 = 0;
+/** Where the dead run that ends at `end` starts (NONE if the record there is live or there is none); the same for `to` while compacting. */
+let tailRun: u32 = NONE;
+let toRun: u32 = NONE;
 /** What the last plan() counted: records processed and bytes of records moved; and the size of the entry the store replaces (0 for a new key). */
 export let workRecords: u32 = 0;
 export let oldSize: u32 = 0;
@@ -84,6 +99,8 @@ export function reset(): void {
   compacting = false;
   to = 0;
   from = 0;
+  tailRun = NONE;
+  toRun = NONE;
   memory.fill(STATE_HEADS, 0, <usize>STATE_INDEX_BLOCKS);
 }
 
@@ -225,23 +242,25 @@ function slotHolding(off: u32): usize {
 @inline function recAt(i: u32): usize {
   return STATE_ARENA + <usize>load<u16>(slotOf(i));
 }
-@inline function recKlen(r: usize): usize { return <usize>(<u32>load<u8>(r + 2) & KLEN); }
+@inline function recKlen(r: usize): usize { return <usize>(<u32>load<u8>(r + 2) & KLEN_M1) + 1; }
 @inline function recVlen(r: usize): usize { return <usize>(<u32>load<u16>(r) & VLEN); }
 @inline function recSize(r: usize): u32 { return <u32>(HDR + recKlen(r) + recVlen(r)); }
 
-function cmpKey(r: usize, key: usize, klen: usize): i32 {
-  const rk = recKlen(r);
-  if (rk != klen) return rk < klen ? -1 : 1;
-  return compareBytes(r + HDR, rk, key, klen);
+/** Compares the record at r with the key; `km1` is klen - 1, as records store it (no add per probe). */
+@inline function cmpKey(r: usize, key: usize, klen: usize, km1: u32): i32 {
+  const rk = <u32>load<u8>(r + 2) & KLEN_M1;
+  if (rk != km1) return rk < km1 ? -1 : 1;
+  return compareBytes(r + HDR, klen, key, klen);
 }
 
 /** Index of the key, or -(insertion point + 1). */
 export function find(key: usize, klen: usize): i32 {
+  const km1 = <u32>klen - 1;
   let lo: i32 = 0;
   let hi: i32 = <i32>count - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const c = cmpKey(recAt(<u32>mid), key, klen);
+    const c = cmpKey(recAt(<u32>mid), key, klen, km1);
     if (c == 0) return mid;
     if (c < 0) lo = mid + 1; else hi = mid - 1;
   }
@@ -253,7 +272,8 @@ function writeRecord(key: usize, klen: usize, val: usize, vlen: usize): u32 {
   const off = end;
   const r = STATE_ARENA + <usize>off;
   store<u16>(r, <u16>vlen);
-  store<u8>(r + 2, <u8>klen);
+  store<u8>(r + 2, <u8>((<u32>klen - 1) | (tailRun != NONE ? PREV_DEAD : 0)));
+  tailRun = NONE;
   memory.copy(r + HDR, key, klen);
   memory.copy(r + HDR + klen, val, vlen);
   const size = <u32>(HDR + klen + vlen);
@@ -265,45 +285,71 @@ function writeRecord(key: usize, klen: usize, val: usize, vlen: usize): u32 {
 /**
  * SPEC §9.7's compaction step for an appending store of a record of `size`
  * bytes whose key's old record is at `old` (NONE for a new key), which counts
- * as dead. A dry step (the GAS phase) only counts the records it would process
+ * as dead. A dry step (the GAS phase) only counts the units it would process
  * and the bytes it would move into workRecords/workBytes; a real one (the
- * store's OPERATION phase, after the old record is marked dead) does it and
- * counts the same. GAS can run twice (a fuel refill reruns the instruction),
- * so it must not change anything.
+ * store's OPERATION phase, after the old record has died) does it and counts
+ * the same. GAS can run twice (a fuel refill reruns the instruction), so it
+ * must not change anything.
+ * A unit is a live record or a dead run; in the dry step the old record, not
+ * dead yet, joins the runs either side of it. The live records between two
+ * runs all move by the same distance, so each gets its slot rewritten as it
+ * is passed and the stretch moves in one copy when the next run (or the
+ * step's end) is reached.
  */
 function step(size: u32, old: u32, dry: bool): void {
   let active = compacting;
   let t = to;
   let f = from;
   let e = end;
+  let prevDead = toRun != NONE;
   let records: u32 = 0;
   let moved: u32 = 0;
   if (!active && e + size > <u32>LIMIT_COMPACTION_START) {
     active = true;
     t = 0;
     f = 0;
+    prevDead = false;
   }
   if (active) {
     const budget = <u32>LIMIT_COMPACTION_RATE * size;
     let done: u32 = 0;
+    let stretch: u32 = f; // live records in [stretch, f) are still to be copied down to t - (f - stretch)
     while (f < e && (done < budget || e + size > <u32>STATE_ARENA_SIZE)) {
       const r = STATE_ARENA + <usize>f;
-      const h = <u32>load<u16>(r);
-      const n = recSize(r);
-      if ((h & DEAD) == 0 && f != old) {
-        if (t != f) {
-          moved += n;
-          if (!dry) {
-            const s = slotHolding(f); // before the copy: it reads the record's group
-            memory.copy(STATE_ARENA + <usize>t, r, <usize>n);
-            store<u16>(s, <u16>t);
-          }
+      let n: u32;
+      if ((<u32>load<u16>(r) & DEAD) != 0 || f == old) {
+        let g = f;
+        do {
+          const q = STATE_ARENA + <usize>g;
+          g += (<u32>load<u16>(q) & DEAD) != 0 ? runSize(q) : recSize(q);
+        } while (g < e && (g == old || (<u32>load<u16>(STATE_ARENA + <usize>g) & DEAD) != 0));
+        n = g - f;
+        if (!dry && stretch != f) {
+          const len = f - stretch;
+          memory.copy(STATE_ARENA + <usize>(t - len), STATE_ARENA + <usize>stretch, <usize>len);
         }
+        stretch = g;
+      } else {
+        n = recSize(r);
+        if (!dry) {
+          // Its predecessor is now the last record of [0, to) (a record at a segment's start has a stale bit).
+          const k = r + 2;
+          const b = <u32>load<u8>(k) & ~PREV_DEAD;
+          store<u8>(k, <u8>(prevDead ? b | PREV_DEAD : b));
+          if (t != f) store<u16>(slotHolding(f), <u16>t);
+          else stretch = f + n; // in place: nothing to copy
+        }
+        if (t != f) moved += n;
+        prevDead = false;
         t += n;
       }
       f += n;
       done += n;
       records++;
+    }
+    if (!dry && stretch != f) {
+      const len = f - stretch;
+      memory.copy(STATE_ARENA + <usize>(t - len), STATE_ARENA + <usize>stretch, <usize>len);
     }
     if (f >= e) {
       active = false;
@@ -313,6 +359,8 @@ function step(size: u32, old: u32, dry: bool): void {
   workRecords = records;
   workBytes = moved;
   if (!dry) {
+    if (!prevDead) toRun = NONE;
+    if (records != 0 && !active) tailRun = toRun; // the compaction ended: [0, to) is the arena
     compacting = active;
     to = t;
     from = f;
@@ -355,16 +403,42 @@ export function valueLen(i: u32, klen: usize): usize {
   return recVlen(r);
 }
 
-/** Marks entry i's record dead (it stays in the arena until a compaction passes it). */
-function kill(i: u32): void {
-  const r = recAt(i);
-  store<u16>(r, <u16>(<u32>load<u16>(r) | DEAD));
-  used -= recSize(r);
+/** The size of the dead run at r. */
+@inline function runSize(r: usize): u32 {
+  return (<u32>load<u16>(r) & VLEN) | (<u32>load<u8>(r + 2) << 15);
+}
+/**
+ * Marks the live record at `off` dead, as part of one run with the dead runs
+ * right before and after it in its segment (it stays in the arena until a
+ * compaction passes it). Keeps every run maximal in its segment, so the run a
+ * compaction step meets is SPEC §9.7's unit.
+ */
+function kill(off: u32): void {
+  const r = STATE_ARENA + <usize>off;
+  const n = recSize(r);
+  used -= n;
+  const inDone = compacting && off < to;
+  const first: u32 = compacting && !inDone ? from : 0;
+  const last: u32 = inDone ? to : end;
+  let s = off;
+  let e = off + n;
+  if ((<u32>load<u8>(r + 2) & PREV_DEAD) != 0 && s != first) s -= <u32>load<u16>(r - 2);
+  if (e != last && (<u32>load<u16>(STATE_ARENA + <usize>e) & DEAD) != 0) e += runSize(STATE_ARENA + <usize>e);
+  const q = STATE_ARENA + <usize>s;
+  const size = e - s;
+  store<u16>(q, <u16>(DEAD | (size & VLEN)));
+  store<u8>(q + 2, <u8>(size >> 15));
+  store<u16>(STATE_ARENA + <usize>e - 2, <u16>size);
+  if (e != last) {
+    const k = STATE_ARENA + <usize>e + 2; // the live record after the run
+    store<u8>(k, <u8>(<u32>load<u8>(k) | PREV_DEAD));
+  } else if (inDone) toRun = s;
+  else tailRun = s;
 }
 
 /** Removes entry i. */
 export function removeAt(i: u32): void {
-  kill(i);
+  kill(<u32>load<u16>(slotOf(i)));
   indexRemove(i);
   dirty = true;
 }
@@ -382,11 +456,9 @@ export function put(at: i32, key: usize, klen: usize, val: usize, vlen: usize): 
     slot = slotOf(<u32>at);
     old = <u32>load<u16>(slot);
     const r = STATE_ARENA + <usize>old;
-    const h = <u32>load<u16>(r);
-    if (<usize>h == vlen) { memory.copy(r + HDR + klen, val, vlen); return; } // same length: in place
+    if (<usize>load<u16>(r) == vlen) { memory.copy(r + HDR + klen, val, vlen); return; } // same length: in place
     // Same key, new length: the old record dies, the entry keeps its index position and gets the new one.
-    store<u16>(r, <u16>(h | DEAD));
-    used -= <u32>(HDR + klen) + h;
+    kill(old);
   } else if (count >= STATE_INDEX_CAP) return; // unreachable for a legal state; keeps memory safe
   step(<u32>(HDR + klen + vlen), old, false);
   const off = writeRecord(key, klen, val, vlen);

@@ -31,7 +31,7 @@ export function specTables(t: OpcodeTable): Record<string, string> {
     return `| ${n} | ${ct.contractVersion} | ${rows.length ? rows.map(([p, r]) => `${p}: ${costText(r!)}`).join("; ") : "none"} |`;
   })];
   const compaction = ["| table | compaction charge (SPEC §9.7), on top of the STORE.state that advances the compaction |", "|---|---|", ...tables.map(([n, ct]) =>
-    `| ${n} | ${ct.compaction && ct.compactionMove ? `${ct.compaction.base} + ${ct.compaction.per} × records processed + ${ct.compactionMove.per} × ceil(bytes moved / ${ct.compactionMove.unit})` : "none"} |`)];
+    `| ${n} | ${ct.compaction && ct.compactionMove ? `${ct.compaction.base} + ${ct.compaction.per} × units processed (live records and dead runs) + ${ct.compactionMove.per} × ceil(bytes moved / ${ct.compactionMove.unit})` : "none"} |`)];
   const rehash = ["| table | rehash charge (SPEC §8.2), on top of HALT's when the call changed the state |", "|---|---|", ...tables.map(([n, ct]) =>
     `| ${n} | ${ct.rehash ? `${ct.rehash.base} + ${ct.rehash.per} × entries of the final state` : "none"} |`)];
   const rows = (r: { code: number; name: string; doc: string }[]) =>

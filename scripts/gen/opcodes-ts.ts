@@ -77,7 +77,7 @@ export function opcodesTs(t: OpcodeTable): string {
   L.push("export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> | undefined>> = {");
   for (const [name, ct] of Object.entries(t.costTables)) L.push(`  ${JSON.stringify(name)}: ${ct.intrinsic ? JSON.stringify(ct.intrinsic) : "undefined"},`);
   L.push("};");
-  L.push("/** SPEC §9.7: what an appending STORE.state that advances the arena's compaction pays on top, per table (base + per × records processed); absent = nothing. */");
+  L.push("/** SPEC §9.7: what an appending STORE.state that advances the arena's compaction pays on top, per table (base + per × units processed: live records and dead runs); absent = nothing. */");
   L.push("export const COMPACTION: Readonly<Record<string, Cost | undefined>> = {");
   for (const [name, ct] of Object.entries(t.costTables)) L.push(`  ${JSON.stringify(name)}: ${ct.compaction ? JSON.stringify(ct.compaction) : "undefined"},`);
   L.push("};");

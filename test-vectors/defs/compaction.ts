@@ -160,6 +160,63 @@ const k5 = store(56, ZEROS, 8);
 const k5Cost = storeOps(8) + compaction(2, entrySize(8, 8) + entrySize(8, 188));
 const grown: [Uint8Array, Uint8Array][] = [[K2, zeros(8000)], [K, V8], [K3, zeros(188)]];
 
+// ---- dead runs: adjacent dead records are one unit ----
+// 2-byte keys 80 i are written at memory 16310 + 2i (i < 100): six instructions each.
+const smallAt = (i: number) => 16310 + 2 * i;
+const putSmall = (i: number) => ["PUSH 128", `PUSH ${smallAt(i)}`, "STORE.m8", `PUSH ${i}`, `PUSH ${smallAt(i) + 1}`, "STORE.m8"];
+const putSmallCost = 4 * V2.PUSH.base + 2 * V2["STORE.m8"].base;
+const delSmall = (i: number) => del(smallAt(i), 2);
+const small = (i: number) => Uint8Array.of(0x80, i);
+const storeSmall = (i: number, vlen: number) => [`PUSH ${smallAt(i)}`, "PUSH 2", `PUSH ${ZEROS}`, `PUSH ${vlen}`, "STORE.state"];
+const storeSmallOps = (vlen: number) => 4 * V2.PUSH.base + storeCost(2, vlen);
+const without = (m: StateMap, ...keys: Uint8Array[]): StateMap => {
+  const out = new Map(m);
+  for (const k of keys) out.delete(bytesToHex(k));
+  return out;
+};
+
+// Delete 80 00..80 09 (arena 0..59) and the padding, then store K with 8,201 bytes (as start-and-finish): the
+// ten dead records are one run, one unit, so the step processes 1 + 90 live (moved 60 bytes down: 540 bytes)
+// + 1 (the padding) = 92 units. In either order of the deletes: ascending, each dying record joins the run
+// before it (which its header says is there); descending, the run after it.
+const ten = Array.from({ length: 10 }, (_, i) => i);
+const runOf = (order: number[]) => [...putKeys, ...ten.flatMap(putSmall), ...order.flatMap(delSmall), ...delPad, ...store(0, ZEROS, BIG), "HALT"];
+const runCycles = (i: number) => i + putKeysCost + 10 * putSmallCost + 10 * delOps(2) + delOps(3) + storeOps(BIG) + compaction(92, 90 * entrySize(2, 0)) + haltChanged(SMALL - 10 + 1);
+const runState = () => hexState(without(stateAfter([[K, zeros(BIG)]]), ...ten.map(small)));
+
+// The GAS phase counts a store's old record as dead: after the grow steps and deleting 80 01 and 80 03, a
+// new length for 80 02 (a 194-byte record: the end would pass COMPACTION_START, a compaction starts, share
+// 1,164) meets 80 00 (live, in place), then 80 01, its own old record and 80 03 as one unit (18 bytes), the
+// 96 records after them (moved 18 bytes down: 576), and the dead padding: 99 units.
+const joinsOld = [...grow, ...[1, 2, 3].flatMap(putSmall), ...delSmall(1), ...delSmall(3), ...storeSmall(2, 188), "HALT"];
+const joinsOldCycles = (i: number) => i + growCost + 3 * putSmallCost + 2 * delOps(2) + storeSmallOps(188) + compaction(99, 96 * entrySize(2, 0)) + haltChanged(SMALL - 2 + 2);
+const joinsOldState = () => hexState(without(stateAfter([[K2, zeros(8000)], [K, V8], [small(2), zeros(188)]]), small(1), small(3)));
+
+// Runs on both sides of a running compaction, and across two compactions. After the grow steps and K3 (which
+// leaves [0, 600) processed and [32,748, 40,980) not: K2, K, K3):
+// - delete 80 99 and 80 98, the last records of [0, 600): one run at 588..600, which ends where the processed
+//   part ends and so does not reach past it;
+// - delete K2, the first record of the unprocessed part: a run of its own, though the dead padding was just
+//   before it (the compaction has dropped that);
+// - K4 (share 120) processes K2's run: one unit, nothing moved; K5 processes K and K3 (moved to 600 and 620:
+//   two units, 220 bytes), and K's header now says the record before it is dead;
+// - delete K (at 600): it joins the run before it, 588..620;
+// - store 80 99 again with an empty value (share 36): K4 and K5 move down (two units, 40 bytes), the
+//   compaction ends and the end is 860; the record goes to 860..866;
+// - store K2 with 15,000 bytes (to 15,878) and 15,001 (to 30,891): no compaction (the first dies, a run at the
+//   end); then 15,002: a compaction starts and processes everything (its share is 90,084 bytes): 80 00..80 97
+//   in place (98 units), the run 588..620 (one), K3, K4, K5 and 80 99 (four, moved 32 bytes down: 246 bytes),
+//   and the dead K2 with its old record (one): 104 units.
+const both = [
+  ...grow, ...k3, ...[98, 99].flatMap(putSmall), ...delSmall(99), ...delSmall(98), ...del(32), ...k4, ...k5, ...del(0),
+  ...storeSmall(99, 0), ...store(32, ZEROS, 15000), ...store(32, ZEROS, 15001), ...store(32, ZEROS, 15002), "HALT",
+];
+const bothCycles = (i: number) =>
+  i + growCost + k3Cost + 2 * putSmallCost + 2 * delOps(2) + delOps(8) + storeOps(8) + compaction(1, 0) + k5Cost + delOps(8) +
+  storeSmallOps(0) + compaction(2, 2 * entrySize(8, 8)) + storeOps(15000) + storeOps(15001) +
+  storeOps(15002) + compaction(104, entrySize(8, 188) + 2 * entrySize(8, 8) + entrySize(2, 0)) + haltChanged(SMALL - 1 + 4);
+const bothState = () => hexState(without(stateAfter([[K2, zeros(15002)], [K3, zeros(188)], [K4, zeros(8)], [K5, zeros(8)]]), K, small(98)));
+
 export const compactionVectors: DefFile = {
   category: "v2-compaction",
   description: "the compaction charge of contract version 2 (SPEC §9.7): an appending STORE.state advances the state arena's compaction and pays for the records it processes and the bytes it moves",
@@ -182,6 +239,14 @@ export const compactionVectors: DefFile = {
     fitted("compaction/exact-fit", "max_cycles exactly K3's charge with its compaction, then HALT's: HALT with cycles == max_cycles", [...grow, ...k3, "HALT"],
       growCost + k3Cost + haltChanged(SMALL + 3),
       (i) => ({ status: "HALT", cycles: i + growCost + k3Cost + haltChanged(SMALL + 3), state: hexState(stateAfter(grown)) })),
+    vector("compaction/dead-run-ascending", "80 00..80 09 deleted in key order (arena order), then the padding, then K stored with 8,201 bytes: the ten dead records are one unit, so the step processes 92 (the run, 90 live records moved 60 bytes down, the padding)", runOf(ten),
+      (i) => ({ status: "HALT", cycles: runCycles(i), state: runState() })),
+    vector("compaction/dead-run-descending", "as dead-run-ascending with the ten deletes in the reverse order: the same run, the same 92 units", runOf([...ten].reverse()),
+      (i) => ({ status: "HALT", cycles: runCycles(i), state: runState() })),
+    vector("compaction/dead-run-joins-old", "80 01 and 80 03 deleted, then 80 02 stored with a new length while a compaction starts: its old record and the dead records either side are one unit (99 units, 576 bytes moved)", joinsOld,
+      (i) => ({ status: "HALT", cycles: joinsOldCycles(i), state: joinsOldState() })),
+    vector("compaction/dead-runs-both-sides", "dead runs at the end of the processed part and the start of the unprocessed one stay apart; a record moved behind a run joins it when it dies; the next compaction passes that run and a dead record with the store's old one as one unit each (104 units)", both,
+      (i) => ({ status: "HALT", cycles: bothCycles(i), state: bothState() })),
     vector("compaction/then-state-limit", "the padding deleted, K2 stored with 32,157 bytes: the compaction is charged (all 101 records), then STATE_LIMIT_EXCEEDED (the state would be one byte over)", [...putKeys, ...delPad, ...store(32, ZEROS, MAX - SMALLS - entrySize(8, 0) + 1), "HALT"],
       (i) => ({ status: "TRAP", code: "STATE_LIMIT_EXCEEDED", cycles: i + putKeysCost + delOps(3) + storeOps(MAX - SMALLS - entrySize(8, 0) + 1) + compaction(SMALL + 1, 0) })),
   ],

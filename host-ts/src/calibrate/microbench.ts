@@ -575,6 +575,26 @@ function catalogue(k: number, crypto: CryptoInputs | undefined): Microbench[] {
     const moved = Math.round((Limit.COMPACTION_RATE * record) / 1000);
     out.push(pair({ key: "STORE.state", n: 2 + vlen, variant: `churn-move${count}`, k: churns, env: { memory: bigMemory(vlen), stateSize: stateCap, input: concatBytes(tinyKey, churnKey), state: big }, shared, termsOf: { "STORE.del": "STORE.del@2#present-big" }, compacts: true, abort: true, body: () => churn, note: `${churns}× (STORE.del, STORE.state of the same key and a ${vlen}-byte value) on ${count} such entries while the compaction slides ~${moved} KB of live records per store` }));
   }
+  // A big store whose compaction step moves only live tiny records: a 1-byte-key entry (the arena's first
+  // record), then 6-byte records (2-byte keys, empty values) up to one 4000-byte value short of
+  // MAX_STATE_SIZE. Both jobs delete the first entry and churn a 4000-byte value (its key sorts last) until
+  // just before an append would pass COMPACTION_START, so the measured store's step moves ~4000 records of
+  // 6 bytes, each 6 bytes down, and searches each one's slot: the per-record work at its densest.
+  {
+    const vlen = 4000;
+    const bigKey = Uint8Array.of(0xff, 0x01); // stateWith keys start 0x40..0x7f
+    const record = Limit.STATE_ENTRY_OVERHEAD + bigKey.length + vlen;
+    const tinyRecord = Limit.STATE_ENTRY_OVERHEAD + 1 + 1;
+    const count = Math.floor((stateCap - tinyRecord - record) / (Limit.STATE_ENTRY_OVERHEAD + 2));
+    const small = stateWith(count, 2);
+    small.set("00", Uint8Array.of(1));
+    let prior = 0;
+    for (const [kh, v] of small) prior += Limit.STATE_ENTRY_OVERHEAD + kh.length / 2 + v.length;
+    const valueAt = 16;
+    const churn = ["PUSH 1", "PUSH 2", "STORE.del", "PUSH 1", "PUSH 2", `PUSH ${valueAt}`, `PUSH ${vlen}`, "STORE.state"];
+    const shared = ["PUSH 0", "PUSH 1", "STORE.del", ...rep(Math.floor((Limit.COMPACTION_START - prior) / record), churn)];
+    out.push(pair({ key: "STORE.state", n: 2 + vlen, variant: `churn-small${count}`, k: 1, env: { memory: valueAt + 4096, stateSize: stateCap, input: concatBytes(Uint8Array.of(0x00), bigKey), state: small }, shared, termsOf: { "STORE.del": "STORE.del@2#present-big" }, compacts: true, abort: true, body: () => churn, note: `STORE.del, STORE.state of a ${vlen}-byte value on ${count} entries of 6-byte records, while the compaction moves ~${Math.round((Limit.COMPACTION_RATE * record) / 6)} of them per store` }));
+  }
   // A big store whose compaction step passes only dead tiny records: both jobs delete every entry of a
   // 5300-entry state of 6-byte records, then churn a 4000-byte value until just before an append would pass
   // COMPACTION_START; the measured store's step drops ~4000 dead records (COMPACTION_RATE × its 4006 bytes)

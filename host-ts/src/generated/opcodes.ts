@@ -371,7 +371,7 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
     "SWAP": {"base":1},
     "OVER": {"base":2},
     "ROT": {"base":1},
-    "ADD": {"base":1},
+    "ADD": {"base":2},
     "SUB": {"base":1},
     "MUL": {"base":18},
     "DIV": {"base":29},
@@ -379,9 +379,9 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
     "NEG": {"base":2},
     "ABS": {"base":1},
     "MIN": {"base":2},
-    "MAX": {"base":1},
+    "MAX": {"base":2},
     "AND": {"base":2},
-    "OR": {"base":1},
+    "OR": {"base":2},
     "XOR": {"base":2},
     "NOT": {"base":1},
     "SHL": {"base":2},
@@ -393,7 +393,7 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
     "LTE": {"base":1},
     "GTE": {"base":1},
     "JMP": {"base":1},
-    "JZ": {"base":1},
+    "JZ": {"base":2},
     "JNZ": {"base":1},
     "CALL": {"base":1},
     "RET": {"base":1},
@@ -412,7 +412,7 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
     "LOAD.m16": {"base":3},
     "LOAD.m32": {"base":3},
     "LOAD.m64": {"base":4},
-    "LOAD.state": {"base":26,"per":1,"unit":32,"of":"klen+cap"},
+    "LOAD.state": {"base":27,"per":1,"unit":32,"of":"klen+cap"},
     "LOAD.inlen": {"base":2},
     "STORE.m8": {"base":2},
     "STORE.m16": {"base":3},
@@ -435,7 +435,7 @@ export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> |
   "v1": undefined,
   "v2": {"JOB":{"base":260,"per":47,"unit":64,"of":"job"},"JOB.code":{"base":0,"per":63,"unit":64,"of":"code"},"JOB.instructions":{"base":0,"per":57,"unit":64,"of":"instructions"},"JOB.entries":{"base":0,"per":15,"unit":1,"of":"entries"},"JOB.state":{"base":0,"per":49,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":10,"unit":1024,"of":"memory"}},
 };
-/** SPEC §9.7: what an appending STORE.state that advances the arena's compaction pays on top, per table (base + per × records processed); absent = nothing. */
+/** SPEC §9.7: what an appending STORE.state that advances the arena's compaction pays on top, per table (base + per × units processed: live records and dead runs); absent = nothing. */
 export const COMPACTION: Readonly<Record<string, Cost | undefined>> = {
   "v1": undefined,
   "v2": {"base":10,"per":14,"unit":1,"of":"records"},
@@ -448,7 +448,7 @@ export const COMPACTION_MOVE: Readonly<Record<string, Cost | undefined>> = {
 /** SPEC §8.2: what a HALT of a call that changed the state pays on top, per table (base + per × entries of the final state); absent = nothing. */
 export const REHASH: Readonly<Record<string, Cost | undefined>> = {
   "v1": undefined,
-  "v2": {"base":46,"per":14,"unit":1,"of":"entries"},
+  "v2": {"base":47,"per":14,"unit":1,"of":"entries"},
 };
 
 /** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */

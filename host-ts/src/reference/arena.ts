@@ -12,7 +12,7 @@ interface ArenaRecord {
   live: boolean;
 }
 
-/** What one appending store's compaction step did: records processed, bytes of records moved. */
+/** What one appending store's compaction step did: units processed (a live record, or a run of dead ones), bytes of records moved. */
 export interface CompactionWork {
   readonly records: number;
   readonly bytes: number;
@@ -61,7 +61,8 @@ export class StateArena {
    * The GAS phase of an appending STORE.state of a record of `size` bytes
    * (SPEC §9.7): the key's old record, if any, is dead from here; a
    * compaction starts if none is active and the end would pass
-   * COMPACTION_START; an active one processes records while this store has
+   * COMPACTION_START; an active one processes units (a live record, or the
+   * run of consecutive dead records up to the next live one) while this store has
    * processed fewer than COMPACTION_RATE × size bytes, or the record would
    * not fit before STATE_ARENA_SIZE, until it reaches the end.
    */
@@ -82,14 +83,20 @@ export class StateArena {
       let processed = 0;
       while (this.head < this.queue.length && (processed < budget || this.end + size > Limit.STATE_ARENA_SIZE)) {
         if (processed >= budget) this.overruns++;
-        const r = this.queue[this.head++];
+        // One unit: a live record, or every dead record from here to the next live one (a dead run).
+        let size = 0;
+        const r = this.queue[this.head];
         if (r.live) {
-          if (this.to !== this.from) bytes += r.size;
+          size = r.size;
+          this.head++;
+          if (this.to !== this.from) bytes += size;
           this.done.push(r);
-          this.to += r.size;
+          this.to += size;
+        } else {
+          while (this.head < this.queue.length && !this.queue[this.head].live) size += this.queue[this.head++].size;
         }
-        this.from += r.size;
-        processed += r.size;
+        this.from += size;
+        processed += size;
         records++;
       }
       if (this.head === this.queue.length) {
