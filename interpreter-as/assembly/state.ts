@@ -321,7 +321,10 @@ function step(size: u32, old: u32, dry: bool): void {
         let g = f;
         do {
           const q = STATE_ARENA + <usize>g;
-          g += (<u32>load<u16>(q) & DEAD) != 0 ? runSize(q) : recSize(q);
+          const sz = (<u32>load<u16>(q) & DEAD) != 0 ? runSize(q) : recSize(q);
+          // Only a corrupted run has size 0; trap rather than spin (the node runs this VM in process).
+          if (sz == 0) unreachable();
+          g += sz;
         } while (g < e && (g == old || (<u32>load<u16>(STATE_ARENA + <usize>g) & DEAD) != 0));
         n = g - f;
         if (!dry && stretch != f) {
