@@ -321,10 +321,7 @@ function step(size: u32, old: u32, dry: bool): void {
         let g = f;
         do {
           const q = STATE_ARENA + <usize>g;
-          const sz = (<u32>load<u16>(q) & DEAD) != 0 ? runSize(q) : recSize(q);
-          // Only a corrupted run has size 0; trap rather than spin (the node runs this VM in process).
-          if (sz == 0) unreachable();
-          g += sz;
+          g += (<u32>load<u16>(q) & DEAD) != 0 ? runSize(q) : recSize(q);
         } while (g < e && (g == old || (<u32>load<u16>(STATE_ARENA + <usize>g) & DEAD) != 0));
         n = g - f;
         if (!dry && stretch != f) {
@@ -406,9 +403,15 @@ export function valueLen(i: u32, klen: usize): usize {
   return recVlen(r);
 }
 
-/** The size of the dead run at r. */
+/**
+ * The size of the dead run at r. A run is at least one record (5 bytes), so 0
+ * means a corrupted arena: trap rather than let a compaction step spin on it
+ * (the node runs this VM in process). A live record's size is never 0.
+ */
 @inline function runSize(r: usize): u32 {
-  return (<u32>load<u16>(r) & VLEN) | (<u32>load<u8>(r + 2) << 15);
+  const n = (<u32>load<u16>(r) & VLEN) | (<u32>load<u8>(r + 2) << 15);
+  if (n == 0) unreachable();
+  return n;
 }
 /**
  * Marks the live record at `off` dead, as part of one run with the dead runs
