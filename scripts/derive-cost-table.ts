@@ -8,8 +8,8 @@
  * significant digits). Prints the entry; --write puts it into
  * spec/opcodes.json's costTables under NAME (then run `npm run gen`);
  * --replace re-derives an existing NAME in place, keeping its contract version
- * and its compaction rows, which no board proposes: they are fitted by hand to
- * the churn benchmarks (SPEC §10).
+ * and its compaction and indexMove rows, which no board proposes: they are
+ * fitted by hand to the churn and insert/delete benchmarks (SPEC §10).
  *
  * A re-derivation lowers a value only by more than one rounding step: a
  * value the runs give one step below the table's keeps the table's. The
@@ -105,6 +105,7 @@ function main(): void {
           "the intrinsic rows (six parts) and the rehash row are the maximum of the boards' fits of the per-job work jobs, rounded the same way"
         : "") +
       (previous?.compaction ? "; the compaction rows (per unit processed: a live record or a dead run; per 32 bytes moved) are fitted by hand to the churn benchmarks on qemu-lx106" : "") +
+      (previous?.indexMove ? "; the indexMove row (per 8 index slots moved) is fitted by hand to the insert and delete benchmarks on qemu-lx106, and the STORE.state and STORE.del bases cover the rest of those benchmarks" : "") +
       ". docs/SPEC.md §10 records the data.",
     // A new table is named by the next contract version (SPEC §5); a re-derived one keeps its own.
     contractVersion: previous?.contractVersion ?? Math.max(...Object.values(spec.costTables).map((t) => t.contractVersion)) + 1,
@@ -112,6 +113,7 @@ function main(): void {
     margin,
     ...(previous?.compaction ? { compaction: previous.compaction } : {}),
     ...(previous?.compactionMove ? { compactionMove: previous.compactionMove } : {}),
+    ...(previous?.indexMove ? { indexMove: previous.indexMove } : {}),
     ...(rehash ? { rehash } : {}),
     ...(parts.length ? { intrinsic: intrinsic as CostTable["intrinsic"] } : {}),
     costs,
@@ -132,6 +134,7 @@ function main(): void {
     `      "margin": ${JSON.stringify(entry.margin)},`,
     ...(entry.compaction ? [`      "compaction": ${one(entry.compaction)},`] : []),
     ...(entry.compactionMove ? [`      "compactionMove": ${one(entry.compactionMove)},`] : []),
+    ...(entry.indexMove ? [`      "indexMove": ${one(entry.indexMove)},`] : []),
     ...(entry.rehash ? [`      "rehash": ${one(entry.rehash)},`] : []),
     ...(entry.intrinsic ? ['      "intrinsic": {', Object.entries(entry.intrinsic).map(([k, c]) => `        ${JSON.stringify(k)}: ${one(c!)}`).join(",\n"), "      },"] : []),
     `      "costs": {`,

@@ -8,7 +8,7 @@
 import {
   LIMIT_STACK_DEPTH, LIMIT_CALL_DEPTH, LIMIT_MAX_JOB_SIZE, LIMIT_MAX_MEMORY,
   LIMIT_MAX_STATE_SIZE, LIMIT_STATE_ENTRY_OVERHEAD, LIMIT_STATE_ARENA_SIZE, LIMIT_MAX_OUTPUT, LIMIT_MAX_LOGS,
-  LIMIT_MAX_LOG_BYTES, LIMIT_MAX_TRANSFERS, LIMIT_NODE_ID_SIZE, LIMIT_MAX_CODE_SIZE,
+  LIMIT_MAX_LOG_BYTES, LIMIT_MAX_TRANSFERS, LIMIT_NODE_ID_SIZE, LIMIT_MAX_CODE_SIZE, LIMIT_INDEX_BLOCK,
 } from "./generated/opcodes";
 
 /** Scratch: job hash, digest staging, VRF beta staging, state hash. */
@@ -73,7 +73,8 @@ export const BAL_INDEX_CAP: u32 = <u32>(RESULT_SIZE / 2);
  */
 export const STATE_MIN_ENTRY: u32 = <u32>LIMIT_STATE_ENTRY_OVERHEAD + 1;
 export const STATE_INDEX_CAP: u32 = <u32>LIMIT_MAX_STATE_SIZE / STATE_MIN_ENTRY; // 6553
-export const STATE_INDEX_BLOCK_BITS: u32 = 6;
+// SPEC §9.7's index-move charge counts the slots of this very layout (the generator checks the block is a power of two).
+export const STATE_INDEX_BLOCK_BITS: u32 = <u32>ctz<u32>(<u32>LIMIT_INDEX_BLOCK);
 export const STATE_INDEX_BLOCK: u32 = 1 << STATE_INDEX_BLOCK_BITS; // 64 slots
 export const STATE_INDEX_BLOCKS: u32 = (STATE_INDEX_CAP + STATE_INDEX_BLOCK - 1) >> STATE_INDEX_BLOCK_BITS; // 103
 export const STATE_INDEX: usize = RESULT + RESULT_SIZE;

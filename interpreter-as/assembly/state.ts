@@ -186,6 +186,26 @@ function indexInsert(p: u32, off: u32): void {
   count++;
 }
 
+/**
+ * The slots indexInsert(p, ·) moves (SPEC §9.7's index-move count): the
+ * shifts inside p's block and one per later block's head step. It reads only
+ * count, so the GAS phase can charge it before the insert.
+ */
+export function insertMoves(p: u32): u32 {
+  const b = p >> STATE_INDEX_BLOCK_BITS;
+  const last = count >> STATE_INDEX_BLOCK_BITS;
+  const e: u32 = b < last ? MASK : count & MASK;
+  return (last - b) + (e - (p & MASK));
+}
+
+/** The slots indexRemove(p) moves, likewise. */
+export function removeMoves(p: u32): u32 {
+  const b = p >> STATE_INDEX_BLOCK_BITS;
+  const last = (count - 1) >> STATE_INDEX_BLOCK_BITS;
+  const e: u32 = b < last ? MASK : (count - 1) & MASK;
+  return (e - (p & MASK)) + (last - b);
+}
+
 /** Removes entry p; entries p+1.. move down one. */
 function indexRemove(p: u32): void {
   const b = p >> STATE_INDEX_BLOCK_BITS;

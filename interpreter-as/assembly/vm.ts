@@ -864,6 +864,8 @@ export function execute(): void {
             const at = state.find(kp, <usize>klen);
             const rec = <u32>LIMIT_STATE_ENTRY_OVERHEAD + <u32>klen + <u32>vlen;
             let cost = sized(costs, ck.CK_STORE_STATE, ck.CKP_STORE_STATE, COST_STORE_STATE_UNIT, klen + vlen);
+            // A new key's insert moves index slots, and pays for them (SPEC §9.7).
+            if (at < 0) cost += perUnits(load<u32>(costs + ck.CKX_INDEX_PER), ck.INDEX_MOVE_UNIT, state.insertMoves(<u32>(-at - 1)));
             if (state.plan(at, <usize>vlen, rec)) {
               cost += <u64>load<u32>(costs + ck.CKC_COMPACT) + <u64>(load<u32>(costs + ck.CKC_COMPACT_PER) * state.workRecords)
                 + <u64>(load<u32>(costs + ck.CKC_MOVE_PER) * ((state.workBytes + ck.COMPACT_MOVE_UNIT - 1) / ck.COMPACT_MOVE_UNIT));
@@ -880,9 +882,11 @@ export function execute(): void {
             const key = load<i64>(sp - 16);
             if (!inRange(key, klen, <u64>job.maxMemory)) { t = TRAP_MEMORY_OUT_OF_BOUNDS; break; }
             if (klen < 1 || klen > KEY_MAX) { t = TRAP_INVALID_STATE_KEY; break; }
-            const cost = sized(costs, ck.CK_STORE_DEL, ck.CKP_STORE_DEL, COST_STORE_DEL_UNIT, klen);
-            CHARGE(cost);
+            // The look-up comes before GAS (it only reads): a removal pays for the index slots it moves (SPEC §9.7).
             const at = state.find(MEMORY + <usize>key, <usize>klen);
+            let cost = sized(costs, ck.CK_STORE_DEL, ck.CKP_STORE_DEL, COST_STORE_DEL_UNIT, klen);
+            if (at >= 0) cost += perUnits(load<u32>(costs + ck.CKX_INDEX_PER), ck.INDEX_MOVE_UNIT, state.removeMoves(<u32>at));
+            CHARGE(cost);
             if (at >= 0) state.removeAt(<u32>at);
             sp -= 16;
             NEXT();

@@ -44,7 +44,7 @@ export function opcodesAs(t: OpcodeTable): string {
   // Layout of one table: every key's base, then the per of each sized key, then the intrinsic
   // (JOB base, then the per of JOB, JOB.code, JOB.instructions, JOB.entries, JOB.state, JOB.memory;
   // zeros for a table without one), the compaction row, the rehash row.
-  L.push("// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge, CKC_* the compaction charge, CKR_* the rehash charge.");
+  L.push("// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge, CKC_* the compaction charge, CKR_* the rehash charge, CKX_* the index-move charge.");
   keys.forEach((k, i) => L.push(`export const CK_${cname(k)}: usize = ${4 * i};`));
   sizedKeys.forEach((k, i) => L.push(`export const CKP_${cname(k)}: usize = ${4 * (keys.length + i)};`));
   const ib = keys.length + sizedKeys.length;
@@ -53,11 +53,17 @@ export function opcodesAs(t: OpcodeTable): string {
   const cb = ib + 1 + perNames.length;
   L.push(`export const CKC_COMPACT: usize = ${4 * cb};`, `export const CKC_COMPACT_PER: usize = ${4 * (cb + 1)};`, `export const CKC_MOVE_PER: usize = ${4 * (cb + 2)};`);
   L.push(`export const CKR_REHASH: usize = ${4 * (cb + 3)};`, `export const CKR_REHASH_PER: usize = ${4 * (cb + 4)};`);
-  const stride = cb + 5;
+  L.push(`export const CKX_INDEX_PER: usize = ${4 * (cb + 5)};`);
+  const stride = cb + 6;
   // One unit for the moved bytes of every table that has the row (the VM divides by a constant).
   const moveUnits = [...new Set(tables.filter(([, ct]) => ct.compactionMove).map(([, ct]) => ct.compactionMove!.unit!))];
   if (moveUnits.length > 1) fail(`the compactionMove rows use different units (${moveUnits.join(", ")})`);
   L.push(`/** Bytes per unit of the compaction's moved-bytes charge (SPEC §9.7). */`, `export const COMPACT_MOVE_UNIT: u32 = ${moveUnits[0] ?? 1};`);
+  const block = t.limits.find((l) => l.name === "INDEX_BLOCK")?.value;
+  if (block === undefined || !Number.isSafeInteger(block) || block < 2 || block > 256 || (block & (block - 1)) !== 0) fail("INDEX_BLOCK must be a power of two from 2 to 256 (the VM keeps one u8 head per block)");
+  const slotUnits = [...new Set(tables.filter(([, ct]) => ct.indexMove).map(([, ct]) => ct.indexMove!.unit!))];
+  if (slotUnits.length > 1) fail(`the indexMove rows use different units (${slotUnits.join(", ")})`);
+  L.push(`/** Slots per unit of the index-move charge (SPEC §9.7). */`, `export const INDEX_MOVE_UNIT: u32 = ${slotUnits[0] ?? 1};`);
   L.push(`/** Bytes per table in COST_TABLES. */`, `export const COST_TABLE_STRIDE: usize = ${4 * stride};`);
   L.push(`/** Contract versions ${first}..${first + tables.length - 1} name the tables ${tables.map(([n]) => n).join(", ")} (SPEC §5), in this order in COST_TABLES. */`);
   L.push(`export const COST_VERSION_FIRST: u64 = ${first};`, `export const COST_VERSION_LAST: u64 = ${first + tables.length - 1};`);
@@ -73,11 +79,13 @@ export function opcodesAs(t: OpcodeTable): string {
     if (most(ct.rehash) >= 2 ** 32) fail(`cost table ${name}: the rehash charge does not fit in 32 bits`);
     // The compaction charge is summed in 64 bits, but each product in 32: a store processes fewer than 2^17 records and moves fewer than 2^17 bytes.
     if (most(ct.compaction) >= 2 ** 32 || most(ct.compactionMove) >= 2 ** 32) fail(`cost table ${name}: a compaction charge part does not fit in 32 bits`);
+    if (most(ct.indexMove) >= 2 ** 32) fail(`cost table ${name}: the index-move charge does not fit in 32 bits`);
   }
   const row = (ct: (typeof tables)[number][1]): number[] => [
     ...keys.map((k) => ct.costs[k].base), ...sizedKeys.map((k) => ct.costs[k].per!),
     ct.intrinsic?.JOB?.base ?? 0, ...parts.map((p) => ct.intrinsic?.[p]?.per ?? 0),
     ct.compaction?.base ?? 0, ct.compaction?.per ?? 0, ct.compactionMove?.per ?? 0, ct.rehash?.base ?? 0, ct.rehash?.per ?? 0,
+    ct.indexMove?.per ?? 0,
   ];
   L.push(`export const COST_TABLES: usize = memory.data<u32>([${tables.map(([, ct]) => row(ct).join(",")).join(",\n  ")}]);`);
   L.push("");

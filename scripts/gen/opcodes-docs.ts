@@ -32,11 +32,13 @@ export function specTables(t: OpcodeTable): Record<string, string> {
   })];
   const compaction = ["| table | compaction charge (SPEC §9.7), on top of the STORE.state that advances the compaction |", "|---|---|", ...tables.map(([n, ct]) =>
     `| ${n} | ${ct.compaction && ct.compactionMove ? `${ct.compaction.base} + ${ct.compaction.per} × units processed (live records and dead runs) + ${ct.compactionMove.per} × ceil(bytes moved / ${ct.compactionMove.unit})` : "none"} |`)];
+  const indexMove = ["| table | index-move charge (SPEC §9.7), on top of a STORE.state of a new key or a STORE.del of a present one |", "|---|---|", ...tables.map(([n, ct]) =>
+    `| ${n} | ${ct.indexMove ? `${ct.indexMove.per} × ceil(index slots moved / ${ct.indexMove.unit})` : "none"} |`)];
   const rehash = ["| table | rehash charge (SPEC §8.2), on top of HALT's when the call changed the state |", "|---|---|", ...tables.map(([n, ct]) =>
     `| ${n} | ${ct.rehash ? `${ct.rehash.base} + ${ct.rehash.per} × entries of the final state` : "none"} |`)];
   const rows = (r: { code: number; name: string; doc: string }[]) =>
     ["| code | name | meaning |", "|---|---|---|", ...r.map((x) => `| ${x.code} | \`${x.name}\` | ${x.doc} |`)].join("\n");
   const lim = ["| name | value | meaning |", "|---|---|---|", ...t.limits.map((l) => `| \`${l.name}\` | ${l.value} | ${l.doc} |`)].join("\n");
-  return { opcodes: ops.join("\n"), spaces: sp.join("\n"), intrinsic: intr.join("\n"), compaction: compaction.join("\n"), rehash: rehash.join("\n"), limits: lim, status: rows(t.status), traps: rows(t.traps), errors: rows(t.errors) };
+  return { opcodes: ops.join("\n"), spaces: sp.join("\n"), intrinsic: intr.join("\n"), compaction: compaction.join("\n"), indexMove: indexMove.join("\n"), rehash: rehash.join("\n"), limits: lim, status: rows(t.status), traps: rows(t.traps), errors: rows(t.errors) };
 }
 

@@ -85,6 +85,10 @@ export function opcodesTs(t: OpcodeTable): string {
   L.push("export const COMPACTION_MOVE: Readonly<Record<string, Cost | undefined>> = {");
   for (const [name, ct] of Object.entries(t.costTables)) L.push(`  ${JSON.stringify(name)}: ${ct.compactionMove ? JSON.stringify(ct.compactionMove) : "undefined"},`);
   L.push("};");
+  L.push("/** SPEC §9.7: what a STORE.state of a new key or a STORE.del of a present one pays on top, per table (per × ceil(slots / unit) of the index slots it moves); absent = nothing. */");
+  L.push("export const INDEX_MOVE: Readonly<Record<string, Cost | undefined>> = {");
+  for (const [name, ct] of Object.entries(t.costTables)) L.push(`  ${JSON.stringify(name)}: ${ct.indexMove ? JSON.stringify(ct.indexMove) : "undefined"},`);
+  L.push("};");
   L.push("/** SPEC §8.2: what a HALT of a call that changed the state pays on top, per table (base + per × entries of the final state); absent = nothing. */");
   L.push("export const REHASH: Readonly<Record<string, Cost | undefined>> = {");
   for (const [name, ct] of Object.entries(t.costTables)) L.push(`  ${JSON.stringify(name)}: ${ct.rehash ? JSON.stringify(ct.rehash) : "undefined"},`);
@@ -115,6 +119,11 @@ export function opcodesTs(t: OpcodeTable): string {
   L.push("  const c = COMPACTION[name];");
   L.push("  const m = COMPACTION_MOVE[name];");
   L.push("  return c === undefined || m === undefined || records === 0 ? 0 : chargeOf(c, records) + chargeOf(m, bytes);");
+  L.push("}");
+  L.push("/** SPEC §9.7: the index-move charge under table `name` of an insert or removal that moves `slots` index slots (0 for a table without one). */");
+  L.push("export function indexMoveOf(name: string, slots: number): number {");
+  L.push("  const c = INDEX_MOVE[name];");
+  L.push("  return c === undefined ? 0 : chargeOf(c, slots);");
   L.push("}");
   L.push("/** SPEC §8.2: the rehash charge under table `name` of a HALT whose call changed the state, which ends with `entries` entries (0 for a table without one). */");
   L.push("export function rehashOf(name: string, entries: number): number {");

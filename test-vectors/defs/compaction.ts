@@ -15,7 +15,7 @@
  * arena offsets 0..599), then a padding entry of 32,148 bytes at 600; its
  * size is MAX_STATE_SIZE - 20, so the arena's end starts at 32,748.
  */
-import { COST_TABLES, Limit, compactionOf, costOf, intrinsicOf, rehashOf } from "../../host-ts/src/generated/opcodes.ts";
+import { COST_TABLES, Limit, compactionOf, costOf, indexMoveOf, intrinsicOf, rehashOf } from "../../host-ts/src/generated/opcodes.ts";
 import { assemble } from "../../host-ts/src/asm/index.ts";
 import { encodeJob } from "../../host-ts/src/model/codec.ts";
 import { intrinsicMeasureOf } from "../../host-ts/src/model/intrinsic-measure.ts";
@@ -77,6 +77,13 @@ function charges(lines: string[]): number {
 }
 const storeCost = (klen: number, vlen: number) => costOf("STORE.state", klen + vlen, V2);
 const delCost = (klen: number) => costOf("STORE.del", klen, V2);
+/**
+ * The v2 index-move charge (SPEC §9.7) of an insert or removal that moves `slots` slots of the sorted index
+ * (64-slot blocks, all full but the last: the entries at positions p.. of p's block shift, and each later
+ * block passes one slot on). The keys sort 80 00..80 99, the padding key, then K < K2 < K3 < K4 < K5, so
+ * storing a new 8-byte key after the others and deleting the last entry move nothing.
+ */
+const index = (slots: number): number => indexMoveOf("v2", slots);
 /** The v2 compaction charge of a store that processed `records` records and moved `bytes` bytes. */
 const compaction = (records: number, bytes: number): number => compactionOf("v2", records, bytes);
 /** A store's own instructions: four PUSHes and STORE.state of an 8-byte key. */
@@ -142,7 +149,8 @@ const finish = [...putKeys, ...delPad, ...store(0, ZEROS, BIG)];
 const finishBefore = putKeysCost + delOps(3) + 4 * V2.PUSH.base;
 // The same after deleting 80 00 too: the 99 other small records now land 6 bytes lower (594 bytes moved).
 const finishMoving = [...putKeys, ...delSmall0, ...delPad, ...store(0, ZEROS, BIG)];
-const finishMovingBefore = putKeysCost + delOps(2) + delOps(3) + 4 * V2.PUSH.base;
+// Deleting 80 00, the first of 101 entries, shifts the other 63 of its block and moves one across into it.
+const finishMovingBefore = putKeysCost + delOps(2) + index(64) + delOps(3) + 4 * V2.PUSH.base;
 
 // ---- a compaction that runs over several stores ----
 // Delete the padding, store K2 with 8,000 bytes (end 40,760) and K with 8 (end 40,780): neither passes
@@ -151,7 +159,8 @@ const finishMovingBefore = putKeysCost + delOps(2) + delOps(3) + 4 * V2.PUSH.bas
 // stops at 32,748, before K2's record. K4 (a 20-byte record, share 120) then processes K2's record (8,012
 // bytes, live, moved down to 600) and stops; K5 (share 120) processes K (20, moved) and K3 (200, moved).
 const grow = [...putKeys, ...delPad, ...store(32, ZEROS, 8000), ...store(0, 8, 8)];
-const growCost = putKeysCost + delOps(3) + storeOps(8000) + storeOps(8);
+// K2 goes in at the end (100 entries: none move); K, before K2, moves K2's slot.
+const growCost = putKeysCost + delOps(3) + storeOps(8000) + storeOps(8) + index(1);
 const k3 = store(40, ZEROS, 188);
 const k3Cost = storeOps(188) + compaction(SMALL + 1, 0);
 const k4 = store(48, ZEROS, 8);
@@ -181,7 +190,11 @@ const without = (m: StateMap, ...keys: Uint8Array[]): StateMap => {
 // before it (which its header says is there); descending, the run after it.
 const ten = Array.from({ length: 10 }, (_, i) => i);
 const runOf = (order: number[]) => [...putKeys, ...ten.flatMap(putSmall), ...order.flatMap(delSmall), ...delPad, ...store(0, ZEROS, BIG), "HALT"];
-const runCycles = (i: number) => i + putKeysCost + 10 * putSmallCost + 10 * delOps(2) + delOps(3) + storeOps(BIG) + compaction(92, 90 * entrySize(2, 0)) + haltChanged(SMALL - 10 + 1);
+const runCycles = (i: number, deletes: number) => i + putKeysCost + 10 * putSmallCost + 10 * delOps(2) + deletes + delOps(3) + storeOps(BIG) + compaction(92, 90 * entrySize(2, 0)) + haltChanged(SMALL - 10 + 1);
+// The deletes' index moves: ascending, each takes the first of 101..92 entries (63 shifts, one block boundary);
+// descending, 80 i is at position i (64 - i moves).
+const ascendingMoves = 10 * index(64);
+const descendingMoves = ten.reduce((sum, i) => sum + index(64 - i), 0);
 const runState = () => hexState(without(stateAfter([[K, zeros(BIG)]]), ...ten.map(small)));
 
 // The GAS phase counts a store's old record as dead: after the grow steps and deleting 80 01 and 80 03, a
@@ -189,7 +202,8 @@ const runState = () => hexState(without(stateAfter([[K, zeros(BIG)]]), ...ten.ma
 // 1,164) meets 80 00 (live, in place), then 80 01, its own old record and 80 03 as one unit (18 bytes), the
 // 96 records after them (moved 18 bytes down: 576), and the dead padding: 99 units.
 const joinsOld = [...grow, ...[1, 2, 3].flatMap(putSmall), ...delSmall(1), ...delSmall(3), ...storeSmall(2, 188), "HALT"];
-const joinsOldCycles = (i: number) => i + growCost + 3 * putSmallCost + 2 * delOps(2) + storeSmallOps(188) + compaction(99, 96 * entrySize(2, 0)) + haltChanged(SMALL - 2 + 2);
+// 80 01 is at position 1 of 102 entries (63 moves), 80 03 then at 2 of 101 (62); 80 02's new length keeps its place.
+const joinsOldCycles = (i: number) => i + growCost + 3 * putSmallCost + 2 * delOps(2) + index(63) + index(62) + storeSmallOps(188) + compaction(99, 96 * entrySize(2, 0)) + haltChanged(SMALL - 2 + 2);
 const joinsOldState = () => hexState(without(stateAfter([[K2, zeros(8000)], [K, V8], [small(2), zeros(188)]]), small(1), small(3)));
 
 // Runs on both sides of a running compaction, and across two compactions. After the grow steps and K3 (which
@@ -211,8 +225,12 @@ const both = [
   ...grow, ...k3, ...[98, 99].flatMap(putSmall), ...delSmall(99), ...delSmall(98), ...del(32), ...k4, ...k5, ...del(0),
   ...storeSmall(99, 0), ...store(32, ZEROS, 15000), ...store(32, ZEROS, 15001), ...store(32, ZEROS, 15002), "HALT",
 ];
+// Index moves, in order: 80 99 at 99 of 103 and 80 98 at 98 of 102 (3 each: the last block's slots after them),
+// K2 at 99 of 101 (1), K at 98 of 102 (3), 80 99 again at 98 of 101 (3), K2 again at 99 of 102 (3); K4 and K5
+// go in at the end and the other stores keep their keys' places.
+const bothMoves = index(3) + index(3) + index(1) + index(3) + index(3) + index(3);
 const bothCycles = (i: number) =>
-  i + growCost + k3Cost + 2 * putSmallCost + 2 * delOps(2) + delOps(8) + storeOps(8) + compaction(1, 0) + k5Cost + delOps(8) +
+  i + bothMoves + growCost + k3Cost + 2 * putSmallCost + 2 * delOps(2) + delOps(8) + storeOps(8) + compaction(1, 0) + k5Cost + delOps(8) +
   storeSmallOps(0) + compaction(2, 2 * entrySize(8, 8)) + storeOps(15000) + storeOps(15001) +
   storeOps(15002) + compaction(104, entrySize(8, 188) + 2 * entrySize(8, 8) + entrySize(2, 0)) + haltChanged(SMALL - 1 + 4);
 const bothState = () => hexState(without(stateAfter([[K2, zeros(15002)], [K3, zeros(188)], [K4, zeros(8)], [K5, zeros(8)]]), K, small(98)));
@@ -232,7 +250,8 @@ export const compactionVectors: DefFile = {
     vector("compaction/overwrite-same-length", "while a compaction runs, overwriting K's value with one of the same length appends nothing: it processes nothing and pays no compaction charge", [...grow, ...k3, ...store(0, 16, 8), "HALT"],
       (i) => ({ status: "HALT", cycles: i + growCost + k3Cost + storeOps(8) + haltChanged(SMALL + 3), state: hexState(stateAfter([[K2, zeros(8000)], [K, INPUT.slice(16, 24)], [K3, zeros(188)]])) })),
     vector("compaction/delete-while-running", "while a compaction runs, a STORE.del pays only its own cost; the next append processes the deleted record as dead (K2's 8,012 bytes use up its share of 120: one record, nothing moved)", [...grow, ...k3, ...del(32), ...k4, "HALT"],
-      (i) => ({ status: "HALT", cycles: i + growCost + k3Cost + delOps(8) + storeOps(8) + compaction(1, 0) + haltChanged(SMALL + 3), state: hexState(stateAfter([[K, V8], [K3, zeros(188)], [K4, zeros(8)]])) })),
+      // K2 is at position 101 of 103: deleting it moves K3's slot.
+      (i) => ({ status: "HALT", cycles: i + growCost + k3Cost + delOps(8) + index(1) + storeOps(8) + compaction(1, 0) + haltChanged(SMALL + 3), state: hexState(stateAfter([[K, V8], [K3, zeros(188)], [K4, zeros(8)]])) })),
     fitted("compaction/out-of-cycles", "max_cycles one short of K3's charge with its compaction: OUT_OF_CYCLES at that store, the cycles of the instructions before it", [...grow, ...k3, "HALT"],
       growCost + k3Cost - 1,
       (i) => ({ status: "TRAP", code: "OUT_OF_CYCLES", cycles: i + growCost + 4 * V2.PUSH.base })),
@@ -240,9 +259,9 @@ export const compactionVectors: DefFile = {
       growCost + k3Cost + haltChanged(SMALL + 3),
       (i) => ({ status: "HALT", cycles: i + growCost + k3Cost + haltChanged(SMALL + 3), state: hexState(stateAfter(grown)) })),
     vector("compaction/dead-run-ascending", "80 00..80 09 deleted in key order (arena order), then the padding, then K stored with 8,201 bytes: the ten dead records are one unit, so the step processes 92 (the run, 90 live records moved 60 bytes down, the padding)", runOf(ten),
-      (i) => ({ status: "HALT", cycles: runCycles(i), state: runState() })),
+      (i) => ({ status: "HALT", cycles: runCycles(i, ascendingMoves), state: runState() })),
     vector("compaction/dead-run-descending", "as dead-run-ascending with the ten deletes in the reverse order: the same run, the same 92 units", runOf([...ten].reverse()),
-      (i) => ({ status: "HALT", cycles: runCycles(i), state: runState() })),
+      (i) => ({ status: "HALT", cycles: runCycles(i, descendingMoves), state: runState() })),
     vector("compaction/dead-run-joins-old", "80 01 and 80 03 deleted, then 80 02 stored with a new length while a compaction starts: its old record and the dead records either side are one unit (99 units, 576 bytes moved)", joinsOld,
       (i) => ({ status: "HALT", cycles: joinsOldCycles(i), state: joinsOldState() })),
     vector("compaction/dead-runs-both-sides", "dead runs at the end of the processed part and the start of the unprocessed one stay apart; a record moved behind a run joins it when it dies; the next compaction passes that run and a dead record with the store's old one as one unit each (104 units)", both,

@@ -20,5 +20,6 @@ export async function DEF_FILES(): Promise<DefFile[]> {
 export async function V2_DEF_FILES(): Promise<DefFile[]> {
   const { intrinsic } = await import("./intrinsic.ts");
   const { compactionVectors } = await import("./compaction.ts");
-  return [intrinsic, compactionVectors];
+  const { indexMoveVectors } = await import("./index-moves.ts");
+  return [intrinsic, compactionVectors, indexMoveVectors];
 }

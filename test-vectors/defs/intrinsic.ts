@@ -7,7 +7,7 @@
  * "max_cycles = intrinsic(job with that max_cycles) + extra" (the job's length
  * depends on how max_cycles encodes).
  */
-import { COST_TABLES, Limit, costOf, intrinsicOf, rehashOf } from "../../host-ts/src/generated/opcodes.ts";
+import { COST_TABLES, Limit, costOf, indexMoveOf, intrinsicOf, rehashOf } from "../../host-ts/src/generated/opcodes.ts";
 import { assemble } from "../../host-ts/src/asm/index.ts";
 import { encodeJob } from "../../host-ts/src/model/codec.ts";
 import { intrinsicMeasureOf } from "../../host-ts/src/model/intrinsic-measure.ts";
@@ -63,13 +63,15 @@ const CODE: Shape = { body: "HALT\n" + Array.from({ length: 4096 }, () => "POP")
 
 // SPEC §8.2: a HALT whose call changed the state pays the rehash row over the final state's entries.
 const storeNew = ["PUSH 0", "PUSH 1", "PUSH 0", "PUSH 0", "STORE.state"]; // key 00 (absent), empty value
-const storeNewCost = 4 * c("PUSH") + costOf("STORE.state", 1, V2);
+// SPEC §9.7's index moves: key 00 sorts before the 32 prior keys, so its insert at 0 shifts all 32 slots of the one block.
+const storeNewCost = 4 * c("PUSH") + costOf("STORE.state", 1, V2) + indexMoveOf("v2", 32);
 const bigEntries = bigState(Limit.MAX_STATE_SIZE).size;
 const STORE_HALT: Shape = { ...STATE, body: [...storeNew, "HALT"].join("\n") };
 const storeHaltExtra = storeNewCost + c("HALT") + rehashOf("v2", bigEntries + 1);
 // Key 6b 00 (present) written at memory 0, then deleted.
 const delPresent = ["PUSH 107", "PUSH 0", "STORE.m8", "PUSH 0", "PUSH 2", "STORE.del"];
-const delPresentCost = 4 * c("PUSH") + c("STORE.m8") + costOf("STORE.del", 2, V2);
+// Key 6b 00 is the first of the 32: its removal shifts the 31 after it.
+const delPresentCost = 4 * c("PUSH") + c("STORE.m8") + costOf("STORE.del", 2, V2) + indexMoveOf("v2", 31);
 const DEL_HALT: Shape = { ...STATE, body: [...delPresent, "HALT"].join("\n") };
 const DEL_ABSENT: Shape = { ...STATE, body: ["PUSH 0", "PUSH 1", "STORE.del", "HALT"].join("\n") };
 const delAbsentExtra = 2 * c("PUSH") + costOf("STORE.del", 1, V2) + c("HALT");

@@ -37,7 +37,7 @@ import { makeJob } from "../model/job.ts";
 import { bytesToHex, hexToBytes, concatBytes } from "../model/bytes.ts";
 import { decodeStrict, isMap, isBytes } from "../model/cbor.ts";
 import type { Contract, StateMap } from "../model/types.ts";
-import { COST_KEYS, COST_TABLES, Limit, Status, compactionOf, type Cost } from "../generated/opcodes.ts";
+import { COST_KEYS, COST_TABLES, Limit, Status, compactionOf, indexMoveOf, type Cost } from "../generated/opcodes.ts";
 import { createReferenceEngine } from "../engines/reference-engine.ts";
 import type { TraceStep } from "../model/engine.ts";
 import { grindVrfAlpha, patternBytes, sigInput, vrfInput, vrfKey, type VrfInput } from "./crypto-inputs.ts";
@@ -104,6 +104,21 @@ export interface TermInfo {
    * summed per store). Such a term is priced by its key plus these charges.
    */
   compaction?: CompactionPerExecution;
+  /**
+   * The index slots (SPEC §9.7) one execution of a STORE.state of a new key or
+   * a STORE.del of a present one moves, on average, and what each table's
+   * indexMove row charges for them; a term is priced by its key plus these.
+   * A compacting benchmark's term also takes the index charges of the other
+   * stores in its work beyond what their own terms were measured with (their
+   * time beyond their term's is in its time, too).
+   */
+  index?: IndexPerExecution;
+}
+
+export interface IndexPerExecution {
+  moves: number;
+  /** Per cost table: the index-move charge of one execution on average. */
+  charged: Record<string, number>;
 }
 
 export interface CompactionPerExecution {
@@ -703,8 +718,12 @@ export class MicrobenchError extends Error {
 export async function validateBenches(benches: readonly Microbench[], terms: Record<string, TermInfo> = {}): Promise<ValidatedBench[]> {
   const ref = createReferenceEngine();
   const out: ValidatedBench[] = [];
+  // Every step that moved index slots, per benchmark, signed (+1 in work, -1 in base); priced after all are seen.
+  const moved = new Map<string, { t: string; sign: number; moves: number }[]>();
   for (const b of benches) {
     const counts = new Map<string, number>();
+    const steps: { t: string; sign: number; moves: number }[] = [];
+    moved.set(b.id, steps);
     const work = { stores: 0, records: 0, bytes: 0, charged: {} as Record<string, number> };
     const results: Uint8Array[] = [];
     const cycles: number[] = [];
@@ -721,6 +740,7 @@ export async function validateBenches(benches: readonly Microbench[], terms: Rec
         const known = terms[t];
         if (known === undefined) terms[t] = { term: t, key, ...(n !== undefined ? { n } : {}), ...(variant !== undefined ? { variant } : {}), charged: step.cost };
         else if (known.charged !== step.cost) throw new MicrobenchError(`term ${t} is charged ${step.cost} in ${b.id} but ${known.charged} elsewhere`);
+        if (step.indexMoves !== undefined) steps.push({ t, sign, moves: step.indexMoves });
         if (step.compaction !== undefined) {
           if (t !== b.term || !b.compacts) throw new MicrobenchError(`microbenchmark ${b.id}: ${t} advances the arena's compaction, which only its compacting term may`);
           work.stores += sign;
@@ -746,7 +766,45 @@ export async function validateBenches(benches: readonly Microbench[], terms: Rec
     }
     out.push({ ...b, counts: nonZero, chargedDelta: cycles[0] - cycles[1], runResult: results[0], baseResult: results[1] });
   }
+  priceIndexMoves(out, moved, terms);
   return out;
+}
+
+/**
+ * Each term's index-move work (TermInfo.index): first every term in its own
+ * benchmark, then a compacting benchmark's term takes the rest of its work's
+ * index charges (those of other terms' stores beyond their own average).
+ */
+function priceIndexMoves(benches: readonly ValidatedBench[], moved: ReadonlyMap<string, readonly { t: string; sign: number; moves: number }[]>, terms: Record<string, TermInfo>): void {
+  const tables = Object.keys(COST_TABLES);
+  const charge = (moves: number) => Object.fromEntries(tables.map((name) => [name, indexMoveOf(name, moves)]));
+  const own = new Map<string, IndexPerExecution>();
+  for (const b of benches) {
+    const steps = (moved.get(b.id) ?? []).filter((s) => s.t === b.term);
+    if (!steps.length) continue;
+    const per = b.counts[b.term];
+    const sum: IndexPerExecution = { moves: 0, charged: Object.fromEntries(tables.map((name) => [name, 0])) };
+    for (const s of steps) {
+      sum.moves += (s.sign * s.moves) / per;
+      const c = charge(s.moves);
+      for (const name of tables) sum.charged[name] += (s.sign * c[name]) / per;
+    }
+    own.set(b.term, sum);
+  }
+  for (const b of benches) {
+    const base = own.get(b.term);
+    const total: IndexPerExecution = { moves: base?.moves ?? 0, charged: { ...(base?.charged ?? Object.fromEntries(tables.map((name) => [name, 0]))) } };
+    if (b.compacts) {
+      const per = b.counts[b.term];
+      for (const s of moved.get(b.id) ?? []) {
+        if (s.t === b.term) continue;
+        const c = charge(s.moves);
+        const theirs = own.get(s.t);
+        for (const name of tables) total.charged[name] += (s.sign * (c[name] - (theirs?.charged[name] ?? 0))) / per;
+      }
+    }
+    if (base !== undefined || Object.values(total.charged).some((c) => c !== 0)) terms[b.term].index = total;
+  }
 }
 
 function splitTerm(t: string, b: Microbench): [string, number | undefined, string | undefined] {

@@ -256,7 +256,7 @@ function sideBySide(r: CalibrationResult): string {
     const worst = k.terms.reduce((w, t) => (t.us > w.us ? t : w));
     const cells = names.map((name) => {
       const c = COST_TABLES[name][k.key];
-      const charged = c ? chargeOf(c, worst.n ?? 0) : 0;
+      const charged = (c ? chargeOf(c, worst.n ?? 0) : 0) + (worst.index?.charged[name] ?? 0);
       const ratio = charged > 0 ? worst.us / charged : Number.POSITIVE_INFINITY;
       const unsound = r.checks.find((x) => x.table === name)?.unsound.some((u) => u.key === k.key) ?? false;
       return `${esc(fmtCost(c))} → ${charged} <span class="${unsound ? "bad" : "good"}">(${esc(fmtRatio(ratio))})</span>`;

@@ -23,7 +23,7 @@ import { COST_KEYS, V1_COSTS, BASE_TABLE, buildMicrobenches, type ValidatedBench
 import { checkIntrinsic, fitIntrinsic, fitStoredBytes, intrinsicJobs, type IntrinsicCheck, type IntrinsicPoint, type IntrinsicVariant } from "./intrinsic.ts";
 import { DERIVED_MODELS, cpiModelFor, derivedFactor, type CpiModel } from "./cpi-models.ts";
 import { analyse, checkTable, proposeTable, solveTerms, termFindings, soundnessViolations, type CostTableEntry, type Findings, type TableCheck, type TermFinding } from "./solve.ts";
-import { COST_TABLES } from "../generated/opcodes.ts";
+import { COST_TABLES, DEFAULT_COST_TABLE } from "../generated/opcodes.ts";
 
 export class CalibrationError extends Error {
   constructor(message: string) {
@@ -302,12 +302,12 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       `cost = base + per * ceil(n / unit) as in ${BASE_TABLE}; every measured instruction is charged at least ${margin} × its time at 1 cycle = 1 µs; ` +
       "STORE.state's per also covers hashing the stored bytes into the final state (the write per-job jobs). " +
       (basis.estimates ? `Times are ESTIMATES: ${basis.description}.` : `Times are measured: ${basis.description}.`);
-    const proposed = proposeTable(V1_COSTS, findings, margin, doc, BASE_TABLE);
+    const proposed = proposeTable(V1_COSTS, findings, margin, doc, BASE_TABLE, DEFAULT_COST_TABLE);
     const perJob = fitIntrinsic(points, margin);
     proposed.costs["STORE.state"] = fitStoredBytes(points, margin, proposed.costs, perJob);
     const entry = { ...proposed, ...perJob };
     const intrinsicChecks = checkIntrinsic(points);
-    const violations = soundnessViolations(entry.costs, terms, margin);
+    const violations = soundnessViolations(entry.costs, terms, margin, DEFAULT_COST_TABLE);
 
     return {
       format: "mhr-calibration/1",

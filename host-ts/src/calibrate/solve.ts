@@ -13,7 +13,7 @@
  *    charges every measured term at least margin × its measured time.
  */
 import { chargeOf, type Cost } from "../generated/opcodes.ts";
-import type { CompactionPerExecution, TermInfo } from "./microbench.ts";
+import type { CompactionPerExecution, IndexPerExecution, TermInfo } from "./microbench.ts";
 
 export interface Equation {
   id: string;
@@ -115,6 +115,8 @@ export interface TermFinding {
   ratio: number;
   /** The compaction work of one execution (SPEC §9.7): priced by its key plus a table's compaction rows. */
   compaction?: CompactionPerExecution;
+  /** The index slots one execution moves (SPEC §9.7): priced by its key plus a table's indexMove row. */
+  index?: IndexPerExecution;
 }
 
 export interface KeyFinding {
@@ -157,6 +159,7 @@ export function termFindings(terms: Readonly<Record<string, TermInfo>>, units: R
       charged: t.charged,
       ratio: t.charged > 0 ? us / t.charged : Number.POSITIVE_INFINITY,
       ...(t.compaction !== undefined ? { compaction: t.compaction } : {}),
+      ...(t.index !== undefined ? { index: t.index } : {}),
     };
   });
 }
@@ -249,8 +252,10 @@ export function fitSizeCost(v1: Cost, points: readonly SizePoint[], margin: numb
  * are fitted by fitSizeCost with v1's unit and *of*. Keys that were not
  * measured keep their v1 cost (and the doc says so).
  */
-export function proposeTable(v1: Readonly<Record<string, Cost>>, findings: Findings, margin: number, doc: string, basedOn = "v1"): CostTableEntry {
+export function proposeTable(v1: Readonly<Record<string, Cost>>, findings: Findings, margin: number, doc: string, basedOn = "v1", indexTable?: string): CostTableEntry {
   const costs: Record<string, Cost> = {};
+  // A term's index moves are paid by the indexMove row of the table the proposal is for (fitted by hand): the key covers the rest.
+  const own = (t: TermFinding) => Math.max(0, t.us - (indexTable !== undefined ? (t.index?.charged[indexTable] ?? 0) / margin : 0));
   const unmeasured: string[] = [];
   for (const [key, c] of Object.entries(v1)) {
     const f = findings.keys.find((k) => k.key === key);
@@ -260,9 +265,9 @@ export function proposeTable(v1: Readonly<Record<string, Cost>>, findings: Findi
       continue;
     }
     if (c.per !== undefined && c.unit !== undefined) {
-      costs[key] = fitSizeCost(c, f.terms.map((t) => ({ n: t.n ?? 0, us: t.us })), margin);
+      costs[key] = fitSizeCost(c, f.terms.map((t) => ({ n: t.n ?? 0, us: own(t) })), margin);
     } else {
-      const worst = Math.max(...f.terms.map((t) => t.us));
+      const worst = Math.max(...f.terms.map(own));
       costs[key] = { base: Math.max(1, ceilInt(margin * worst)) };
     }
   }
@@ -271,7 +276,7 @@ export function proposeTable(v1: Readonly<Record<string, Cost>>, findings: Findi
 }
 
 /** Every measured term charged below margin × its time under `table` (empty when sound). */
-export function soundnessViolations(table: Readonly<Record<string, Cost>>, terms: readonly TermFinding[], margin: number): string[] {
+export function soundnessViolations(table: Readonly<Record<string, Cost>>, terms: readonly TermFinding[], margin: number, indexTable?: string): string[] {
   const out: string[] = [];
   for (const t of terms) {
     if (t.compaction !== undefined) continue;
@@ -280,7 +285,7 @@ export function soundnessViolations(table: Readonly<Record<string, Cost>>, terms
       out.push(`${t.term}: no cost for ${t.key}`);
       continue;
     }
-    const charged = chargeOf(c, t.n ?? 0);
+    const charged = chargeOf(c, t.n ?? 0) + (indexTable !== undefined ? (t.index?.charged[indexTable] ?? 0) : 0);
     if (charged + 1e-9 < margin * t.us) out.push(`${t.term}: charged ${charged} < ${margin} × ${t.us.toFixed(3)} µs`);
   }
   return out;
@@ -315,7 +320,8 @@ export interface TableCheck {
 
 /**
  * Charges every measured term under `table` (at the term's size; a compacting
- * term also pays the table's compaction rows for its work, SPEC §9.7) and keeps,
+ * term also pays the table's compaction rows for its work, and a term that
+ * moves index slots its indexMove row, SPEC §9.7) and keeps,
  * per cost key, the worst term measured above its charge. A key the table
  * does not price counts as unsound with charge 0.
  */
@@ -323,23 +329,23 @@ export function checkTable(name: string, table: Readonly<Record<string, Cost>>, 
   const worst = new Map<string, UnsoundKey>();
   for (const t of terms) {
     const c = table[t.key];
-    const charged = (c ? chargeOf(c, t.n ?? 0) : 0) + (t.compaction?.charged[name] ?? 0);
+    const charged = (c ? chargeOf(c, t.n ?? 0) : 0) + (t.compaction?.charged[name] ?? 0) + (t.index?.charged[name] ?? 0);
     if (t.us <= charged + 1e-9) continue;
     const ratio = charged > 0 ? t.us / charged : Number.POSITIVE_INFINITY;
     const seen = worst.get(t.key);
     if (!seen || ratio > seen.ratio) worst.set(t.key, { key: t.key, term: t.term, us: t.us, charged, ratio });
   }
-  const spread = spreadOf(table, terms);
+  const spread = spreadOf(name, table, terms);
   return { table: name, terms: terms.length, unsound: [...worst.values()].sort((a, b) => b.ratio - a.ratio), ...(spread ? { spread } : {}) };
 }
 
 /** The spread of a table over the measured terms (TableCheck.spread). */
-function spreadOf(table: Readonly<Record<string, Cost>>, terms: readonly TermFinding[]): Spread | undefined {
+function spreadOf(name: string, table: Readonly<Record<string, Cost>>, terms: readonly TermFinding[]): Spread | undefined {
   const byKey = new Map<string, number>();
   for (const t of terms) {
     const c = table[t.key];
     if (t.compaction !== undefined || !c || t.us <= 0) continue;
-    const r = t.us / chargeOf(c, t.n ?? 0);
+    const r = t.us / (chargeOf(c, t.n ?? 0) + (t.index?.charged[name] ?? 0));
     if (r > (byKey.get(t.key) ?? 0)) byKey.set(t.key, r);
   }
   return spreadOver([...byKey]);

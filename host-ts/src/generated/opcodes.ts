@@ -169,6 +169,8 @@ export const Limit = {
   COMPACTION_START: 40960,
   /** Arena bytes a compaction processes per byte an appending store adds (SPEC §9.7). */
   COMPACTION_RATE: 6,
+  /** Slots per block of the state's sorted index, a tiered vector (SPEC §9.7): what the index-move charge counts, inserting or removing an entry moves at most INDEX_BLOCK - 1 slots inside its block plus one per later block. */
+  INDEX_BLOCK: 64,
   /** Largest max_cycles a contract may declare (2^40). */
   MAX_CYCLES: 1099511627776,
   /** Maximum entries in a contract's function table. */
@@ -418,8 +420,8 @@ export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>
     "STORE.m16": {"base":3},
     "STORE.m32": {"base":3},
     "STORE.m64": {"base":4},
-    "STORE.state": {"base":130,"per":25,"unit":32,"of":"klen+vlen"},
-    "STORE.del": {"base":130,"per":1,"unit":32,"of":"klen"},
+    "STORE.state": {"base":23,"per":25,"unit":32,"of":"klen+vlen"},
+    "STORE.del": {"base":20,"per":1,"unit":32,"of":"klen"},
     "STORE.copy": {"base":5,"per":1,"unit":32,"of":"len"},
     "MSIZE": {"base":1},
     "EMIT": {"base":4,"per":2,"unit":32,"of":"len"},
@@ -444,6 +446,11 @@ export const COMPACTION: Readonly<Record<string, Cost | undefined>> = {
 export const COMPACTION_MOVE: Readonly<Record<string, Cost | undefined>> = {
   "v1": undefined,
   "v2": {"base":0,"per":5,"unit":32,"of":"bytes"},
+};
+/** SPEC §9.7: what a STORE.state of a new key or a STORE.del of a present one pays on top, per table (per × ceil(slots / unit) of the index slots it moves); absent = nothing. */
+export const INDEX_MOVE: Readonly<Record<string, Cost | undefined>> = {
+  "v1": undefined,
+  "v2": {"base":0,"per":7,"unit":8,"of":"slots"},
 };
 /** SPEC §8.2: what a HALT of a call that changed the state pays on top, per table (base + per × entries of the final state); absent = nothing. */
 export const REHASH: Readonly<Record<string, Cost | undefined>> = {
@@ -476,6 +483,11 @@ export function compactionOf(name: string, records: number, bytes: number): numb
   const c = COMPACTION[name];
   const m = COMPACTION_MOVE[name];
   return c === undefined || m === undefined || records === 0 ? 0 : chargeOf(c, records) + chargeOf(m, bytes);
+}
+/** SPEC §9.7: the index-move charge under table `name` of an insert or removal that moves `slots` index slots (0 for a table without one). */
+export function indexMoveOf(name: string, slots: number): number {
+  const c = INDEX_MOVE[name];
+  return c === undefined ? 0 : chargeOf(c, slots);
 }
 /** SPEC §8.2: the rehash charge under table `name` of a HALT whose call changed the state, which ends with `entries` entries (0 for a table without one). */
 export function rehashOf(name: string, entries: number): number {

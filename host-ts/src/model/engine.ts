@@ -20,6 +20,8 @@ export interface TraceStep {
   stack: string[];
   /** An appending STORE.state that advanced the state arena's compaction (SPEC §9.7): the records it processed and the bytes it moved. */
   compaction?: { readonly records: number; readonly bytes: number };
+  /** A STORE.state of a new key or a STORE.del of a present one: the index slots it moves (SPEC §9.7). */
+  indexMoves?: number;
 }
 
 export interface RunOptions {

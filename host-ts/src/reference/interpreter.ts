@@ -37,11 +37,13 @@ export function execute(m: Machine, trace?: TraceStep[]): void {
         };
         trace.push(step);
         m.lastCompaction = undefined;
+        m.lastIndexMoves = undefined;
         try {
           handler(m, ins);
         } finally {
           step.cost = m.cycles - step.cycles;
           if (m.lastCompaction !== undefined) step.compaction = m.lastCompaction;
+          if (m.lastIndexMoves !== undefined) step.indexMoves = m.lastIndexMoves;
         }
       }
     }

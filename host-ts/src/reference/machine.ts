@@ -52,6 +52,8 @@ export interface Machine {
   readonly arena: StateArena;
   /** What the last STORE.state's compaction step did, when it processed any record (for traces). */
   lastCompaction: CompactionWork | undefined;
+  /** The index slots the last STORE.state of a new key or STORE.del of a present one moves (for traces). */
+  lastIndexMoves: number | undefined;
   /**
    * Whether the call has changed the state (a STORE.state that stored, a
    * STORE.del that removed): its HALT pays the rehash charge (SPEC §8.2).
@@ -109,6 +111,7 @@ export function createMachine(job: ValidatedJob): Machine {
     stateSize: stateSizeOf(state),
     arena: new StateArena(job.state),
     lastCompaction: undefined,
+    lastIndexMoves: undefined,
     changed: false,
     output: [],
     outputSize: 0,

@@ -54,6 +54,12 @@ export interface CostTable {
   compaction?: CostRow;
   compactionMove?: CostRow;
   /**
+   * SPEC §9.7: what a STORE.state of a new key or a STORE.del of a present one
+   * pays on top for the index slots the insert or removal moves,
+   * `per × ceil(slots / unit)`. Absent: nothing (v1).
+   */
+  indexMove?: CostRow;
+  /**
    * SPEC §8.2: what a HALT pays on top when the call changed the state (the final
    * state is encoded and hashed anew), `base + per × entries` of the final state.
    * Absent: nothing (v1).
@@ -155,6 +161,8 @@ export function checkTable(table: OpcodeTable): void {
     if ((ct.compaction === undefined) !== (ct.compactionMove === undefined)) fail(`cost table ${name}: compaction and compactionMove come together`);
     const mv = ct.compactionMove;
     if (mv && (mv.of !== "bytes" || mv.base !== 0 || !whole(mv.per, 0) || !whole(mv.unit, 1))) fail(`cost table ${name}, compactionMove: needs base 0, whole per >= 0, unit >= 1 and of "bytes"`);
+    const im = ct.indexMove;
+    if (im && (im.of !== "slots" || im.base !== 0 || !whole(im.per, 0) || !whole(im.unit, 1))) fail(`cost table ${name}, indexMove: needs base 0, whole per >= 0, unit >= 1 and of "slots"`);
   }
   const codes = (rows: CodeRow[], what: string) => rows.forEach((r, i) => { if (r.code !== i + 1) fail(`${what} codes must be 1..n in order`); });
   codes(table.traps, "trap");

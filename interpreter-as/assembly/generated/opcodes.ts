@@ -70,6 +70,7 @@ export const LIMIT_STATE_ENTRY_OVERHEAD: i32 = 4;
 export const LIMIT_STATE_ARENA_SIZE: i32 = 53248;
 export const LIMIT_COMPACTION_START: i32 = 40960;
 export const LIMIT_COMPACTION_RATE: i32 = 6;
+export const LIMIT_INDEX_BLOCK: i32 = 64;
 export const LIMIT_MAX_CYCLES: u64 = 1099511627776;
 export const LIMIT_MAX_FUNCTIONS: i32 = 32;
 export const LIMIT_MAX_FUNCTION_NAME: i32 = 32;
@@ -144,7 +145,7 @@ export const INTRINSIC_JOB_ENTRIES_UNIT: u32 = 1;
 export const INTRINSIC_JOB_STATE_UNIT: u32 = 64;
 export const INTRINSIC_JOB_MEMORY_UNIT: u32 = 1024;
 
-// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge, CKC_* the compaction charge, CKR_* the rehash charge.
+// Byte offsets in a cost table (u32 entries): CK_* base costs, CKP_* per-unit parts, CKI_* the intrinsic charge, CKC_* the compaction charge, CKR_* the rehash charge, CKX_* the index-move charge.
 export const CK_PUSH: usize = 0;
 export const CK_POP: usize = 4;
 export const CK_DUP: usize = 8;
@@ -224,15 +225,18 @@ export const CKC_COMPACT_PER: usize = 300;
 export const CKC_MOVE_PER: usize = 304;
 export const CKR_REHASH: usize = 308;
 export const CKR_REHASH_PER: usize = 312;
+export const CKX_INDEX_PER: usize = 316;
 /** Bytes per unit of the compaction's moved-bytes charge (SPEC §9.7). */
 export const COMPACT_MOVE_UNIT: u32 = 32;
+/** Slots per unit of the index-move charge (SPEC §9.7). */
+export const INDEX_MOVE_UNIT: u32 = 8;
 /** Bytes per table in COST_TABLES. */
-export const COST_TABLE_STRIDE: usize = 316;
+export const COST_TABLE_STRIDE: usize = 320;
 /** Contract versions 1..2 name the tables v1, v2 (SPEC §5), in this order in COST_TABLES. */
 export const COST_VERSION_FIRST: u64 = 1;
 export const COST_VERSION_LAST: u64 = 2;
-export const COST_TABLES: usize = memory.data<u32>([1,1,1,1,1,1,1,1,2,3,3,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,2,3,3,5,4,2,2,500,1000,2000,10,2,2,5,50,10,3,3,3,3,3,3,3,3,3,3,3,3,3,2,5,10,10,10,1,1,1,1,1,1,0,0,0,0,0,0,0,0,0,0,0,0,
-  3,1,2,1,2,1,2,1,18,29,29,2,1,2,2,2,2,2,1,2,2,1,1,2,1,1,1,1,2,1,1,1,1,1,50,390000,880000,21,4,4,1,11,7,3,3,3,4,27,2,2,3,3,4,130,130,5,1,4,45,480,490,2,1,25,1,1,2,260,47,63,57,15,49,10,10,14,5,47,14]);
+export const COST_TABLES: usize = memory.data<u32>([1,1,1,1,1,1,1,1,2,3,3,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,2,3,3,5,4,2,2,500,1000,2000,10,2,2,5,50,10,3,3,3,3,3,3,3,3,3,3,3,3,3,2,5,10,10,10,1,1,1,1,1,1,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  3,1,2,1,2,1,2,1,18,29,29,2,1,2,2,2,2,2,1,2,2,1,1,2,1,1,1,1,2,1,1,1,1,1,50,390000,880000,21,4,4,1,11,7,3,3,3,4,27,2,2,3,3,4,23,20,5,1,4,45,480,490,2,1,25,1,1,2,260,47,63,57,15,49,10,10,14,5,47,14,7]);
 
 export const IMM_INVALID: u8 = 0;
 export const IMM_NONE: u8 = 1;

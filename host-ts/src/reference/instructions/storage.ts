@@ -4,7 +4,8 @@
  * empty value is not an absent key. STOREs change the working state, which
  * only HALT commits.
  */
-import { Limit, compactionOf, costOf } from "../../generated/opcodes.ts";
+import { Limit, compactionOf, costOf, indexMoveOf } from "../../generated/opcodes.ts";
+import { insertMoves, positionOf, removeMoves } from "../index-moves.ts";
 import { bytesToHex } from "../../model/bytes.ts";
 import type { Instruction } from "../code.ts";
 import { chargeGas } from "../gas.ts";
@@ -68,7 +69,11 @@ export function storeState(m: Machine, ins: Instruction): void {
   const appends = old === undefined || old.length !== valueAt.len;
   const work = appends ? m.arena.advance(hexKey, entry) : undefined;
   m.lastCompaction = work !== undefined && work.records > 0 ? work : undefined;
-  chargeGas(m, costOf(ins.key, keyAt.len + valueAt.len, m.costs) + (work ? compactionOf(m.costTable, work.records, work.bytes) : 0));
+  // A new key takes a place in the sorted index: the slots that makes move are paid for (SPEC §9.7).
+  const moves = old === undefined ? insertMoves(m.state.size, positionOf(m.state.keys(), hexKey)) : undefined;
+  m.lastIndexMoves = moves;
+  chargeGas(m, costOf(ins.key, keyAt.len + valueAt.len, m.costs) + (work ? compactionOf(m.costTable, work.records, work.bytes) : 0)
+    + (moves !== undefined ? indexMoveOf(m.costTable, moves) : 0));
   // OPERATION
   drop(m, 4);
   const newSize = m.stateSize - (old === undefined ? 0 : entrySize(keyAt.len, old.length)) + entry;
@@ -89,12 +94,14 @@ export function storeDel(m: Machine, ins: Instruction): void {
   const [key, klen] = operands(m, 2);
   const keyAt = memoryRange(m, key, klen);
   requireKeyLength(klen);
-  // GAS
-  chargeGas(m, costOf(ins.key, keyAt.len, m.costs));
-  // OPERATION
-  drop(m, 2);
+  // GAS: removing a present key closes its place in the sorted index, and the slots that moves are paid for (SPEC §9.7).
   const hexKey = bytesToHex(bytesAt(m, keyAt));
   const old = m.state.get(hexKey);
+  const moves = old !== undefined ? removeMoves(m.state.size, positionOf(m.state.keys(), hexKey)) : undefined;
+  m.lastIndexMoves = moves;
+  chargeGas(m, costOf(ins.key, keyAt.len, m.costs) + (moves !== undefined ? indexMoveOf(m.costTable, moves) : 0));
+  // OPERATION
+  drop(m, 2);
   if (old !== undefined) {
     m.state.delete(hexKey);
     m.arena.remove(hexKey);
