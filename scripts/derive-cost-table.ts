@@ -5,13 +5,14 @@
  * maximum, over the boards' proposed tables (docs/calibration/<board>/
  * proposed-cost-table.json, each already ≥ margin × measured), of base and of
  * per, with v1's unit and of kept, rounded up to a simple form (two
- * significant digits). Prints the entry; --write puts it into
+ * significant digits); the intrinsic and rehash rows are one fit to every
+ * board's per-job jobs (calibration.json), see intrinsic-minimax.ts. Prints the entry; --write puts it into
  * spec/opcodes.json's costTables under NAME (then run `npm run gen`);
  * --replace re-derives an existing NAME in place, keeping its contract version
  * and its compaction and indexMove rows, which no board proposes: they are
  * fitted by hand to the churn and insert/delete benchmarks (SPEC §10).
  *
- * A re-derivation lowers a value only by more than one rounding step: a
+ * A re-derivation lowers an instruction's value only by more than one rounding step: a
  * value the runs give one step below the table's keeps the table's. The
  * table is compiled into the firmware the runs measure, and a key measured
  * at the edge of an integer (ADD at 0.798–0.806 µs on qemu-lx106, × 1.25)
@@ -23,6 +24,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TABLE_PATH, type CostRow, type CostTable } from "../host-ts/src/spec/table-schema.ts";
 import { REPO } from "./build-firmware.ts";
+import { fitIntrinsicMinimax, type BoardPoints } from "../host-ts/src/calibrate/intrinsic-minimax.ts";
+import type { IntrinsicFit, IntrinsicPoint } from "../host-ts/src/calibrate/intrinsic.ts";
 
 /** Rounds up to at most two significant digits: 1..99 stay, 123 → 130, 50102 → 51000. */
 export function simpleCeil(x: number): number {
@@ -56,7 +59,13 @@ function proposalOf(board: string): Proposal {
   return entries[0];
 }
 
-function main(): void {
+/** A board's committed per-job points (docs/calibration/<board>/calibration.json). */
+function pointsOf(board: string): BoardPoints {
+  const file = join(REPO, "docs/calibration", board, "calibration.json");
+  return { board, points: (JSON.parse(readFileSync(file, "utf8")) as { intrinsic: { points: IntrinsicPoint[] } }).intrinsic.points };
+}
+
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const replace = args.includes("--replace");
   const write = replace || args.includes("--write");
@@ -81,19 +90,20 @@ function main(): void {
     }
     costs[key] = settleRow(row, current?.costs[key]);
   }
-  // The intrinsic charge: per part the maximum base and per over the boards, rounded up the same way.
-  const parts = [...new Set(proposals.flatMap((p) => Object.keys(p.intrinsic ?? {})))];
+  // The intrinsic and rehash charges (SPEC §8, §8.2): one fit over every board's per-job jobs
+  // (intrinsic-minimax.ts), not the maximum of the boards' own fits, which would trade the parts
+  // against each other differently per board; rounded up the same way.
+  const fit = proposals.some((p) => p.intrinsic) ? await fitIntrinsicMinimax(boards.map(pointsOf), margin) : undefined;
+  const parts = Object.keys(fit?.intrinsic ?? {});
   const intrinsic: Record<string, CostRow> = {};
   for (const part of parts) {
-    const rows = proposals.map((p) => p.intrinsic?.[part]).filter((r): r is CostRow => r !== undefined);
-    const row = { base: simpleCeil(Math.max(0, ...rows.map((r) => r.base))), per: simpleCeil(Math.max(0, ...rows.map((r) => r.per ?? 0))), unit: rows[0].unit, of: rows[0].of };
-    intrinsic[part] = settleRow(row, current?.intrinsic?.[part as keyof NonNullable<CostTable["intrinsic"]>]);
+    const row = fit!.intrinsic[part as keyof IntrinsicFit["intrinsic"]];
+    // Not held at the table's value (settle): the fit trades the rows against each other, so one
+    // row held a step high would leave the others no longer the best; and the per-job times do not
+    // move with the table (it is data in the firmware, not code), so the fit has no edge to flap on.
+    intrinsic[part] = { base: simpleCeil(row.base), per: simpleCeil(row.per ?? 0), unit: row.unit, of: row.of };
   }
-  // The rehash charge (SPEC §8.2): the maximum base and per, rounded up the same way.
-  const rehashRows = proposals.map((p) => p.rehash).filter((r): r is CostRow => r !== undefined);
-  const rehash: CostRow | undefined = rehashRows.length
-    ? settleRow({ base: simpleCeil(Math.max(...rehashRows.map((r) => r.base))), per: simpleCeil(Math.max(...rehashRows.map((r) => r.per ?? 0))), unit: 1, of: "entries" }, current?.rehash)
-    : undefined;
+  const rehash: CostRow | undefined = fit ? { base: simpleCeil(fit.rehash.base), per: simpleCeil(fit.rehash.per ?? 0), unit: 1, of: "entries" } : undefined;
   const entry: CostTable = {
     status: "calibrated",
     doc:
@@ -102,7 +112,7 @@ function main(): void {
       "base and per rounded up to two significant digits and lowered on a re-derivation only by more than one rounding step (scripts/derive-cost-table.ts)" + (parts.length ? "; " : "") +
       (parts.length
         ? "STORE.state's per also pays for hashing the stored bytes into the final state (fitted to the write per-job jobs); " +
-          "the intrinsic rows (six parts) and the rehash row are the maximum of the boards' fits of the per-job work jobs, rounded the same way"
+          "the intrinsic rows (six parts) and the rehash row are one fit to every board's per-job work jobs (the smallest largest ratio of charge to time on the slowest board; host-ts/src/calibrate/intrinsic-minimax.ts), rounded the same way"
         : "") +
       (previous?.compaction ? "; the compaction rows (per unit processed: a live record or a dead run; per 32 bytes moved) are fitted by hand to the churn benchmarks on qemu-lx106" : "") +
       (previous?.indexMove ? "; the indexMove row (per 8 index slots moved) is fitted by hand to the insert and delete benchmarks on qemu-lx106, and the STORE.state and STORE.del bases cover the rest of those benchmarks" : "") +
@@ -161,4 +171,4 @@ function main(): void {
   console.log(`${replace ? "re-derived" : "wrote"} costTables.${name} in ${TABLE_PATH}; run npm run gen`);
 }
 
-main();
+await main();

@@ -8,15 +8,10 @@
  * and the result — and charged as a whole under every cost table (the
  * reference's cycles for the same job under that table's contract version).
  *
- * The fit, one part at a time on the jobs that isolate it (memory, then job
- * bytes on input, then code bytes and instructions on code, then state bytes
- * on few large entries, then entries on many small ones and on balances):
- * per part the largest rate any of its jobs shows beyond the smallest job,
- * times the margin, rounded up to whole cycles per unit; the base is what
- * every clean job still needs. The rehash row last, on each dirty job
- * against its clean twin: at least the rehash's own time, and enough that
- * the dirty job as a whole is charged margin × its time. Every job must then
- * be charged at least margin × its time.
+ * The fit of the rows to these jobs is intrinsic-minimax.ts: every job
+ * charged at least margin × its time on every board, the rehash of each
+ * dirty job at least its extra time over its clean twin, the largest ratio
+ * as small as it can be.
  */
 import { assemble } from "../asm/index.ts";
 import { encodeJob } from "../model/codec.ts";
@@ -73,8 +68,9 @@ export interface IntrinsicCheck {
   maxRatio: number;
 }
 
-const UNITS = { JOB: 64, "JOB.code": 64, "JOB.instructions": 64, "JOB.entries": 1, "JOB.state": 64, "JOB.memory": 1024 } as const;
-type Part = keyof typeof UNITS;
+/** Units of the intrinsic parts (per 64 job bytes, code bytes, instructions and state bytes; per entry; per KiB of memory). */
+export const UNITS = { JOB: 64, "JOB.code": 64, "JOB.instructions": 64, "JOB.entries": 1, "JOB.state": 64, "JOB.memory": 1024 } as const;
+export type Part = keyof typeof UNITS;
 
 function pattern(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -188,71 +184,6 @@ export function intrinsicJobs(): IntrinsicJob[] {
 
 /** The proposed intrinsic rows (SPEC §8) and rehash row (SPEC §8.2). */
 export interface IntrinsicFit { intrinsic: Record<Part, Cost>; rehash: Cost }
-
-/** Proposes the intrinsic and rehash rows, charging every point at least margin × its time. */
-export function fitIntrinsic(all: readonly IntrinsicPoint[], margin: number): IntrinsicFit {
-  const points = all.filter((p) => p.fit);
-  const byId = new Map(points.map((p) => [p.id, p]));
-  const clean = points.filter((p) => p.finalEntries === undefined);
-  const plain = clean.filter((p) => p.measure.stateSize === 0 && p.measure.entries === 0);
-  const min = plain.reduce((a, b) => (b.us < a.us ? b : a));
-  const m0 = min.measure;
-  const rate = (xs: number[]) => Math.max(0, ...xs.filter(Number.isFinite));
-  const dj = (p: IntrinsicPoint) => p.measure.jobBytes - m0.jobBytes;
-  const dc = (p: IntrinsicPoint) => p.measure.codeBytes - m0.codeBytes;
-  const di = (p: IntrinsicPoint) => p.measure.instructions - m0.instructions;
-  const isCode = (p: IntrinsicPoint) => dc(p) >= 1024;
-  // Memory: jobs that differ from the smallest in max_memory only.
-  const rm = rate(plain.filter((p) => dj(p) < 64 && p.measure.maxMemory > 0).map((p) => (p.us - min.us) / p.measure.maxMemory));
-  // Job bytes: jobs with more input (no more code).
-  const rj = rate(plain.filter((p) => dj(p) >= 1024 && !isCode(p)).map((p) => (p.us - min.us - rm * p.measure.maxMemory) / dj(p)));
-  const beyondJob = (p: IntrinsicPoint) => p.us - min.us - rm * p.measure.maxMemory - rj * dj(p);
-  // Code: x = a × bytes + b × instructions; a from the slope of x/instructions over bytes/instructions, b what every code job still needs.
-  const code = plain.filter(isCode);
-  let rc = 0;
-  if (code.length >= 2) {
-    const r = (p: IntrinsicPoint) => dc(p) / Math.max(1, di(p));
-    const lo = code.reduce((x, y) => (r(y) < r(x) ? y : x));
-    const hi = code.reduce((x, y) => (r(y) > r(x) ? y : x));
-    if (r(hi) > r(lo)) rc = Math.max(0, (beyondJob(hi) / di(hi) - beyondJob(lo) / di(lo)) / (r(hi) - r(lo)));
-  }
-  const ri = rate(code.map((p) => (beyondJob(p) - rc * dc(p)) / Math.max(1, di(p))));
-  const beyondCode = (p: IntrinsicPoint) => beyondJob(p) - rc * dc(p) - ri * di(p);
-  // State bytes: the state jobs of fewest entries per byte; entries: every job with entries, after its bytes.
-  // (A job of one entry measures the state's set-up, not a rate per entry: the base covers it.)
-  const withEntries = clean.filter((p) => p.measure.entries >= 32);
-  const stateJobs = withEntries.filter((p) => p.measure.stateSize > 0);
-  const density = (p: IntrinsicPoint) => p.measure.entries / p.measure.stateSize;
-  const sparse = stateJobs.length ? Math.min(...stateJobs.map(density)) : 0;
-  const rs = rate(stateJobs.filter((p) => density(p) <= 2 * sparse).map((p) => beyondCode(p) / p.measure.stateSize));
-  const re = rate(withEntries.map((p) => (beyondCode(p) - rs * p.measure.stateSize) / p.measure.entries));
-  const rates: Record<Part, number> = { JOB: rj, "JOB.code": rc, "JOB.instructions": ri, "JOB.entries": re, "JOB.state": rs, "JOB.memory": rm };
-  const intrinsic = Object.fromEntries((Object.keys(UNITS) as Part[]).map((part) =>
-    [part, { base: 0, per: ceilInt(margin * rates[part] * UNITS[part]), unit: UNITS[part], of: INTRINSIC_PARTS[part] }])) as Record<Part, Cost>;
-  // The base: what every clean point still needs above its parts (at least the smallest job's share).
-  const perRows = { ...intrinsic };
-  const need = (p: IntrinsicPoint) => margin * p.us - chargeRows(perRows, p.measure);
-  intrinsic.JOB = { ...intrinsic.JOB, base: ceilInt(Math.max(0, ...clean.map(need))) };
-  // Rehash: each dirty job against its clean twin. The rehash alone is charged at least its time:
-  // the base what the dirty job of fewest final entries takes beyond its twin, the per the largest
-  // rate per entry any other shows beyond that (the walk's cost per entry grows with the bytes of
-  // an entry, so a line through two points would under-charge a third). And each dirty job as a
-  // whole is charged at least margin × its time, which may raise either; that whole-job test, not
-  // margin × the rehash alone, because the one job that shows big entries' higher rate (32 of
-  // 1000 bytes) is already charged well above its time for the bytes of those entries, and the
-  // margin on its rate would charge every small entry 1.6 × its rehash.
-  const dirty = points.filter((p) => p.cleanTwin !== undefined && byId.has(p.cleanTwin));
-  const extra = (p: IntrinsicPoint) => Math.max(0, p.us - byId.get(p.cleanTwin!)!.us);
-  const fewest = dirty.length ? dirty.reduce((x, y) => (y.finalEntries! < x.finalEntries! ? y : x)) : undefined;
-  const rehashBase = fewest ? ceilInt(Math.max(extra(fewest), need(fewest) - intrinsic.JOB.base)) : 0;
-  const others = dirty.filter((p) => p.finalEntries! > fewest!.finalEntries!);
-  const rh = rate(others.map((p) => Math.max(extra(p) - rehashBase, need(p) - intrinsic.JOB.base - rehashBase) / p.finalEntries!));
-  const rehash: Cost = { base: rehashBase, per: ceilInt(rh), unit: 1, of: "entries" };
-  // Any point still short (none by construction, but the rows are rounded) raises the base.
-  const parts = (p: IntrinsicPoint) => chargeRows(perRows, p.measure) + (p.finalEntries !== undefined ? chargeOf(rehash, p.finalEntries) : 0);
-  intrinsic.JOB = { ...intrinsic.JOB, base: ceilInt(Math.max(intrinsic.JOB.base, ...points.map((p) => margin * p.us - parts(p)))) };
-  return { intrinsic, rehash };
-}
 
 /** The intrinsic rows' charge for a measure (mirrors generated intrinsicOf for rows that are not yet in a table). */
 export function chargeRows(rows: Readonly<Record<string, Cost>>, m: IntrinsicMeasure): number {

@@ -20,7 +20,8 @@ import type { BenchReply, HelloInfo } from "../protocol/messages.ts";
 import { bytesToHex, equalBytes } from "../model/bytes.ts";
 import { decodeResult, hash32 } from "../model/codec.ts";
 import { COST_KEYS, V1_COSTS, BASE_TABLE, buildMicrobenches, type ValidatedBench } from "./microbench.ts";
-import { checkIntrinsic, fitIntrinsic, fitStoredBytes, intrinsicJobs, type IntrinsicCheck, type IntrinsicPoint, type IntrinsicVariant } from "./intrinsic.ts";
+import { checkIntrinsic, fitStoredBytes, intrinsicJobs, type IntrinsicCheck, type IntrinsicPoint, type IntrinsicVariant } from "./intrinsic.ts";
+import { fitIntrinsicMinimax } from "./intrinsic-minimax.ts";
 import { DERIVED_MODELS, cpiModelFor, derivedFactor, type CpiModel } from "./cpi-models.ts";
 import { analyse, checkTable, proposeTable, solveTerms, termFindings, soundnessViolations, type CostTableEntry, type Findings, type TableCheck, type TermFinding } from "./solve.ts";
 import { COST_TABLES, DEFAULT_COST_TABLE } from "../generated/opcodes.ts";
@@ -303,7 +304,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       "STORE.state's per also covers hashing the stored bytes into the final state (the write per-job jobs). " +
       (basis.estimates ? `Times are ESTIMATES: ${basis.description}.` : `Times are measured: ${basis.description}.`);
     const proposed = proposeTable(V1_COSTS, findings, margin, doc, BASE_TABLE, DEFAULT_COST_TABLE);
-    const perJob = fitIntrinsic(points, margin);
+    const perJob = await fitIntrinsicMinimax([{ board: board.name, points }], margin);
     proposed.costs["STORE.state"] = fitStoredBytes(points, margin, proposed.costs, perJob);
     const entry = { ...proposed, ...perJob };
     const intrinsicChecks = checkIntrinsic(points);

@@ -435,7 +435,7 @@ export const DEFAULT_CONTRACT_VERSION = 2;
 /** SPEC §8: the intrinsic charge's rows per table (JOB: job bytes, JOB.code: code bytes, JOB.instructions: instructions, JOB.entries: prior state entries and balances, JOB.state: prior state size, JOB.memory: max_memory); absent = none. */
 export const INTRINSIC: Readonly<Record<string, Readonly<Record<string, Cost>> | undefined>> = {
   "v1": undefined,
-  "v2": {"JOB":{"base":260,"per":47,"unit":64,"of":"job"},"JOB.code":{"base":0,"per":63,"unit":64,"of":"code"},"JOB.instructions":{"base":0,"per":57,"unit":64,"of":"instructions"},"JOB.entries":{"base":0,"per":15,"unit":1,"of":"entries"},"JOB.state":{"base":0,"per":49,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":10,"unit":1024,"of":"memory"}},
+  "v2": {"JOB":{"base":250,"per":47,"unit":64,"of":"job"},"JOB.code":{"base":0,"per":60,"unit":64,"of":"code"},"JOB.instructions":{"base":0,"per":61,"unit":64,"of":"instructions"},"JOB.entries":{"base":0,"per":15,"unit":1,"of":"entries"},"JOB.state":{"base":0,"per":47,"unit":64,"of":"state"},"JOB.memory":{"base":0,"per":10,"unit":1024,"of":"memory"}},
 };
 /** SPEC §9.7: what an appending STORE.state that advances the arena's compaction pays on top, per table (base + per × units processed: live records and dead runs); absent = nothing. */
 export const COMPACTION: Readonly<Record<string, Cost | undefined>> = {
@@ -455,7 +455,7 @@ export const INDEX_MOVE: Readonly<Record<string, Cost | undefined>> = {
 /** SPEC §8.2: what a HALT of a call that changed the state pays on top, per table (base + per × entries of the final state); absent = nothing. */
 export const REHASH: Readonly<Record<string, Cost | undefined>> = {
   "v1": undefined,
-  "v2": {"base":47,"per":14,"unit":1,"of":"entries"},
+  "v2": {"base":17,"per":15,"unit":1,"of":"entries"},
 };
 
 /** SPEC §10, the one cost formula over a row of any cost table: base + per × ceil(n / unit), n being the byte count of the row's *of* column (0 when it has none). */

@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COST_TABLES, DEFAULT_COST_TABLE, INTRINSIC, REHASH } from "../../src/generated/opcodes.ts";
 import type { CostTable } from "../../src/spec/table-schema.ts";
-import { fitIntrinsic, type IntrinsicPoint } from "../../src/calibrate/intrinsic.ts";
+import type { IntrinsicPoint } from "../../src/calibrate/intrinsic.ts";
+import { fitIntrinsicMinimax } from "../../src/calibrate/intrinsic-minimax.ts";
 import { REPO_ROOT } from "../../src/boards/profiles.ts";
 
 const run = promisify(execFile);
@@ -29,11 +30,11 @@ describe("scripts/derive-cost-table.ts", () => {
     expect(REHASH[DEFAULT_COST_TABLE]).toEqual(derived.rehash);
   }, 90_000);
 
-  it.each(["qemu-rv32", "qemu-lx106"])("the committed %s proposal's per-job rows are the fit of its committed per-job points", (board) => {
+  it.each(["qemu-rv32", "qemu-lx106"])("the committed %s proposal's per-job rows are the fit of its committed per-job points", async (board) => {
     const dir = join(REPO_ROOT, "docs/calibration", board);
     const cal = JSON.parse(readFileSync(join(dir, "calibration.json"), "utf8")) as { settings: { margin: number }; intrinsic: { points: IntrinsicPoint[] } };
     const [proposal] = Object.values(JSON.parse(readFileSync(join(dir, "proposed-cost-table.json"), "utf8")) as Record<string, CostTable>);
-    const fit = fitIntrinsic(cal.intrinsic.points, cal.settings.margin);
+    const fit = await fitIntrinsicMinimax([{ board, points: cal.intrinsic.points }], cal.settings.margin);
     expect(fit.intrinsic).toEqual(proposal.intrinsic);
     expect(fit.rehash).toEqual(proposal.rehash);
   });
