@@ -75,7 +75,7 @@ export async function fitIntrinsicMinimax(boards: readonly BoardPoints[], margin
   // Stage 2: at that largest ratio, the smallest sum of ratios (the objective's constant part left out).
   const weights = VARS.map((_, i) => rows.reduce((s, r) => s + r.coef[i] / r.slowest, 0));
   const cap = rows.map((r, i) => ` s${i}:${term(r.coef)} <= ${tMax * r.slowest - r.fixed + 1e-6}`);
-  const x = solve(weights.map((w, i) => `${w === 0 ? "" : ` + ${w} ${VARS[i]}`}`).join("").replace(/^ \+ /, "") || "t", cap);
+  const x = solve(term(weights), cap);
   const intrinsic = Object.fromEntries(PARTS.map((part, i) => [part, { base: part === "JOB" ? 10 * x[0] : 0, per: x[1 + i], unit: UNITS[part], of: INTRINSIC_PARTS[part] }])) as Record<Part, Cost>;
   const rehash: Cost = { base: x[VARS.length - 2], per: x[VARS.length - 1], unit: 1, of: "entries" };
   // The program's answer is sound by its constraints; recheck it with the charge formula itself.

@@ -20,7 +20,6 @@ import { bytesToHex } from "../model/bytes.ts";
 import type { StateMap } from "../model/types.ts";
 import { runJob } from "../reference/index.ts";
 import { intrinsicMeasureOf } from "../model/intrinsic-measure.ts";
-import { INTRINSIC_PARTS } from "../spec/table-schema.ts";
 import { COST_TABLES, DEFAULT_COST_TABLE, Limit, Status, chargeOf, type Cost, type IntrinsicMeasure } from "../generated/opcodes.ts";
 import { ceilInt } from "./solve.ts";
 

@@ -19,7 +19,7 @@ export interface CompactionWork {
 }
 
 /** Canonical state order (SPEC §3): shorter keys first, then bytewise; on hex strings of equal length, string order is byte order. */
-function canonicalOrder(a: string, b: string): number {
+export function canonicalOrder(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 

@@ -7,18 +7,14 @@
  * one slot across each later block boundary.
  */
 import { Limit } from "../generated/opcodes.ts";
+import { canonicalOrder } from "./arena.ts";
 
 const B = Limit.INDEX_BLOCK;
-
-/** Canonical state order (SPEC §3) on hex keys: shorter keys first, then bytewise. */
-function before(a: string, b: string): boolean {
-  return a.length < b.length || (a.length === b.length && a < b);
-}
 
 /** The position of `hexKey` among the keys: how many of them sort before it. */
 export function positionOf(keys: Iterable<string>, hexKey: string): number {
   let p = 0;
-  for (const k of keys) if (before(k, hexKey)) p++;
+  for (const k of keys) if (canonicalOrder(k, hexKey) < 0) p++;
   return p;
 }
 
